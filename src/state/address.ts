@@ -1,0 +1,55 @@
+/**
+ * Endpoint addresses: "ip:port" for IPv4, "[ip]:port" for IPv6 (the form Envoy's ORIGINAL_DST
+ * cluster reads from x-gateway-destination-endpoint). Hostnames are refused: the router sends
+ * traffic to pod IPs.
+ */
+
+export interface ParsedAddress {
+  /** Canonical form: "10.0.0.1:8000" or "[fd00::1]:8000" (IPv6 compressed, lower case). */
+  address: string;
+  /** The IP without brackets. */
+  ip: string;
+  port: number;
+}
+
+const ipv4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** Parses an address or returns why not (a sentence naming the rule). */
+export function parseAddress(text: string): ParsedAddress | string {
+  if (text.startsWith("[")) {
+    const close = text.indexOf("]");
+    if (close < 0 || text[close + 1] !== ":") return "IPv6 addresses must look like [fd00::1]:8000";
+    const host = text.slice(1, close);
+    const port = parsePort(text.slice(close + 2));
+    if (typeof port === "string") return port;
+    // The WHATWG URL parser is a standard, strict IPv6 validator and canonicaliser.
+    let canonical: string;
+    try {
+      canonical = new URL(`http://[${host}]/`).hostname;
+    } catch {
+      return `"${host}" is not a valid IPv6 address`;
+    }
+    const ip = canonical.slice(1, -1);
+    return { address: `[${ip}]:${port}`, ip, port };
+  }
+  const colon = text.lastIndexOf(":");
+  if (colon < 0) return 'an address must be "ip:port" (IPv6 as "[ip]:port")';
+  const host = text.slice(0, colon);
+  if (host.includes(":")) return "IPv6 addresses must be bracketed: [fd00::1]:8000";
+  if (!ipv4.test(host)) return `"${host}" is not an IPv4 address (hostnames are not accepted)`;
+  const port = parsePort(text.slice(colon + 1));
+  if (typeof port === "string") return port;
+  return { address: `${host}:${port}`, ip: host, port };
+}
+
+function parsePort(text: string): number | string {
+  if (!/^\d{1,5}$/.test(text)) return `port "${text}" must be a number between 1 and 65535`;
+  const port = Number(text);
+  if (port < 1 || port > 65535) return `port ${port} must be between 1 and 65535`;
+  return port;
+}
+
+/** Formats an IP and port the way the destination header wants it. */
+export function formatAddress(ip: string, port: number): string {
+  return ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
+}

@@ -1,0 +1,52 @@
+/** The store's mutable record behind the read-only `Endpoint` view. */
+import { InFlightLedger } from "./in-flight.js";
+import type { Endpoint, EndpointMetrics, InFlightCounts, SnapshotEndpoint } from "./types.js";
+
+export class EndpointRecord implements Endpoint {
+  readonly address: string;
+  readonly ip: string;
+  readonly port: number;
+  readonly pool: string;
+  source = "";
+  ready = false;
+  labels: Record<string, string> = {};
+  engine = "";
+  models: string[] = [];
+  metrics!: EndpointMetrics;
+  sequence = 0n;
+  observedAt = 0;
+  receivedAt = 0;
+  /** Set by the store's sweep; the scheduler asks the store, which compares times directly. */
+  stale = false;
+  readonly ledger = new InFlightLedger();
+
+  constructor(pool: string, e: SnapshotEndpoint) {
+    this.pool = pool;
+    this.address = e.address;
+    this.ip = e.ip;
+    this.port = e.port;
+  }
+
+  get inFlight(): InFlightCounts {
+    return this.ledger.total;
+  }
+
+  get inFlightSincePush(): InFlightCounts {
+    return this.ledger.sincePush;
+  }
+
+  /** Takes the pushed part of a snapshot; the ledger (the router's own counts) is kept. */
+  apply(e: SnapshotEndpoint, source: string, sequence: bigint, observedAt: number, receivedAt: number): void {
+    this.source = source;
+    this.ready = e.ready;
+    this.labels = e.labels;
+    this.engine = e.engine;
+    this.models = e.models;
+    this.metrics = e.metrics;
+    this.sequence = sequence;
+    this.observedAt = observedAt;
+    this.receivedAt = receivedAt;
+    this.stale = false;
+    this.ledger.rebase(observedAt);
+  }
+}

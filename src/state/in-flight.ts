@@ -1,0 +1,73 @@
+/**
+ * The router's own accounting of what it sent to an endpoint. A lease is taken at pick time and
+ * released exactly once (success, error, abort or timeout); releasing twice is harmless.
+ */
+import type { InFlightCounts } from "./types.js";
+
+interface Entry {
+  dispatchedAt: number;
+  tokens: number;
+}
+
+/** Handle on one outstanding request. */
+export interface Lease {
+  readonly pool: string;
+  readonly address: string;
+  readonly tokens: number;
+  /** Gives the counts back. Idempotent. */
+  release(): void;
+}
+
+/** Per-endpoint ledger of outstanding requests. */
+export class InFlightLedger {
+  readonly total: InFlightCounts = { requests: 0, tokens: 0 };
+  readonly sincePush: InFlightCounts = { requests: 0, tokens: 0 };
+  #entries = new Map<number, Entry>();
+  #observedAt = Number.NEGATIVE_INFINITY;
+
+  add(id: number, dispatchedAt: number, tokens: number): void {
+    this.#entries.set(id, { dispatchedAt, tokens });
+    this.total.requests++;
+    this.total.tokens += tokens;
+    if (dispatchedAt > this.#observedAt) {
+      this.sincePush.requests++;
+      this.sincePush.tokens += tokens;
+    }
+  }
+
+  remove(id: number): void {
+    const e = this.#entries.get(id);
+    if (!e) return;
+    this.#entries.delete(id);
+    this.total.requests--;
+    this.total.tokens -= e.tokens;
+    if (e.dispatchedAt > this.#observedAt) {
+      this.sincePush.requests--;
+      this.sincePush.tokens -= e.tokens;
+    }
+  }
+
+  /**
+   * A snapshot observed at `observedAt` already shows every request that reached the engine before
+   * then; only later ones are still invisible to it.
+   */
+  rebase(observedAt: number): void {
+    this.#observedAt = observedAt;
+    let requests = 0;
+    let tokens = 0;
+    for (const e of this.#entries.values()) {
+      if (e.dispatchedAt > observedAt) {
+        requests++;
+        tokens += e.tokens;
+      }
+    }
+    this.sincePush.requests = requests;
+    this.sincePush.tokens = tokens;
+  }
+
+  clear(): void {
+    this.#entries.clear();
+    this.total.requests = this.total.tokens = 0;
+    this.sincePush.requests = this.sincePush.tokens = 0;
+  }
+}

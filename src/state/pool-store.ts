@@ -1,0 +1,220 @@
+/**
+ * Pools and endpoints, fed only by pushed snapshots. Pools exist because an InferencePool says so;
+ * each (pool, source) has a strictly increasing sequence; a full snapshot replaces what that
+ * source reported for that pool. Endpoints not heard of for `staleAfterMs` turn stale, and after
+ * `expireAfterMs` they are removed. Time comes from the injected clock only.
+ */
+import type { Clock } from "../core/clock.js";
+import { RouterError } from "../core/errors.js";
+import { EndpointRecord } from "./endpoint-record.js";
+import type { Lease } from "./in-flight.js";
+import type { Endpoint, PoolChange, PoolView, Snapshot, SourceState } from "./types.js";
+
+export interface PoolStoreOptions {
+  clock: Clock;
+  /** An endpoint whose last push is older than this is stale (ms). Default 2,000 (upstream's metrics staleness). */
+  staleAfterMs?: number;
+  /** A stale endpoint is removed once its last push is older than this (ms). Default 60,000. */
+  expireAfterMs?: number;
+}
+
+/** A pool as the store needs it from configuration. */
+export interface PoolDefinition {
+  name: string;
+  targetPorts: readonly number[];
+}
+
+class PoolRecord implements PoolView {
+  readonly name: string;
+  targetPorts: readonly number[];
+  revision = 0;
+  readonly byAddress = new Map<string, EndpointRecord>();
+  readonly sourceStates = new Map<string, SourceState>();
+  #endpoints: readonly EndpointRecord[] | undefined;
+
+  constructor(def: PoolDefinition) {
+    this.name = def.name;
+    this.targetPorts = def.targetPorts;
+  }
+
+  get endpoints(): readonly EndpointRecord[] {
+    this.#endpoints ??= [...this.byAddress.values()];
+    return this.#endpoints;
+  }
+
+  get sources(): readonly SourceState[] {
+    return [...this.sourceStates.values()];
+  }
+
+  changed(): void {
+    this.#endpoints = undefined;
+    this.revision++;
+  }
+}
+
+type Listener = (change: PoolChange) => void;
+
+export class PoolStore {
+  readonly clock: Clock;
+  readonly staleAfterMs: number;
+  readonly expireAfterMs: number;
+  #pools = new Map<string, PoolRecord>();
+  #listeners = new Set<Listener>();
+  #nextLease = 1;
+
+  constructor(options: PoolStoreOptions) {
+    this.clock = options.clock;
+    this.staleAfterMs = options.staleAfterMs ?? 2_000;
+    this.expireAfterMs = options.expireAfterMs ?? 60_000;
+    if (!(this.staleAfterMs > 0)) throw new RangeError(`staleAfterMs: ${this.staleAfterMs} must be > 0`);
+    if (!(this.expireAfterMs >= this.staleAfterMs)) {
+      throw new RangeError(`expireAfterMs: ${this.expireAfterMs} must be >= staleAfterMs ${this.staleAfterMs}`);
+    }
+  }
+
+  /** Makes the set of pools match configuration: new pools appear, removed ones go with their state. */
+  configurePools(defs: readonly PoolDefinition[]): void {
+    const wanted = new Map(defs.map((d) => [d.name, d]));
+    for (const [name, pool] of this.#pools) {
+      if (wanted.has(name)) continue;
+      for (const ep of pool.byAddress.values()) ep.ledger.clear();
+      this.#pools.delete(name);
+      pool.changed();
+      this.#emit({ pool: name, reason: "config", revision: pool.revision });
+    }
+    for (const def of defs) {
+      const pool = this.#pools.get(def.name);
+      if (!pool) {
+        this.#pools.set(def.name, new PoolRecord(def));
+        this.#emit({ pool: def.name, reason: "config", revision: 0 });
+      } else if (pool.targetPorts.join() !== def.targetPorts.join()) {
+        pool.targetPorts = def.targetPorts;
+        pool.changed();
+        this.#emit({ pool: def.name, reason: "config", revision: pool.revision });
+      }
+    }
+  }
+
+  hasPool(name: string): boolean {
+    return this.#pools.has(name);
+  }
+
+  pool(name: string): PoolView | undefined {
+    return this.#pools.get(name);
+  }
+
+  pools(): PoolView[] {
+    return [...this.#pools.values()];
+  }
+
+  /** The pool's endpoints (cached array, rebuilt only on change), or undefined for an unknown pool. */
+  endpoints(pool: string): readonly Endpoint[] | undefined {
+    return this.#pools.get(pool)?.endpoints;
+  }
+
+  /** True when the endpoint's last push is older than the staleness limit. */
+  isStale(endpoint: Endpoint): boolean {
+    return this.clock.now() - endpoint.receivedAt > this.staleAfterMs;
+  }
+
+  /**
+   * Applies a validated snapshot. Refusals throw before anything changes: NotFound for an unknown
+   * pool, FailedPrecondition for a replayed or older sequence.
+   */
+  push(snapshot: Snapshot): { acceptedSequence: bigint; endpointCount: number } {
+    const pool = this.#pools.get(snapshot.pool);
+    if (!pool) {
+      throw new RouterError("NotFound", `pool "${snapshot.pool}" is not configured (no InferencePool of that name)`, "pool");
+    }
+    const last = pool.sourceStates.get(snapshot.source);
+    if (last && snapshot.sequence <= last.sequence) {
+      throw new RouterError(
+        "FailedPrecondition",
+        `sequence ${snapshot.sequence} from source "${snapshot.source}" is not newer than the last accepted sequence ${last.sequence}`,
+        "sequence",
+      );
+    }
+    const now = this.clock.now();
+    const seen = new Set<string>();
+    for (const e of snapshot.endpoints) {
+      seen.add(e.address);
+      let rec = pool.byAddress.get(e.address);
+      if (!rec) {
+        rec = new EndpointRecord(pool.name, e);
+        pool.byAddress.set(e.address, rec);
+      }
+      rec.apply(e, snapshot.source, snapshot.sequence, snapshot.observedAt, now);
+    }
+    for (const [address, rec] of pool.byAddress) {
+      if (rec.source === snapshot.source && !seen.has(address)) {
+        rec.ledger.clear();
+        pool.byAddress.delete(address);
+      }
+    }
+    pool.sourceStates.set(snapshot.source, {
+      source: snapshot.source,
+      sequence: snapshot.sequence,
+      observedAt: snapshot.observedAt,
+      receivedAt: now,
+    });
+    pool.changed();
+    this.#emit({ pool: pool.name, reason: "push", revision: pool.revision });
+    return { acceptedSequence: snapshot.sequence, endpointCount: seen.size };
+  }
+
+  /** Marks endpoints stale and removes expired ones; runtimes call it on an interval. */
+  sweep(): void {
+    const now = this.clock.now();
+    for (const pool of this.#pools.values()) {
+      let staled = false;
+      let expired = false;
+      for (const [address, rec] of pool.byAddress) {
+        const age = now - rec.receivedAt;
+        if (age > this.expireAfterMs) {
+          rec.ledger.clear();
+          pool.byAddress.delete(address);
+          expired = true;
+        } else if (age > this.staleAfterMs && !rec.stale) {
+          rec.stale = true;
+          staled = true;
+        }
+      }
+      if (expired || staled) {
+        pool.changed();
+        this.#emit({ pool: pool.name, reason: expired ? "expired" : "stale", revision: pool.revision });
+      }
+    }
+  }
+
+  /**
+   * Counts a request the router is sending to `address`. Returns undefined when the endpoint is
+   * unknown (it vanished between pick and send): there is nothing to count against.
+   */
+  acquire(pool: string, address: string, tokens: number): Lease | undefined {
+    const rec = this.#pools.get(pool)?.byAddress.get(address);
+    if (!rec) return undefined;
+    const id = this.#nextLease++;
+    rec.ledger.add(id, this.clock.now(), tokens);
+    let released = false;
+    return {
+      pool,
+      address,
+      tokens,
+      release() {
+        if (released) return;
+        released = true;
+        rec.ledger.remove(id);
+      },
+    };
+  }
+
+  /** Listens to pool changes; returns the unsubscribe function. */
+  subscribe(listener: Listener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #emit(change: PoolChange): void {
+    for (const l of this.#listeners) l(change);
+  }
+}
