@@ -1,0 +1,91 @@
+/**
+ * PoolStateService over the core: pushes go through the snapshot parser into the store; reads and
+ * watches render the store's pools. Transport-free: Node (connect-node) and the worker (fetch)
+ * register the same implementation.
+ */
+import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import type { PoolStateService } from "../gen/inferencerouter/v1/pool_state_pb.js";
+import { parseSnapshot, type SnapshotLimits } from "../state/snapshot.js";
+import type { PoolStore } from "../state/pool-store.js";
+import type { PoolChangeReason, PoolView } from "../state/types.js";
+import { connectErrorFrom } from "./connect-error.js";
+import { poolToProto } from "./pool-to-proto.js";
+
+export interface PoolStateServiceOptions {
+  store: PoolStore;
+  limits?: SnapshotLimits;
+  /** Called after each accepted push (for logs and metrics). */
+  onPush?: (pool: string, source: string, sequence: bigint, endpoints: number) => void;
+}
+
+export function createPoolStateService(opts: PoolStateServiceOptions): Omit<ServiceImpl<typeof PoolStateService>, "explain"> {
+  const { store } = opts;
+  const isStale = (receivedAt: number) => store.clock.now() - receivedAt > store.staleAfterMs;
+  const mustGet = (name: string): PoolView => {
+    if (name === "") throw new ConnectError("pool: (missing) is required", Code.InvalidArgument);
+    const pool = store.pool(name);
+    if (!pool) throw new ConnectError(`pool "${name}" is not configured`, Code.NotFound);
+    return pool;
+  };
+  return {
+    pushSnapshot(req) {
+      try {
+        const snapshot = parseSnapshot(req, store.clock.now(), opts.limits);
+        const result = store.push(snapshot);
+        opts.onPush?.(snapshot.pool, snapshot.source, snapshot.sequence, result.endpointCount);
+        return { acceptedSequence: result.acceptedSequence, endpointCount: result.endpointCount };
+      } catch (err) {
+        throw connectErrorFrom(err);
+      }
+    },
+    getPool(req) {
+      return { pool: poolToProto(mustGet(req.pool), isStale) };
+    },
+    listPools() {
+      return { pools: store.pools().map((p) => poolToProto(p, isStale)) };
+    },
+    async *watchPool(req, ctx: HandlerContext) {
+      mustGet(req.pool);
+      const changes = watchChanges(store, req.pool, ctx.signal);
+      yield { reason: "initial", pool: poolToProto(mustGet(req.pool), isStale) };
+      for await (const reason of changes) {
+        const pool = store.pool(req.pool);
+        if (!pool) throw new ConnectError(`pool "${req.pool}" was removed from the configuration`, Code.NotFound);
+        yield { reason, pool: poolToProto(pool, isStale) };
+      }
+    },
+  };
+}
+
+/**
+ * Changes of one pool as an async stream. Bursts coalesce: a slow reader gets the latest state,
+ * not a backlog (the reason reported is the latest one).
+ */
+async function* watchChanges(store: PoolStore, pool: string, signal: AbortSignal): AsyncGenerator<PoolChangeReason> {
+  let pending: PoolChangeReason | undefined;
+  let wake: (() => void) | undefined;
+  const unsubscribe = store.subscribe((c) => {
+    if (c.pool !== pool) return;
+    pending = c.reason;
+    wake?.();
+  });
+  const onAbort = () => wake?.();
+  signal.addEventListener("abort", onAbort);
+  try {
+    while (!signal.aborted) {
+      if (pending === undefined) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = undefined;
+        continue;
+      }
+      const reason = pending;
+      pending = undefined;
+      yield reason;
+    }
+  } finally {
+    unsubscribe();
+    signal.removeEventListener("abort", onAbort);
+  }
+}
