@@ -1,0 +1,143 @@
+/**
+ * EndpointPickerConfig: the scheduler's plugins and profiles, in the upstream endpoint picker's format so
+ * existing configs carry over. Only the shape is checked here (types, unique names, references); each
+ * plugin's `parameters` are parsed later by the plugin's own factory.
+ */
+import { z } from "zod";
+import { optionalNameMetadataSchema } from "./names.js";
+import type { DocumentSource } from "./zod-issues.js";
+
+/** apiVersion of EndpointPickerConfig. */
+export const SCHEDULER_CONFIG_V1ALPHA1 = "inference.networking.x-k8s.io/v1alpha1";
+/** Name given to an EndpointPickerConfig without `metadata.name` (upstream files have no metadata). */
+export const DEFAULT_SCHEDULER_CONFIG_NAME = "default";
+
+/** One plugin instance. */
+export interface PluginSpec {
+  /** Plugin type, e.g. "queue-scorer". */
+  type: string;
+  /** Instance name referenced by profiles; defaults to `type`. */
+  name: string;
+  /** Raw parameters for the plugin factory; {} when absent. */
+  parameters: Record<string, unknown>;
+}
+
+/** A named scheduling profile: an ordered list of plugin references. */
+export interface SchedulingProfileSpec {
+  name: string;
+  /** `weight` applies to scorers; unset lets the scheduler pick its default. */
+  plugins: { pluginRef: string; weight?: number }[];
+}
+
+/** An EndpointPickerConfig, normalized. */
+export interface SchedulerConfigResource {
+  /** `metadata.name`, default "default". */
+  name: string;
+  namespace: string;
+  plugins: PluginSpec[];
+  schedulingProfiles: SchedulingProfileSpec[];
+  /** Raw saturation detector settings, when given. */
+  saturationDetector?: Record<string, unknown>;
+  /** Enabled experimental features; [] by default. */
+  featureGates: string[];
+  source: DocumentSource;
+}
+
+const objectSchema = z.record(z.string(), z.unknown());
+
+/** The EndpointPickerConfig document. */
+export const schedulerConfigSchema = z
+  .strictObject({
+    apiVersion: z.literal(SCHEDULER_CONFIG_V1ALPHA1),
+    kind: z.literal("EndpointPickerConfig"),
+    metadata: optionalNameMetadataSchema(DEFAULT_SCHEDULER_CONFIG_NAME),
+    plugins: z
+      .array(
+        z.strictObject({
+          type: z.string().min(1),
+          name: z.string().min(1).optional(),
+          parameters: objectSchema.nullish(),
+        }),
+      )
+      .default([]),
+    schedulingProfiles: z
+      .array(
+        z.strictObject({
+          name: z.string().min(1),
+          plugins: z.array(
+            z.strictObject({ pluginRef: z.string().min(1), weight: z.number().min(0).nullish() }),
+          ),
+        }),
+      )
+      .default([]),
+    saturationDetector: objectSchema.optional(),
+    featureGates: z.array(z.string().min(1)).default([]),
+    // Upstream sections this router does not read yet; accepted so upstream files load.
+    data: z.unknown().optional(),
+    dataLayer: z.unknown().optional(),
+    flowControl: z.unknown().optional(),
+    requestHandler: z.unknown().optional(),
+  })
+  .superRefine((doc, ctx) => {
+    const names = new Map<string, number>();
+    doc.plugins.forEach((p, i) => {
+      const name = p.name ?? p.type;
+      const first = names.get(name);
+      if (first === undefined) names.set(name, i);
+      else
+        ctx.addIssue({
+          code: "custom",
+          path: ["plugins", i, p.name === undefined ? "type" : "name"],
+          message: `plugin names must be unique (also plugins[${first}]; the name defaults to the type)`,
+        });
+    });
+    const profiles = new Map<string, number>();
+    doc.schedulingProfiles.forEach((profile, i) => {
+      const first = profiles.get(profile.name);
+      if (first === undefined) profiles.set(profile.name, i);
+      else
+        ctx.addIssue({
+          code: "custom",
+          path: ["schedulingProfiles", i, "name"],
+          message: `must be unique (also schedulingProfiles[${first}])`,
+        });
+      profile.plugins.forEach((ref, j) => {
+        if (!names.has(ref.pluginRef)) {
+          const known = [...names.keys()].join(", ") || "none";
+          ctx.addIssue({
+            code: "custom",
+            path: ["schedulingProfiles", i, "plugins", j, "pluginRef"],
+            message: `must name a plugin declared in plugins (declared: ${known})`,
+          });
+        }
+      });
+    });
+  });
+
+/** Normalizes a parsed config: plugin names default to their type. */
+export function schedulerConfigFromDoc(
+  doc: z.output<typeof schedulerConfigSchema>,
+  source: DocumentSource,
+): SchedulerConfigResource {
+  const config: SchedulerConfigResource = {
+    name: doc.metadata.name,
+    namespace: doc.metadata.namespace,
+    plugins: doc.plugins.map((p) => ({
+      type: p.type,
+      name: p.name ?? p.type,
+      parameters: p.parameters ?? {},
+    })),
+    schedulingProfiles: doc.schedulingProfiles.map((profile) => ({
+      name: profile.name,
+      plugins: profile.plugins.map((ref) =>
+        ref.weight === undefined || ref.weight === null
+          ? { pluginRef: ref.pluginRef }
+          : { pluginRef: ref.pluginRef, weight: ref.weight },
+      ),
+    })),
+    featureGates: doc.featureGates,
+    source,
+  };
+  if (doc.saturationDetector !== undefined) config.saturationDetector = doc.saturationDetector;
+  return config;
+}

@@ -1,0 +1,111 @@
+import { describe, expect, it } from "vitest";
+import { defaultRouterConfig } from "../../src/api/router-config.js";
+import { errorsOf, resourcesOf } from "./parse-helpers.js";
+
+const header = "apiVersion: inference-router.dev/v1alpha1\nkind: RouterConfig\n";
+
+describe("RouterConfig", () => {
+  it("has documented defaults for everything", () => {
+    expect(defaultRouterConfig()).toEqual({
+      listen: {
+        apiPort: 9004,
+        httpPort: 8080,
+        extprocPort: 9002,
+        healthPort: 9003,
+        metricsPort: 9090,
+        host: "0.0.0.0",
+      },
+      auth: {},
+      limits: { maxMessageBytes: 4194304, maxBodyBytes: 33554432, maxEndpointsPerSnapshot: 10000 },
+      state: { stalenessMs: 2000, expiryMs: 60000, sweepIntervalMs: 500 },
+      scheduler: {},
+      proxy: { connectTimeoutMs: 2000, firstByteTimeoutMs: 60000, idleTimeoutMs: 60000, maxAttempts: 3 },
+      edge: {},
+    });
+  });
+
+  it("returns a fresh object from each defaultRouterConfig call", () => {
+    const a = defaultRouterConfig();
+    a.listen.httpPort = 1;
+    expect(defaultRouterConfig().listen.httpPort).toBe(8080);
+  });
+
+  it("is the default when the config set has no RouterConfig", () => {
+    expect(resourcesOf("").router).toEqual(defaultRouterConfig());
+  });
+
+  it("fills defaults around the fields that are set, and accepts port 0", () => {
+    const { router } = resourcesOf(`${header}spec:
+  listen: { httpPort: 0 }
+  auth: { pushToken: secret, readTokenFile: /run/read-token }
+  edge: { push: { url: "https://edge.example.com", region: eu-west } }
+`);
+    expect(router.listen).toEqual({ ...defaultRouterConfig().listen, httpPort: 0 });
+    expect(router.auth).toEqual({ pushToken: "secret", readTokenFile: "/run/read-token" });
+    expect(router.edge.push).toEqual({
+      url: "https://edge.example.com",
+      region: "eu-west",
+      intervalMs: 1000,
+    });
+  });
+
+  it("names a misspelt key as an error", () => {
+    expect(errorsOf(`${header}spec:\n  listen: { httpPrt: 80 }\n`)).toEqual([
+      "test.yaml#0 spec.listen.httpPrt: 80 — is not a known field (check its spelling)",
+    ]);
+  });
+
+  it("refuses out-of-range ports, non-positive limits and impossible combinations, all at once", () => {
+    const errors = errorsOf(`${header}spec:
+  listen: { apiPort: 65536, metricsPort: -1 }
+  limits: { maxBodyBytes: 0 }
+  auth: { pushToken: a, pushTokenFile: /x }
+  proxy: { maxAttempts: 17 }
+  edge: { push: { url: "ftp://x", region: "" } }
+`);
+    expect(errors).toEqual([
+      "test.yaml#0 spec.listen.apiPort: 65536 — must be between 0 and 65535 (0 picks a free port)",
+      "test.yaml#0 spec.listen.metricsPort: -1 — must be between 0 and 65535 (0 picks a free port)",
+      'test.yaml#0 spec.auth.pushTokenFile: "/x" — set pushToken or pushTokenFile, not both',
+      "test.yaml#0 spec.limits.maxBodyBytes: 0 — must be at least 1",
+      "test.yaml#0 spec.proxy.maxAttempts: 17 — must be at most 16",
+      'test.yaml#0 spec.edge.push.url: "ftp://x" — must be an http(s) URL',
+      'test.yaml#0 spec.edge.push.region: "" — must not be empty',
+    ]);
+  });
+
+  it("refuses an expiry shorter than the staleness limit", () => {
+    expect(errorsOf(`${header}spec: { state: { stalenessMs: 5000, expiryMs: 1000 } }\n`)).toEqual([
+      "test.yaml#0 spec.state.expiryMs: 1000 — must be at least stalenessMs",
+    ]);
+  });
+
+  it("refuses a second RouterConfig", () => {
+    expect(errorsOf(`${header}---\n${header}`)).toEqual([
+      'test.yaml#1 kind: "RouterConfig" — only one RouterConfig is allowed (first at test.yaml#0)',
+    ]);
+  });
+
+  it("refuses a scheduler configRef or profile that names nothing", () => {
+    const epc = `---
+apiVersion: inference.networking.x-k8s.io/v1alpha1
+kind: EndpointPickerConfig
+metadata: { name: sched }
+plugins: [{ type: queue-scorer }]
+schedulingProfiles: [{ name: default, plugins: [{ pluginRef: queue-scorer }] }]
+`;
+    expect(errorsOf(`${header}spec: { scheduler: { configRef: nope } }\n${epc}`)).toEqual([
+      'test.yaml#0 spec.scheduler.configRef: "nope" — must name an EndpointPickerConfig of this config (defined: sched)',
+    ]);
+    expect(errorsOf(`${header}spec: { scheduler: { configRef: sched, profile: fast } }\n${epc}`)).toEqual([
+      'test.yaml#0 spec.scheduler.profile: "fast" — must name a profile of EndpointPickerConfig sched (defined: default)',
+    ]);
+    expect(
+      resourcesOf(`${header}spec: { scheduler: { configRef: sched, profile: default } }\n${epc}`).router
+        .scheduler,
+    ).toEqual({
+      configRef: "sched",
+      profile: "default",
+    });
+  });
+});
