@@ -1,0 +1,57 @@
+/** What `Scheduler.explain` returns: plain objects, mapped to protobuf by the Explain RPC. */
+import type { ErrorCode } from "../core/errors.js";
+import type { ExcludedEndpoint } from "./candidates.js";
+
+/** One scorer's view of one candidate. */
+export interface ExplainedScore {
+  /** Plugin instance name. */
+  plugin: string;
+  /** Plugin type. */
+  type: string;
+  /** The scorer's score, clamped to [0, 1]. */
+  raw: number;
+  weight: number;
+  /** raw x weight. */
+  weighted: number;
+}
+
+export interface ExplainedCandidate {
+  address: string;
+  scores: ExplainedScore[];
+  /** Sum of the weighted scores. */
+  total: number;
+}
+
+export interface ProfileExplanation {
+  profile: string;
+  /** Filter name -> addresses it removed. */
+  filtered: Record<string, string[]>;
+  /** The filter that left no endpoint, when the profile failed. */
+  failedAt?: string;
+  /** Endpoints that reached scoring, in candidate order. */
+  candidates: ExplainedCandidate[];
+  picker: string;
+  /** The profile's ordered pick (addresses); empty when it failed. */
+  picked: string[];
+}
+
+export interface Explanation {
+  pool: string;
+  requestId: string;
+  targetModel: string;
+  /** Pool utilization from the saturation detector (>= 1 = saturated). */
+  saturation: number;
+  saturated: boolean;
+  /** True when no fresh endpoint was left and stale ones were used (policy "saturated"). */
+  usedStaleEndpoints: boolean;
+  /** Endpoints dropped before any profile ran, with the reason. */
+  excluded: ExcludedEndpoint[];
+  /** Profiles in the order they ran. */
+  profiles: ProfileExplanation[];
+  /** The winning profile, when there is an answer. */
+  profile?: string;
+  /** The ordered answer (addresses): primary first. Empty on error. */
+  picked: string[];
+  /** Why there is no answer (shed, no candidates, ...), as `schedule` would have thrown it. */
+  error?: { code: ErrorCode; message: string };
+}

@@ -1,0 +1,35 @@
+/**
+ * Hooks through which the scheduler reports what it does; src/metrics (or a test) implements them
+ * and names the series. The default does nothing, so an un-instrumented scheduler pays one call.
+ */
+
+/** Scheduler observations, with the upstream series each one feeds. */
+export interface SchedulerMetrics {
+  /** inference_extension_scheduler_e2e_duration_seconds: one decision, seconds. Only when `now` is injected. */
+  observeSchedulerDuration(seconds: number): void;
+  /** inference_extension_scheduler_attempts_total{status}: one per non-dry-run decision. */
+  countSchedulerAttempt(status: "success" | "failure"): void;
+  /**
+   * inference_extension_plugin_duration_seconds{extension_point,plugin_type,plugin_name}: sampled
+   * (one decision in `pluginSampleEvery`), seconds.
+   */
+  observePluginDuration(
+    extensionPoint: string,
+    pluginType: string,
+    pluginName: string,
+    seconds: number,
+  ): void;
+  /** inference_extension_prefix_indexer_size: entries held by the prefix index (sampled after records). */
+  setPrefixIndexSize(entries: number, bytes: number): void;
+  /** inference_extension_prefix_indexer_hit_ratio: matched / total blocks for the primary pick, 0..1. */
+  observePrefixHitRatio(ratio: number): void;
+}
+
+/** Does nothing; the default. */
+export const noopSchedulerMetrics: SchedulerMetrics = {
+  observeSchedulerDuration() {},
+  countSchedulerAttempt() {},
+  observePluginDuration() {},
+  setPrefixIndexSize() {},
+  observePrefixHitRatio() {},
+};

@@ -1,0 +1,110 @@
+/**
+ * prefix-cache-scorer: prefers endpoints that probably still hold the prompt's leading blocks in
+ * their KV cache. score = matched blocks / total blocks of the request (0 for a request without
+ * hashes). After a committed pick it records the prompt's blocks for the primary endpoint.
+ *
+ * Parameters (upstream names; they configure the index): blockSize (characters per block, 64),
+ * maxPrefixBlocksToMatch (256), lruCapacityPerServer (31,250 blocks).
+ */
+import { z } from "zod";
+import type { Endpoint } from "../../../state/types.js";
+import type { PickObserver } from "../../framework/pick-observer.js";
+import {
+  type CycleContext,
+  type PluginFactory,
+  parsePluginParameters,
+  pluginError,
+} from "../../framework/plugin.js";
+import type { Scorer } from "../../framework/scorer.js";
+import type { SchedulerMetrics } from "../../metrics.js";
+import type { PrefixIndex, PrefixIndexOptions } from "../../prefix-index.js";
+import type { SchedulingRequest } from "../../types.js";
+
+export const prefixCacheScorerType = "prefix-cache-scorer";
+
+export const prefixCacheDefaults: PrefixIndexOptions = {
+  blockSize: 64,
+  maxPrefixBlocksToMatch: 256,
+  lruCapacityPerServer: 31_250,
+};
+
+const parametersSchema = z.strictObject({
+  blockSize: z.number().int().min(1).max(1_000_000).default(prefixCacheDefaults.blockSize),
+  maxPrefixBlocksToMatch: z
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(prefixCacheDefaults.maxPrefixBlocksToMatch),
+  lruCapacityPerServer: z
+    .number()
+    .int()
+    .min(1)
+    .max(100_000_000)
+    .default(prefixCacheDefaults.lruCapacityPerServer),
+});
+
+/** Report the index size once in this many records (size() may walk the index). */
+const sizeSampleEvery = 256;
+
+export class PrefixCacheScorer implements Scorer, PickObserver {
+  readonly type = prefixCacheScorerType;
+  readonly name: string;
+  readonly index: PrefixIndex;
+  readonly options: PrefixIndexOptions;
+  readonly #metrics: SchedulerMetrics;
+  #addresses: string[] = [];
+  /** Matches from the last score() call; read by onPicked in the same synchronous decision. */
+  #lastMatches: Map<string, number> | undefined;
+  #records = 0;
+
+  constructor(name: string, index: PrefixIndex, options: PrefixIndexOptions, metrics: SchedulerMetrics) {
+    this.name = name;
+    this.index = index;
+    this.options = options;
+    this.#metrics = metrics;
+  }
+
+  score(_ctx: CycleContext, req: SchedulingRequest, endpoints: readonly Endpoint[], out: Float64Array): void {
+    const n = endpoints.length;
+    const total = Math.min(req.prefixHashes.length, this.options.maxPrefixBlocksToMatch);
+    if (total === 0) {
+      out.fill(0, 0, n);
+      this.#lastMatches = undefined;
+      return;
+    }
+    const addresses = this.#addresses;
+    addresses.length = n;
+    for (let i = 0; i < n; i++) addresses[i] = endpoints[i]!.address;
+    const matches = this.index.matchLengths(req.prefixHashes, addresses);
+    this.#lastMatches = matches;
+    for (let i = 0; i < n; i++) out[i] = (matches.get(addresses[i]!) ?? 0) / total;
+  }
+
+  onPicked(_ctx: CycleContext, req: SchedulingRequest, picked: readonly Endpoint[]): void {
+    const hashes = req.prefixHashes;
+    if (hashes.length === 0) return;
+    const primary = picked[0]!.address;
+    const total = Math.min(hashes.length, this.options.maxPrefixBlocksToMatch);
+    const matched = this.#lastMatches?.get(primary) ?? 0;
+    this.#lastMatches = undefined;
+    this.#metrics.observePrefixHitRatio(Math.min(matched, total) / total);
+    this.index.record(primary, hashes);
+    if (++this.#records % sizeSampleEvery === 1) {
+      const s = this.index.size();
+      this.#metrics.setPrefixIndexSize(s.entries, s.bytes);
+    }
+  }
+}
+
+export const createPrefixCacheScorer: PluginFactory = (name, parameters, deps) => {
+  const options = parsePluginParameters(parametersSchema, name, prefixCacheScorerType, parameters);
+  if (!deps.prefixIndexFactory) {
+    throw pluginError(
+      name,
+      prefixCacheScorerType,
+      "needs a prefix index, but the scheduler was built without one (createScheduler option prefixIndexFactory)",
+    );
+  }
+  return new PrefixCacheScorer(name, deps.prefixIndexFactory(options), options, deps.metrics);
+};

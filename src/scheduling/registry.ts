@@ -1,0 +1,74 @@
+/**
+ * Every built-in plugin type, registered in this one place. Type names are the upstream ones where
+ * the concept is the same, so an existing EndpointPickerConfig carries over; the legacy filters are
+ * also registered under their older short names.
+ */
+import type { PluginFactory } from "./framework/plugin.js";
+import { createDecisionTreeFilter, decisionTreeFilterType } from "./plugins/filter/decision-tree-filter.js";
+import { createLeastKvCacheFilter, leastKvCacheFilterType } from "./plugins/filter/least-kv-cache-filter.js";
+import { createLeastQueueFilter, leastQueueFilterType } from "./plugins/filter/least-queue-filter.js";
+import { createLoraAffinityFilter, loraAffinityFilterType } from "./plugins/filter/lora-affinity-filter.js";
+import { createLowQueueFilter, lowQueueFilterType } from "./plugins/filter/low-queue-filter.js";
+import {
+  createSheddableCapacityFilter,
+  sheddableCapacityFilterType,
+} from "./plugins/filter/sheddable-capacity-filter.js";
+import { leastRequestPickerFactory, leastRequestPickerType } from "./plugins/picker/least-request-picker.js";
+import { createMaxScorePicker, maxScorePickerType } from "./plugins/picker/max-score-picker.js";
+import { createRandomPicker, randomPickerType } from "./plugins/picker/random-picker.js";
+import { createRoundRobinPicker, roundRobinPickerType } from "./plugins/picker/round-robin-picker.js";
+import {
+  createWeightedRandomPicker,
+  weightedRandomPickerType,
+} from "./plugins/picker/weighted-random-picker.js";
+import {
+  createSingleProfileHandler,
+  singleProfileHandlerType,
+} from "./plugins/profile-handler/single-profile-handler.js";
+import {
+  createKvCacheUtilizationScorer,
+  kvCacheUtilizationScorerType,
+} from "./plugins/scorer/kv-cache-utilization-scorer.js";
+import { createLoraAffinityScorer, loraAffinityScorerType } from "./plugins/scorer/lora-affinity-scorer.js";
+import { createPrefixCacheScorer, prefixCacheScorerType } from "./plugins/scorer/prefix-cache-scorer.js";
+import { createQueueScorer, queueScorerType } from "./plugins/scorer/queue-scorer.js";
+import {
+  createRunningRequestsSizeScorer,
+  runningRequestsSizeScorerType,
+} from "./plugins/scorer/running-requests-size-scorer.js";
+import { createTokenLoadScorer, tokenLoadScorerType } from "./plugins/scorer/token-load-scorer.js";
+
+/** Plugin type -> factory. */
+export type PluginRegistry = ReadonlyMap<string, PluginFactory>;
+
+/** The built-in plugins. */
+export const builtinPlugins: PluginRegistry = new Map<string, PluginFactory>([
+  // scorers
+  [queueScorerType, createQueueScorer],
+  [kvCacheUtilizationScorerType, createKvCacheUtilizationScorer],
+  [loraAffinityScorerType, createLoraAffinityScorer],
+  [runningRequestsSizeScorerType, createRunningRequestsSizeScorer],
+  [tokenLoadScorerType, createTokenLoadScorer],
+  [prefixCacheScorerType, createPrefixCacheScorer],
+  // pickers
+  [maxScorePickerType, createMaxScorePicker],
+  [randomPickerType, createRandomPicker],
+  [weightedRandomPickerType, createWeightedRandomPicker],
+  [roundRobinPickerType, createRoundRobinPicker],
+  [leastRequestPickerType, leastRequestPickerFactory(leastRequestPickerType)],
+  ["least-request", leastRequestPickerFactory("least-request")],
+  // filters (legacy decision tree), with upstream's short names as aliases
+  [lowQueueFilterType, createLowQueueFilter],
+  ["low-queue", createLowQueueFilter],
+  [loraAffinityFilterType, createLoraAffinityFilter],
+  ["lora-affinity", createLoraAffinityFilter],
+  [leastQueueFilterType, createLeastQueueFilter],
+  ["least-queue", createLeastQueueFilter],
+  [leastKvCacheFilterType, createLeastKvCacheFilter],
+  ["least-kv-cache", createLeastKvCacheFilter],
+  [sheddableCapacityFilterType, createSheddableCapacityFilter],
+  [decisionTreeFilterType, createDecisionTreeFilter],
+  ["decision-tree", createDecisionTreeFilter],
+  // profile handlers
+  [singleProfileHandlerType, createSingleProfileHandler],
+]);

@@ -1,0 +1,333 @@
+/**
+ * The scheduler: candidates -> admission (saturation, shedding) -> profiles (filters -> weighted
+ * scorers -> picker) -> lease and learning. One instance per router, shared by every pool.
+ * Synchronous and single-threaded by design: buffers are reused between decisions.
+ */
+import { RouterError } from "../core/errors.js";
+import type { Random } from "../core/random.js";
+import type { PoolStore } from "../state/pool-store.js";
+import type { Endpoint } from "../state/types.js";
+import { type ExcludedEndpoint, type StaleEndpointPolicy, selectCandidates } from "./candidates.js";
+import { buildProfiles } from "./config/build-profiles.js";
+import { defaultSchedulerConfig } from "./config/default-config.js";
+import { parseSchedulerConfig } from "./config/scheduler-config.js";
+import type { Explanation, ProfileExplanation } from "./explanation.js";
+import type { CycleContext, Plugin } from "./framework/plugin.js";
+import type { ProfileHandler } from "./framework/profile-handler.js";
+import type {
+  PluginTimer,
+  ProfileRunResult,
+  ProfileTrace,
+  SchedulerProfile,
+} from "./framework/scheduler-profile.js";
+import { noopSchedulerMetrics, type SchedulerMetrics } from "./metrics.js";
+import { PrefixCacheScorer } from "./plugins/scorer/prefix-cache-scorer.js";
+import type { PrefixIndex, PrefixIndexFactory, PrefixIndexOptions } from "./prefix-index.js";
+import { builtinPlugins, type PluginRegistry } from "./registry.js";
+import type { SaturationDetector } from "./saturation/saturation-detector.js";
+import { createUtilizationDetector, defaultSaturationThresholds } from "./saturation/utilization-detector.js";
+import type { ScheduleOptions, SchedulingRequest, SchedulingResult } from "./types.js";
+
+export interface SchedulerOptions {
+  /** Pools and endpoints; leases are taken here. */
+  store: PoolStore;
+  /** EndpointPickerConfig-shaped object (validated here). Default: `defaultSchedulerConfig()`. */
+  config?: unknown;
+  /** Randomness for tie-breaks and random pickers. */
+  random: Random;
+  /** Builds the index behind prefix-cache-scorer; required when the config uses that scorer. */
+  prefixIndexFactory?: PrefixIndexFactory;
+  /** Metrics hooks. Default: no-op. */
+  metrics?: SchedulerMetrics;
+  /** Monotonic time in ms (performance.now-like) for durations; none = no timing at all. */
+  now?: () => number;
+  /** Stale endpoints: "exclude" (default), or "saturated" = used, as saturated, when no fresh one is left. */
+  staleEndpoints?: StaleEndpointPolicy;
+  /** Time plugins on one decision in this many (when `now` is given). Default 64. */
+  pluginSampleEvery?: number;
+  /** Plugin types available to the config. Default: the built-ins. */
+  registry?: PluginRegistry;
+}
+
+export interface ExplainOptions {
+  /** Randomness for this explain only, so explaining does not shift a seeded run. Default: the scheduler's. */
+  random?: Random;
+}
+
+export interface Scheduler {
+  /**
+   * Picks endpoints for one request. Unless `dryRun`: takes the in-flight lease on the primary
+   * (`result.lease`, the caller releases it), lets plugins learn (prefix-cache record) and counts
+   * metrics.
+   * @throws RouterError NotFound (unknown pool), ServiceUnavailable (no candidates, subset matched
+   * nothing, a filter left nothing), ResourceExhausted (sheddable request while saturated).
+   */
+  schedule(pool: string, request: SchedulingRequest, options?: ScheduleOptions): SchedulingResult;
+  /**
+   * Runs the same decision with no side effects and reports every step. Scheduling errors are
+   * reported in `error`; only an unknown pool throws (NotFound).
+   */
+  explain(pool: string, request: SchedulingRequest, options?: ExplainOptions): Explanation;
+  /** Plugin instances by name. */
+  readonly plugins: ReadonlyMap<string, Plugin>;
+  readonly profiles: readonly SchedulerProfile[];
+  /**
+   * The prefix-cache-scorer's parameters (blockSize, maxPrefixBlocksToMatch), so the request side
+   * hashes prompts with the same block size; undefined when no profile scores prefixes.
+   */
+  readonly prefixIndexOptions: PrefixIndexOptions | undefined;
+  /** The prefix indexes in use (one per prefix-cache-scorer instance). */
+  readonly prefixIndexes: readonly PrefixIndex[];
+  /** Stops listening to the store. */
+  dispose(): void;
+}
+
+/**
+ * Builds a scheduler from config.
+ * @throws RouterError("BadRequest") for a bad config, naming the plugin or field.
+ *
+ * @example
+ * const scheduler = createScheduler({ store, random: createSeededRandom(1), prefixIndexFactory });
+ * const { endpoints, lease } = scheduler.schedule("pool-a", request);
+ */
+export function createScheduler(options: SchedulerOptions): Scheduler {
+  return new DefaultScheduler(options);
+}
+
+class DefaultScheduler implements Scheduler {
+  readonly plugins: ReadonlyMap<string, Plugin>;
+  readonly profiles: readonly SchedulerProfile[];
+  readonly prefixIndexOptions: PrefixIndexOptions | undefined;
+  readonly prefixIndexes: readonly PrefixIndex[];
+  readonly #store: PoolStore;
+  readonly #handler: ProfileHandler;
+  readonly #detector: SaturationDetector;
+  readonly #metrics: SchedulerMetrics;
+  readonly #now: (() => number) | undefined;
+  readonly #policy: StaleEndpointPolicy;
+  readonly #sampleEvery: number;
+  readonly #ctx: CycleContext;
+  readonly #random: Random;
+  readonly #isStale: (e: Endpoint) => boolean;
+  readonly #candidates: Endpoint[] = [];
+  readonly #stale: Endpoint[] = [];
+  readonly #results = new Map<string, ProfileRunResult | null>();
+  readonly #timer: PluginTimer | undefined;
+  readonly #unsubscribe: () => void;
+  #decisions = 0;
+
+  constructor(o: SchedulerOptions) {
+    const config = parseSchedulerConfig(o.config ?? defaultSchedulerConfig());
+    this.#metrics = o.metrics ?? noopSchedulerMetrics;
+    const built = buildProfiles(config, {
+      registry: o.registry ?? builtinPlugins,
+      prefixIndexFactory: o.prefixIndexFactory,
+      metrics: this.#metrics,
+    });
+    this.plugins = built.plugins;
+    this.profiles = built.profiles;
+    this.#handler = built.handler;
+    this.#store = o.store;
+    this.#random = o.random;
+    this.#ctx = { random: o.random, dryRun: false };
+    this.#detector = createUtilizationDetector(config.saturationDetector ?? defaultSaturationThresholds);
+    this.#now = o.now;
+    this.#policy = o.staleEndpoints ?? "exclude";
+    this.#sampleEvery = Math.max(1, o.pluginSampleEvery ?? 64);
+    this.#isStale = (e) => o.store.isStale(e);
+    const now = o.now;
+    const metrics = this.#metrics;
+    this.#timer = now && {
+      now,
+      time: (point, type, name, start) =>
+        metrics.observePluginDuration(point, type, name, (now() - start) / 1000),
+    };
+    const prefixScorers = [...built.plugins.values()].filter((p) => p instanceof PrefixCacheScorer);
+    this.prefixIndexes = prefixScorers.map((p) => p.index);
+    this.prefixIndexOptions = prefixScorers[0]?.options;
+    this.#unsubscribe = this.prefixIndexes.length > 0 ? this.#watchForVanishedEndpoints() : () => {};
+  }
+
+  schedule(pool: string, request: SchedulingRequest, options?: ScheduleOptions): SchedulingResult {
+    const dryRun = options?.dryRun === true;
+    const now = this.#now;
+    const start = now ? now() : 0;
+    const ctx = this.#ctx;
+    ctx.random = this.#random;
+    ctx.dryRun = dryRun;
+    const sample = !dryRun && ++this.#decisions % this.#sampleEvery === 0;
+    try {
+      const { profile, result, saturation } = this.#decide(
+        pool,
+        request,
+        ctx,
+        undefined,
+        sample ? this.#timer : undefined,
+      );
+      const out: SchedulingResult = {
+        profile: profile.name,
+        endpoints: result.endpoints,
+        scores: result.scores,
+        saturation,
+      };
+      if (!dryRun) {
+        const primary = result.endpoints[0]!;
+        const lease = this.#store.acquire(pool, primary.address, request.promptTokens + request.maxTokens);
+        if (lease) out.lease = lease;
+        for (const o of profile.observers) o.onPicked(ctx, request, result.endpoints);
+        this.#metrics.countSchedulerAttempt("success");
+        if (now) this.#metrics.observeSchedulerDuration((now() - start) / 1000);
+      }
+      return out;
+    } catch (err) {
+      if (!dryRun) {
+        this.#metrics.countSchedulerAttempt("failure");
+        if (now) this.#metrics.observeSchedulerDuration((now() - start) / 1000);
+      }
+      throw err;
+    }
+  }
+
+  explain(pool: string, request: SchedulingRequest, options?: ExplainOptions): Explanation {
+    const ctx: CycleContext = { random: options?.random ?? this.#random, dryRun: true };
+    const excluded: ExcludedEndpoint[] = [];
+    const traces = new Map<string, ProfileTrace>();
+    const e: Explanation = {
+      pool,
+      requestId: request.requestId,
+      targetModel: request.targetModel,
+      saturation: 0,
+      saturated: false,
+      usedStaleEndpoints: false,
+      excluded,
+      profiles: [],
+      picked: [],
+    };
+    try {
+      const d = this.#decide(pool, request, ctx, { excluded, traces, explanation: e });
+      e.profile = d.profile.name;
+      e.picked = d.result.endpoints.map((x) => x.address);
+    } catch (err) {
+      const re = RouterError.from(err);
+      if (re.code === "NotFound") throw re;
+      e.error = { code: re.code, message: re.message };
+    }
+    for (const [name, trace] of traces) e.profiles.push(this.#explainProfile(name, trace));
+    return e;
+  }
+
+  dispose(): void {
+    this.#unsubscribe();
+  }
+
+  #decide(
+    pool: string,
+    request: SchedulingRequest,
+    ctx: CycleContext,
+    explain?: { excluded: ExcludedEndpoint[]; traces: Map<string, ProfileTrace>; explanation: Explanation },
+    timer?: PluginTimer,
+  ): { profile: SchedulerProfile; result: ProfileRunResult; saturation: number } {
+    const endpoints = this.#store.endpoints(pool);
+    if (!endpoints) throw new RouterError("NotFound", `pool "${pool}" is not configured`, "pool");
+    const candidates = this.#candidates;
+    const usedStale = selectCandidates(
+      pool,
+      endpoints,
+      request,
+      this.#isStale,
+      this.#policy,
+      candidates,
+      this.#stale,
+      explain?.excluded,
+    );
+    const saturation = this.#detector.utilization(candidates, this.#isStale);
+    if (explain) {
+      explain.explanation.saturation = saturation;
+      explain.explanation.saturated = saturation >= 1;
+      explain.explanation.usedStaleEndpoints = usedStale;
+    }
+    if (request.priority < 0 && saturation >= 1) {
+      throw new RouterError("ResourceExhausted", "system saturated, sheddable request dropped");
+    }
+    const results = this.#results;
+    results.clear();
+    const profiles = this.profiles;
+    // Each round runs at least one new profile, so this ends after at most profiles.length rounds.
+    for (let round = 0; round <= profiles.length; round++) {
+      const next = this.#handler.pickProfiles(ctx, request, profiles, results);
+      let ran = false;
+      for (const profile of next) {
+        if (results.has(profile.name)) continue;
+        let trace: ProfileTrace | undefined;
+        if (explain) {
+          trace = { filtered: {}, scored: [], raw: {}, totals: [] };
+          explain.traces.set(profile.name, trace);
+        }
+        results.set(profile.name, profile.run(ctx, request, candidates, trace, timer));
+        ran = true;
+      }
+      if (!ran) break;
+    }
+    const winner = this.#handler.processResults(ctx, request, results);
+    const result = winner === undefined ? undefined : results.get(winner);
+    const profile = profiles.find((p) => p.name === winner);
+    if (!result || !profile) throw this.#noResult(pool, request);
+    return { profile, result, saturation };
+  }
+
+  #noResult(pool: string, request: SchedulingRequest): RouterError {
+    const failed = [...this.#results.keys()].map((name) => {
+      const p = this.profiles.find((x) => x.name === name);
+      return `profile "${name}": "${p?.lastFailedAt}" left no endpoint`;
+    });
+    const detail = failed.join("; ") || "no profile ran";
+    if (request.priority < 0) {
+      return new RouterError(
+        "ResourceExhausted",
+        `no endpoint has room for a sheddable request, request dropped (${detail})`,
+      );
+    }
+    return new RouterError(
+      "ServiceUnavailable",
+      `no endpoint of pool "${pool}" can take the request (${detail})`,
+    );
+  }
+
+  #explainProfile(name: string, trace: ProfileTrace): ProfileExplanation {
+    const profile = this.profiles.find((p) => p.name === name)!;
+    const result = this.#results.get(name);
+    const candidates = trace.scored.map((ep, i) => ({
+      address: ep.address,
+      scores: profile.scorers.map(({ scorer, weight }) => {
+        const raw = trace.raw[scorer.name]?.[i] ?? 0;
+        return { plugin: scorer.name, type: scorer.type, raw, weight, weighted: raw * weight };
+      }),
+      total: trace.totals[i] ?? 0,
+    }));
+    const out: ProfileExplanation = {
+      profile: name,
+      filtered: trace.filtered,
+      candidates,
+      picker: profile.picker.name,
+      picked: result ? result.endpoints.map((e) => e.address) : [],
+    };
+    if (trace.failedAt !== undefined) out.failedAt = trace.failedAt;
+    return out;
+  }
+
+  /** Purges prefix-index entries of endpoints that left every pool (expiry, config, a push without them). */
+  #watchForVanishedEndpoints(): () => void {
+    const counts = new Map<string, number>();
+    const count = (pool: string) => this.#store.endpoints(pool)?.length ?? 0;
+    for (const p of this.#store.pools()) counts.set(p.name, p.endpoints.length);
+    return this.#store.subscribe((change) => {
+      const before = counts.get(change.pool) ?? 0;
+      const after = count(change.pool);
+      counts.set(change.pool, after);
+      if (change.reason === "stale" || (change.reason === "push" && after >= before)) return;
+      const keep = new Set<string>();
+      for (const p of this.#store.pools()) for (const e of p.endpoints) keep.add(e.address);
+      for (const index of this.prefixIndexes) index.purge((address) => keep.has(address));
+    });
+  }
+}

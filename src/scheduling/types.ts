@@ -1,0 +1,48 @@
+/**
+ * What the scheduler is asked and what it answers. The request is built once per LLM request by
+ * src/request; the scheduler never parses bodies itself.
+ */
+
+import type { Lease } from "../state/in-flight.js";
+import type { Endpoint } from "../state/types.js";
+
+/** One request as the scheduler sees it. */
+export interface SchedulingRequest {
+  requestId: string;
+  /** Model name sent to the engine after resolution (base model or LoRA adapter name). */
+  targetModel: string;
+  /** Priority from the objective; negative = sheddable. */
+  priority: number;
+  /** Estimated prompt tokens (chars/4) and expected output tokens (max_tokens or a default). */
+  promptTokens: number;
+  maxTokens: number;
+  /** Chained block hashes of the prompt (prefix-cache index keys), computed once per request; may be empty. */
+  prefixHashes: readonly number[];
+  /** Subset hint: only endpoints whose IP is in this list (undefined = no hint). */
+  subset?: readonly string[];
+}
+
+/** The scheduler's answer for one request. */
+export interface SchedulingResult {
+  /** Name of the profile whose pick is the answer. */
+  profile: string;
+  /** Ordered: primary first, then fallbacks (at most the picker's `maxNumOfEndpoints`). */
+  endpoints: Endpoint[];
+  /** Weighted total score of each endpoint in `endpoints` (same order); absent for pickers that ignore scores. */
+  scores?: number[];
+  /**
+   * In-flight lease on `endpoints[0]`, taken by a non-dry-run `schedule`. The caller releases it when
+   * the request ends. On failover to a fallback, release it and take a new one with
+   * `PoolStore.acquire(pool, fallback.address, tokens)`. Undefined for dry runs, or when the endpoint
+   * vanished between pick and lease.
+   */
+  lease?: Lease;
+  /** Pool utilization seen by the saturation detector (mean, >= 1 = saturated). */
+  saturation: number;
+}
+
+/** Options of one `schedule` call. */
+export interface ScheduleOptions {
+  /** No lease, no prefix-index record, no metrics: a pure "what would you pick". Default false. */
+  dryRun?: boolean;
+}
