@@ -1,19 +1,28 @@
 /**
  * Hardware and model figures of the simulator's presets. Step times come from these figures through
- * the roofline model (roofline.ts), so every number here is written down with its source.
+ * the roofline model (roofline.ts); src/sim/README.md has the same table with the resulting latencies.
  *
- * | preset           | model                       | params  | weights  | KV/token            | GPU                  | HBM       | peak FLOPS        | KV blocks (16 tok) |
- * |------------------|-----------------------------|---------|----------|---------------------|----------------------|-----------|-------------------|--------------------|
- * | `llama2-7b-h100` | Llama-2-7B fp16, 32 layers, hidden 4096, MHA 32 heads | 6.74e9 | 13.48 GB | 2·32·4096·2 B = 512 KiB | H100-SXM 80 GiB | 3.35 TB/s | 989 TFLOPS bf16 dense | 7,353 (117,648 tokens) |
- * | `llama3-8b-h100` | Llama-3-8B bf16, 32 layers, hidden 4096, GQA 8 KV heads × 128 | 8.03e9 | 16.06 GB | 2·32·8·128·2 B = 128 KiB | H100-SXM 80 GiB | 3.35 TB/s | 989 TFLOPS | 28,181 (450,896 tokens) |
- * | `demo`           | a made-up 1B model, 16 layers, hidden 4096, MHA | 1e9 | 2 GB | 2·16·4096·2 B = 256 KiB | a made-up 3 GiB GPU | 100 GB/s | 20 TFLOPS | 150 (2,400 tokens) |
+ * | figure                    | `llama2-7b-h100`          | `llama3-8b-h100`             | `demo`                   |
+ * |---------------------------|---------------------------|------------------------------|--------------------------|
+ * | model                     | Llama-2-7B fp16           | Llama-3-8B bf16              | made-up 1B fp16          |
+ * | layers × hidden           | 32 × 4096, 32 KV heads    | 32 × 4096, 8 KV heads × 128  | 16 × 4096, MHA           |
+ * | params                    | 6.74e9                    | 8.03e9                       | 1e9                      |
+ * | weights (params × 2 B)    | 13.48 GB                  | 16.06 GB                     | 2 GB                     |
+ * | KV per token              | 2·32·4096·2 B = 512 KiB   | 2·32·8·128·2 B = 128 KiB     | 2·16·4096·2 B = 256 KiB  |
+ * | max model len             | 4,096                     | 8,192                        | 2,048                    |
+ * | GPU                       | H100-SXM5, 80 GiB         | H100-SXM5, 80 GiB            | made-up, 3 GiB           |
+ * | HBM bandwidth             | 3.35 TB/s                 | 3.35 TB/s                    | 100 GB/s                 |
+ * | peak FLOPS (dense bf16)   | 989 TFLOPS                | 989 TFLOPS                   | 20 TFLOPS                |
+ * | activation reserve        | 2 GiB                     | 2 GiB                        | 256 MiB                  |
+ * | KV blocks of 16 tokens    | 7,353 (117,648 tokens)    | 28,181 (450,896 tokens)      | 150 (2,400 tokens)       |
+ * | max num seqs / batched tk | 256 / 8,192               | 256 / 8,192                  | 32 / 2,048               |
+ * | max LoRAs                 | 4                         | 4                            | 2                        |
  *
- * Shared serving figures: gpu_memory_utilization 0.9; activation reserve 2 GiB on the H100 (peak
- * activations of an 8,192-token batch, CUDA graphs and the non-torch allocations vLLM profiles before
- * sizing the KV cache), 256 MiB on the demo GPU; efficiency 0.8 of HBM bandwidth and 0.55 of peak
- * FLOPS; 2 ms fixed overhead per step (scheduler, sampling, kernel launches: what is left of a real
- * vLLM step at batch 1 once the weight read is taken out). KV blocks =
- * floor((0.9 × GPU memory − weights − reserve) / (16 × KV bytes per token)).
+ * Shared: gpu_memory_utilization 0.9; efficiency 0.8 of HBM bandwidth and 0.55 of peak FLOPS; 2 ms
+ * fixed overhead per step (scheduler, sampling, kernel launches: what is left of a real vLLM step at
+ * batch 1 once the weight read is taken out). The activation reserve stands for the peak activations
+ * of a full token budget, CUDA graphs and non-torch allocations that vLLM profiles before sizing the
+ * KV cache. KV blocks = floor((0.9 × GPU memory − weights − reserve) / (16 × KV bytes per token)).
  */
 
 /** The figures that define a simulated model server. Units are bytes, bytes/s, FLOP/s and ms. */
