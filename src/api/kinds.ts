@@ -33,37 +33,52 @@ export type AnyResource =
 
 type Decoder = (doc: unknown, source: DocumentSource) => Decoded<AnyResource>;
 
-function tag<T, K extends AnyResource["kind"]>(kind: K, decoded: Decoded<T>): Decoded<AnyResource> {
-  if (!decoded.ok) return decoded;
-  return { ok: true, value: { kind, value: decoded.value } as AnyResource };
+function tagged<T>(decoded: Decoded<T>, wrap: (value: T) => AnyResource): Decoded<AnyResource> {
+  return decoded.ok ? { ok: true, value: wrap(decoded.value) } : decoded;
 }
 
 /** kind → apiVersion → decoder. */
 export const KINDS: Readonly<Record<string, Readonly<Record<string, Decoder>>>> = {
   InferencePool: {
-    [POOL_V1]: (doc, src) => tag("InferencePool", decode(poolV1Schema, doc, src, poolFromV1)),
+    [POOL_V1]: (doc, src) =>
+      tagged(decode(poolV1Schema, doc, src, poolFromV1), (value) => ({ kind: "InferencePool", value })),
     [POOL_V1ALPHA2]: (doc, src) =>
-      tag("InferencePool", decode(poolV1alpha2Schema, doc, src, poolFromV1alpha2)),
+      tagged(decode(poolV1alpha2Schema, doc, src, poolFromV1alpha2), (value) => ({
+        kind: "InferencePool",
+        value,
+      })),
   },
   InferenceObjective: {
     [X_V1ALPHA2]: (doc, src) =>
-      tag("InferenceObjective", decode(objectiveSchema, doc, src, objectiveFromDoc)),
+      tagged(decode(objectiveSchema, doc, src, objectiveFromDoc), (value) => ({
+        kind: "InferenceObjective",
+        value,
+      })),
   },
   InferenceModel: {
-    [X_V1ALPHA2]: (doc, src) => tag("InferenceModel", decode(modelSchema, doc, src, modelFromDoc)),
+    [X_V1ALPHA2]: (doc, src) =>
+      tagged(decode(modelSchema, doc, src, modelFromDoc), (value) => ({ kind: "InferenceModel", value })),
   },
   InferenceModelRewrite: {
-    [X_V1ALPHA2]: (doc, src) => tag("InferenceModelRewrite", decode(rewriteSchema, doc, src, rewriteFromDoc)),
+    [X_V1ALPHA2]: (doc, src) =>
+      tagged(decode(rewriteSchema, doc, src, rewriteFromDoc), (value) => ({
+        kind: "InferenceModelRewrite",
+        value,
+      })),
   },
   EndpointPickerConfig: {
     [SCHEDULER_CONFIG_V1ALPHA1]: (doc, src) =>
-      tag("EndpointPickerConfig", decode(schedulerConfigSchema, doc, src, schedulerConfigFromDoc)),
+      tagged(decode(schedulerConfigSchema, doc, src, schedulerConfigFromDoc), (value) => ({
+        kind: "EndpointPickerConfig",
+        value,
+      })),
   },
   RouterConfig: {
-    [ROUTER_CONFIG_V1ALPHA1]: (doc, src) => {
-      const decoded = decode(routerConfigSchema, doc, src, routerConfigFromDoc);
-      if (!decoded.ok) return decoded;
-      return { ok: true, value: { kind: "RouterConfig", value: decoded.value, source: src } };
-    },
+    [ROUTER_CONFIG_V1ALPHA1]: (doc, src) =>
+      tagged(decode(routerConfigSchema, doc, src, routerConfigFromDoc), (value) => ({
+        kind: "RouterConfig",
+        value,
+        source: src,
+      })),
   },
 };

@@ -136,4 +136,13 @@ spec: { selector: { app: a }, targetPortNumber: 0 }
       "test.yaml#0 spec.targetPortNumber: 8000 — is not a known field (check its spelling)",
     );
   });
+
+  it("quotes label keys that are not identifiers in the field path, and wants label values as strings", () => {
+    const errors = errorsOf(
+      v1('  selector: { matchLabels: { "app.kubernetes.io/version": 1 } }\n  targetPorts: [{ number: 1 }]\n'),
+    );
+    expect(errors).toEqual([
+      'test.yaml#0 spec.selector.matchLabels["app.kubernetes.io/version"]: 1 — must be a string',
+    ]);
+  });
 });
