@@ -9,8 +9,8 @@
  * moving hand (sampled LRU, as Redis does). Deletion uses backward-shift, so there are no tombstones.
  */
 
-const FP_BITS = 27;
-const FP_MASK = (1 << FP_BITS) - 1;
+import { FP_BITS, FP_MASK, fingerprintOf, homeOf, INV_2_24, type PreparedBlocks } from "./block-keys.js";
+
 const AGE_MASK = 31;
 /** Ages older than this (in epochs) are clamped to it when the hand passes, keeping 5 bits enough. */
 const AGE_CLAMP = 24;
@@ -22,46 +22,6 @@ export const EVICTION_SAMPLE = 8;
 export const MAX_LOAD = 0.75;
 /** Slots of a new table; it doubles as it fills, up to capacity / MAX_LOAD. */
 const INITIAL_SLOTS = 256;
-const GOLDEN = 0x9e3779b1;
-const INV_2_24 = 1 / 16_777_216;
-
-/** The stored key for a block hash: its low 27 bits, never 0 (0 marks an empty slot). */
-export function fingerprintOf(hash: number): number {
-  return hash & FP_MASK || 1;
-}
-
-/** Block hashes turned into fingerprints and mixed home bits, ready to probe any table. */
-export interface PreparedBlocks {
-  fingerprints: Int32Array;
-  /** 24 mixed bits per block; the home slot in a table of n slots is floor(mix * n / 2^24). */
-  mixes: Int32Array;
-  /** Blocks in use (the arrays may be longer: they are reused). */
-  count: number;
-}
-
-/** Fills (or grows) `into` with the fingerprints and mixes of `hashes`. */
-export function prepareBlocks(hashes: readonly number[], into?: PreparedBlocks): PreparedBlocks {
-  let out = into;
-  if (out === undefined || out.fingerprints.length < hashes.length) {
-    const size = Math.max(hashes.length, 64);
-    out = { fingerprints: new Int32Array(size), mixes: new Int32Array(size), count: 0 };
-  }
-  for (let k = 0; k < hashes.length; k++) {
-    const fp = fingerprintOf(hashes[k] ?? 0);
-    out.fingerprints[k] = fp;
-    out.mixes[k] = Math.imul(fp, GOLDEN) >>> 8;
-  }
-  out.count = hashes.length;
-  return out;
-}
-
-/**
- * Home slot of a fingerprint in a table of `n` slots: a multiplicative mix, then a range reduction by
- * multiplication (24 bits × n stays exact in a double; `%` on a uint32 would compile to a slow fmod).
- */
-function homeOf(fp: number, n: number): number {
-  return ((Math.imul(fp, GOLDEN) >>> 8) * n * INV_2_24) | 0;
-}
 
 /** A bounded set of block fingerprints with approximate-LRU eviction. */
 export class BlockTable {

@@ -9,7 +9,8 @@
  * matched block.
  */
 import type { PrefixIndex, PrefixIndexOptions } from "../prefix-index.js";
-import { BlockTable, type PreparedBlocks, prepareBlocks } from "./block-table.js";
+import { type PreparedBlocks, prepareBlocks } from "./block-keys.js";
+import { BlockTable } from "./block-table.js";
 
 /** Default blocks remembered per endpoint (upstream `lruCapacityPerServer`). */
 export const DEFAULT_LRU_CAPACITY_PER_SERVER = 31_250;
