@@ -37,7 +37,10 @@ export function createAuthInterceptor(tokens: ApiTokens): Interceptor {
     const token = write ? tokens.pushToken : tokens.readToken;
     if (!bearerAllowed(req.header.get("authorization"), token)) {
       const what = write ? "pushes" : "reads";
-      throw new ConnectError(`${what} need "Authorization: Bearer <token>" with the configured token`, Code.Unauthenticated);
+      throw new ConnectError(
+        `${what} need "Authorization: Bearer <token>" with the configured token`,
+        Code.Unauthenticated,
+      );
     }
     return next(req);
   };

@@ -5,8 +5,8 @@
  */
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import type { PoolStateService } from "../gen/inferencerouter/v1/pool_state_pb.js";
-import { parseSnapshot, type SnapshotLimits } from "../state/snapshot.js";
 import type { PoolStore } from "../state/pool-store.js";
+import { parseSnapshot, type SnapshotLimits } from "../state/snapshot.js";
 import type { PoolChangeReason, PoolView } from "../state/types.js";
 import { connectErrorFrom } from "./connect-error.js";
 import { poolToProto } from "./pool-to-proto.js";
@@ -18,7 +18,9 @@ export interface PoolStateServiceOptions {
   onPush?: (pool: string, source: string, sequence: bigint, endpoints: number) => void;
 }
 
-export function createPoolStateService(opts: PoolStateServiceOptions): Omit<ServiceImpl<typeof PoolStateService>, "explain"> {
+export function createPoolStateService(
+  opts: PoolStateServiceOptions,
+): Omit<ServiceImpl<typeof PoolStateService>, "explain"> {
   const { store } = opts;
   const isStale = (receivedAt: number) => store.clock.now() - receivedAt > store.staleAfterMs;
   const mustGet = (name: string): PoolView => {
@@ -50,7 +52,8 @@ export function createPoolStateService(opts: PoolStateServiceOptions): Omit<Serv
       yield { reason: "initial", pool: poolToProto(mustGet(req.pool), isStale) };
       for await (const reason of changes) {
         const pool = store.pool(req.pool);
-        if (!pool) throw new ConnectError(`pool "${req.pool}" was removed from the configuration`, Code.NotFound);
+        if (!pool)
+          throw new ConnectError(`pool "${req.pool}" was removed from the configuration`, Code.NotFound);
         yield { reason, pool: poolToProto(pool, isStale) };
       }
     },
@@ -61,7 +64,11 @@ export function createPoolStateService(opts: PoolStateServiceOptions): Omit<Serv
  * Changes of one pool as an async stream. Bursts coalesce: a slow reader gets the latest state,
  * not a backlog (the reason reported is the latest one).
  */
-async function* watchChanges(store: PoolStore, pool: string, signal: AbortSignal): AsyncGenerator<PoolChangeReason> {
+async function* watchChanges(
+  store: PoolStore,
+  pool: string,
+  signal: AbortSignal,
+): AsyncGenerator<PoolChangeReason> {
   let pending: PoolChangeReason | undefined;
   let wake: (() => void) | undefined;
   const unsubscribe = store.subscribe((c) => {

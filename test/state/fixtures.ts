@@ -28,6 +28,10 @@ export function endpoint(address: string, over: Partial<EndpointMetrics> = {}): 
   };
 }
 
-export function snapshot(sequence: number, endpoints: SnapshotEndpoint[], over: Partial<Snapshot> = {}): Snapshot {
+export function snapshot(
+  sequence: number,
+  endpoints: SnapshotEndpoint[],
+  over: Partial<Snapshot> = {},
+): Snapshot {
   return { pool: "pool-a", source: "agent-1", sequence: BigInt(sequence), observedAt: 0, endpoints, ...over };
 }

@@ -19,10 +19,14 @@ function addresses(store: PoolStore, pool = "pool-a"): string[] {
 describe("PoolStore", () => {
   it("holds the endpoints of an accepted snapshot", () => {
     const { store } = setup();
-    const r = store.push(snapshot(1, [endpoint("10.0.0.1:8000", { waitingRequests: 3 }), endpoint("10.0.0.2:8000")]));
+    const r = store.push(
+      snapshot(1, [endpoint("10.0.0.1:8000", { waitingRequests: 3 }), endpoint("10.0.0.2:8000")]),
+    );
     expect(r).toEqual({ acceptedSequence: 1n, endpointCount: 2 });
     expect(addresses(store)).toEqual(["10.0.0.1:8000", "10.0.0.2:8000"]);
-    expect(store.endpoints("pool-a")?.find((e) => e.address === "10.0.0.1:8000")?.metrics.waitingRequests).toBe(3);
+    expect(
+      store.endpoints("pool-a")?.find((e) => e.address === "10.0.0.1:8000")?.metrics.waitingRequests,
+    ).toBe(3);
   });
 
   it("refuses a push for a pool that is not configured, with NotFound", () => {
@@ -35,7 +39,9 @@ describe("PoolStore", () => {
   it("refuses a replayed or older sequence, naming the last accepted one, and changes nothing", () => {
     const { store } = setup();
     store.push(snapshot(5, [endpoint("10.0.0.1:8000")]));
-    const before = JSON.stringify(store.pool("pool-a"), (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+    const before = JSON.stringify(store.pool("pool-a"), (_k, v) =>
+      typeof v === "bigint" ? v.toString() : v,
+    );
     for (const seq of [5, 4, 1]) {
       let err: unknown;
       try {
@@ -104,7 +110,9 @@ describe("PoolStore", () => {
     expect(ep().inFlight).toEqual({ requests: 2, tokens: 150 });
     expect(ep().inFlightSincePush).toEqual({ requests: 2, tokens: 150 });
     // The next snapshot was observed after the first request reached the engine, before the second.
-    store.push(snapshot(2, [endpoint("10.0.0.1:8000", { runningRequests: 1 })], { observedAt: clock.now() - 5 }));
+    store.push(
+      snapshot(2, [endpoint("10.0.0.1:8000", { runningRequests: 1 })], { observedAt: clock.now() - 5 }),
+    );
     expect(ep().inFlight).toEqual({ requests: 2, tokens: 150 });
     expect(ep().inFlightSincePush).toEqual({ requests: 1, tokens: 50 });
     second.release();

@@ -57,41 +57,67 @@ describe("parseSnapshot", () => {
   });
 
   it.each([
-    ["an empty pool name", (g: ReturnType<typeof good>) => void (g.pool = ""), "pool", "must not be empty"],
-    ["sequence 0", (g: ReturnType<typeof good>) => void (g.sequence = 0n), "sequence", "at least 1"],
+    [
+      "an empty pool name",
+      (g: ReturnType<typeof good>) => {
+        g.pool = "";
+      },
+      "pool",
+      "must not be empty",
+    ],
+    [
+      "sequence 0",
+      (g: ReturnType<typeof good>) => {
+        g.sequence = 0n;
+      },
+      "sequence",
+      "at least 1",
+    ],
     [
       "KV usage above 1",
-      (g: ReturnType<typeof good>) => void (g.endpoints[0]!.metrics.kvCacheUsage = 1.5),
+      (g: ReturnType<typeof good>) => {
+        g.endpoints[0]!.metrics.kvCacheUsage = 1.5;
+      },
       "endpoints[0].metrics.kvCacheUsage",
       "1.5 must be between 0 and 1",
     ],
     [
       "a negative queue",
-      (g: ReturnType<typeof good>) => void (g.endpoints[0]!.metrics.waitingRequests = -1),
+      (g: ReturnType<typeof good>) => {
+        g.endpoints[0]!.metrics.waitingRequests = -1;
+      },
       "endpoints[0].metrics.waitingRequests",
       "-1",
     ],
     [
       "a hostname",
-      (g: ReturnType<typeof good>) => void (g.endpoints[0]!.address = "vllm-0:8000"),
+      (g: ReturnType<typeof good>) => {
+        g.endpoints[0]!.address = "vllm-0:8000";
+      },
       "endpoints[0].address",
       "not an IPv4 address",
     ],
     [
       "an unbracketed IPv6 address",
-      (g: ReturnType<typeof good>) => void (g.endpoints[0]!.address = "fd00::1:8000"),
+      (g: ReturnType<typeof good>) => {
+        g.endpoints[0]!.address = "fd00::1:8000";
+      },
       "endpoints[0].address",
       "must be bracketed",
     ],
     [
       "port 70000",
-      (g: ReturnType<typeof good>) => void (g.endpoints[0]!.address = "10.0.0.1:70000"),
+      (g: ReturnType<typeof good>) => {
+        g.endpoints[0]!.address = "10.0.0.1:70000";
+      },
       "endpoints[0].address",
       "between 1 and 65535",
     ],
     [
       "a duplicate address",
-      (g: ReturnType<typeof good>) => void g.endpoints.push({ ...g.endpoints[0]! }),
+      (g: ReturnType<typeof good>) => {
+        g.endpoints.push({ ...g.endpoints[0]! });
+      },
       "endpoints[1].address",
       "appears twice",
     ],

@@ -1,6 +1,6 @@
 // Fails when src/gen is out of date with proto/: regenerates into a temp dir and compares.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 
@@ -21,8 +21,12 @@ try {
       const p = join(dir, name);
       return statSync(p).isDirectory() ? list(p) : [p];
     });
-  const want = new Map(list(join(tmp, "gen")).map((p) => [relative(join(tmp, "gen"), p), readFileSync(p, "utf8")]));
-  const have = new Map(list(join(root, "src/gen")).map((p) => [relative(join(root, "src/gen"), p), readFileSync(p, "utf8")]));
+  const want = new Map(
+    list(join(tmp, "gen")).map((p) => [relative(join(tmp, "gen"), p), readFileSync(p, "utf8")]),
+  );
+  const have = new Map(
+    list(join(root, "src/gen")).map((p) => [relative(join(root, "src/gen"), p), readFileSync(p, "utf8")]),
+  );
   const stale = [...new Set([...want.keys(), ...have.keys()])].filter((k) => want.get(k) !== have.get(k));
   if (stale.length > 0) {
     console.error(`src/gen is out of date with proto/ (run: npm run generate): ${stale.join(", ")}`);

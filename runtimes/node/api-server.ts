@@ -1,0 +1,48 @@
+/** The Connect API listener: PoolStateService for Connect, gRPC and gRPC-Web on one port (HTTP/1.1 + h2c). */
+import type { Interceptor } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { registerRoutes } from "../../src/services/routes.js";
+import type { PoolStore } from "../../src/state/pool-store.js";
+import type { SnapshotLimits } from "../../src/state/snapshot.js";
+import { type DualListener, listenDual } from "./dual-listener.js";
+import { log } from "./log.js";
+
+export interface ApiServerOptions {
+  store: PoolStore;
+  port: number;
+  host: string;
+  limits: SnapshotLimits;
+  maxMessageBytes: number;
+  interceptors: Interceptor[];
+  /** Aborted at shutdown: ends Watch streams so the process can drain. */
+  shutdownSignal: AbortSignal;
+  ready: () => boolean;
+}
+
+export async function startApiServer(opts: ApiServerOptions): Promise<DualListener> {
+  const handler = connectNodeAdapter({
+    routes: (router) =>
+      registerRoutes(router, {
+        store: opts.store,
+        limits: opts.limits,
+        onPush: (pool, source, sequence, endpoints) =>
+          log("debug", "snapshot accepted", { pool, source, sequence, endpoints }),
+      }),
+    readMaxBytes: opts.maxMessageBytes,
+    writeMaxBytes: 64 * 1024 * 1024,
+    interceptors: opts.interceptors,
+    shutdownSignal: opts.shutdownSignal,
+    fallback: (req, res) => {
+      const path = (req.url ?? "").split("?")[0];
+      if (path === "/healthz" || path === "/readyz") {
+        const ok = path === "/healthz" || opts.ready();
+        res.writeHead(ok ? 200 : 503, { "content-type": "text/plain" });
+        res.end(ok ? "ok\n" : "not ready\n");
+        return;
+      }
+      res.writeHead(404, { "content-type": "text/plain" });
+      res.end("not found\n");
+    },
+  });
+  return listenDual(handler, opts.port, opts.host);
+}

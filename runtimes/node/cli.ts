@@ -1,0 +1,23 @@
+/** The `inference-router` command: dispatches to a subcommand. */
+import { serveMain } from "./serve.js";
+
+const commands: Record<string, { summary: string; run: (argv: string[]) => Promise<void> }> = {
+  serve: { summary: "run the router (pool-state API, picker, HTTP router, metrics)", run: serveMain },
+};
+
+function usage(): string {
+  const rows = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
+  return `Usage: inference-router <command> [options]\n\nCommands:\n${rows.join("\n")}\n\nRun "inference-router <command> --help" for a command's options.\n`;
+}
+
+const [name, ...rest] = process.argv.slice(2);
+if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+  process.stdout.write(usage());
+} else {
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`inference-router: unknown command "${name}"\n\n${usage()}`);
+    process.exit(2);
+  }
+  await command.run(rest);
+}

@@ -1,0 +1,66 @@
+/**
+ * Loads the config set from disk and keeps it current: a change that fails validation is refused
+ * with a logged error and the last good config stays in force.
+ */
+import { readFileSync } from "node:fs";
+import { parseManifests } from "../../src/api/parse-manifests.js";
+import type { RouterResources } from "../../src/api/resources.js";
+import { defaultRouterConfig } from "../../src/api/router-config.js";
+import { readConfigFiles, watchConfig } from "./config-files.js";
+import { log } from "./log.js";
+
+/** Config problems at start-up; the CLI prints them and exits 2. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(readonly errors: string[]) {
+    super(`invalid configuration:\n  ${errors.join("\n  ")}`);
+  }
+}
+
+export function emptyResources(): RouterResources {
+  return {
+    router: defaultRouterConfig(),
+    pools: [],
+    objectives: [],
+    models: [],
+    rewrites: [],
+    schedulerConfigs: [],
+  };
+}
+
+/** Reads and validates the config set at `path`; throws ConfigError listing every issue. */
+export async function loadResources(path: string | undefined): Promise<RouterResources> {
+  if (path === undefined) return emptyResources();
+  let files: Awaited<ReturnType<typeof readConfigFiles>>;
+  try {
+    files = await readConfigFiles(path);
+  } catch (err) {
+    throw new ConfigError([`${path}: ${(err as Error).message}`]);
+  }
+  const result = parseManifests(files);
+  if (!result.ok) throw new ConfigError(result.errors);
+  return result.resources;
+}
+
+/** Watches `path`; calls `apply` with each new valid config set. Returns the stop function. */
+export function watchResources(path: string, apply: (r: RouterResources) => void): () => void {
+  return watchConfig(path, () => {
+    loadResources(path).then(
+      (r) => {
+        apply(r);
+        log("info", "config reloaded", { path, pools: r.pools.map((p) => p.name) });
+      },
+      (err: unknown) => {
+        const errors = err instanceof ConfigError ? err.errors : [String(err)];
+        log("error", "config change refused; the last good config stays in force", { path, errors });
+      },
+    );
+  });
+}
+
+/** A token given inline or in a file (file contents trimmed). */
+export function readToken(inline: string | undefined, file: string | undefined): string | undefined {
+  if (inline !== undefined) return inline;
+  if (file === undefined) return undefined;
+  return readFileSync(file, "utf8").trim();
+}

@@ -1,0 +1,28 @@
+/** Flags of `inference-router serve`. Each has an environment twin (INFERENCE_ROUTER_<NAME>). */
+import type { FlagSpec } from "./flags.js";
+
+export const serveFlags: readonly FlagSpec[] = [
+  {
+    name: "config",
+    type: "string",
+    help: "Config file or directory of Kubernetes YAML (InferencePool, RouterConfig, ...)",
+  },
+  { name: "host", type: "string", default: "0.0.0.0", help: "Address every listener binds" },
+  {
+    name: "api-port",
+    type: "port",
+    default: "9004",
+    help: "Connect/gRPC/gRPC-Web API (HTTP/1.1 and h2c); 0 = any free port",
+  },
+  { name: "http-port", type: "port", default: "8080", help: "OpenAI-compatible HTTP router" },
+  { name: "extproc-port", type: "port", default: "9002", help: "Envoy ext_proc gRPC" },
+  { name: "health-port", type: "port", default: "9003", help: "gRPC health (grpc.health.v1)" },
+  { name: "metrics-port", type: "port", default: "9090", help: "Prometheus /metrics, /healthz, /readyz" },
+  {
+    name: "push-token",
+    type: "string",
+    help: "Bearer token required on PushSnapshot (overrides auth.pushToken)",
+  },
+  { name: "read-token", type: "string", help: "Bearer token required on reads (overrides auth.readToken)" },
+  { name: "log-level", type: "string", default: "info", help: "debug | info | warn | error" },
+];

@@ -1,0 +1,143 @@
+/**
+ * `inference-router serve`: wires the core (store, services) to Node listeners. Holds no routing
+ * rule: it reads config, starts listeners, sweeps on a timer, reloads config and drains on SIGTERM.
+ */
+import type { RouterResources } from "../../src/api/resources.js";
+import type { Clock } from "../../src/core/clock.js";
+import { createAuthInterceptor } from "../../src/services/auth.js";
+import { PoolStore } from "../../src/state/pool-store.js";
+import { startApiServer } from "./api-server.js";
+import { ConfigError, loadResources, readToken, watchResources } from "./config-loader.js";
+import type { DualListener } from "./dual-listener.js";
+import { type FlagValues, formatHelp, parseFlags, UsageError } from "./flags.js";
+import { type LogLevel, log, setLogLevel } from "./log.js";
+import { serveFlags } from "./serve-flags.js";
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export interface RunningServer {
+  ports: Record<string, number>;
+  store: PoolStore;
+  /** Stops listeners, ends streams, waits for in-flight calls. */
+  close(): Promise<void>;
+}
+
+function poolDefs(r: RouterResources) {
+  return r.pools.map((p) => ({ name: p.name, targetPorts: p.targetPorts }));
+}
+
+export async function startServe(flags: FlagValues): Promise<RunningServer> {
+  const configPath = flags.config as string | undefined;
+  const resources = await loadResources(configPath);
+  const cfg = resources.router;
+  if (configPath === undefined)
+    log("warn", "no --config given: no pools are configured, every push will be refused");
+  const store = new PoolStore({
+    clock: systemClock,
+    staleAfterMs: cfg.state.stalenessMs,
+    expireAfterMs: cfg.state.expiryMs,
+  });
+  store.configurePools(poolDefs(resources));
+  const tokens = {
+    pushToken:
+      (flags["push-token"] as string | undefined) ?? readToken(cfg.auth.pushToken, cfg.auth.pushTokenFile),
+    readToken:
+      (flags["read-token"] as string | undefined) ?? readToken(cfg.auth.readToken, cfg.auth.readTokenFile),
+  };
+  const host = (flags.host as string | undefined) ?? cfg.listen.host;
+  const shutdown = new AbortController();
+  // Watch before listening: a change made right after the first "listening" line is not missed.
+  const stopWatch = configPath
+    ? watchResources(configPath, (r) => store.configurePools(poolDefs(r)))
+    : () => undefined;
+  const sweep = setInterval(() => store.sweep(), cfg.state.sweepIntervalMs);
+  const listeners: [string, DualListener][] = [];
+  const api = await startApiServer({
+    store,
+    host,
+    port: (flags["api-port"] as number | undefined) ?? cfg.listen.apiPort,
+    limits: { maxEndpoints: cfg.limits.maxEndpointsPerSnapshot },
+    maxMessageBytes: cfg.limits.maxMessageBytes,
+    interceptors: [createAuthInterceptor(tokens)],
+    shutdownSignal: shutdown.signal,
+    ready: () => !shutdown.signal.aborted,
+  });
+  listeners.push(["api", api]);
+  log("info", "listening", {
+    service: "api",
+    port: api.port,
+    host,
+    protocols: ["connect", "grpc", "grpc-web"],
+  });
+
+  log("info", "config loaded", {
+    path: configPath ?? null,
+    pools: resources.pools.map((p) => p.name),
+    auth: { push: !!tokens.pushToken, read: !!tokens.readToken },
+  });
+
+  return {
+    ports: Object.fromEntries(listeners.map(([name, l]) => [name, l.port])),
+    store,
+    async close() {
+      shutdown.abort();
+      clearInterval(sweep);
+      stopWatch();
+      await Promise.all(listeners.map(([, l]) => l.close()));
+    },
+  };
+}
+
+const summary =
+  "Serves the pool-state API (and, as they land, the ext_proc picker, the HTTP router and metrics).";
+
+/** CLI entry: parses flags, starts, and drains on SIGTERM/SIGINT. Exit codes: 0 ok, 2 bad usage or config. */
+export async function serveMain(argv: string[]): Promise<void> {
+  let flags: FlagValues;
+  try {
+    const parsed = parseFlags(serveFlags, argv, process.env);
+    if (parsed.help) {
+      process.stdout.write(
+        formatHelp("inference-router serve [--config PATH] [options]", summary, serveFlags),
+      );
+      return;
+    }
+    flags = parsed.values;
+    setLogLevel(((flags["log-level"] as string | undefined) ?? "info") as LogLevel);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`inference-router serve: ${err.message}\nRun with --help for the options.\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  let server: RunningServer;
+  try {
+    server = await startServe(flags);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`inference-router serve: ${err.message}\n`);
+      process.exit(2);
+    }
+    log("error", "failed to start", { error: String(err) });
+    process.exit(1);
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log("info", "draining", { signal });
+    server.close().then(
+      () => {
+        log("info", "stopped");
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log("error", "shutdown failed", { error: String(err) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}

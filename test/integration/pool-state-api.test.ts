@@ -1,0 +1,220 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { type Client, Code, ConnectError, createClient } from "@connectrpc/connect";
+import {
+  createConnectTransport,
+  createGrpcTransport,
+  createGrpcWebTransport,
+} from "@connectrpc/connect-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  PoolStateService,
+  type PushSnapshotRequest,
+  PushSnapshotRequestSchema,
+} from "../../src/gen/inferencerouter/v1/pool_state_pb.js";
+import { type CliProcess, loopbackPorts, startCli } from "./helpers/spawn-cli.js";
+
+let server: CliProcess;
+let base: string;
+
+beforeAll(async () => {
+  server = await startCli(
+    ["serve", "--config", "examples/minimal", ...loopbackPorts, "--push-token", "s3cret"],
+    {
+      waitFor: ["api"],
+    },
+  );
+  base = `http://127.0.0.1:${server.port("api")}`;
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+const auth = { Authorization: "Bearer s3cret" };
+
+function push(
+  sequence: number,
+  addresses: string[],
+  over: Partial<PushSnapshotRequest> = {},
+): PushSnapshotRequest {
+  const msg = create(PushSnapshotRequestSchema, {
+    pool: "pool-a",
+    source: "test",
+    sequence: BigInt(sequence),
+    observedAt: timestampFromMs(Date.now()),
+    endpoints: addresses.map((address, i) => ({
+      address,
+      ready: true,
+      engine: "vllm",
+      metrics: { waitingRequests: i, runningRequests: 1, kvCacheUsage: 0.25, blockSize: 16, numBlocks: 1000 },
+    })),
+  });
+  return Object.assign(msg, over);
+}
+
+function connectClient(httpVersion: "1.1" | "2" = "1.1"): Client<typeof PoolStateService> {
+  return createClient(PoolStateService, createConnectTransport({ baseUrl: base, httpVersion }));
+}
+
+async function refusal(p: Promise<unknown>): Promise<ConnectError> {
+  try {
+    await p;
+  } catch (e) {
+    return ConnectError.from(e);
+  }
+  throw new Error("expected the call to be refused");
+}
+
+describe("serve: PoolStateService", () => {
+  it("accepts a push from the generated Connect client and returns it from GetPool", async () => {
+    const client = connectClient();
+    const res = await client.pushSnapshot(
+      push(1, ["10.0.0.1:8000", "10.0.0.2:8000"], { source: "connect" }),
+      {
+        headers: auth,
+      },
+    );
+    expect(res.acceptedSequence).toBe(1n);
+    const { pool } = await client.getPool({ pool: "pool-a" });
+    const mine = pool!.endpoints.filter((e) => e.source === "connect");
+    expect(mine.map((e) => e.address)).toEqual(["10.0.0.1:8000", "10.0.0.2:8000"]);
+    expect(mine[1]!.metrics!.waitingRequests).toBe(1);
+    expect(mine[0]!.stale).toBe(false);
+  });
+
+  it("speaks gRPC over h2c and gRPC-Web on the same port", async () => {
+    const grpc = createClient(PoolStateService, createGrpcTransport({ baseUrl: base }));
+    await grpc.pushSnapshot(push(1, ["10.0.1.1:8000"], { source: "grpc" }), { headers: auth });
+    const web = createClient(PoolStateService, createGrpcWebTransport({ baseUrl: base, httpVersion: "1.1" }));
+    const { pools } = await web.listPools({});
+    expect(pools.map((p) => p.name)).toContain("pool-a");
+    expect(pools[0]!.endpoints.some((e) => e.address === "10.0.1.1:8000")).toBe(true);
+  });
+
+  it("accepts a plain JSON POST (Connect protocol) like the README's curl", async () => {
+    const body = {
+      pool: "pool-a",
+      source: "curl",
+      sequence: 1,
+      endpoints: [
+        { address: "[fd00::7]:8000", ready: true, metrics: { waitingRequests: 2, kvCacheUsage: 0.5 } },
+      ],
+    };
+    const res = await fetch(`${base}/inferencerouter.v1.PoolStateService/PushSnapshot`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...auth },
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ acceptedSequence: "1", endpointCount: 1 });
+    const got = await fetch(`${base}/inferencerouter.v1.PoolStateService/GetPool`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ pool: "pool-a" }),
+    });
+    const json = (await got.json()) as { pool: { endpoints: { address: string; source: string }[] } };
+    expect(json.pool.endpoints.filter((e) => e.source === "curl").map((e) => e.address)).toEqual([
+      "[fd00::7]:8000",
+    ]);
+  });
+
+  it("streams the current pool first, then every change, on WatchPool", async () => {
+    const client = connectClient("2");
+    const abort = new AbortController();
+    const stream = client.watchPool({ pool: "pool-a" }, { signal: abort.signal });
+    const it = stream[Symbol.asyncIterator]();
+    const first = await it.next();
+    expect(first.value.reason).toBe("initial");
+    await client.pushSnapshot(push(1, ["10.0.2.1:8000"], { source: "watch" }), { headers: auth });
+    const second = await it.next();
+    expect(second.value.reason).toBe("push");
+    expect(second.value.pool.endpoints.some((e: { address: string }) => e.address === "10.0.2.1:8000")).toBe(
+      true,
+    );
+    abort.abort();
+  });
+
+  describe("refuses bad input with a clear error and changes nothing", () => {
+    async function snapshotOfPool() {
+      return JSON.stringify(await connectClient().getPool({ pool: "pool-a" }), (_k, v) =>
+        typeof v === "bigint" ? v.toString() : v,
+      );
+    }
+
+    it("refuses a push without the token, or with a wrong one (Unauthenticated)", async () => {
+      const before = await snapshotOfPool();
+      const client = connectClient();
+      const none = await refusal(client.pushSnapshot(push(50, ["10.0.9.1:8000"], { source: "auth" })));
+      expect(none.code).toBe(Code.Unauthenticated);
+      const wrong = await refusal(
+        client.pushSnapshot(push(51, ["10.0.9.1:8000"], { source: "auth" }), {
+          headers: { Authorization: "Bearer nope" },
+        }),
+      );
+      expect(wrong.code).toBe(Code.Unauthenticated);
+      expect(await snapshotOfPool()).toBe(before);
+    });
+
+    it("refuses an out-of-range metric with InvalidArgument naming the field", async () => {
+      const before = await snapshotOfPool();
+      const bad = push(1, ["10.0.3.1:8000"], { source: "bad" });
+      bad.endpoints[0]!.metrics!.kvCacheUsage = 2;
+      const err = await refusal(connectClient().pushSnapshot(bad, { headers: auth }));
+      expect(err.code).toBe(Code.InvalidArgument);
+      expect(err.rawMessage).toContain("endpoints[0].metrics.kvCacheUsage");
+      expect(err.rawMessage).toContain("between 0 and 1");
+      expect(await snapshotOfPool()).toBe(before);
+    });
+
+    it("refuses a malformed address with InvalidArgument", async () => {
+      const err = await refusal(
+        connectClient().pushSnapshot(push(1, ["pod-1:8000"], { source: "bad" }), { headers: auth }),
+      );
+      expect(err.code).toBe(Code.InvalidArgument);
+      expect(err.rawMessage).toContain("endpoints[0].address");
+    });
+
+    it("refuses a push for an unknown pool with NotFound", async () => {
+      const err = await refusal(
+        connectClient().pushSnapshot(push(1, [], { pool: "nope" }), { headers: auth }),
+      );
+      expect(err.code).toBe(Code.NotFound);
+      expect(err.rawMessage).toContain('"nope"');
+    });
+
+    it("refuses a replayed sequence with FailedPrecondition naming the last accepted one", async () => {
+      const client = connectClient();
+      await client.pushSnapshot(push(7, ["10.0.4.1:8000"], { source: "replay" }), { headers: auth });
+      const before = await snapshotOfPool();
+      const err = await refusal(
+        client.pushSnapshot(push(7, ["10.0.4.2:8000"], { source: "replay" }), { headers: auth }),
+      );
+      expect(err.code).toBe(Code.FailedPrecondition);
+      expect(err.rawMessage).toContain("last accepted sequence 7");
+      const older = await refusal(client.pushSnapshot(push(3, [], { source: "replay" }), { headers: auth }));
+      expect(older.code).toBe(Code.FailedPrecondition);
+      expect(await snapshotOfPool()).toBe(before);
+    });
+
+    it("refuses an oversized message with ResourceExhausted", async () => {
+      const before = await snapshotOfPool();
+      const big = push(1, ["10.0.5.1:8000"], { source: "big" });
+      big.endpoints[0]!.labels = { blob: "x".repeat(5 * 1024 * 1024) };
+      // HTTP/2: over HTTP/1.1 a server that refuses early can only reset the half-sent upload.
+      const err = await refusal(connectClient("2").pushSnapshot(big, { headers: auth }));
+      expect(err.code).toBe(Code.ResourceExhausted);
+      expect(await snapshotOfPool()).toBe(before);
+    });
+
+    it("refuses a GetPool for an unknown pool with NotFound", async () => {
+      const err = await refusal(connectClient().getPool({ pool: "nope" }));
+      expect(err.code).toBe(Code.NotFound);
+    });
+  });
+
+  it("answers /healthz and /readyz on the API port", async () => {
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+  });
+});
