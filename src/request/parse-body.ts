@@ -1,0 +1,175 @@
+/**
+ * OpenAI request bodies → what routing needs (model, stream, max tokens, prompt parts), parsed once;
+ * the parsed JSON is handed on so nobody parses the body twice.
+ */
+import type { z } from "zod";
+import { RouterError } from "../core/errors.js";
+import {
+  chatBodySchema,
+  completionsBodySchema,
+  embeddingsBodySchema,
+  responsesBodySchema,
+} from "./openai-schemas.js";
+import {
+  type MessageLike,
+  type PromptParts,
+  promptPartsFromInput,
+  promptPartsFromMessages,
+} from "./prompt-parts.js";
+
+/** The OpenAI APIs the router understands. */
+export type ApiKind = "completions" | "chat" | "embeddings" | "responses";
+
+/** A parsed request body. */
+export interface ParsedBody {
+  api: ApiKind;
+  /** The model the client asked for (non-empty). */
+  model: string;
+  /** Whether the client asked for a streamed (SSE) answer. */
+  stream: boolean;
+  /** max_tokens / max_completion_tokens / max_output_tokens when set; undefined when not. */
+  maxTokens?: number;
+  /** Prompt text in parts, hashed as if concatenated (see prompt-parts.ts). */
+  promptParts: string[];
+  /** Characters of prompt text (token ids count 4 each): tokens ≈ promptChars / 4. */
+  promptChars: number;
+  /** The whole parsed body, unknown fields included. */
+  json: Record<string, unknown>;
+}
+
+const PATHS: Readonly<Record<string, ApiKind>> = {
+  "/v1/completions": "completions",
+  "/v1/chat/completions": "chat",
+  "/v1/embeddings": "embeddings",
+  "/v1/responses": "responses",
+};
+
+/** The API kind of a request path (query string ignored), or undefined for paths the router does not parse. */
+export function apiKindFromPath(path: string): ApiKind | undefined {
+  const q = path.indexOf("?");
+  return PATHS[q < 0 ? path : path.slice(0, q)];
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+function renderValue(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+}
+
+function fieldPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const key of path)
+    out += typeof key === "number" ? `[${key}]` : out === "" ? String(key) : `.${String(key)}`;
+  return out;
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let current = input;
+  for (const key of path) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+/** The first schema issue as a BadRequest naming the field: `messages[1].content: 42 must be ...`. */
+function issueError(json: unknown, issue: z.core.$ZodIssue): RouterError {
+  const field = fieldPath(issue.path);
+  const value = valueAt(json, issue.path);
+  const what = value === undefined ? "(missing) is required" : `${renderValue(value)} ${issue.message}`;
+  return new RouterError("BadRequest", `${field}: ${what}`, field);
+}
+
+function check<S extends z.ZodType>(schema: S, json: unknown): z.output<S> {
+  const result = schema.safeParse(json);
+  if (!result.success) throw issueError(json, result.error.issues[0] as z.core.$ZodIssue);
+  return result.data;
+}
+
+function limit(...values: (number | null | undefined)[]): number | undefined {
+  for (const v of values) if (typeof v === "number") return v;
+  return undefined;
+}
+
+/**
+ * Parses a body of the given API kind. Throws RouterError("BadRequest") naming the field on invalid
+ * JSON, a missing or empty `model`, or a wrong type of a field routing reads.
+ *
+ * @example
+ * const parsed = parseBody('{"model":"llama","messages":[{"role":"user","content":"Hi"}]}', "chat");
+ * parsed.model; // "llama"
+ */
+export function parseBody(body: string | Uint8Array, api: ApiKind): ParsedBody {
+  let text: string;
+  try {
+    text = typeof body === "string" ? body : decoder.decode(body);
+  } catch {
+    throw new RouterError("BadRequest", "request body is not valid UTF-8");
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new RouterError("BadRequest", `request body is not valid JSON: ${(err as Error).message}`);
+  }
+  if (json === null || typeof json !== "object" || Array.isArray(json)) {
+    throw new RouterError("BadRequest", `request body: ${renderValue(json)} must be a JSON object`);
+  }
+  let prompt: PromptParts;
+  let model: string;
+  let stream = false;
+  let maxTokens: number | undefined;
+  switch (api) {
+    case "completions": {
+      const b = check(completionsBodySchema, json);
+      ({ model } = b);
+      stream = b.stream === true;
+      maxTokens = limit(b.max_tokens);
+      prompt = promptPartsFromInput(b.prompt);
+      break;
+    }
+    case "chat": {
+      const b = check(chatBodySchema, json);
+      ({ model } = b);
+      stream = b.stream === true;
+      maxTokens = limit(b.max_completion_tokens, b.max_tokens);
+      prompt = promptPartsFromMessages(b.messages as MessageLike[]);
+      break;
+    }
+    case "embeddings": {
+      const b = check(embeddingsBodySchema, json);
+      ({ model } = b);
+      prompt = promptPartsFromInput(b.input);
+      break;
+    }
+    case "responses": {
+      const b = check(responsesBodySchema, json);
+      ({ model } = b);
+      stream = b.stream === true;
+      maxTokens = limit(b.max_output_tokens);
+      prompt = { parts: [], chars: 0 };
+      if (typeof b.instructions === "string" && b.instructions !== "") {
+        promptPartsFromMessages([{ role: "system", content: b.instructions }], prompt);
+      }
+      if (typeof b.input === "string") promptPartsFromMessages([{ role: "user", content: b.input }], prompt);
+      else if (b.input !== undefined) promptPartsFromMessages(b.input as MessageLike[], prompt);
+      break;
+    }
+  }
+  const parsed: ParsedBody = {
+    api,
+    model,
+    stream,
+    promptParts: prompt.parts,
+    promptChars: prompt.chars,
+    json: json as Record<string, unknown>,
+  };
+  if (maxTokens !== undefined) parsed.maxTokens = maxTokens;
+  return parsed;
+}

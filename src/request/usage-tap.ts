@@ -1,0 +1,116 @@
+/**
+ * Reading a model server's answer on its way back: token usage for metrics and accounting, and the
+ * engine's `model` mapped back to the name the client asked for. Transport-agnostic: the ext_proc
+ * session and the HTTP proxy both feed it bytes. This file holds the JSON (non-streamed) case and the
+ * pieces shared with the SSE tap (sse-usage-tap.ts).
+ */
+
+/** Token usage of one answer. Zero where the server did not say. */
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  /** Prompt tokens served from the engine's prefix cache (`prompt_tokens_details.cached_tokens`). */
+  cachedTokens: number;
+}
+
+/** Map `model` values equal to `from` (the target model) to `to` (the client's model). */
+export interface ModelMapping {
+  from: string;
+  to: string;
+}
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+function num(value: unknown): number {
+  return typeof value === "number" && Number.isFinite(value) ? value : 0;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/**
+ * Usage from a parsed answer or stream event: `usage` (chat/completions names, or Responses names
+ * input_tokens / output_tokens / input_tokens_details), or `response.usage` (Responses stream events).
+ * Undefined when there is none (or it is null, as in every streamed chunk but the last).
+ */
+export function usageFromJson(json: unknown): Usage | undefined {
+  if (!isObject(json)) return undefined;
+  let usage = json.usage;
+  if (!isObject(usage) && isObject(json.response)) usage = json.response.usage;
+  if (!isObject(usage)) return undefined;
+  const details = usage.prompt_tokens_details ?? usage.input_tokens_details;
+  return {
+    promptTokens: num(usage.prompt_tokens ?? usage.input_tokens),
+    completionTokens: num(usage.completion_tokens ?? usage.output_tokens),
+    cachedTokens: isObject(details) ? num(details.cached_tokens) : 0,
+  };
+}
+
+/** True when a mapping would change something. */
+export function mapsModel(mapping: ModelMapping | undefined): mapping is ModelMapping {
+  return mapping !== undefined && mapping.from !== mapping.to;
+}
+
+/**
+ * Replaces `model` (top level, or `response.model` in Responses events) when it equals `mapping.from`.
+ * Returns whether it changed anything; mutates `json`.
+ */
+export function mapModelInJson(json: unknown, mapping: ModelMapping): boolean {
+  if (!isObject(json)) return false;
+  let changed = false;
+  if (json.model === mapping.from) {
+    json.model = mapping.to;
+    changed = true;
+  }
+  if (isObject(json.response) && json.response.model === mapping.from) {
+    json.response.model = mapping.to;
+    changed = true;
+  }
+  return changed;
+}
+
+/** Whether text has `"usage"` followed by an object (not `null`): a cheap filter before JSON.parse. */
+export function hasUsageObject(text: string): boolean {
+  let at = text.indexOf('"usage"');
+  while (at >= 0) {
+    let i = at + 7;
+    while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 58 /* : */) i++;
+    if (text.charCodeAt(i) === 123 /* { */) return true;
+    at = text.indexOf('"usage"', i);
+  }
+  return false;
+}
+
+/** Result of {@link tapJsonResponse}. */
+export interface JsonTapResult {
+  /** Bytes to send to the client: the original unless the model was mapped. */
+  body: Uint8Array;
+  changed: boolean;
+  usage?: Usage;
+}
+
+/**
+ * Taps a complete JSON answer: reads usage and maps the model back. Bodies that are not JSON pass
+ * through untouched; the body is re-serialised only when the model really changes.
+ *
+ * @example
+ * const { body, usage } = tapJsonResponse(bytes, { from: "llama-lora-v2", to: "llama-lora" });
+ */
+export function tapJsonResponse(body: Uint8Array, mapping?: ModelMapping): JsonTapResult {
+  let json: unknown;
+  try {
+    json = JSON.parse(decoder.decode(body));
+  } catch {
+    return { body, changed: false };
+  }
+  const result: JsonTapResult = { body, changed: false };
+  const usage = usageFromJson(json);
+  if (usage !== undefined) result.usage = usage;
+  if (mapsModel(mapping) && mapModelInJson(json, mapping)) {
+    result.body = encoder.encode(JSON.stringify(json));
+    result.changed = true;
+  }
+  return result;
+}
