@@ -22,6 +22,7 @@ import type {
 } from "./framework/scheduler-profile.js";
 import { noopSchedulerMetrics, type SchedulerMetrics } from "./metrics.js";
 import { PrefixCacheScorer } from "./plugins/scorer/prefix-cache-scorer.js";
+import { createPrefixIndex } from "./prefix/lru-prefix-index.js";
 import type { PrefixIndex, PrefixIndexFactory, PrefixIndexOptions } from "./prefix-index.js";
 import { builtinPlugins, type PluginRegistry } from "./registry.js";
 import type { SaturationDetector } from "./saturation/saturation-detector.js";
@@ -35,7 +36,7 @@ export interface SchedulerOptions {
   config?: unknown;
   /** Randomness for tie-breaks and random pickers. */
   random: Random;
-  /** Builds the index behind prefix-cache-scorer; required when the config uses that scorer. */
+  /** Builds the index behind prefix-cache-scorer. Default: `createPrefixIndex` from ./prefix/. */
   prefixIndexFactory?: PrefixIndexFactory;
   /** Metrics hooks. Default: no-op. */
   metrics?: SchedulerMetrics;
@@ -87,7 +88,7 @@ export interface Scheduler {
  * @throws RouterError("BadRequest") for a bad config, naming the plugin or field.
  *
  * @example
- * const scheduler = createScheduler({ store, random: createSeededRandom(1), prefixIndexFactory });
+ * const scheduler = createScheduler({ store, random: createSeededRandom(1) });
  * const { endpoints, lease } = scheduler.schedule("pool-a", request);
  */
 export function createScheduler(options: SchedulerOptions): Scheduler {
@@ -121,7 +122,7 @@ class DefaultScheduler implements Scheduler {
     this.#metrics = o.metrics ?? noopSchedulerMetrics;
     const built = buildProfiles(config, {
       registry: o.registry ?? builtinPlugins,
-      prefixIndexFactory: o.prefixIndexFactory,
+      prefixIndexFactory: o.prefixIndexFactory ?? createPrefixIndex,
       metrics: this.#metrics,
     });
     this.plugins = built.plugins;
