@@ -5,7 +5,8 @@
  * 1. An InferenceModel whose `modelName` is the client model gives a weighted split over its
  *    `targetModels` (none = keep the name) and a priority from its criticality.
  * 2. InferenceModelRewrite rules then map the name: an exact match beats a catch-all (empty `matches`),
- *    the first rule in file order wins, and its targets are chosen by weighted random.
+ *    the first rule in file order wins, and its targets are chosen by weighted random. A catch-all only
+ *    applies to client models no InferenceModel names (it is the "unknown model" fallback).
  * 3. A non-empty `x-gateway-model-name-rewrite` header overrides the target model.
  * 4. Priority: the InferenceObjective named by `x-gateway-inference-objective` when it exists; else the
  *    InferenceModel's; else 0 (an unknown objective counts as unset). Negative = sheddable.
@@ -142,7 +143,8 @@ export function createModelResolver(
       let targetModel = clientModel;
       if (model !== undefined) targetModel = pickWeighted(model.targetModels, random)?.name ?? clientModel;
 
-      const hit = rules.exact.get(targetModel) ?? rules.catchAll;
+      // A catch-all is the fallback for models nothing else knows, so it never overrides an InferenceModel.
+      const hit = rules.exact.get(targetModel) ?? (model === undefined ? rules.catchAll : undefined);
       if (hit !== undefined) {
         targetModel = pickWeighted(hit.rule.targets, random)?.model ?? targetModel;
         poolName ??= hit.poolName;
