@@ -1,6 +1,7 @@
 /** The Connect API listener: PoolStateService for Connect, gRPC and gRPC-Web on one port (HTTP/1.1 + h2c). */
 import type { Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { ExtendedRequestRouter } from "../../src/routing/request-router.js";
 import { registerRoutes } from "../../src/services/routes.js";
 import type { PoolStore } from "../../src/state/pool-store.js";
 import type { SnapshotLimits } from "../../src/state/snapshot.js";
@@ -14,6 +15,8 @@ export interface ApiServerOptions {
   limits: SnapshotLimits;
   maxMessageBytes: number;
   interceptors: Interceptor[];
+  /** The request pipeline (for Explain); read on each call so config reloads take effect. */
+  router: () => ExtendedRequestRouter;
   /** Aborted at shutdown: ends Watch streams so the process can drain. */
   shutdownSignal: AbortSignal;
   ready: () => boolean;
@@ -25,6 +28,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<DualListen
       registerRoutes(router, {
         store: opts.store,
         limits: opts.limits,
+        router: opts.router,
         onPush: (pool, source, sequence, endpoints) =>
           log("debug", "snapshot accepted", { pool, source, sequence, endpoints }),
       }),

@@ -45,16 +45,16 @@ export async function loadResources(path: string | undefined): Promise<RouterRes
 /** Watches `path`; calls `apply` with each new valid config set. Returns the stop function. */
 export function watchResources(path: string, apply: (r: RouterResources) => void): () => void {
   return watchConfig(path, () => {
-    loadResources(path).then(
-      (r) => {
+    loadResources(path)
+      .then((r) => {
         apply(r);
         log("info", "config reloaded", { path, pools: r.pools.map((p) => p.name) });
-      },
-      (err: unknown) => {
-        const errors = err instanceof ConfigError ? err.errors : [String(err)];
+      })
+      .catch((err: unknown) => {
+        const errors =
+          err instanceof ConfigError ? err.errors : [err instanceof Error ? err.message : String(err)];
         log("error", "config change refused; the last good config stays in force", { path, errors });
-      },
-    );
+      });
   });
 }
 

@@ -4,6 +4,7 @@
  */
 import type { RouterResources } from "../../src/api/resources.js";
 import type { Clock } from "../../src/core/clock.js";
+import { createRouting, type Routing } from "../../src/routing/routing.js";
 import { createAuthInterceptor } from "../../src/services/auth.js";
 import { PoolStore } from "../../src/state/pool-store.js";
 import { startApiServer } from "./api-server.js";
@@ -14,10 +15,12 @@ import { type LogLevel, log, setLogLevel } from "./log.js";
 import { serveFlags } from "./serve-flags.js";
 
 export const systemClock: Clock = { now: () => Date.now() };
+const systemRandom = { next: Math.random };
 
 export interface RunningServer {
   ports: Record<string, number>;
   store: PoolStore;
+  routing: Routing;
   /** Stops listeners, ends streams, waits for in-flight calls. */
   close(): Promise<void>;
 }
@@ -38,6 +41,22 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
     expireAfterMs: cfg.state.expiryMs,
   });
   store.configurePools(poolDefs(resources));
+  let routing: Routing;
+  try {
+    routing = createRouting(resources, {
+      store,
+      random: systemRandom,
+      now: () => performance.now(),
+      requireKnownModel: true,
+    });
+  } catch (err) {
+    // The scheduler refuses its config (unknown plugin type, bad parameters) by naming the plugin.
+    throw new ConfigError([err instanceof Error ? err.message : String(err)]);
+  }
+  const applyConfig = (r: RouterResources) => {
+    routing.reload(r);
+    store.configurePools(poolDefs(r));
+  };
   const tokens = {
     pushToken:
       (flags["push-token"] as string | undefined) ?? readToken(cfg.auth.pushToken, cfg.auth.pushTokenFile),
@@ -47,9 +66,7 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
   const host = (flags.host as string | undefined) ?? cfg.listen.host;
   const shutdown = new AbortController();
   // Watch before listening: a change made right after the first "listening" line is not missed.
-  const stopWatch = configPath
-    ? watchResources(configPath, (r) => store.configurePools(poolDefs(r)))
-    : () => undefined;
+  const stopWatch = configPath ? watchResources(configPath, applyConfig) : () => undefined;
   const sweep = setInterval(() => store.sweep(), cfg.state.sweepIntervalMs);
   const listeners: [string, DualListener][] = [];
   const api = await startApiServer({
@@ -59,6 +76,7 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
     limits: { maxEndpoints: cfg.limits.maxEndpointsPerSnapshot },
     maxMessageBytes: cfg.limits.maxMessageBytes,
     interceptors: [createAuthInterceptor(tokens)],
+    router: () => routing.router,
     shutdownSignal: shutdown.signal,
     ready: () => !shutdown.signal.aborted,
   });
@@ -79,6 +97,7 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
   return {
     ports: Object.fromEntries(listeners.map(([name, l]) => [name, l.port])),
     store,
+    routing,
     async close() {
       shutdown.abort();
       clearInterval(sweep);

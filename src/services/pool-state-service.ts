@@ -5,22 +5,24 @@
  */
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import type { PoolStateService } from "../gen/inferencerouter/v1/pool_state_pb.js";
+import type { ExtendedRequestRouter } from "../routing/request-router.js";
 import type { PoolStore } from "../state/pool-store.js";
 import { parseSnapshot, type SnapshotLimits } from "../state/snapshot.js";
 import type { PoolChangeReason, PoolView } from "../state/types.js";
 import { connectErrorFrom } from "./connect-error.js";
+import { explainRequest } from "./explain.js";
 import { poolToProto } from "./pool-to-proto.js";
 
 export interface PoolStateServiceOptions {
   store: PoolStore;
   limits?: SnapshotLimits;
+  /** The request pipeline, for Explain; without it Explain answers Unimplemented. */
+  router?: () => ExtendedRequestRouter | undefined;
   /** Called after each accepted push (for logs and metrics). */
   onPush?: (pool: string, source: string, sequence: bigint, endpoints: number) => void;
 }
 
-export function createPoolStateService(
-  opts: PoolStateServiceOptions,
-): Omit<ServiceImpl<typeof PoolStateService>, "explain"> {
+export function createPoolStateService(opts: PoolStateServiceOptions): ServiceImpl<typeof PoolStateService> {
   const { store } = opts;
   const isStale = (receivedAt: number) => store.clock.now() - receivedAt > store.staleAfterMs;
   const mustGet = (name: string): PoolView => {
@@ -45,6 +47,19 @@ export function createPoolStateService(
     },
     listPools() {
       return { pools: store.pools().map((p) => poolToProto(p, isStale)) };
+    },
+    explain(req) {
+      const router = opts.router?.();
+      if (!router)
+        throw new ConnectError(
+          "Explain needs the scheduler, which this server does not run",
+          Code.Unimplemented,
+        );
+      try {
+        return explainRequest(router, req);
+      } catch (err) {
+        throw connectErrorFrom(err);
+      }
     },
     async *watchPool(req, ctx: HandlerContext) {
       mustGet(req.pool);

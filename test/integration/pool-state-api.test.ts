@@ -213,6 +213,38 @@ describe("serve: PoolStateService", () => {
     });
   });
 
+  it("explains a pick over Connect JSON, with per-plugin scores and the ordered pick", async () => {
+    await connectClient().pushSnapshot(push(1, ["10.0.6.1:8000", "10.0.6.2:8000"], { source: "explain" }), {
+      headers: auth,
+    });
+    const res = await fetch(`${base}/inferencerouter.v1.PoolStateService/Explain`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        pool: "pool-a",
+        model: "any-model",
+        messages: [{ role: "user", content: "Hello there" }],
+      }),
+    });
+    expect(res.status).toBe(200);
+    const x = (await res.json()) as {
+      picked: string[];
+      profiles: {
+        candidates: { address: string; total: number; scores: { plugin: string; weight: number }[] }[];
+      }[];
+    };
+    expect(x.picked.length).toBeGreaterThan(0);
+    const candidates = x.profiles[0]!.candidates;
+    expect(candidates.length).toBeGreaterThanOrEqual(2);
+    expect(candidates[0]!.scores.map((s) => s.plugin).sort()).toEqual([
+      "kv-cache-utilization-scorer",
+      "prefix-cache-scorer",
+      "queue-scorer",
+    ]);
+    // The endpoint with the empty queue (waitingRequests 0) wins over the one with 1 waiting.
+    expect(x.picked[0]).not.toBe("10.0.6.2:8000");
+  });
+
   it("answers /healthz and /readyz on the API port", async () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
