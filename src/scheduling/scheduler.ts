@@ -165,12 +165,8 @@ class DefaultScheduler implements Scheduler {
         undefined,
         sample ? this.#timer : undefined,
       );
-      const out: SchedulingResult = {
-        profile: profile.name,
-        endpoints: result.endpoints,
-        scores: result.scores,
-        saturation,
-      };
+      const out: SchedulingResult = { profile: profile.name, endpoints: result.endpoints, saturation };
+      if (profile.picker.usesScores) out.scores = result.scores;
       if (!dryRun) {
         const primary = result.endpoints[0]!;
         const lease = this.#store.acquire(pool, primary.address, request.promptTokens + request.maxTokens);
