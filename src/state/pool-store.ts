@@ -68,7 +68,9 @@ export class PoolStore {
     this.expireAfterMs = options.expireAfterMs ?? 60_000;
     if (!(this.staleAfterMs > 0)) throw new RangeError(`staleAfterMs: ${this.staleAfterMs} must be > 0`);
     if (!(this.expireAfterMs >= this.staleAfterMs)) {
-      throw new RangeError(`expireAfterMs: ${this.expireAfterMs} must be >= staleAfterMs ${this.staleAfterMs}`);
+      throw new RangeError(
+        `expireAfterMs: ${this.expireAfterMs} must be >= staleAfterMs ${this.staleAfterMs}`,
+      );
     }
   }
 
@@ -124,7 +126,11 @@ export class PoolStore {
   push(snapshot: Snapshot): { acceptedSequence: bigint; endpointCount: number } {
     const pool = this.#pools.get(snapshot.pool);
     if (!pool) {
-      throw new RouterError("NotFound", `pool "${snapshot.pool}" is not configured (no InferencePool of that name)`, "pool");
+      throw new RouterError(
+        "NotFound",
+        `pool "${snapshot.pool}" is not configured (no InferencePool of that name)`,
+        "pool",
+      );
     }
     const last = pool.sourceStates.get(snapshot.source);
     if (last && snapshot.sequence <= last.sequence) {

@@ -17,7 +17,8 @@ export const defaultSnapshotLimits: SnapshotLimits = { maxEndpoints: 10_000 };
 
 const name = z.string().min(1, "must not be empty").max(253, "must be at most 253 characters");
 const count = z.number().int().min(0).max(1_000_000, "must be at most 1000000");
-const names = (max: number) => z.array(z.string().max(253, "must be at most 253 characters")).max(max, `must have at most ${max} entries`);
+const names = (max: number) =>
+  z.array(z.string().max(253, "must be at most 253 characters")).max(max, `must have at most ${max} entries`);
 
 const metricsSchema = z.object({
   waitingRequests: count,
@@ -60,7 +61,10 @@ function snapshotSchema(limits: SnapshotLimits) {
     observedAt: z.object({ seconds: z.bigint(), nanos: z.number().int() }).optional(),
     endpoints: z
       .array(endpointSchema)
-      .max(limits.maxEndpoints, `must have at most ${limits.maxEndpoints} entries (limits.maxEndpointsPerSnapshot)`),
+      .max(
+        limits.maxEndpoints,
+        `must have at most ${limits.maxEndpoints} entries (limits.maxEndpointsPerSnapshot)`,
+      ),
   });
 }
 
@@ -75,22 +79,43 @@ export function parseSnapshot(input: unknown, receivedAt: number, limits = defau
   const parsed = snapshotSchema(limits).safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const field = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").slice(1);
-    throw new RouterError("BadRequest", `${field || "snapshot"}: ${describe(valueAt(input, issue.path))} ${issue.message}`, field);
+    const field = issue.path
+      .map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))
+      .join("")
+      .slice(1);
+    throw new RouterError(
+      "BadRequest",
+      `${field || "snapshot"}: ${describe(valueAt(input, issue.path))} ${issue.message}`,
+      field,
+    );
   }
   const s = parsed.data;
   const seen = new Set<string>();
   const endpoints = s.endpoints.map((e, i) => {
     const addr = parseAddress(e.address);
     const field = `endpoints[${i}].address`;
-    if (typeof addr === "string") throw new RouterError("BadRequest", `${field}: ${describe(e.address)} ${addr}`, field);
+    if (typeof addr === "string")
+      throw new RouterError("BadRequest", `${field}: ${describe(e.address)} ${addr}`, field);
     if (seen.has(addr.address)) {
-      throw new RouterError("BadRequest", `${field}: ${describe(e.address)} appears twice in one snapshot`, field);
+      throw new RouterError(
+        "BadRequest",
+        `${field}: ${describe(e.address)} appears twice in one snapshot`,
+        field,
+      );
     }
     seen.add(addr.address);
-    return { ...addr, ready: e.ready, labels: e.labels, engine: e.engine, models: e.models, metrics: e.metrics ?? defaultMetrics };
+    return {
+      ...addr,
+      ready: e.ready,
+      labels: e.labels,
+      engine: e.engine,
+      models: e.models,
+      metrics: e.metrics ?? defaultMetrics,
+    };
   });
-  const observedAt = s.observedAt ? Number(s.observedAt.seconds) * 1000 + s.observedAt.nanos / 1e6 : receivedAt;
+  const observedAt = s.observedAt
+    ? Number(s.observedAt.seconds) * 1000 + s.observedAt.nanos / 1e6
+    : receivedAt;
   return { pool: s.pool, source: s.source, sequence: s.sequence, observedAt, endpoints };
 }
 
