@@ -1,0 +1,44 @@
+/** What one simulated replica holds: its engine loop, served models, faults and latency histograms. */
+import type { Random } from "../../src/core/random.js";
+import type { FaultKnobs } from "../../src/sim/fault-plan.js";
+import { e2eBuckets, LatencyHistogram, tpotBuckets, ttftBuckets } from "../../src/sim/latency-histogram.js";
+import type { RealtimeEngine } from "./realtime-engine.js";
+
+export interface ReplicaState {
+  index: number;
+  /** "ip:port" as advertised. */
+  address: string;
+  rt: RealtimeEngine;
+  /** Name in metrics labels and /v1/models' first entry. */
+  modelName: string;
+  /** Base models served; undefined = any model name. */
+  models: readonly string[] | undefined;
+  /** Model names that are LoRA adapters (use the engine's adapter slots). */
+  adapters: ReadonlySet<string>;
+  faults: FaultKnobs;
+  random: Random;
+  /** Output tokens when the request sets no max_tokens. */
+  defaultMaxTokens: number;
+  /** Upper bound on output tokens per request. */
+  maxTokensCap: number;
+  /** Wall-clock ms (Date.now) when slow start ends. */
+  readyAt: number;
+  ttft: LatencyHistogram;
+  tpot: LatencyHistogram;
+  e2e: LatencyHistogram;
+  nextId: number;
+}
+
+/** Whether the replica has finished its (simulated) start-up. */
+export function isReady(s: ReplicaState): boolean {
+  return Date.now() >= s.readyAt;
+}
+
+/** Fresh vLLM-bucketed latency histograms. */
+export function newHistograms(): Pick<ReplicaState, "ttft" | "tpot" | "e2e"> {
+  return {
+    ttft: new LatencyHistogram(ttftBuckets),
+    tpot: new LatencyHistogram(tpotBuckets),
+    e2e: new LatencyHistogram(e2eBuckets),
+  };
+}

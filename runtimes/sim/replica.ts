@@ -1,0 +1,117 @@
+/** Starts one simulated replica: an engine in real time, its HTTP server and, optionally, its pusher. */
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { createSeededRandom } from "../../src/core/random.js";
+import type { FaultKnobs } from "../../src/sim/fault-plan.js";
+import { createEngine, type EngineOptions } from "../../src/sim/index.js";
+import { log } from "../node/log.js";
+import { RealtimeEngine } from "./realtime-engine.js";
+import { createReplicaApp } from "./replica-app.js";
+import { newHistograms, type ReplicaState } from "./replica-state.js";
+import { startPusher } from "./snapshot-pusher.js";
+
+/** Options of one replica (the CLI builds one per --replicas). */
+export interface ReplicaOptions {
+  index: number;
+  host: string;
+  /** 0 = any free port. */
+  port: number;
+  /** Address advertised in snapshots and headers; default host (127.0.0.1 for a wildcard host). */
+  advertiseHost?: string;
+  engine: EngineOptions;
+  /** Wall ms per virtual ms. Default 1. */
+  timeScale?: number;
+  seed: number;
+  models?: readonly string[];
+  adapters?: readonly string[];
+  faults: FaultKnobs;
+  slowStartMs: number;
+  defaultMaxTokens: number;
+  maxTokensCap: number;
+  push?: {
+    url: string;
+    pool: string;
+    intervalMs: number;
+    token?: string;
+    source?: string;
+    labels: Record<string, string>;
+  };
+}
+
+export interface RunningReplica {
+  index: number;
+  port: number;
+  address: string;
+  state: ReplicaState;
+  close(): Promise<void>;
+}
+
+function hostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** Listens, logs `{"msg":"listening","service":"sim","replica":i,"port":P}`, and starts pushing. */
+export async function startReplica(o: ReplicaOptions): Promise<RunningReplica> {
+  const engine = createEngine(o.engine, { random: createSeededRandom(o.seed * 7919 + o.index) });
+  const rt = new RealtimeEngine(engine, o.timeScale ?? 1);
+  const s: ReplicaState = {
+    index: o.index,
+    address: "",
+    rt,
+    modelName: o.models?.[0] ?? "sim-model",
+    models: o.models,
+    adapters: new Set(o.adapters ?? []),
+    faults: o.faults,
+    random: createSeededRandom(o.seed * 104729 + o.index + 1),
+    defaultMaxTokens: o.defaultMaxTokens,
+    maxTokensCap: o.maxTokensCap,
+    readyAt: Date.now() + o.slowStartMs,
+    nextId: 1,
+    ...newHistograms(),
+  };
+  const app = createReplicaApp(s);
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const srv = serve({ fetch: app.fetch, hostname: o.host, port: o.port }, () => resolve(srv));
+    srv.once("error", reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const wildcard = o.host === "0.0.0.0" || o.host === "::";
+  s.address = hostPort(o.advertiseHost ?? (wildcard ? "127.0.0.1" : o.host), port);
+  log("info", "listening", { service: "sim", replica: o.index, port, host: o.host, address: s.address });
+
+  const p = o.push;
+  const stopPush = p
+    ? startPusher({
+        url: p.url,
+        pool: p.pool,
+        source: p.source ?? `sim-${s.address}`,
+        intervalMs: p.intervalMs,
+        token: p.token,
+        replica: o.index,
+        identity: () => ({
+          address: s.address,
+          ready: Date.now() >= s.readyAt,
+          labels: p.labels,
+          // No --models: any model name is served, which the API says with an empty list.
+          models: o.models ? [...o.models, ...(o.adapters ?? [])] : [],
+        }),
+        metrics: () => engine.metrics(),
+      })
+    : () => {};
+
+  return {
+    index: o.index,
+    port,
+    address: s.address,
+    state: s,
+    async close() {
+      stopPush();
+      rt.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Streams still open would hold close() forever: cut them.
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+    },
+  };
+}
