@@ -1,0 +1,43 @@
+/** Envoy header maps in and out: values arrive in `raw_value` (bytes); we read it, falling back to `value`. */
+import { create } from "@bufbuild/protobuf";
+import {
+  type HeaderMap,
+  type HeaderValueOption,
+  HeaderValueOption_HeaderAppendAction,
+  HeaderValueOptionSchema,
+} from "../gen/envoy/config/core/v3/base_pb.js";
+import type { HeaderView } from "../routing/types.js";
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+/** Headers of one message by lower-case name (a repeated name keeps its values joined with ","). */
+export function headersFromMap(map: HeaderMap | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!map) return out;
+  for (const h of map.headers) {
+    const key = h.key.toLowerCase();
+    const value = h.rawValue.length > 0 ? decoder.decode(h.rawValue) : h.value;
+    const prev = out.get(key);
+    out.set(key, prev === undefined ? value : `${prev},${value}`);
+  }
+  return out;
+}
+
+/** A HeaderView over a header map, with the client-supplied system headers hidden. */
+export function headerView(headers: ReadonlyMap<string, string>, hidden: readonly string[]): HeaderView {
+  return {
+    get(name) {
+      const key = name.toLowerCase();
+      return hidden.includes(key) ? null : (headers.get(key) ?? null);
+    },
+  };
+}
+
+/** A header to set, overwriting any value the request already has, value in `raw_value`. */
+export function setHeader(key: string, value: string): HeaderValueOption {
+  return create(HeaderValueOptionSchema, {
+    header: { key, rawValue: encoder.encode(value) },
+    appendAction: HeaderValueOption_HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD,
+  });
+}

@@ -1,0 +1,106 @@
+/**
+ * The ext_proc processor: opens one session per Envoy stream, keeps the open ones, and expires
+ * sessions older than the safety timeout so a stream Envoy never closes cannot hold a count forever.
+ */
+import type { Clock } from "../core/clock.js";
+import type { Random } from "../core/random.js";
+import type { RequestRouter } from "../routing/types.js";
+import { subsetEntryIp } from "../scheduling/candidates.js";
+import type { Endpoint } from "../state/types.js";
+import type { ExtProcMetrics, LeaseSource } from "./context.js";
+import type { BodyMode } from "./response-tap.js";
+import { ExtProcSession } from "./session.js";
+
+/** Endpoints for requests without a body (PoolStore satisfies it). */
+export interface EndpointSource {
+  endpoints(pool: string): readonly Endpoint[] | undefined;
+  isStale(endpoint: Endpoint): boolean;
+}
+
+export interface ExtProcOptions {
+  router: RequestRouter;
+  /** Leases and endpoints: the PoolStore. */
+  store: LeaseSource & EndpointSource;
+  /** Pool the picker serves (upstream: one pool per picker). Undefined = the router picks by model. */
+  pool?: string;
+  clock: Clock;
+  /** For the endpoint of a request without a body. */
+  random: Random;
+  metrics?: ExtProcMetrics;
+  /** Request ids when the request has no x-request-id. Default: crypto.randomUUID. */
+  generateId?: () => string;
+  /** Envoy's body mode for both directions. Default FULL_DUPLEX_STREAMED. */
+  bodyMode?: BodyMode;
+  /** Largest request body accepted, and largest response body buffered for rewriting (bytes). Default 32 MiB. */
+  maxBodyBytes?: number;
+  /** Sessions older than this are closed by `sweep` (ms). Default 600,000 (10 min). */
+  sessionTimeoutMs?: number;
+}
+
+export interface ExtProcProcessor {
+  /** A session for a new stream. */
+  open(): ExtProcSession;
+  /** Sessions still open. */
+  readonly active: number;
+  /** Closes sessions older than the timeout (releasing their leases); returns how many. Call on an interval. */
+  sweep(): number;
+  /** Closes every open session (shutdown). */
+  closeAll(): void;
+}
+
+/**
+ * @example
+ * const processor = createExtProcProcessor({ router, store, pool: "pool-a", clock, random });
+ * const session = processor.open();
+ * for (const reply of session.handle(request)) send(reply);
+ * session.close("end");
+ */
+export function createExtProcProcessor(o: ExtProcOptions): ExtProcProcessor {
+  const open = new Set<ExtProcSession>();
+  const timeout = o.sessionTimeoutMs ?? 600_000;
+  const { store, random } = o;
+  const anyEndpoint = (subset: readonly string[] | undefined): string | undefined => {
+    const pools = o.pool !== undefined ? [o.pool] : [];
+    const all = pools.flatMap((p) => store.endpoints(p) ?? []);
+    const ips = subset && new Set(subset.map(subsetEntryIp));
+    const usable = all.filter((e) => e.ready && (!ips || ips.has(e.ip)));
+    const fresh = usable.filter((e) => !store.isStale(e));
+    const from = fresh.length > 0 ? fresh : usable;
+    return from[Math.floor(random.next() * from.length)]?.address;
+  };
+  const ctx = {
+    router: o.router,
+    leases: store,
+    pool: o.pool,
+    anyEndpoint,
+    metrics: o.metrics,
+    clock: o.clock,
+    generateId: o.generateId ?? (() => crypto.randomUUID()),
+    bodyMode: o.bodyMode ?? "FULL_DUPLEX_STREAMED",
+    maxBodyBytes: o.maxBodyBytes ?? 32 * 1024 * 1024,
+  };
+  const onClose = (s: ExtProcSession) => open.delete(s);
+  return {
+    open() {
+      const s = new ExtProcSession(ctx, onClose);
+      open.add(s);
+      return s;
+    },
+    get active() {
+      return open.size;
+    },
+    sweep() {
+      const cutoff = o.clock.now() - timeout;
+      let n = 0;
+      for (const s of open) {
+        if (s.startedAt > cutoff) continue;
+        s.close("timeout");
+        n++;
+      }
+      return n;
+    },
+    closeAll() {
+      for (const s of open) s.close("cancel");
+    },
+  };
+}

@@ -1,0 +1,286 @@
+/**
+ * One ext_proc exchange (one HTTP request through Envoy) as a pure state machine: ProcessingRequest
+ * in, ProcessingResponses out. Nothing is answered on the request path until the body ends; then one
+ * headers reply (the pick) and the body as streamed chunks. The lease taken at the pick is released
+ * exactly once: when the response ends, on an error reply, or when the stream closes for any reason.
+ */
+
+import { RouterError } from "../core/errors.js";
+import type {
+  HttpBody,
+  HttpHeaders,
+  ProcessingRequest,
+  ProcessingResponse,
+} from "../gen/envoy/service/ext_proc/v3/external_processor_pb.js";
+import { apiKindFromPath } from "../request/parse-body.js";
+import type { RouteDecision } from "../routing/types.js";
+import type { Lease } from "../state/in-flight.js";
+import type { ExtProcContext } from "./context.js";
+import { headersFromMap, headerView, setHeader } from "./header-map.js";
+import { destinationMetadata, servedEndpointFrom, subsetHintFrom } from "./metadata.js";
+import {
+  bufferedBodyReply,
+  errorReply,
+  headersReply,
+  type Mutation,
+  pushChunks,
+  trailersReply,
+} from "./replies.js";
+import { ResponseTap } from "./response-tap.js";
+import {
+  CLIENT_SYSTEM_HEADERS,
+  DESTINATION_ENDPOINT_HEADER,
+  DESTINATION_SERVED_HEADER,
+  DESTINATION_SUBSET_HEADER,
+  WENT_INTO_RESPONSE_HEADERS,
+} from "./system-headers.js";
+
+/** Why a session ended. */
+export type CloseReason = "end" | "cancel" | "error" | "timeout";
+
+const NONE: ProcessingResponse[] = [];
+
+/** @see ExtProcContext for the dependencies; create sessions through `createExtProcProcessor`. */
+export class ExtProcSession {
+  readonly startedAt: number;
+  #finished = false;
+  #headers = new Map<string, string>();
+  #parts: Uint8Array[] = [];
+  #bodyBytes = 0;
+  #bodyDone = false;
+  #requestId = "";
+  #subset: string[] | undefined;
+  #decision: RouteDecision | undefined;
+  #lease: Lease | undefined;
+  #tap: ResponseTap | undefined;
+  readonly #ctx: ExtProcContext;
+  readonly #onClose: (s: ExtProcSession) => void;
+
+  constructor(ctx: ExtProcContext, onClose: (s: ExtProcSession) => void) {
+    this.#ctx = ctx;
+    this.#onClose = onClose;
+    this.startedAt = ctx.clock.now();
+  }
+
+  /** True once the exchange is over (response ended, error sent, or closed). */
+  get finished(): boolean {
+    return this.#finished;
+  }
+
+  /** Handles one message; returns the replies to send, in order (often none). */
+  handle(req: ProcessingRequest): ProcessingResponse[] {
+    if (this.#finished) return NONE;
+    const r = req.request;
+    try {
+      switch (r.case) {
+        case "requestHeaders":
+          return this.#requestHeaders(r.value, req);
+        case "requestBody":
+          return this.#requestBody(r.value);
+        case "requestTrailers":
+          return this.#requestTrailers();
+        case "responseHeaders":
+          return this.#responseHeaders(r.value, req);
+        case "responseBody":
+          return this.#responseBody(r.value.body, r.value.endOfStream, r.value.endOfStream);
+        case "responseTrailers":
+          return this.#responseTrailers();
+        default:
+          return NONE;
+      }
+    } catch (err) {
+      return this.#fail(RouterError.from(err));
+    }
+  }
+
+  /** The stream ended: releases the lease and counts the end. Idempotent. */
+  close(reason: CloseReason): void {
+    if (this.#finished) return;
+    this.#finish(false);
+    if (reason !== "end" && this.#decision) {
+      const d = this.#decision;
+      this.#ctx.metrics?.recordError(
+        d.clientModel,
+        d.targetModel,
+        reason === "timeout" ? "DeadlineExceeded" : "Cancelled",
+      );
+    }
+  }
+
+  #requestHeaders(h: HttpHeaders, req: ProcessingRequest): ProcessingResponse[] {
+    this.#headers = headersFromMap(h.headers);
+    this.#requestId = this.#headers.get("x-request-id") || this.#ctx.generateId();
+    this.#subset = subsetHintFrom(req.metadataContext);
+    if (h.endOfStream) return this.#headersOnly();
+    if (this.#ctx.bodyMode === "BUFFERED") return [headersReply("request")];
+    return NONE;
+  }
+
+  #requestBody(b: HttpBody): ProcessingResponse[] {
+    if (this.#bodyDone) return NONE;
+    if (b.body.length > 0) {
+      this.#bodyBytes += b.body.length;
+      if (this.#bodyBytes > this.#ctx.maxBodyBytes) {
+        throw new RouterError(
+          "BadRequest",
+          `request body is larger than the limit of ${this.#ctx.maxBodyBytes} bytes`,
+        );
+      }
+      this.#parts.push(b.body);
+    }
+    return b.endOfStream ? this.#route(true) : NONE;
+  }
+
+  #requestTrailers(): ProcessingResponse[] {
+    const out = this.#bodyDone ? [] : this.#route(false);
+    if (!this.#finished) out.push(trailersReply("request"));
+    return out;
+  }
+
+  /** A request without a body (GET /v1/models ...): any ready endpoint, no lease; none = 500. */
+  #headersOnly(): ProcessingResponse[] {
+    this.#bodyDone = true;
+    const endpoint = this.#ctx.anyEndpoint(this.#subset);
+    if (!endpoint) throw new RouterError("Internal", "no pods available in datastore");
+    return [this.#pickReply(endpoint, undefined)];
+  }
+
+  #route(endOfStream: boolean): ProcessingResponse[] {
+    this.#bodyDone = true;
+    const body = concatParts(this.#parts, this.#bodyBytes);
+    this.#parts = [];
+    const kind = apiKindFromPath(this.#headers.get(":path") ?? "");
+    const d = this.#ctx.router.route({
+      requestId: this.#requestId,
+      headers: headerView(this.#headers, CLIENT_SYSTEM_HEADERS),
+      body,
+      pool: this.#ctx.pool,
+      ...(kind !== undefined && { kind }),
+      ...(this.#subset !== undefined && { subset: this.#subset }),
+    });
+    this.#decision = d;
+    this.#lease = d.lease;
+    this.#ctx.metrics?.recordRequest(d.clientModel, d.targetModel, body.length);
+    const destinations = d.endpoints.map((e) => e.address).join(",");
+    if (this.#ctx.bodyMode === "BUFFERED") {
+      const mutation = this.#mutation(destinations, d.body.length);
+      return [
+        bufferedBodyReply(
+          "request",
+          d.bodyChanged ? d.body : undefined,
+          mutation,
+          true,
+          destinationMetadata(destinations),
+        ),
+      ];
+    }
+    const out = [this.#pickReply(destinations, d.body.length)];
+    pushChunks(out, "request", d.body, endOfStream);
+    return out;
+  }
+
+  #pickReply(destinations: string, contentLength: number | undefined): ProcessingResponse {
+    return headersReply(
+      "request",
+      this.#mutation(destinations, contentLength),
+      true,
+      destinationMetadata(destinations),
+    );
+  }
+
+  #mutation(destinations: string, contentLength: number | undefined): Mutation {
+    const set = [
+      setHeader(DESTINATION_ENDPOINT_HEADER, destinations),
+      setHeader("x-request-id", this.#requestId),
+    ];
+    if (contentLength !== undefined) set.push(setHeader("content-length", String(contentLength)));
+    return { set, remove: [DESTINATION_SUBSET_HEADER, DESTINATION_SERVED_HEADER] };
+  }
+
+  #responseHeaders(h: HttpHeaders, req: ProcessingRequest): ProcessingResponse[] {
+    const headers = headersFromMap(h.headers);
+    const d = this.#decision;
+    this.#moveLease(servedEndpointFrom(req.metadataContext));
+    const status = Number(headers.get(":status") ?? "200");
+    if (d && status >= 400) this.#ctx.metrics?.recordError(d.clientModel, d.targetModel, String(status));
+    const mapping = d && { from: d.targetModel, to: d.clientModel };
+    this.#tap = new ResponseTap(
+      headers.get("content-type") ?? "",
+      mapping,
+      this.#ctx.bodyMode,
+      this.#ctx.maxBodyBytes,
+    );
+    const out = [
+      headersReply("response", { set: [setHeader(WENT_INTO_RESPONSE_HEADERS, "true")], remove: [] }),
+    ];
+    if (h.endOfStream) this.#finish(true);
+    return out;
+  }
+
+  #responseBody(body: Uint8Array, last: boolean, endOfStream: boolean): ProcessingResponse[] {
+    this.#tap ??= new ResponseTap("", undefined, this.#ctx.bodyMode, this.#ctx.maxBodyBytes);
+    const out: ProcessingResponse[] = [];
+    this.#tap.push(out, body, last, endOfStream);
+    if (last) this.#finish(true);
+    return out;
+  }
+
+  #responseTrailers(): ProcessingResponse[] {
+    const out = this.#tap && !this.#finished ? this.#responseBody(new Uint8Array(0), true, false) : [];
+    out.push(trailersReply("response"));
+    this.#finish(true);
+    return out;
+  }
+
+  /** Envoy served a fallback endpoint: the count follows the request there. */
+  #moveLease(served: string | undefined): void {
+    const lease = this.#lease;
+    if (!lease || !served || served === lease.address) return;
+    const moved = this.#ctx.leases.acquire(lease.pool, served, lease.tokens);
+    lease.release();
+    this.#lease = moved;
+  }
+
+  #fail(err: RouterError): ProcessingResponse[] {
+    const d = this.#decision;
+    this.#ctx.metrics?.recordError(d?.clientModel ?? "", d?.targetModel ?? "", err.code);
+    this.#finish(false);
+    return [errorReply(err)];
+  }
+
+  #finish(completed: boolean): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#lease?.release();
+    this.#lease = undefined;
+    this.#parts = [];
+    const d = this.#decision;
+    const m = this.#ctx.metrics;
+    if (d && m) {
+      const usage = this.#tap?.usage;
+      if (usage) m.recordUsage(d.clientModel, d.targetModel, usage);
+      m.recordRequestEnd(
+        d.clientModel,
+        d.targetModel,
+        completed
+          ? {
+              durationSeconds: (this.#ctx.clock.now() - this.startedAt) / 1000,
+              responseBytes: this.#tap?.bytes ?? 0,
+            }
+          : undefined,
+      );
+    }
+    this.#onClose(this);
+  }
+}
+
+function concatParts(parts: readonly Uint8Array[], total: number): Uint8Array {
+  if (parts.length === 1) return parts[0] as Uint8Array;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

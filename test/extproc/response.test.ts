@@ -1,0 +1,120 @@
+import { describe, expect, it } from "vitest";
+import {
+  body,
+  chat,
+  chunks,
+  headers,
+  responseBody,
+  responseHeaders,
+  setHeaders,
+  setup,
+  trailers,
+} from "./helpers.js";
+
+const POST = { ":method": "POST", ":path": "/v1/chat/completions" };
+const rewrite = {
+  rewrites: [
+    { poolName: "pool-a", rules: [{ matches: ["llama"], targets: [{ model: "llama-v2", weight: 1 }] }] },
+  ],
+};
+
+function routed(over: Parameters<typeof setup>[0] = {}, resources = rewrite, stream = false) {
+  const env = setup(over, resources);
+  const s = env.processor.open();
+  s.handle(headers(POST));
+  const replies = s.handle(body(chat("llama", stream ? ',"stream":true' : ""), true));
+  const primary = setHeaders(replies[0])["x-gateway-destination-endpoint"]!.split(",")[0]!;
+  return { ...env, s, primary };
+}
+
+describe("ExtProcSession: response path and accounting", () => {
+  it("marks the response headers and buffers JSON to end_of_stream, mapping the model back", () => {
+    const { s, metrics, inFlight, primary } = routed();
+    expect(inFlight()[primary]).toBe(1);
+    const [h] = s.handle(responseHeaders({ ":status": "200", "content-type": "application/json" }));
+    expect(h?.response.case).toBe("responseHeaders");
+    expect(setHeaders(h)["x-went-into-resp-headers"]).toBe("true");
+    const answer = '{"model":"llama-v2","choices":[],"usage":{"prompt_tokens":11,"completion_tokens":5}}';
+    expect(s.handle(responseBody(answer.slice(0, 20), false))).toEqual([]);
+    const out = chunks(s.handle(responseBody(answer.slice(20), true)));
+    expect(out).toHaveLength(1);
+    expect(out[0]!.eos).toBe(true);
+    expect(JSON.parse(out[0]!.body).model).toBe("llama");
+    expect(s.finished).toBe(true);
+    expect(inFlight()[primary]).toBe(0);
+    const text = metrics.expose();
+    expect(text).toContain(
+      'inference_objective_input_tokens_sum{model_name="llama",target_model_name="llama-v2"} 11',
+    );
+    expect(text).toContain(
+      'inference_objective_output_tokens_sum{model_name="llama",target_model_name="llama-v2"} 5',
+    );
+    expect(text).toContain('inference_objective_running_requests{model_name="llama"} 0');
+  });
+
+  it("passes SSE chunks through unchanged as they come and reads usage from the stream", () => {
+    const { s, metrics } = routed({}, { rewrites: [] }, true);
+    s.handle(responseHeaders({ ":status": "200", "content-type": "text/event-stream" }));
+    const events = [
+      'data: {"model":"llama","choices":[{"delta":{"content":"hi"}}],"usage":null}\n\n',
+      'data: {"model":"llama","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":7}}\n\n',
+      "data: [DONE]\n\n",
+    ];
+    const got = events.map((e, i) => chunks(s.handle(responseBody(e, i === events.length - 1))));
+    expect(got.map((c) => c.map((x) => x.body).join(""))).toEqual(events);
+    expect(got.map((c) => c.at(-1)!.eos)).toEqual([false, false, true]);
+    expect(metrics.expose()).toContain(
+      'inference_objective_output_tokens_sum{model_name="llama",target_model_name="llama"} 7',
+    );
+  });
+
+  it("releases the lease when the stream is cancelled mid-request or mid-response", () => {
+    const a = routed();
+    a.s.close("cancel");
+    expect(a.inFlight()[a.primary]).toBe(0);
+    const b = routed();
+    b.s.handle(responseHeaders({ ":status": "200", "content-type": "text/event-stream" }));
+    b.s.handle(responseBody("data: {}\n\n", false));
+    b.s.close("error");
+    expect(Object.values(b.inFlight())).toEqual([0, 0, 0]);
+    expect(b.processor.active).toBe(0);
+    expect(b.metrics.expose()).toContain('inference_objective_running_requests{model_name="llama"} 0');
+  });
+
+  it("releases leases of sessions older than the safety timeout", () => {
+    const { processor, clock, inFlight, primary } = routed({ sessionTimeoutMs: 1000 });
+    expect(processor.sweep()).toBe(0);
+    clock.advance(1001);
+    expect(processor.sweep()).toBe(1);
+    expect(inFlight()[primary]).toBe(0);
+  });
+
+  it("moves the lease to the endpoint Envoy actually served", () => {
+    const { s, inFlight, primary } = routed();
+    const other = ["192.168.1.1:8000", "192.168.1.2:8000", "192.168.1.3:8000"].find((a) => a !== primary)!;
+    s.handle(
+      responseHeaders(
+        { ":status": "200" },
+        { "envoy.lb": { "x-gateway-destination-endpoint-served": other } },
+      ),
+    );
+    expect(inFlight()[primary]).toBe(0);
+    expect(inFlight()[other]).toBe(1);
+    s.handle(responseBody("{}", true));
+    expect(inFlight()[other]).toBe(0);
+  });
+
+  it("ends at response trailers, and at response headers with end_of_stream", () => {
+    const a = routed();
+    a.s.handle(responseHeaders({ ":status": "200", "content-type": "application/json" }));
+    const replies = a.s.handle(responseBody("{}", false));
+    expect(replies).toEqual([]);
+    const end = a.s.handle(trailers("response"));
+    expect(end.map((r) => r.response.case)).toEqual(["responseBody", "responseTrailers"]);
+    expect(a.inFlight()[a.primary]).toBe(0);
+    const b = routed();
+    b.s.handle(responseHeaders({ ":status": "204" }, undefined, true));
+    expect(b.s.finished).toBe(true);
+    expect(b.inFlight()[b.primary]).toBe(0);
+  });
+});
