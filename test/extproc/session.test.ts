@@ -1,15 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  body,
-  chat,
-  chunks,
-  headers,
-  responseBody,
-  responseHeaders,
-  setHeaders,
-  setup,
-  trailers,
-} from "./helpers.js";
+import { body, chat, chunks, headers, setHeaders, setup, trailers } from "./helpers.js";
 
 const POST = { ":method": "POST", ":path": "/v1/chat/completions", "content-type": "application/json" };
 
