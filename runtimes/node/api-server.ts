@@ -33,6 +33,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<DualListen
           log("debug", "snapshot accepted", { pool, source, sequence, endpoints }),
       }),
     readMaxBytes: opts.maxMessageBytes,
+    // Zero values (stale: false, waitingRequests: 0) are spelled out in JSON answers: easier to read with curl.
+    jsonOptions: { alwaysEmitImplicit: true },
     writeMaxBytes: 64 * 1024 * 1024,
     interceptors: opts.interceptors,
     shutdownSignal: opts.shutdownSignal,
