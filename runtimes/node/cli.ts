@@ -1,10 +1,12 @@
 /** The `inference-router` command: dispatches to a subcommand. */
+import { agentMain } from "../agent/agent-main.js";
 import { simMain } from "../sim/sim-main.js";
 import { serveMain } from "./serve.js";
 
 const commands: Record<string, { summary: string; run: (argv: string[]) => Promise<void> }> = {
   serve: { summary: "run the router (pool-state API, picker, HTTP router, metrics)", run: serveMain },
   sim: { summary: "run simulated vLLM-like model servers that push their state", run: simMain },
+  agent: { summary: "scrape one model server's /metrics and push its snapshot", run: agentMain },
 };
 
 function usage(): string {
