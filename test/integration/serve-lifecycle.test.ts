@@ -86,6 +86,49 @@ describe("serve: start-up and shutdown", () => {
     }
   });
 
+  it("protects reads with the read token when one is set, and leaves pushes to the push token", async () => {
+    const server = await startCli(
+      ["serve", "--config", "examples/minimal", ...loopbackPorts, "--read-token", "r3ad"],
+      {
+        waitFor: ["api"],
+      },
+    );
+    try {
+      const base = `http://127.0.0.1:${server.port("api")}/inferencerouter.v1.PoolStateService`;
+      const post = (method: string, body: unknown, headers: Record<string, string> = {}) =>
+        fetch(`${base}/${method}`, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...headers },
+          body: JSON.stringify(body),
+        });
+      const refused = await post("GetPool", { pool: "pool-a" });
+      expect(refused.status).toBe(401);
+      expect(((await refused.json()) as { code: string }).code).toBe("unauthenticated");
+      expect((await post("GetPool", { pool: "pool-a" }, { authorization: "Bearer r3ad" })).status).toBe(200);
+      expect(
+        (await post("PushSnapshot", { pool: "pool-a", source: "s", sequence: 1, endpoints: [] })).status,
+      ).toBe(200);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("exits 2 naming the plugin when the scheduler config is refused", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bad-scheduler-"));
+    writeFileSync(
+      join(dir, "all.yaml"),
+      [
+        "apiVersion: inference.networking.k8s.io/v1\nkind: InferencePool\nmetadata:\n  name: p\nspec:\n  selector:\n    matchLabels: {app: x}\n  targetPorts:\n    - number: 8000",
+        "apiVersion: inference.networking.x-k8s.io/v1alpha1\nkind: EndpointPickerConfig\nmetadata:\n  name: sched\nplugins:\n  - type: queue-scorer\n    name: q\n    parameters: {bogus: 1}\nschedulingProfiles:\n  - name: default\n    plugins:\n      - pluginRef: q",
+        "apiVersion: inference-router.dev/v1alpha1\nkind: RouterConfig\nspec:\n  scheduler:\n    configRef: sched",
+      ].join("\n---\n"),
+    );
+    const { code, stderr } = await runCli(["serve", "--config", dir, ...loopbackPorts]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("q");
+    expect(stderr).toContain("bogus");
+  });
+
   it("drains on SIGTERM, ending open Watch streams, and exits 0", async () => {
     const server = await startCli(["serve", "--config", "examples/minimal", ...loopbackPorts], {
       waitFor: ["api"],
