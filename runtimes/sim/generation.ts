@@ -28,11 +28,19 @@ function promptOf(req: SimRequest, blockSize: number): Pick<EngineRequest, "prom
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     const t = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
   });
 
 /**
- * Serves one parsed request. `cut` destroys the connection (crash-mid-stream fault, non-stream case).
+ * Serves one parsed request. `cut` destroys the connection (the crash-mid-stream fault): a real
+ * engine dying mid-output leaves the client a broken connection, not an error event.
  */
 export async function generate(
   s: ReplicaState,
@@ -75,7 +83,7 @@ export async function generate(
       n++;
       if (plan.crashAfterTokens === n) {
         s.rt.cancel(id);
-        crash();
+        cut();
       }
     },
     finish(at) {
@@ -83,7 +91,6 @@ export async function generate(
       done();
     },
   };
-  let crash = cut;
   try {
     s.rt.submit(request, listener);
   } catch (err) {
@@ -113,7 +120,6 @@ export async function generate(
       const role = fmt.roleChunk(head);
       if (role) controller.enqueue(enc.encode(role));
       emit = (text, finish) => controller.enqueue(enc.encode(fmt.tokenChunk(head, text, finish)));
-      crash = () => controller.error(new Error("simulated crash mid-stream (--crash-mid-stream-rate)"));
       done = () => {
         if (req.includeUsage) controller.enqueue(enc.encode(fmt.usageChunk(head, usage(n))));
         controller.enqueue(enc.encode(fmt.sseDone));

@@ -45,24 +45,8 @@ export async function simMain(argv: string[]): Promise<void> {
     throw err;
   }
   const replicas: RunningReplica[] = [];
-  try {
-    for (const o of options) replicas.push(await startReplica(o));
-  } catch (err) {
-    log("error", "failed to start", { service: "sim", error: String(err) });
-    await Promise.all(replicas.map((r) => r.close()));
-    process.exit(1);
-  }
-  const cfg = replicas[0]!.state.rt.engine.config;
-  log("info", "sim ready", {
-    service: "sim",
-    replicas: replicas.length,
-    preset: cfg.preset,
-    numBlocks: cfg.numBlocks,
-    blockSize: cfg.blockSize,
-    push: flags.push ?? null,
-    pool: flags.pool ?? null,
-  });
   let stopping = false;
+  // Handlers go in before the first listener: a signal during start-up still exits 0.
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -80,4 +64,26 @@ export async function simMain(argv: string[]): Promise<void> {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+  try {
+    for (const o of options) {
+      if (stopping) return;
+      replicas.push(await startReplica(o));
+    }
+  } catch (err) {
+    log("error", "failed to start", { service: "sim", error: String(err) });
+    await Promise.all(replicas.map((r) => r.close()));
+    process.exit(1);
+  }
+  // A signal during start-up: stop() is closing what it saw and exits the process.
+  if (stopping) return;
+  const cfg = replicas[0]!.state.rt.engine.config;
+  log("info", "sim ready", {
+    service: "sim",
+    replicas: replicas.length,
+    preset: cfg.preset,
+    numBlocks: cfg.numBlocks,
+    blockSize: cfg.blockSize,
+    push: flags.push ?? null,
+    pool: flags.pool ?? null,
+  });
 }
