@@ -19,6 +19,13 @@ export const serveFlags: readonly FlagSpec[] = [
   { name: "health-port", type: "port", default: "9003", help: "gRPC health (grpc.health.v1)" },
   { name: "metrics-port", type: "port", default: "9090", help: "Prometheus /metrics, /healthz, /readyz" },
   {
+    name: "pool-name",
+    type: "string",
+    help: "InferencePool the ext_proc picker serves (default: the only pool in the config)",
+  },
+  { name: "cert-path", type: "string", help: "TLS certificate (PEM) for ext_proc; with --key-path, else h2c" },
+  { name: "key-path", type: "string", help: "TLS private key (PEM) for ext_proc" },
+  {
     name: "push-token",
     type: "string",
     help: "Bearer token required on PushSnapshot (overrides auth.pushToken)",

@@ -4,6 +4,7 @@
  */
 import type { RouterResources } from "../../src/api/resources.js";
 import type { Clock } from "../../src/core/clock.js";
+import { RouterMetrics } from "../../src/metrics/router-metrics.js";
 import { createRouting, type Routing } from "../../src/routing/routing.js";
 import { createAuthInterceptor } from "../../src/services/auth.js";
 import { PoolStore } from "../../src/state/pool-store.js";
@@ -12,6 +13,7 @@ import { ConfigError, loadResources, readToken, watchResources } from "./config-
 import type { DualListener } from "./dual-listener.js";
 import { type FlagValues, formatHelp, parseFlags, UsageError } from "./flags.js";
 import { type LogLevel, log, setLogLevel } from "./log.js";
+import { startPickerListeners } from "./picker-listeners.js";
 import { serveFlags } from "./serve-flags.js";
 
 export const systemClock: Clock = { now: () => Date.now() };
@@ -41,6 +43,7 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
     expireAfterMs: cfg.state.expiryMs,
   });
   store.configurePools(poolDefs(resources));
+  const metrics = new RouterMetrics();
   let routing: Routing;
   try {
     routing = createRouting(resources, {
@@ -48,6 +51,7 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
       random: systemRandom,
       now: () => performance.now(),
       requireKnownModel: true,
+      metrics,
     });
   } catch (err) {
     // The scheduler refuses its config (unknown plugin type, bad parameters) by naming the plugin.
@@ -87,6 +91,18 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
     host,
     protocols: ["connect", "grpc", "grpc-web"],
   });
+  const picker = await startPickerListeners({
+    flags,
+    resources,
+    store,
+    routing,
+    metrics,
+    host,
+    clock: systemClock,
+    random: systemRandom,
+    shutdownSignal: shutdown.signal,
+  });
+  listeners.push(...picker.listeners);
 
   log("info", "config loaded", {
     path: configPath ?? null,
@@ -101,6 +117,7 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
     async close() {
       shutdown.abort();
       clearInterval(sweep);
+      picker.stop();
       stopWatch();
       await Promise.all(listeners.map(([, l]) => l.close()));
     },

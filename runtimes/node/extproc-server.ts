@@ -1,0 +1,91 @@
+/**
+ * The Envoy ext_proc listener: envoy.service.ext_proc.v3.ExternalProcessor/Process over HTTP/2
+ * (h2c, or TLS when a cert and key are given) with connect-node's gRPC protocol. Carries bytes only:
+ * every decision is in src/extproc.
+ */
+import { readFileSync } from "node:fs";
+import http2 from "node:http2";
+import type { AddressInfo } from "node:net";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { CloseReason, ExtProcProcessor } from "../../src/extproc/index.js";
+import { ExternalProcessor } from "../../src/gen/envoy/service/ext_proc/v3/external_processor_pb.js";
+
+export interface ExtProcServerOptions {
+  processor: ExtProcProcessor;
+  port: number;
+  host: string;
+  /** PEM files; both set = TLS (what upstream Envoy configs expect by default), else cleartext h2c. */
+  certPath?: string | undefined;
+  keyPath?: string | undefined;
+  /** Largest gRPC message in either direction (bytes). Envoy sends bodies in chunks of ~64 KiB. */
+  maxMessageBytes: number;
+  shutdownSignal: AbortSignal;
+}
+
+export interface ExtProcServer {
+  port: number;
+  tls: boolean;
+  close(): Promise<void>;
+}
+
+function routes(processor: ExtProcProcessor) {
+  return (router: ConnectRouter) =>
+    router.service(ExternalProcessor, {
+      // Replies are not 1:1 with reads: nothing until the body ends, then headers + N chunks.
+      async *process(requests, ctx) {
+        const session = processor.open();
+        const cancel = () => session.close("cancel");
+        ctx.signal.addEventListener("abort", cancel, { once: true });
+        let reason: CloseReason = "end";
+        try {
+          for await (const req of requests) yield* session.handle(req);
+        } catch (err) {
+          reason = "error";
+          throw err;
+        } finally {
+          ctx.signal.removeEventListener("abort", cancel);
+          session.close(ctx.signal.aborted ? "cancel" : reason);
+        }
+      },
+    });
+}
+
+/** Starts the ext_proc listener. */
+export async function startExtProcServer(o: ExtProcServerOptions): Promise<ExtProcServer> {
+  const handler = connectNodeAdapter({
+    grpc: true,
+    connect: false,
+    grpcWeb: false,
+    routes: routes(o.processor),
+    readMaxBytes: o.maxMessageBytes,
+    writeMaxBytes: o.maxMessageBytes,
+    shutdownSignal: o.shutdownSignal,
+  });
+  const tls = o.certPath !== undefined && o.keyPath !== undefined;
+  const server = tls
+    ? http2.createSecureServer({ cert: readFileSync(o.certPath!), key: readFileSync(o.keyPath!) }, handler)
+    : http2.createServer(handler);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on("session", (s) => {
+    sessions.add(s);
+    s.on("close", () => sessions.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(o.port, o.host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    tls,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of sessions) s.close();
+      const deadline = setTimeout(() => {
+        for (const s of sessions) s.destroy();
+      }, 10_000);
+      await closed;
+      clearTimeout(deadline);
+    },
+  };
+}

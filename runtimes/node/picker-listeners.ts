@@ -1,0 +1,109 @@
+/**
+ * The in-cluster picker's listeners for `serve`: ext_proc (9002), grpc.health.v1 (9003) and
+ * Prometheus (9090), over one ext_proc processor. Each logs one "listening" line.
+ */
+import type { RouterResources } from "../../src/api/resources.js";
+import type { Clock } from "../../src/core/clock.js";
+import type { Random } from "../../src/core/random.js";
+import { createExtProcProcessor } from "../../src/extproc/index.js";
+import type { RouterMetrics } from "../../src/metrics/router-metrics.js";
+import type { Routing } from "../../src/routing/routing.js";
+import type { PoolStore } from "../../src/state/pool-store.js";
+import { startExtProcServer } from "./extproc-server.js";
+import type { FlagValues } from "./flags.js";
+import { EXT_PROC_SERVICE, startHealthServer } from "./health-server.js";
+import { log } from "./log.js";
+import { startMetricsServer } from "./metrics-server.js";
+
+export interface PickerOptions {
+  flags: FlagValues;
+  resources: RouterResources;
+  store: PoolStore;
+  routing: Routing;
+  metrics: RouterMetrics;
+  host: string;
+  clock: Clock;
+  random: Random;
+  shutdownSignal: AbortSignal;
+}
+
+type Listener = [string, { port: number; close(): Promise<void> }];
+
+/** Starts the three listeners; `stop` ends the session sweep (listeners close through their entries). */
+export async function startPickerListeners(
+  o: PickerOptions,
+): Promise<{ listeners: Listener[]; stop(): void }> {
+  const { flags, resources, store } = o;
+  const cfg = resources.router;
+  const pool =
+    (flags["pool-name"] as string | undefined) ??
+    (resources.pools.length === 1 ? resources.pools[0]?.name : undefined);
+  if (pool === undefined && resources.pools.length > 1) {
+    log("warn", "several pools and no --pool-name: ext_proc picks the pool from the model", {
+      pools: resources.pools.map((p) => p.name),
+    });
+  }
+  const processor = createExtProcProcessor({
+    router: { route: (input) => o.routing.router.route(input) },
+    store,
+    ...(pool !== undefined && { pool }),
+    clock: o.clock,
+    random: o.random,
+    metrics: o.metrics,
+    maxBodyBytes: cfg.limits.maxBodyBytes,
+  });
+  const sweep = setInterval(() => processor.sweep(), 1000);
+  // Ready once a snapshot arrived for the picker's pool (or any pool when it serves several).
+  const ready = () =>
+    store.pools().some((p) => (pool === undefined || p.name === pool) && p.sources.length > 0);
+  const certPath = flags["cert-path"] as string | undefined;
+  const keyPath = flags["key-path"] as string | undefined;
+  const extproc = await startExtProcServer({
+    processor,
+    host: o.host,
+    port: (flags["extproc-port"] as number | undefined) ?? cfg.listen.extprocPort,
+    certPath,
+    keyPath,
+    maxMessageBytes: Math.max(cfg.limits.maxMessageBytes, 4 * 1024 * 1024),
+    shutdownSignal: o.shutdownSignal,
+  });
+  log("info", "listening", {
+    service: "extproc",
+    port: extproc.port,
+    host: o.host,
+    tls: extproc.tls,
+    pool: pool ?? null,
+  });
+  const health = await startHealthServer({
+    host: o.host,
+    port: (flags["health-port"] as number | undefined) ?? cfg.listen.healthPort,
+    ready,
+    onChange: (listener) => store.subscribe(listener),
+    shutdownSignal: o.shutdownSignal,
+  });
+  log("info", "listening", {
+    service: "health",
+    port: health.port,
+    host: o.host,
+    grpcService: EXT_PROC_SERVICE,
+  });
+  o.metrics.watchPools(store);
+  const metrics = await startMetricsServer({
+    host: o.host,
+    port: (flags["metrics-port"] as number | undefined) ?? cfg.listen.metricsPort,
+    expose: () => o.metrics.expose(),
+    ready,
+  });
+  log("info", "listening", { service: "metrics", port: metrics.port, host: o.host });
+  return {
+    listeners: [
+      ["extproc", extproc],
+      ["health", health],
+      ["metrics", metrics],
+    ],
+    stop() {
+      clearInterval(sweep);
+      processor.closeAll();
+    },
+  };
+}
