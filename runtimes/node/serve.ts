@@ -4,6 +4,7 @@
  */
 import type { RouterResources } from "../../src/api/resources.js";
 import type { Clock } from "../../src/core/clock.js";
+import { createHttpRouter, type HttpRouter } from "../../src/http/http-router.js";
 import { RouterMetrics } from "../../src/metrics/router-metrics.js";
 import { createRouting, type Routing } from "../../src/routing/routing.js";
 import { createAuthInterceptor } from "../../src/services/auth.js";
@@ -12,6 +13,7 @@ import { startApiServer } from "./api-server.js";
 import { ConfigError, loadResources, readToken, watchResources } from "./config-loader.js";
 import type { DualListener } from "./dual-listener.js";
 import { type FlagValues, formatHelp, parseFlags, UsageError } from "./flags.js";
+import { startHttpServer } from "./http-server.js";
 import { type LogLevel, log, setLogLevel } from "./log.js";
 import { startPickerListeners } from "./picker-listeners.js";
 import { serveFlags } from "./serve-flags.js";
@@ -57,8 +59,19 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
     // The scheduler refuses its config (unknown plugin type, bad parameters) by naming the plugin.
     throw new ConfigError([err instanceof Error ? err.message : String(err)]);
   }
+  const shutdown = new AbortController();
+  // The HTTP router has its own pipeline: the default scheduler config gives it 3 ordered endpoints.
+  const httpRouter: HttpRouter = createHttpRouter({
+    resources,
+    store,
+    random: systemRandom,
+    now: () => performance.now(),
+    metrics,
+    ready: () => !shutdown.signal.aborted,
+  });
   const applyConfig = (r: RouterResources) => {
     routing.reload(r);
+    httpRouter.reload(r);
     store.configurePools(poolDefs(r));
   };
   const tokens = {
@@ -68,7 +81,6 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
       (flags["read-token"] as string | undefined) ?? readToken(cfg.auth.readToken, cfg.auth.readTokenFile),
   };
   const host = (flags.host as string | undefined) ?? cfg.listen.host;
-  const shutdown = new AbortController();
   // Watch before listening: a change made right after the first "listening" line is not missed.
   const stopWatch = configPath ? watchResources(configPath, applyConfig) : () => undefined;
   const sweep = setInterval(() => store.sweep(), cfg.state.sweepIntervalMs);
@@ -103,6 +115,12 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
     shutdownSignal: shutdown.signal,
   });
   listeners.push(...picker.listeners);
+  const http = await startHttpServer({
+    fetch: httpRouter.app.fetch,
+    host,
+    port: (flags["http-port"] as number | undefined) ?? cfg.listen.httpPort,
+  });
+  listeners.push(["http", http]);
 
   log("info", "config loaded", {
     path: configPath ?? null,

@@ -5,6 +5,7 @@
  */
 import type { RouterResources } from "../api/resources.js";
 import type { Random } from "../core/random.js";
+import { defaultSchedulerConfig } from "../scheduling/config/default-config.js";
 import type { SchedulerMetrics } from "../scheduling/metrics.js";
 import { createScheduler, type Scheduler } from "../scheduling/scheduler.js";
 import type { PoolStore } from "../state/pool-store.js";
@@ -19,6 +20,11 @@ export interface RoutingOptions {
   metrics?: SchedulerMetrics;
   /** Refuse unknown models with NotFound (HTTP router and edge). */
   requireKnownModel?: boolean;
+  /**
+   * Endpoints the built-in default scheduler config returns per pick (primary + fallbacks), used
+   * only when no EndpointPickerConfig is referenced. Default 1 (ext_proc); the HTTP router asks for 3.
+   */
+  defaultMaxNumOfEndpoints?: number;
 }
 
 export interface Routing {
@@ -33,7 +39,11 @@ export function createRouting(resources: RouterResources, o: RoutingOptions): Ro
     const scheduler = createScheduler({
       store: o.store,
       random: o.random,
-      config: schedulerConfigFor(r),
+      config:
+        schedulerConfigFor(r) ??
+        (o.defaultMaxNumOfEndpoints !== undefined
+          ? defaultSchedulerConfig({ maxNumOfEndpoints: o.defaultMaxNumOfEndpoints })
+          : undefined),
       ...(o.now !== undefined ? { now: o.now } : {}),
       ...(o.metrics !== undefined ? { metrics: o.metrics } : {}),
     });
