@@ -132,6 +132,15 @@ describe("sim replica: engine state", () => {
     });
   });
 
+  it("counts a prefix-cache hit in /metrics when a long prompt repeats", async () => {
+    const prompt = "The quick brown fox jumps over the lazy dog. ".repeat(45);
+    const before = sample(await metrics(), "vllm:prefix_cache_hits_total");
+    await (await post(base, "/v1/completions", { model: "llama", prompt, max_tokens: 2 })).json();
+    await (await post(base, "/v1/completions", { model: "llama", prompt, max_tokens: 2 })).json();
+    const after = await metrics();
+    expect(sample(after, "vllm:prefix_cache_hits_total") - before).toBeGreaterThanOrEqual(480);
+  });
+
   it("cancels the request in the engine when the client aborts a stream", async () => {
     const ctl = new AbortController();
     const res = await post(base, "/v1/chat/completions", chat({ stream: true, max_tokens: 500 }), ctl.signal);
