@@ -19,7 +19,13 @@ export interface DualListener {
 }
 
 export async function listenDual(handler: Handler, port: number, host: string): Promise<DualListener> {
-  const h1 = http.createServer(handler as http.RequestListener);
+  let draining = false;
+  // While draining, HTTP/1 answers carry "Connection: close" so keep-alive clients (agents pushing
+  // every 100 ms) reconnect elsewhere instead of holding this process open.
+  const h1 = http.createServer((req, res) => {
+    if (draining) res.setHeader("connection", "close");
+    handler(req, res);
+  });
   const h2 = http2.createServer(
     {},
     handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
@@ -48,6 +54,7 @@ export async function listenDual(handler: Handler, port: number, host: string): 
   return {
     port: address.port,
     async close() {
+      draining = true;
       const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
       for (const s of sessions) s.close();
       // Keep-alive HTTP/1 connections go as soon as they are idle; in-flight requests finish first.
