@@ -110,7 +110,7 @@ beforeAll(async () => {
   client = extProcClient(server.port("extproc"));
   api = createClient(
     PoolStateService,
-    createConnectTransport({ baseUrl: `http://127.0.0.1:${server.port("api")}` }),
+    createConnectTransport({ baseUrl: `http://127.0.0.1:${server.port("api")}`, httpVersion: "1.1" }),
   );
 }, 30_000);
 
@@ -237,7 +237,7 @@ describe("serve: ext_proc picker over gRPC (grpc-js plays Envoy)", () => {
       'data: {"model":"sse-model","choices":[],"usage":{"prompt_tokens":12,"completion_tokens":34}}\n\n',
       "data: [DONE]\n\n",
     ];
-    events.forEach((e, i) => call.send(responseBody(e, i === events.length - 1)));
+    for (const [i, e] of events.entries()) call.send(responseBody(e, i === events.length - 1));
     const replies = await call.waitForBodyEnd("response_body");
     expect(bodyChunks(replies, "response_body").map((c) => c.body.toString())).toEqual(events);
     call.end();
