@@ -1,0 +1,95 @@
+/**
+ * The edge's HTTP surface as a Hono app on Web standards: /v1/* routed to regions, GET /v1/models,
+ * /healthz, and EdgeService over fetch. The Workers entry builds it once per isolate and supplies the
+ * platform pieces (the Durable Object backend, request.cf, fetch).
+ */
+import { Hono } from "hono";
+import { RouterError } from "../core/errors.js";
+import { DirectoryCache } from "./directory-cache.js";
+import { type EdgeConfig, pickOptionsFrom } from "./edge-config.js";
+import { handleEdgeRequest, listModels } from "./edge-request.js";
+import {
+  CLIENT_LOCATION_HEADER,
+  createEdgeAuthInterceptor,
+  createEdgeConnectHandler,
+  createEdgeService,
+} from "./edge-service.js";
+import { errorResponse } from "./error-response.js";
+import type { RegionBackend } from "./region-backend.js";
+import { SessionTable } from "./session-table.js";
+
+export interface EdgeAppOptions {
+  config: EdgeConfig;
+  /** Region storage with the sequence rule (the Durable Object). */
+  backend: RegionBackend;
+  /** Bearer token pushes need; unset = pushes refused. */
+  pushToken?: string | undefined;
+  /** Bearer token reads need; unset = reads open. */
+  readToken?: string | undefined;
+  /** request.cf of a request (undefined outside Workers). */
+  cf: (request: Request) => unknown;
+  /** Outbound fetch; called per attempt (not captured), so a replaced global fetch is seen. */
+  fetch: (request: Request) => Promise<Response>;
+  /** Edge time, ms since epoch. Default Date.now. */
+  now?: () => number;
+}
+
+/** The app plus the isolate state tests and benchmarks reach into. */
+export interface EdgeApp {
+  app: Hono;
+  /** The isolate's directory cache (invalidate() to force a reload from the backend). */
+  directory: DirectoryCache;
+  sessions: SessionTable;
+}
+
+/**
+ * Builds the edge app.
+ *
+ * @example
+ * const { app } = createEdgeApp({ config: edgeConfigFromEnv(env), backend, cf: (r) => r.cf, fetch: (r) => fetch(r) });
+ * export default { fetch: app.fetch };
+ */
+export function createEdgeApp(o: EdgeAppOptions): EdgeApp {
+  const now = o.now ?? Date.now;
+  const config = o.config;
+  const pickOptions = pickOptionsFrom(config);
+  const directory = new DirectoryCache(() => o.backend.list(), config.DIRECTORY_TTL_MS, now);
+  const sessions = new SessionTable(config.SESSION_CAPACITY);
+  const deps = { config, pickOptions, directory: () => directory.get(), sessions, fetch: o.fetch, now };
+  const rpc = createEdgeConnectHandler(
+    createEdgeService({
+      backend: o.backend,
+      config,
+      directory: deps.directory,
+      sessions,
+      now,
+      onPushed: () => directory.invalidate(),
+    }),
+    [createEdgeAuthInterceptor(o.pushToken, o.readToken)],
+  );
+
+  const app = new Hono();
+  app.get("/healthz", (c) => c.text("ok\n"));
+  app.get("/v1/models", async () => {
+    const body = listModels(await directory.get(), now(), pickOptions.staleAfterMs);
+    return Response.json(body);
+  });
+  app.post("/v1/*", async (c) => {
+    const requestId = c.req.header("x-request-id") ?? crypto.randomUUID();
+    try {
+      return await handleEdgeRequest(c.req.raw, o.cf(c.req.raw), requestId, deps);
+    } catch (err) {
+      return errorResponse(err, requestId);
+    }
+  });
+  app.all("/inferencerouter.v1.EdgeService/:method", (c) => {
+    const handler = rpc.get(c.req.path);
+    if (!handler) return c.text("not found\n", 404);
+    // Explain locates the caller from request.cf; a client-sent copy of the header is replaced.
+    const headers = new Headers(c.req.raw.headers);
+    headers.set(CLIENT_LOCATION_HEADER, JSON.stringify(o.cf(c.req.raw) ?? null));
+    return handler(new Request(c.req.raw, { headers }));
+  });
+  app.notFound((c) => errorResponse(new RouterError("NotFound", `path ${c.req.path} not found`)));
+  return { app, directory, sessions };
+}

@@ -1,0 +1,93 @@
+/**
+ * One OpenAI request at the edge: read the body (bounded), parse it once, pick regions for its model
+ * from the client's location, session and the cached directory, forward with failover, and remember
+ * which region served the session.
+ */
+import { RouterError } from "../core/errors.js";
+import { apiKindFromPath, parseBody } from "../request/parse-body.js";
+import { clientLocationFromCf } from "./client-location.js";
+import type { EdgeConfig, RegionPickOptions } from "./edge-config.js";
+import { forwardableHeaders, forwardToRegions } from "./forward-to-regions.js";
+import { pickRegions } from "./region-pick.js";
+import type { RegionRecord } from "./region-types.js";
+import { sessionKeyFor } from "./session-key.js";
+import type { SessionTable } from "./session-table.js";
+
+/** What the request path needs from its surroundings. */
+export interface EdgeRequestDeps {
+  config: EdgeConfig;
+  pickOptions: RegionPickOptions;
+  directory: () => Promise<RegionRecord[]>;
+  sessions: SessionTable;
+  fetch: (request: Request) => Promise<Response>;
+  now: () => number;
+}
+
+/** Reads a body up to `max` bytes; BadRequest (413 would leak nothing more useful) past it. */
+async function readBody(request: Request, max: number): Promise<Uint8Array<ArrayBuffer>> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > max)
+    throw new RouterError("BadRequest", `request body: ${declared} bytes is above the limit ${max}`);
+  const bytes = new Uint8Array(await request.arrayBuffer());
+  if (bytes.length > max)
+    throw new RouterError("BadRequest", `request body: ${bytes.length} bytes is above the limit ${max}`);
+  return bytes;
+}
+
+/**
+ * Routes one /v1/* request to a region and returns its response (streamed through untouched).
+ * `cf` is the request's Cloudflare properties (request.cf), or undefined outside Workers.
+ * @throws RouterError: BadRequest, NotFound (unknown path or model), ServiceUnavailable, BadGateway.
+ */
+export async function handleEdgeRequest(
+  request: Request,
+  cf: unknown,
+  requestId: string,
+  d: EdgeRequestDeps,
+): Promise<Response> {
+  const url = new URL(request.url);
+  const kind = apiKindFromPath(url.pathname);
+  if (kind === undefined) throw new RouterError("NotFound", `path ${url.pathname} is not routed by the edge`);
+  const body = await readBody(request, d.config.MAX_BODY_BYTES);
+  const parsed = parseBody(body, kind);
+  const key = sessionKeyFor(request.headers.get(d.config.SESSION_HEADER), parsed.promptParts, parsed.model);
+  const pick = pickRegions(
+    await d.directory(),
+    {
+      model: parsed.model,
+      client: clientLocationFromCf(cf),
+      stickyRegion: key === undefined ? undefined : d.sessions.get(key),
+      now: d.now(),
+    },
+    d.pickOptions,
+  );
+  if (pick.error) throw pick.error;
+  const headers = forwardableHeaders(request.headers);
+  headers.set("x-request-id", requestId);
+  const result = await forwardToRegions(
+    pick.ordered.map((c) => ({ region: c.region.region, baseUrl: c.region.baseUrl })),
+    {
+      method: request.method,
+      pathAndQuery: url.pathname + url.search,
+      headers,
+      body,
+      signal: request.signal,
+    },
+    { fetch: d.fetch, firstByteTimeoutMs: d.config.FIRST_BYTE_TIMEOUT_MS },
+  );
+  if (key !== undefined && result.response.status < 400) d.sessions.set(key, result.region);
+  return result.response;
+}
+
+/** The OpenAI model list: models served by at least one fresh region (wildcards left out). */
+export function listModels(regions: readonly RegionRecord[], now: number, staleAfterMs: number): unknown {
+  const models = new Set<string>();
+  for (const r of regions) {
+    if (now - r.receivedAt > staleAfterMs || r.draining) continue;
+    for (const m of r.models) if (m.model !== "*" && m.endpointsReady > 0) models.add(m.model);
+  }
+  return {
+    object: "list",
+    data: [...models].sort().map((id) => ({ id, object: "model", created: 0, owned_by: "inference-router" })),
+  };
+}
