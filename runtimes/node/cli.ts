@@ -1,11 +1,13 @@
 /** The `inference-router` command: dispatches to a subcommand. */
 import { agentMain } from "../agent/agent-main.js";
 import { simMain } from "../sim/sim-main.js";
+import { demoMain } from "./demo.js";
 import { serveMain } from "./serve.js";
 
 const commands: Record<string, { summary: string; run: (argv: string[]) => Promise<void> }> = {
   serve: { summary: "run the router (pool-state API, picker, HTTP router, metrics)", run: serveMain },
   sim: { summary: "run simulated vLLM-like model servers that push their state", run: simMain },
+  demo: { summary: "start the router and a simulated pool, and print curl commands to try", run: demoMain },
   agent: { summary: "scrape one model server's /metrics and push its snapshot", run: agentMain },
 };
 
