@@ -23,7 +23,11 @@ export const serveFlags: readonly FlagSpec[] = [
     type: "string",
     help: "InferencePool the ext_proc picker serves (default: the only pool in the config)",
   },
-  { name: "cert-path", type: "string", help: "TLS certificate (PEM) for ext_proc; with --key-path, else h2c" },
+  {
+    name: "cert-path",
+    type: "string",
+    help: "TLS certificate (PEM) for ext_proc; with --key-path, else h2c",
+  },
   { name: "key-path", type: "string", help: "TLS private key (PEM) for ext_proc" },
   {
     name: "push-token",
