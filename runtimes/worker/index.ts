@@ -3,10 +3,11 @@
  * hands it every request. The region directory lives in the RegionDirectoryObject; request.cf and
  * the platform fetch are the only Workers pieces the core gets.
  */
-import type { RegionBackend } from "../../src/edge/region-backend.js";
+
 import { createEdgeApp, type EdgeApp } from "../../src/edge/edge-app.js";
 import { edgeConfigFromEnv } from "../../src/edge/edge-config.js";
 import { errorResponse } from "../../src/edge/error-response.js";
+import type { RegionBackend } from "../../src/edge/region-backend.js";
 import type { RegionRecord } from "../../src/edge/region-types.js";
 import type { Env } from "./env.js";
 

@@ -6,7 +6,11 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { type PushOutcome, pushOutcome } from "../../src/edge/region-backend.js";
-import { RegionDirectory, regionRecordFromJson, regionRecordToJson } from "../../src/edge/region-directory.js";
+import {
+  RegionDirectory,
+  regionRecordFromJson,
+  regionRecordToJson,
+} from "../../src/edge/region-directory.js";
 import type { RegionRecord } from "../../src/edge/region-types.js";
 import type { Env } from "./env.js";
 

@@ -51,7 +51,11 @@ export async function mustPush(push: Record<string, unknown>): Promise<void> {
 }
 
 /** A chat request from a client at `cf`. */
-export function chat(modelName: string, cf: Record<string, unknown>, init: { session?: string; stream?: boolean } = {}) {
+export function chat(
+  modelName: string,
+  cf: Record<string, unknown>,
+  init: { session?: string; stream?: boolean } = {},
+) {
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (init.session) headers["x-session-id"] = init.session;
   return SELF.fetch("https://edge.test/v1/chat/completions", {
@@ -71,11 +75,12 @@ export type RegionBehaviour = (request: Request) => Response | Promise<Response>
 
 /** Replaces globalThis.fetch: requests to a known host get its behaviour, others fail to connect. */
 export function playRegions(regions: Record<string, RegionBehaviour>) {
-  const seen: { host: string; request: Request }[] = [];
+  // Bodies are read inside the mock: a request object cannot be read from the test's I/O context later.
+  const seen: { host: string; request: Request; body: string }[] = [];
   const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
     const request = new Request(input as RequestInfo, init);
     const host = new URL(request.url).host;
-    seen.push({ host, request });
+    seen.push({ host, request, body: await request.clone().text() });
     const behaviour = regions[host];
     if (!behaviour) throw new TypeError(`connection refused: ${host}`);
     return behaviour(request);

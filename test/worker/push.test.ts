@@ -1,7 +1,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { resetIsolate } from "../../runtimes/worker/index.js";
-import { FRANKFURT, model, mustPush, pushRegion, rpc, nextSequence } from "./helpers.js";
+import { FRANKFURT, model, mustPush, nextSequence, pushRegion, rpc } from "./helpers.js";
 
 interface RegionJson {
   region: string;
@@ -19,10 +19,17 @@ async function listRegions(): Promise<RegionJson[]> {
 
 describe("region pushes", () => {
   it("land in the Durable Object's SQLite storage and survive a new isolate", async () => {
-    await mustPush({ region: "persist-eu", baseUrl: "https://persist.test", location: FRANKFURT, models: [model("m-persist")] });
+    await mustPush({
+      region: "persist-eu",
+      baseUrl: "https://persist.test",
+      location: FRANKFURT,
+      models: [model("m-persist")],
+    });
     const stub = env.REGIONS.get(env.REGIONS.idFromName("directory"));
     const rows = await runInDurableObject(stub, (_instance, state) =>
-      state.storage.sql.exec<{ region: string; record: string }>("SELECT region, record FROM regions").toArray(),
+      state.storage.sql
+        .exec<{ region: string; record: string }>("SELECT region, record FROM regions")
+        .toArray(),
     );
     const row = rows.find((r) => r.region === "persist-eu");
     expect(row).toBeDefined();
@@ -41,7 +48,12 @@ describe("region pushes", () => {
 
   it("refuses a replayed or older sequence with failed_precondition", async () => {
     const sequence = nextSequence();
-    const push = { region: "replay-eu", baseUrl: "https://replay.test", models: [model("m-replay")], sequence };
+    const push = {
+      region: "replay-eu",
+      baseUrl: "https://replay.test",
+      models: [model("m-replay")],
+      sequence,
+    };
     expect((await rpc("PushRegion", push)).status).toBe(200);
     const replay = await rpc("PushRegion", push);
     expect(replay.status).not.toBe(200);
