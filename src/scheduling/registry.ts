@@ -13,10 +13,15 @@ import {
   createSheddableCapacityFilter,
   sheddableCapacityFilterType,
 } from "./plugins/filter/sheddable-capacity-filter.js";
+import { createDynamoKvCostPicker, dynamoKvCostPickerType } from "./plugins/picker/dynamo-kv-cost-picker.js";
 import { leastRequestPickerFactory, leastRequestPickerType } from "./plugins/picker/least-request-picker.js";
 import { createMaxScorePicker, maxScorePickerType } from "./plugins/picker/max-score-picker.js";
 import { createRandomPicker, randomPickerType } from "./plugins/picker/random-picker.js";
 import { createRoundRobinPicker, roundRobinPickerType } from "./plugins/picker/round-robin-picker.js";
+import {
+  createSglangCacheAwarePicker,
+  sglangCacheAwarePickerType,
+} from "./plugins/picker/sglang-cache-aware-picker.js";
 import {
   createWeightedRandomPicker,
   weightedRandomPickerType,
@@ -57,6 +62,9 @@ export const builtinPlugins: PluginRegistry = new Map<string, PluginFactory>([
   [roundRobinPickerType, createRoundRobinPicker],
   [leastRequestPickerType, leastRequestPickerFactory(leastRequestPickerType)],
   ["least-request", leastRequestPickerFactory("least-request")],
+  // peers' policies, re-implemented for comparison (benchmark baselines)
+  [sglangCacheAwarePickerType, createSglangCacheAwarePicker],
+  [dynamoKvCostPickerType, createDynamoKvCostPicker],
   // filters (legacy decision tree), with upstream's short names as aliases
   [lowQueueFilterType, createLowQueueFilter],
   ["low-queue", createLowQueueFilter],

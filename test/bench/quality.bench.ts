@@ -1,0 +1,34 @@
+/**
+ * Routing-quality benchmark (issue 7): the real scheduler over simulated vLLM-like replicas in
+ * virtual time, swept over QPS for every strategy and workload. Prints markdown tables and the
+ * targets' verdicts, writes CSV, SVG charts and summary.md under --out.
+ *
+ *   node --import tsx test/bench/quality.bench.ts --quick
+ *   node --import tsx test/bench/quality.bench.ts            # full sweep (< 10 min on 2 cores)
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parseBenchArgs, usage } from "./quality/cli-args.js";
+import { writeReport } from "./quality/report.js";
+import { runSweep } from "./quality/sweep.js";
+
+async function main(): Promise<void> {
+  const parsed = parseBenchArgs(process.argv.slice(2), process.env);
+  if (parsed === "help") {
+    console.log(usage);
+    return;
+  }
+  const started = Date.now();
+  const sweep = await runSweep(parsed);
+  const seconds = (Date.now() - started) / 1000;
+  await mkdir(parsed.out, { recursive: true });
+  const report = await writeReport(parsed, sweep, seconds, (file, text) =>
+    writeFile(join(parsed.out, file), text),
+  );
+  console.log(report);
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,29 @@
+/** CSV of result rows: one line per (workload, grid, QPS, strategy), latencies in ms. */
+import type { ResultRow } from "./summary.js";
+
+const columns: (keyof ResultRow)[] = [
+  "workload",
+  "grid",
+  "qps",
+  "strategy",
+  "requests",
+  "throughputRps",
+  "throughputTps",
+  "ttftP50",
+  "ttftP90",
+  "ttftP99",
+  "tpotP50",
+  "tpotP90",
+  "tpotP99",
+  "e2eP50",
+  "e2eP90",
+  "e2eP99",
+  "preemptions",
+  "prefixHitRate",
+];
+
+/** The rows as CSV text with a header line. */
+export function toCsv(rows: readonly ResultRow[]): string {
+  const cell = (v: unknown) => (typeof v === "number" ? String(Math.round(v * 1000) / 1000) : String(v));
+  return `${[columns.join(","), ...rows.map((r) => columns.map((c) => cell(r[c])).join(","))].join("\n")}\n`;
+}

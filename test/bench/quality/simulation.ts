@@ -1,0 +1,227 @@
+/**
+ * One run point in virtual time with the REAL core: a PoolStore on a manual clock, the scheduler
+ * built from a strategy's EndpointPickerConfig, in-flight leases (taken at pick, released when the
+ * request's last token is out), and one src/sim engine per replica. Replicas push their metrics every
+ * `pushIntervalMs` (staggered) and each snapshot reaches the store `pushDelayMs` later, so the router
+ * decides on slightly old metrics plus its own in-flight counts, as in production.
+ */
+import { createManualClock } from "../../../src/core/clock.js";
+import { createSeededRandom, type Random } from "../../../src/core/random.js";
+import { createScheduler } from "../../../src/scheduling/scheduler.js";
+import type { SchedulingRequest } from "../../../src/scheduling/types.js";
+import { createEngine, type Engine, type EngineRequest, type PresetName } from "../../../src/sim/index.js";
+import type { Lease } from "../../../src/state/in-flight.js";
+import { PoolStore } from "../../../src/state/pool-store.js";
+import type { EndpointMetrics, Snapshot } from "../../../src/state/types.js";
+import { EventKind, EventQueue } from "./event-queue.js";
+import type { BenchRequest } from "./workloads/workload.js";
+
+export const POOL = "bench";
+
+/** How the simulated deployment is set up. */
+export interface SimulationOptions {
+  replicas: number;
+  preset: PresetName;
+  engine?: { loraLoadMs?: number; maxLoras?: number };
+  /** Metrics push period per replica, ms. */
+  pushIntervalMs: number;
+  /** Push delay drawn uniformly from [min, max] ms. */
+  pushDelayMs: readonly [number, number];
+  /** Seeds the scheduler's tie-breaks and the push phases/delays. */
+  seed: number;
+  /** The strategy's EndpointPickerConfig. */
+  config: unknown;
+}
+
+/** Per-request outcomes (ms, aligned with the input) and engine totals. */
+export interface SimulationResult {
+  firstTokenMs: Float64Array;
+  finishMs: Float64Array;
+  /** Times each request was counted finished (the bookkeeping check: exactly 1 each). */
+  completions: Uint8Array;
+  /** Output tokens emitted at step ends in [from, to) of `countTokensBetween`. */
+  windowOutputTokens: number;
+  preemptions: number;
+  prefixCacheQueries: number;
+  prefixCacheHits: number;
+  /** Requests per replica (by pick). */
+  perReplica: number[];
+  endMs: number;
+  events: number;
+}
+
+interface SimRequest extends EngineRequest {
+  index: number;
+}
+
+/** Runs `requests` (arrival order) to completion. `window` bounds the output-token throughput count. */
+export function runSimulation(
+  requests: readonly BenchRequest[],
+  o: SimulationOptions,
+  window: readonly [number, number],
+): SimulationResult {
+  const n = requests.length;
+  const clock = createManualClock(0);
+  const store = new PoolStore({ clock, staleAfterMs: 2_000, expireAfterMs: 60_000 });
+  store.configurePools([{ name: POOL, targetPorts: [8000] }]);
+  const rnd: Random = createSeededRandom(o.seed ^ 0x2545f491);
+  const engines: Engine<SimRequest>[] = [];
+  const addresses: string[] = [];
+  const byAddress = new Map<string, number>();
+  for (let i = 0; i < o.replicas; i++) {
+    engines.push(createEngine<SimRequest>({ preset: o.preset, ...o.engine }));
+    const address = `10.0.${i >> 8}.${(i & 255) + 1}:8000`;
+    addresses.push(address);
+    byAddress.set(address, i);
+  }
+  const sequences = new Array<bigint>(o.replicas).fill(0n);
+  const pending: (Snapshot | undefined)[] = new Array(o.replicas);
+  const snapshotOf = (i: number, now: number): Snapshot => {
+    const m = engines[i]!.metrics();
+    const metrics: EndpointMetrics = {
+      waitingRequests: m.waitingRequests,
+      runningRequests: m.runningRequests,
+      kvCacheUsage: m.kvCacheUsage,
+      activeAdapters: m.activeAdapters,
+      waitingAdapters: m.waitingAdapters,
+      maxAdapters: m.maxAdapters,
+      blockSize: m.blockSize,
+      numBlocks: m.numBlocks,
+    };
+    const address = addresses[i]!;
+    const ip = address.slice(0, address.lastIndexOf(":"));
+    sequences[i]! += 1n;
+    return {
+      pool: POOL,
+      source: `replica-${i}`,
+      sequence: sequences[i]!,
+      observedAt: now,
+      endpoints: [{ address, ip, port: 8000, ready: true, labels: {}, engine: "sim", models: [], metrics }],
+    };
+  };
+  for (let i = 0; i < o.replicas; i++) store.push(snapshotOf(i, 0));
+  const scheduler = createScheduler({ store, config: o.config, random: createSeededRandom(o.seed) });
+
+  const q = new EventQueue();
+  for (let i = 0; i < o.replicas; i++) q.push(rnd.next() * o.pushIntervalMs, EventKind.PushObserve, i);
+  if (n > 0) q.push(requests[0]!.arrivalMs, EventKind.Arrival, 0);
+
+  const firstTokenMs = new Float64Array(n).fill(Number.NaN);
+  const finishMs = new Float64Array(n).fill(Number.NaN);
+  const completions = new Uint8Array(n);
+  const leases: (Lease | undefined)[] = new Array(n);
+  const perReplica = new Array<number>(o.replicas).fill(0);
+  // Events of the step in progress on each replica, delivered at its end (StepResult is reused).
+  const stepping = new Uint8Array(o.replicas);
+  const stepFirst: number[][] = engines.map(() => []);
+  const stepFinished: number[][] = engines.map(() => []);
+  const stepEmitted = new Float64Array(o.replicas);
+  let done = 0;
+  let windowOutputTokens = 0;
+  let events = 0;
+  const request: SchedulingRequest = {
+    requestId: "",
+    targetModel: "",
+    priority: 0,
+    promptTokens: 0,
+    maxTokens: 0,
+    prefixHashes: [],
+  };
+  const [delayMin, delayMax] = o.pushDelayMs;
+
+  while (done < n && q.pop()) {
+    events++;
+    const t = q.time;
+    const i = q.index;
+    clock.set(t);
+    switch (q.kind) {
+      case EventKind.Arrival: {
+        const r = requests[i]!;
+        request.requestId = String(i);
+        request.targetModel = r.model;
+        request.promptTokens = r.promptTokens;
+        request.maxTokens = r.maxTokens;
+        request.prefixHashes = r.hashes;
+        const result = scheduler.schedule(POOL, request);
+        const replica = byAddress.get(result.endpoints[0]!.address)!;
+        leases[i] = result.lease;
+        perReplica[replica]!++;
+        const engineRequest: SimRequest = {
+          index: i,
+          id: String(i),
+          promptTokens: r.promptTokens,
+          maxTokens: r.maxTokens,
+          prefixKeys: r.hashes,
+        };
+        if (r.adapter !== undefined) engineRequest.adapter = r.adapter;
+        engines[replica]!.submit(engineRequest, t);
+        if (stepping[replica] === 0) {
+          stepping[replica] = 1;
+          q.push(t, EventKind.StepEnd, replica);
+        }
+        if (i + 1 < n) q.push(requests[i + 1]!.arrivalMs, EventKind.Arrival, i + 1);
+        break;
+      }
+      case EventKind.StepEnd: {
+        for (const k of stepFirst[i]!) firstTokenMs[k] = t;
+        for (const k of stepFinished[i]!) {
+          finishMs[k] = t;
+          completions[k]!++;
+          leases[k]?.release();
+          leases[k] = undefined;
+          done++;
+        }
+        if (t >= window[0] && t < window[1]) windowOutputTokens += stepEmitted[i]!;
+        stepFirst[i]!.length = 0;
+        stepFinished[i]!.length = 0;
+        stepEmitted[i] = 0;
+        const engine = engines[i]!;
+        if (!engine.hasWork()) {
+          stepping[i] = 0;
+          break;
+        }
+        const step = engine.step(t);
+        if (step.batchSize === 0) throw new Error(`replica ${i}: had work but scheduled nothing at ${t} ms`);
+        for (const r of step.firstToken) stepFirst[i]!.push(r.index);
+        for (const r of step.finished) stepFinished[i]!.push(r.index);
+        stepEmitted[i] = step.emitted.length;
+        q.push(step.endMs, EventKind.StepEnd, i);
+        break;
+      }
+      case EventKind.PushObserve: {
+        pending[i] = snapshotOf(i, t);
+        q.push(t + delayMin + rnd.next() * (delayMax - delayMin), EventKind.PushDeliver, i);
+        q.push(t + o.pushIntervalMs, EventKind.PushObserve, i);
+        break;
+      }
+      case EventKind.PushDeliver: {
+        const s = pending[i];
+        pending[i] = undefined;
+        if (s) store.push(s);
+        break;
+      }
+    }
+  }
+  let preemptions = 0;
+  let prefixCacheQueries = 0;
+  let prefixCacheHits = 0;
+  for (const e of engines) {
+    const m = e.metrics();
+    preemptions += m.preemptions;
+    prefixCacheQueries += m.prefixCacheQueries;
+    prefixCacheHits += m.prefixCacheHits;
+  }
+  scheduler.dispose();
+  return {
+    firstTokenMs,
+    finishMs,
+    completions,
+    windowOutputTokens,
+    preemptions,
+    prefixCacheQueries,
+    prefixCacheHits,
+    perReplica,
+    endMs: clock.now(),
+    events,
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * The routing strategies compared, each an EndpointPickerConfig for the same `createScheduler`:
+ * Kubernetes-Service-like baselines, the legacy decision tree, upstream's default profile, the two
+ * peers' policies (re-implemented as plugins) and our tuned profile. Shedding is off everywhere:
+ * every request has priority 0, so no strategy may drop work.
+ */
+import { defaultSchedulerConfig } from "../../../src/scheduling/config/default-config.js";
+
+/** A named strategy. */
+export interface Strategy {
+  name: string;
+  /** One line for the report. */
+  description: string;
+  config: unknown;
+}
+
+function single(plugins: { type: string; name?: string; parameters?: unknown; weight?: number }[]): unknown {
+  return {
+    plugins: [
+      { type: "single-profile-handler" },
+      ...plugins.map((p) => ({ type: p.type, name: p.name ?? p.type, parameters: p.parameters })),
+    ],
+    schedulingProfiles: [
+      {
+        name: "default",
+        plugins: plugins.map((p) => ({ pluginRef: p.name ?? p.type, weight: p.weight })),
+      },
+    ],
+  };
+}
+
+export const strategies: readonly Strategy[] = [
+  {
+    name: "round-robin",
+    description: "round-robin-picker: the Kubernetes Service baseline",
+    config: single([{ type: "round-robin-picker" }]),
+  },
+  { name: "random", description: "random-picker", config: single([{ type: "random-picker" }]) },
+  {
+    name: "least-request",
+    description: "least-request-picker: fewest waiting + running (+ sent since push)",
+    config: single([{ type: "least-request-picker" }]),
+  },
+  {
+    name: "decision-tree",
+    description:
+      "legacy decision tree (low-queue, lora-affinity, least-queue, least-kv-cache) + random-picker",
+    config: single([{ type: "decision-tree-filter" }, { type: "random-picker" }]),
+  },
+  {
+    name: "upstream-default",
+    description:
+      "upstream default profile: queue-scorer 2, kv-cache-utilization-scorer 2, prefix-cache-scorer 3",
+    config: defaultSchedulerConfig(),
+  },
+  {
+    name: "sglang",
+    description:
+      "SGLang cache_aware: balance_abs_threshold 32, balance_rel_threshold 1.5, cache_threshold 0.5",
+    config: single([{ type: "sglang-cache-aware-picker" }]),
+  },
+  {
+    name: "dynamo",
+    description:
+      "Dynamo KV router cost: overlap_score_weight 1 x prefill blocks + decode blocks, lowest wins",
+    config: single([{ type: "dynamo-kv-cost-picker" }]),
+  },
+  {
+    name: "ours",
+    description: "ours (tuning)",
+    config: single([
+      { type: "token-load-scorer", weight: 2 },
+      { type: "queue-scorer", weight: 1 },
+      { type: "prefix-cache-scorer", weight: 3 },
+      { type: "lora-affinity-scorer", weight: 1 },
+      { type: "max-score-picker" },
+    ]),
+  },
+];
+
+/** Strategies by name; throws naming the unknown one. */
+export function strategiesNamed(names: readonly string[] | undefined): Strategy[] {
+  if (!names) return [...strategies];
+  return names.map((n) => {
+    const s = strategies.find((x) => x.name === n);
+    if (!s)
+      throw new Error(`--strategies: unknown "${n}" (known: ${strategies.map((x) => x.name).join(", ")})`);
+    return s;
+  });
+}

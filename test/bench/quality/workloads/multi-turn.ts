@@ -1,0 +1,71 @@
+/**
+ * multi-turn: chat sessions whose history grows. Each session has one of 20 app system prompts
+ * (2,000 characters) and 3..8 turns; a turn's prompt is the system prompt + every earlier user
+ * message and answer + the new user message (lognormal, mean 60 tokens, sigma 0.8); answers are
+ * lognormal (mean 200 tokens, sigma 0.7). A session ends early when the next turn would not fit in
+ * 4,096 tokens. Arrivals stay Poisson: each arrival is the next turn of a session drawn uniformly
+ * from a pool of qps x 10 active sessions (a session speaks every ~10 s), and a finished session is
+ * replaced by a new one. Answers are fixed in advance, so the stream does not depend on the router.
+ */
+import { lognormal } from "./distributions.js";
+import { pseudoText } from "./pseudo-text.js";
+import { BASE_MODEL, contentOf, type RequestContent, type Workload } from "./workload.js";
+
+export const multiTurnShape = {
+  apps: 20,
+  systemPromptChars: 2_000,
+  minTurns: 3,
+  maxTurns: 8,
+  user: { mean: 60, sigma: 0.8 },
+  answer: { mean: 200, sigma: 0.7 },
+  contextTokens: 4_096,
+  sessionGapSeconds: 10,
+} as const;
+
+interface Session {
+  parts: string[];
+  chars: number;
+  turnsLeft: number;
+}
+
+export const multiTurnWorkload: Workload = {
+  name: "multi-turn",
+  description:
+    "chat sessions: 20 app system prompts (2,000 chars), 3..8 turns, user ~ lognormal(60, 0.8), answer ~ lognormal(200, 0.7) tokens, history re-sent each turn (<= 4,096 tokens), pool of qps x 10 sessions",
+  contents(random, qps) {
+    const s = multiTurnShape;
+    const systems = Array.from({ length: s.apps }, () => pseudoText(random, s.systemPromptChars));
+    const newSession = (): Session => ({
+      parts: [systems[Math.floor(random.next() * systems.length)]!],
+      chars: s.systemPromptChars,
+      turnsLeft: s.minTurns + Math.floor(random.next() * (s.maxTurns - s.minTurns + 1)),
+    });
+    const pool: Session[] = Array.from(
+      { length: Math.max(4, Math.round(qps * s.sessionGapSeconds)) },
+      newSession,
+    );
+    const draw = (min: number, shape: { mean: number; sigma: number }) =>
+      Math.max(min, Math.round(lognormal(random, shape.mean, shape.sigma)));
+    return (): RequestContent => {
+      for (;;) {
+        const slot = Math.floor(random.next() * pool.length);
+        const session = pool[slot]!;
+        const user = pseudoText(random, draw(4, s.user) * 4);
+        const answer = Math.min(1_024, draw(4, s.answer));
+        const tokens = Math.ceil((session.chars + user.length) / 4);
+        if (session.turnsLeft <= 0 || tokens + answer > s.contextTokens) {
+          pool[slot] = newSession();
+          continue;
+        }
+        session.parts.push(user);
+        session.chars += user.length;
+        const content = contentOf(session.parts, BASE_MODEL, undefined, answer);
+        const reply = pseudoText(random, answer * 4);
+        session.parts.push(reply);
+        session.chars += reply.length;
+        session.turnsLeft--;
+        return content;
+      }
+    };
+  },
+};

@@ -1,0 +1,73 @@
+/**
+ * What a benchmark workload is: a seeded stream of requests with arrival times, prompt sizes and
+ * the prompt's prefix hashes. The hashes are computed ONCE per prompt with the router's own
+ * `hashPrompt(text, model)` (64-character blocks) and handed to the engine as its block content
+ * keys too: at 4 characters a token, one 64-character router block is exactly one 16-token KV block,
+ * so router and engine describe the same content block by block.
+ */
+import type { Random } from "../../../../src/core/random.js";
+import { hashPrompt } from "../../../../src/scheduling/prefix/prefix-hash.js";
+import { charsPerToken } from "../../../../src/sim/index.js";
+
+/** One request of a run. */
+export interface BenchRequest {
+  /** Virtual arrival time at the router, ms. */
+  arrivalMs: number;
+  /** Model the router sees (base model or LoRA adapter name). */
+  model: string;
+  /** LoRA adapter the engine runs; undefined = base model. */
+  adapter: string | undefined;
+  /** Prompt tokens (= ceil(characters / 4), the router's estimate and the engine's size). */
+  promptTokens: number;
+  /** Output tokens: the request's max_tokens, generated in full (ignore_eos, as vLLM's benchmark). */
+  maxTokens: number;
+  /** hashPrompt(text, model): the router's prefix hashes and the engine's block keys. Shared, never mutated. */
+  hashes: readonly number[];
+}
+
+/** The content of one request, before it gets an arrival time. */
+export interface RequestContent {
+  model: string;
+  adapter: string | undefined;
+  promptTokens: number;
+  maxTokens: number;
+  hashes: readonly number[];
+}
+
+/** Draws request contents in order; one instance per run point. */
+export type ContentSource = () => RequestContent;
+
+/** A named workload. */
+export interface Workload {
+  name: string;
+  /** One line for the report: distributions and parameters. */
+  description: string;
+  /** Engine overrides for every replica (e.g. LoRA load time). */
+  engine?: { loraLoadMs?: number; maxLoras?: number };
+  /**
+   * A content source for a run at `qps` (multi-turn sizes its session pool by the rate).
+   * Deterministic in `random`.
+   */
+  contents(random: Random, qps: number): ContentSource;
+}
+
+/** The base model name the router and engines use. */
+export const BASE_MODEL = "llama-2-7b";
+
+/** Content of a text prompt (given as parts, hashed as if concatenated). */
+export function contentOf(
+  parts: readonly string[],
+  model: string,
+  adapter: string | undefined,
+  maxTokens: number,
+): RequestContent {
+  let chars = 0;
+  for (const p of parts) chars += p.length;
+  return {
+    model,
+    adapter,
+    promptTokens: Math.max(1, Math.ceil(chars / charsPerToken)),
+    maxTokens,
+    hashes: hashPrompt(parts, model),
+  };
+}
