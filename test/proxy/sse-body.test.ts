@@ -8,7 +8,11 @@ const dec = new TextDecoder();
 /** An upstream body the test feeds by hand. */
 function upstream() {
   let ctl!: ReadableStreamDefaultController<Uint8Array>;
-  const stream = new ReadableStream<Uint8Array>({ start: (c) => void (ctl = c) });
+  const stream = new ReadableStream<Uint8Array>({
+    start: (c) => {
+      ctl = c;
+    },
+  });
   return {
     stream,
     send: (text: string) => ctl.enqueue(enc.encode(text)),
