@@ -92,13 +92,19 @@ export async function forwardToRegions(
     const onClientAbort = () => abort.abort(req.signal?.reason);
     req.signal?.addEventListener("abort", onClientAbort);
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      abort.abort(new Error("first-byte timeout"));
-    }, o.firstByteTimeoutMs);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // Raced rather than trusted to the abort alone: the timeout holds even where a fetch
+    // implementation does not pass the abort on.
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        abort.abort(new Error("first-byte timeout"));
+        reject(new Error("first-byte timeout"));
+      }, o.firstByteTimeoutMs);
+    });
     let upstream: Response;
     try {
-      upstream = await o.fetch(
+      const attempt = o.fetch(
         new Request(target.baseUrl + req.pathAndQuery, {
           method: req.method,
           headers: req.headers,
@@ -107,6 +113,14 @@ export async function forwardToRegions(
           redirect: "manual",
         }),
       );
+      // A late answer after the timeout is discarded.
+      attempt.then(
+        (late) => {
+          if (timedOut) late.body?.cancel().catch(() => undefined);
+        },
+        () => undefined,
+      );
+      upstream = await Promise.race([attempt, timeout]);
     } catch (err) {
       req.signal?.removeEventListener("abort", onClientAbort);
       if (req.signal?.aborted) throw err;
