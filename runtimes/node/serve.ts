@@ -12,6 +12,7 @@ import { PoolStore } from "../../src/state/pool-store.js";
 import { startApiServer } from "./api-server.js";
 import { ConfigError, loadResources, readToken, watchResources } from "./config-loader.js";
 import type { DualListener } from "./dual-listener.js";
+import { edgeIdentity, startEdgePush } from "./edge-push.js";
 import { type FlagValues, formatHelp, parseFlags, UsageError } from "./flags.js";
 import { startHttpServer } from "./http-server.js";
 import { type LogLevel, log, setLogLevel } from "./log.js";
@@ -121,7 +122,15 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
     port: (flags["http-port"] as number | undefined) ?? cfg.listen.httpPort,
   });
   listeners.push(["http", http]);
-
+  const edge = cfg.edge.push;
+  const edgePush = edge
+    ? startEdgePush({
+        ...edge,
+        identity: edgeIdentity(edge.region, process.env, { host, port: http.port }),
+        store,
+        models: () => routing.router.models(),
+      })
+    : undefined;
   log("info", "config loaded", {
     path: configPath ?? null,
     pools: resources.pools.map((p) => p.name),
@@ -133,6 +142,7 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
     store,
     routing,
     async close() {
+      await edgePush?.close();
       shutdown.abort();
       clearInterval(sweep);
       picker.stop();
