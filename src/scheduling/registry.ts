@@ -35,6 +35,10 @@ import {
   kvCacheUtilizationScorerType,
 } from "./plugins/scorer/kv-cache-utilization-scorer.js";
 import { createLoraAffinityScorer, loraAffinityScorerType } from "./plugins/scorer/lora-affinity-scorer.js";
+import {
+  createOutstandingTokensScorer,
+  outstandingTokensScorerType,
+} from "./plugins/scorer/outstanding-tokens-scorer.js";
 import { createPrefixCacheScorer, prefixCacheScorerType } from "./plugins/scorer/prefix-cache-scorer.js";
 import { createQueueScorer, queueScorerType } from "./plugins/scorer/queue-scorer.js";
 import {
@@ -55,6 +59,7 @@ export const builtinPlugins: PluginRegistry = new Map<string, PluginFactory>([
   [runningRequestsSizeScorerType, createRunningRequestsSizeScorer],
   [tokenLoadScorerType, createTokenLoadScorer],
   [prefixCacheScorerType, createPrefixCacheScorer],
+  [outstandingTokensScorerType, createOutstandingTokensScorer],
   // pickers
   [maxScorePickerType, createMaxScorePicker],
   [randomPickerType, createRandomPicker],

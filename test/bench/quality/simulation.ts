@@ -48,6 +48,8 @@ export interface SimulationResult {
   perReplica: number[];
   endMs: number;
   events: number;
+  /** The router's outstanding requests left on all endpoints at the end (0 when every lease was released). */
+  leftInFlight: number;
 }
 
 interface SimRequest extends EngineRequest {
@@ -211,8 +213,11 @@ export function runSimulation(
     prefixCacheQueries += m.prefixCacheQueries;
     prefixCacheHits += m.prefixCacheHits;
   }
+  let leftInFlight = 0;
+  for (const e of store.endpoints(POOL) ?? []) leftInFlight += e.inFlight.requests;
   scheduler.dispose();
   return {
+    leftInFlight,
     firstTokenMs,
     finishMs,
     completions,

@@ -4,8 +4,10 @@
  * message and answer + the new user message (lognormal, mean 60 tokens, sigma 0.8); answers are
  * lognormal (mean 200 tokens, sigma 0.7). A session ends early when the next turn would not fit in
  * 4,096 tokens. Arrivals stay Poisson: each arrival is the next turn of a session drawn uniformly
- * from a pool of qps x 10 active sessions (a session speaks every ~10 s), and a finished session is
- * replaced by a new one. Answers are fixed in advance, so the stream does not depend on the router.
+ * from a pool of 600 active sessions, and a finished session is replaced by a new one; the pool
+ * starts with sessions at random turns (their earlier turns happened before the run), so the mix of
+ * turns is the same from the start and at every QPS. Answers are fixed in advance, so the stream does
+ * not depend on the router.
  */
 import { lognormal } from "./distributions.js";
 import { pseudoText } from "./pseudo-text.js";
@@ -19,7 +21,7 @@ export const multiTurnShape = {
   user: { mean: 60, sigma: 0.8 },
   answer: { mean: 200, sigma: 0.7 },
   contextTokens: 4_096,
-  sessionGapSeconds: 10,
+  sessions: 600,
 } as const;
 
 interface Session {
@@ -31,8 +33,8 @@ interface Session {
 export const multiTurnWorkload: Workload = {
   name: "multi-turn",
   description:
-    "chat sessions: 20 app system prompts (2,000 chars), 3..8 turns, user ~ lognormal(60, 0.8), answer ~ lognormal(200, 0.7) tokens, history re-sent each turn (<= 4,096 tokens), pool of qps x 10 sessions",
-  contents(random, qps) {
+    "chat sessions: 20 app system prompts (2,000 chars), 3..8 turns, user ~ lognormal(60, 0.8), answer ~ lognormal(200, 0.7) tokens, history re-sent each turn (<= 4,096 tokens), 600 concurrent sessions",
+  contents(random) {
     const s = multiTurnShape;
     const systems = Array.from({ length: s.apps }, () => pseudoText(random, s.systemPromptChars));
     const newSession = (): Session => ({
@@ -40,12 +42,22 @@ export const multiTurnWorkload: Workload = {
       chars: s.systemPromptChars,
       turnsLeft: s.minTurns + Math.floor(random.next() * (s.maxTurns - s.minTurns + 1)),
     });
-    const pool: Session[] = Array.from(
-      { length: Math.max(4, Math.round(qps * s.sessionGapSeconds)) },
-      newSession,
-    );
     const draw = (min: number, shape: { mean: number; sigma: number }) =>
       Math.max(min, Math.round(lognormal(random, shape.mean, shape.sigma)));
+    /** A session already some turns in (history built, never sent): the steady-state mix from t = 0. */
+    const startedSession = (): Session => {
+      const session = newSession();
+      const done = Math.floor(random.next() * session.turnsLeft);
+      for (let t = 0; t < done; t++) {
+        const text = pseudoText(random, (draw(4, s.user) + Math.min(1_024, draw(4, s.answer))) * 4);
+        if ((session.chars + text.length) / 4 + 1_024 > s.contextTokens) break;
+        session.parts.push(text);
+        session.chars += text.length;
+        session.turnsLeft--;
+      }
+      return session;
+    };
+    const pool: Session[] = Array.from({ length: s.sessions }, startedSession);
     return (): RequestContent => {
       for (;;) {
         const slot = Math.floor(random.next() * pool.length);

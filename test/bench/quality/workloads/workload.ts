@@ -45,7 +45,7 @@ export interface Workload {
   /** Engine overrides for every replica (e.g. LoRA load time). */
   engine?: { loraLoadMs?: number; maxLoras?: number };
   /**
-   * A content source for a run at `qps` (multi-turn sizes its session pool by the rate).
+   * A content source for a run at `qps` (the same content mix at every rate in the built-in workloads).
    * Deterministic in `random`.
    */
   contents(random: Random, qps: number): ContentSource;
