@@ -3,7 +3,7 @@
  * app (src/http) holds every rule. Logs {"msg":"listening","service":"http","port":P}.
  */
 import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { serve } from "@hono/node-server";
 import type { DualListener } from "./dual-listener.js";
 import { log } from "./log.js";
@@ -27,18 +27,40 @@ export async function startHttpServer(o: HttpServerOptions): Promise<DualListene
   // Long streams are the norm here: no request timeout; keep-alive a little longer than most clients'.
   server.requestTimeout = 0;
   server.keepAliveTimeout = 65_000;
+  // Open responses per connection: Node's closeIdleConnections misses connections that never sent a
+  // request (clients pre-connect) and ones whose response was cut, so draining tracks them itself.
+  const active = new Map<Socket, number>();
+  let draining = false;
+  server.on("connection", (socket: Socket) => {
+    active.set(socket, 0);
+    socket.once("close", () => active.delete(socket));
+  });
+  server.on("request", (req, res) => {
+    const socket = req.socket; // res.socket is already detached when "close" fires
+    active.set(socket, (active.get(socket) ?? 0) + 1);
+    res.once("close", () => {
+      const left = (active.get(socket) ?? 1) - 1;
+      active.set(socket, left);
+      // Unfinished (client gone, stream cut): the connection's framing is broken, end it.
+      if (!res.writableFinished || (draining && left === 0)) socket.destroy();
+    });
+  });
   const port = (server.address() as AddressInfo).port;
   log("info", "listening", { service: "http", port, host: o.host });
   return {
     port,
     close: () =>
       new Promise<void>((resolve) => {
-        const cut = setTimeout(() => server.closeAllConnections(), o.drainMs ?? 10_000);
+        draining = true;
+        const cut = setTimeout(() => {
+          log("warn", "cutting responses still open after the drain time", { service: "http" });
+          server.closeAllConnections();
+        }, o.drainMs ?? 10_000);
         server.close(() => {
           clearTimeout(cut);
           resolve();
         });
-        server.closeIdleConnections();
+        for (const [socket, n] of active) if (n === 0) socket.destroy();
       }),
   };
 }

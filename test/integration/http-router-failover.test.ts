@@ -1,0 +1,170 @@
+/**
+ * The HTTP router (`serve` as a child process) in front of upstreams the test controls, pushed into
+ * the pool by the test: a dead endpoint that looks least loaded (so it is picked first), and two live
+ * ones whose behaviour each request chooses with an `x-test-mode` header.
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CliProcess } from "./helpers/spawn-cli.js";
+import { chatBody, inFlight, pushEndpoints, readChunks, startRouter, until } from "./http-router-helpers.js";
+
+let router: CliProcess;
+let base: string;
+let api: number;
+let dir: string;
+let pusher: ReturnType<typeof setInterval>;
+const upstreams: Server[] = [];
+const hits: Record<string, number> = {};
+const closed: string[] = [];
+let dead = "";
+const live: string[] = [];
+
+const sse = { "content-type": "text/event-stream", "cache-control": "no-cache" };
+const tick = (i: number) => `data: {"i":${i},"t":${Date.now()},"choices":[{"delta":{"content":"x"}}]}\n\n`;
+
+/** One upstream: what it does depends on the request's x-test-mode header. */
+function upstream(): Server {
+  return createServer((req, res) => {
+    const mode = String(req.headers["x-test-mode"] ?? "json");
+    hits[mode] = (hits[mode] ?? 0) + 1;
+    req.resume();
+    res.on("close", () => closed.push(String(req.headers["x-request-id"])));
+    if (mode === "json") return res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
+    if (mode === "slow-head") return void setTimeout(() => res.writeHead(200).end("late"), 3000);
+    res.writeHead(200, sse);
+    let i = 0;
+    res.write(tick(i++));
+    if (mode === "stall" || mode === "hang") return; // one chunk, then silence
+    const timer = setInterval(() => {
+      if (mode === "break" && i === 2) {
+        clearInterval(timer);
+        return res.destroy();
+      }
+      res.write(tick(i++));
+      if (i === 8) {
+        clearInterval(timer);
+        res.end("data: [DONE]\n\n");
+      }
+    }, 80);
+    res.on("close", () => clearInterval(timer));
+  });
+}
+
+async function listen(s: Server): Promise<string> {
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  return `127.0.0.1:${(s.address() as AddressInfo).port}`;
+}
+
+beforeAll(async () => {
+  // The demo config with short timeouts, so timeout paths finish quickly.
+  dir = mkdtempSync(join(tmpdir(), "http-router-"));
+  cpSync("examples/demo", dir, { recursive: true });
+  const routerYaml = readFileSync(join(dir, "router.yaml"), "utf8")
+    .replace("firstByteTimeoutMs: 60000", "firstByteTimeoutMs: 1000")
+    .replace("idleTimeoutMs: 60000", "idleTimeoutMs: 400");
+  writeFileSync(join(dir, "router.yaml"), routerYaml);
+  router = await startRouter(dir);
+  api = router.port("api");
+  base = `http://127.0.0.1:${router.port("http")}`;
+  const gone = createServer();
+  dead = await listen(gone);
+  await new Promise((r) => gone.close(r));
+  for (let i = 0; i < 2; i++) {
+    const s = upstream();
+    upstreams.push(s);
+    live.push(await listen(s));
+  }
+  let sequence = 1;
+  const push = () =>
+    pushEndpoints(api, "test", sequence++, [
+      { address: dead, waiting: 0 },
+      { address: live[0]!, waiting: 3 },
+      { address: live[1]!, waiting: 6 },
+    ]);
+  await push();
+  pusher = setInterval(() => void push().catch(() => {}), 300);
+});
+
+afterAll(async () => {
+  clearInterval(pusher);
+  await router?.stop();
+  for (const s of upstreams) {
+    s.closeAllConnections();
+    s.close();
+  }
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const post = (mode: string, body = chatBody(), signal?: AbortSignal) =>
+  fetch(`${base}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-test-mode": mode },
+    body,
+    ...(signal ? { signal } : {}),
+  });
+
+describe("HTTP router failover and stream endings", () => {
+  it("fails over before the first byte when the picked replica is down", async () => {
+    const res = await post("json");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true });
+    expect(res.headers.get("x-inference-attempts")).toBe("2");
+    expect(live).toContain(res.headers.get("x-inference-endpoint"));
+    expect(res.headers.get("x-inference-endpoint")).not.toBe(dead);
+  });
+
+  it("delivers each SSE chunk within a few ms of the upstream writing it", async () => {
+    const res = await post("tick", chatBody({ stream: true }));
+    const chunks = await readChunks(res);
+    const delays: number[] = [];
+    const now = Date.now() - performance.now(); // performance.now -> epoch ms
+    for (const c of chunks)
+      for (const m of c.text.matchAll(/"t":(\d+)/g)) delays.push(now + c.at - Number(m[1]));
+    expect(delays).toHaveLength(8);
+    delays.sort((a, b) => a - b);
+    // Typically 1-3 ms on loopback; generous bounds for a loaded CI machine. Chunks are 80 ms apart.
+    expect(delays[4]!).toBeLessThan(40);
+    expect(chunks.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it("never retries after the first byte: a stream cut mid-way ends with an SSE error event", async () => {
+    const before = hits.break ?? 0;
+    const res = await post("break", chatBody({ stream: true }));
+    expect(res.status).toBe(200);
+    const text = (await readChunks(res)).map((c) => c.text).join("");
+    expect(text).toMatch(/event: error\ndata: \{"error":\{"message":"the upstream stream broke/);
+    expect(text).toContain('"code":"BadGateway"');
+    expect(hits.break! - before).toBe(1); // the second live endpoint was not tried
+    await until(async () => (await inFlight(api)) === 0, 3_000, "in-flight back to 0");
+  });
+
+  it("ends a stream that goes silent after proxy.idleTimeoutMs with an error event", async () => {
+    const res = await post("stall", chatBody({ stream: true }));
+    const text = (await readChunks(res)).map((c) => c.text).join("");
+    expect(text).toContain('"code":"DeadlineExceeded"');
+    await until(async () => (await inFlight(api)) === 0, 3_000, "in-flight back to 0");
+  });
+
+  it("answers 504 when no response head arrives within proxy.firstByteTimeoutMs, without retrying", async () => {
+    const before = hits["slow-head"] ?? 0;
+    const res = await post("slow-head");
+    expect(res.status).toBe(504);
+    expect((await res.json()).error).toMatchObject({ type: "timeout_error", code: "DeadlineExceeded" });
+    expect(hits["slow-head"]! - before).toBe(1);
+  });
+
+  it("cancels the upstream request and releases in-flight when the client aborts", async () => {
+    const client = new AbortController();
+    const res = await post("hang", chatBody({ stream: true }), client.signal);
+    const id = res.headers.get("x-request-id")!;
+    await res.body!.getReader().read();
+    expect(await inFlight(api)).toBe(1);
+    client.abort();
+    await until(() => closed.includes(id), 3_000, "the upstream connection to close");
+    await until(async () => (await inFlight(api)) === 0, 3_000, "in-flight back to 0");
+  });
+});
