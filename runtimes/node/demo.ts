@@ -51,7 +51,8 @@ function startSim(flags: FlagValues, apiPort: number): Promise<ChildProcess> {
     "--models",
     "demo-model-v1,demo-model-v2",
   );
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
+  // Its own process group: Ctrl-C reaches the demo only, which then stops the simulator in order.
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], detached: true });
   return new Promise((resolve, reject) => {
     let buf = "";
     child.stdout!.on("data", (d: Buffer) => {
