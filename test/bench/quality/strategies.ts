@@ -67,12 +67,13 @@ export const strategies: readonly Strategy[] = [
   },
   {
     name: "ours",
-    description: "ours (tuning)",
+    description:
+      "ours: outstanding-tokens-scorer 4 (router's in-flight tokens folded with pushed KV, ratio to the least loaded), prefix-cache-scorer 2 (lruCapacityPerServer 7353 = the replica's KV blocks), lora-affinity-scorer 1, queue-scorer 1, max-score-picker",
     config: single([
-      { type: "token-load-scorer", weight: 2 },
-      { type: "queue-scorer", weight: 1 },
-      { type: "prefix-cache-scorer", weight: 3 },
+      { type: "outstanding-tokens-scorer", weight: 4 },
+      { type: "prefix-cache-scorer", weight: 2, parameters: { lruCapacityPerServer: 7_353 } },
       { type: "lora-affinity-scorer", weight: 1 },
+      { type: "queue-scorer", weight: 1 },
       { type: "max-score-picker" },
     ]),
   },

@@ -23,6 +23,8 @@ export interface BenchRequest {
   maxTokens: number;
   /** hashPrompt(text, model): the router's prefix hashes and the engine's block keys. Shared, never mutated. */
   hashes: readonly number[];
+  /** The prompt text, in parts (the live cross-check sends it). */
+  parts: readonly string[];
 }
 
 /** The content of one request, before it gets an arrival time. */
@@ -32,6 +34,7 @@ export interface RequestContent {
   promptTokens: number;
   maxTokens: number;
   hashes: readonly number[];
+  parts: readonly string[];
 }
 
 /** Draws request contents in order; one instance per run point. */
@@ -69,5 +72,6 @@ export function contentOf(
     promptTokens: Math.max(1, Math.ceil(chars / charsPerToken)),
     maxTokens,
     hashes: hashPrompt(parts, model),
+    parts: parts.slice(),
   };
 }

@@ -1,0 +1,138 @@
+/**
+ * The live run's processes: `inference-router serve` and `inference-router sim`, started from this
+ * checkout's bin, each waited for until it answers, and stopped by their own pid (SIGTERM, then
+ * SIGKILL after 3 s).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+
+const bin = fileURLToPath(new URL("../../../../runtimes/node/bin.js", import.meta.url));
+
+/** A free TCP port on 127.0.0.1 (bound and released: fine on a quiet loopback). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function start(args: string[], name: string): ChildProcess {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let tail = "";
+  const keep = (d: Buffer) => {
+    tail = (tail + d.toString()).slice(-4_000);
+  };
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
+  child.once("exit", (code, signal) => {
+    if (code !== 0 && signal === null) process.stderr.write(`\n${name} exited with ${code}:\n${tail}\n`);
+  });
+  return child;
+}
+
+/** Polls `url` until it answers 2xx or `timeoutMs` passes. */
+export async function waitForHttp(url: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(url);
+      await res.arrayBuffer();
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Ports of one router. */
+export interface RouterPorts {
+  api: number;
+  http: number;
+  extproc: number;
+  health: number;
+  metrics: number;
+}
+
+/** Starts `serve` on loopback with the config dir; resolves once its metrics port answers. */
+export async function startRouter(configDir: string, ports: RouterPorts): Promise<ChildProcess> {
+  const child = start(
+    [
+      "serve",
+      "--config",
+      configDir,
+      "--host",
+      "127.0.0.1",
+      "--api-port",
+      String(ports.api),
+      "--http-port",
+      String(ports.http),
+      "--extproc-port",
+      String(ports.extproc),
+      "--health-port",
+      String(ports.health),
+      "--metrics-port",
+      String(ports.metrics),
+      "--log-level",
+      "warn",
+    ],
+    "router",
+  );
+  await waitForHttp(`http://127.0.0.1:${ports.metrics}/healthz`);
+  return child;
+}
+
+/** Starts `sim` pushing to the router; resolves once every replica answers /health. */
+export async function startSim(o: {
+  replicas: number;
+  basePort: number;
+  apiPort: number;
+  pool: string;
+  model: string;
+  seed: number;
+}): Promise<ChildProcess> {
+  const child = start(
+    [
+      "sim",
+      "--replicas",
+      String(o.replicas),
+      "--preset",
+      "llama2-7b-h100",
+      "--host",
+      "127.0.0.1",
+      "--base-port",
+      String(o.basePort),
+      "--push",
+      `http://127.0.0.1:${o.apiPort}`,
+      "--pool",
+      o.pool,
+      "--models",
+      o.model,
+      "--seed",
+      String(o.seed),
+      "--max-tokens-cap",
+      "4096",
+      "--log-level",
+      "warn",
+    ],
+    "sim",
+  );
+  for (let i = 0; i < o.replicas; i++) await waitForHttp(`http://127.0.0.1:${o.basePort + i}/health`);
+  return child;
+}
+
+/** Stops a child by its pid: SIGTERM, SIGKILL after 3 s. */
+export async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 3_000);
+  await exited;
+  clearTimeout(timer);
+}
