@@ -10,6 +10,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseBenchArgs, usage } from "./quality/cli-args.js";
 import { writeReport } from "./quality/report.js";
+import { readRun } from "./quality/report-from-csv.js";
 import { runSweep } from "./quality/sweep.js";
 
 async function main(): Promise<void> {
@@ -19,8 +20,9 @@ async function main(): Promise<void> {
     return;
   }
   const started = Date.now();
-  const sweep = await runSweep(parsed);
-  const seconds = (Date.now() - started) / 1000;
+  const { sweep, seconds } = parsed.reportOnly
+    ? await readRun(parsed.out, parsed.workloads)
+    : { sweep: await runSweep(parsed), seconds: (Date.now() - started) / 1000 };
   await mkdir(parsed.out, { recursive: true });
   const report = await writeReport(parsed, sweep, seconds, (file, text) =>
     writeFile(join(parsed.out, file), text),

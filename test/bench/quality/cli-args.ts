@@ -20,6 +20,8 @@ export interface BenchOptions {
   burstiness: number;
   replicas: number;
   quick: boolean;
+  /** Rebuild summary.md and the charts from the CSV files in --out, without running. */
+  reportOnly: boolean;
   out: string;
   jobs: number;
 }
@@ -35,6 +37,7 @@ export const usage = `Routing-quality benchmark (virtual time, real scheduler, s
   --bursty              gamma inter-arrivals of shape 0.25 instead of Poisson (env QUALITY_BURSTY=1)
   --replicas N          replicas of llama2-7b-h100 (env QUALITY_REPLICAS, default 10)
   --quick               reduced sweep (< 60 s): sharegpt + shared-prefix at 50/90/100% of saturation
+  --report-only         rebuild summary.md and the charts from the CSV files already in --out
   --out DIR             results directory (env QUALITY_OUT, default test/bench/results; quick: test/bench/results/quick)
   --jobs N              worker processes (env QUALITY_JOBS, default the CPU count)
   --help`;
@@ -70,6 +73,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
       bursty: { type: "boolean" },
       replicas: { type: "string" },
       quick: { type: "boolean" },
+      "report-only": { type: "boolean" },
       out: { type: "string" },
       jobs: { type: "string" },
       help: { type: "boolean" },
@@ -112,6 +116,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
     burstiness: (v.bursty ?? env.QUALITY_BURSTY === "1") ? 0.25 : 1,
     replicas: num("--replicas", v.replicas ?? env.QUALITY_REPLICAS, 10, 1, 1_000),
     quick,
+    reportOnly: v["report-only"] === true,
     out: v.out ?? env.QUALITY_OUT ?? (quick ? "test/bench/results/quick" : "test/bench/results"),
     jobs: num("--jobs", v.jobs ?? env.QUALITY_JOBS, Math.max(1, availableParallelism()), 1, 64),
   };

@@ -2,6 +2,7 @@
 
 import { chartsFor, renderCharts } from "./charts.js";
 import type { BenchOptions } from "./cli-args.js";
+import { bandTable } from "./report-band.js";
 import { toCsv } from "./report-csv.js";
 import { table } from "./report-table.js";
 import { strategies } from "./strategies.js";
@@ -34,6 +35,8 @@ export async function writeReport(
     `Command: \`${commandOf(o)}\` (seed ${o.seed}; ${o.replicas} replicas of llama2-7b-h100; ${o.durationS} s of arrivals per point, first third = warm-up; pushes every ${o.pushIntervalMs} ms, 5..20 ms late; ${o.burstiness === 1 ? "Poisson" : `gamma(${o.burstiness})`} arrivals). Wall time ${seconds.toFixed(0)} s.`,
     "",
   ];
+  md.push("## At 80 / 90 / 100% of round-robin's saturation point", "", bandTable(sweep.rows, order), "");
+  md.push("## Targets", "", targetsMarkdown(evaluateTargets(sweep.rows)), "");
   const charts: string[] = [];
   for (const w of o.workloads) {
     const rows = sweep.rows.filter((r) => r.workload === w);
@@ -60,7 +63,6 @@ export async function writeReport(
       }
     }
   }
-  md.push("## Targets", "", targetsMarkdown(evaluateTargets(sweep.rows)), "");
   md.push("## Strategies", "", ...strategies.map((s) => `- ${s.name}: ${s.description}`), "");
   const text = md.join("\n");
   await write("summary.md", text);
