@@ -64,10 +64,11 @@ export async function generate(
     created: Math.floor(Date.now() / 1000),
     model: req.model,
   };
+  let cachedTokens = 0;
   const usage = (n: number): fmt.SimUsage => ({
     promptTokens: prompt.promptTokens,
     completionTokens: n,
-    cachedTokens: 0,
+    cachedTokens,
   });
   const arrival = s.rt.now();
   let n = 0;
@@ -76,8 +77,10 @@ export async function generate(
   let done: () => void = () => {};
   const listener: TokenListener = {
     token(at) {
-      if (n === 0) s.ttft.observe((at - arrival) / 1000);
-      else s.tpot.observe((at - last) / 1000);
+      if (n === 0) {
+        s.ttft.observe((at - arrival) / 1000);
+        cachedTokens = s.rt.engine.cachedTokens(id);
+      } else s.tpot.observe((at - last) / 1000);
       last = at;
       emit(fmt.fillerToken(n), n + 1 === maxTokens ? "length" : null);
       n++;

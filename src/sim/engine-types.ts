@@ -95,5 +95,7 @@ export interface Engine<R extends EngineRequest = EngineRequest> {
   hasWork(): boolean;
   /** The client went away: drops the request and frees its blocks. Returns whether it was there. */
   cancel(id: string): boolean;
+  /** Prompt tokens of a running request found in the prefix cache at its first admission (usage.prompt_tokens_details.cached_tokens); 0 when unknown. */
+  cachedTokens(id: string): number;
   metrics(): EngineMetrics;
 }

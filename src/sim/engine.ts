@@ -124,6 +124,7 @@ export function createEngine<R extends EngineRequest = EngineRequest>(
     config,
     submit,
     cancel,
+    cachedTokens: (id) => s.byId.get(id)?.cachedPromptTokens ?? 0,
     metrics,
     hasWork,
     step: (now) => runStep(s, now),

@@ -112,7 +112,10 @@ function admitWaiting<R extends EngineRequest>(s: EngineState<R>, budgetIn: numb
     seq.status = "running";
     stats.prefixCacheQueries += seq.numTokens;
     stats.prefixCacheHits += hitTokens;
-    if (seq.preemptions === 0) stats.promptTokens += seq.request.promptTokens;
+    if (seq.preemptions === 0) {
+      stats.promptTokens += seq.request.promptTokens;
+      seq.cachedPromptTokens = Math.min(hitTokens, seq.request.promptTokens);
+    }
     loadMs += lora.start(adapter);
     running.push(seq);
     seq.scheduled = n;

@@ -19,6 +19,8 @@ export class Sequence<R extends EngineRequest> {
   scheduled = 0;
   /** Leading blocks already registered in (or taken from) the prefix cache. */
   cachedBlocks = 0;
+  /** Prompt tokens served from the prefix cache at the first admission (what the client is told). */
+  cachedPromptTokens = 0;
   preemptions = 0;
 
   constructor(request: R, keys: readonly number[], arrivalMs: number) {

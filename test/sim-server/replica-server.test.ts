@@ -136,9 +136,14 @@ describe("sim replica: engine state", () => {
     const prompt = "The quick brown fox jumps over the lazy dog. ".repeat(45);
     const before = sample(await metrics(), "vllm:prefix_cache_hits_total");
     await (await post(base, "/v1/completions", { model: "llama", prompt, max_tokens: 2 })).json();
-    await (await post(base, "/v1/completions", { model: "llama", prompt, max_tokens: 2 })).json();
+    const again = (await (
+      await post(base, "/v1/completions", { model: "llama", prompt, max_tokens: 2 })
+    ).json()) as {
+      usage: { prompt_tokens_details: { cached_tokens: number } };
+    };
     const after = await metrics();
     expect(sample(after, "vllm:prefix_cache_hits_total") - before).toBeGreaterThanOrEqual(480);
+    expect(again.usage.prompt_tokens_details.cached_tokens).toBeGreaterThanOrEqual(480);
   });
 
   it("cancels the request in the engine when the client aborts a stream", async () => {

@@ -22,6 +22,27 @@ describe("prefix caching", () => {
     expect(run.metrics.prefixCacheQueries).toBe(2 * promptTokens);
   });
 
+  it("tells each request how many of its prompt tokens came from the cache", () => {
+    const { promptTokens, prefixKeys } = promptFromText(longText);
+    const engine = createEngine({ preset: "llama2-7b-h100" });
+    engine.submit({ id: "first", promptTokens, prefixKeys, maxTokens: 3 }, 0);
+    let t = 0;
+    const cached: Record<string, number> = {};
+    const drain = () => {
+      while (engine.hasWork()) {
+        const r = engine.step(Math.max(t, engine.nextStepAt() ?? t));
+        for (const req of r.firstToken) cached[req.id] = engine.cachedTokens(req.id);
+        t = r.endMs;
+      }
+    };
+    drain();
+    engine.submit({ id: "again", promptTokens, prefixKeys, maxTokens: 3 }, t + 1000);
+    t += 1000;
+    drain();
+    expect(cached.first).toBe(0);
+    expect(cached.again).toBe(Math.min(prefixKeys.length, Math.floor((promptTokens - 1) / 16)) * 16);
+  });
+
   it("shares only the common leading blocks of two prompts", () => {
     const engine = createEngine({ preset: "llama3-8b-h100" });
     const a = promptFromText(longText + " question A? ".repeat(50));
