@@ -16,6 +16,7 @@ import { edgeIdentity, startEdgePush } from "./edge-push.js";
 import { type FlagValues, formatHelp, parseFlags, UsageError } from "./flags.js";
 import { startHttpServer } from "./http-server.js";
 import { type LogLevel, log, setLogLevel } from "./log.js";
+import { createNodeTransport } from "./node-transport.js";
 import { startPickerListeners } from "./picker-listeners.js";
 import { serveFlags } from "./serve-flags.js";
 
@@ -69,6 +70,7 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
     now: () => performance.now(),
     metrics,
     ready: () => !shutdown.signal.aborted,
+    transport: createNodeTransport(),
   });
   const applyConfig = (r: RouterResources) => {
     routing.reload(r);

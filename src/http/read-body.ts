@@ -7,7 +7,12 @@ import { BodyTooLargeError } from "./openai-error.js";
 /** The whole body; throws {@link BodyTooLargeError} beyond `maxBytes`. */
 export async function readBody(request: Request, maxBytes: number): Promise<Uint8Array> {
   const declared = request.headers.get("content-length");
-  if (declared !== null && Number(declared) > maxBytes) throw new BodyTooLargeError(maxBytes);
+  if (declared !== null) {
+    if (Number(declared) > maxBytes) throw new BodyTooLargeError(maxBytes);
+    // A declared length bounds the read (the HTTP parser enforces it), so the runtime's own whole-body
+    // read may be used: on @hono/node-server it skips building a Web stream for the body.
+    return new Uint8Array(await request.arrayBuffer());
+  }
   const body = request.body;
   if (body === null) return new Uint8Array(0);
   const reader = body.getReader();

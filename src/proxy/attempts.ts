@@ -38,6 +38,8 @@ export interface AttemptResult {
   lease: Lease | undefined;
   /** Aborts this attempt's upstream request (use when the client goes or the stream is abandoned). */
   abort: (reason?: unknown) => void;
+  /** Stops watching the client's signal once the exchange is over (aborting a finished one would cut a keep-alive connection). */
+  detach: () => void;
 }
 
 /** Why an attempt ended without a usable response head. */
@@ -110,6 +112,7 @@ export async function runAttempts(
           detach();
           controller.abort(reason);
         },
+        detach,
       };
     }
     plan.clientSignal.removeEventListener("abort", onClient);

@@ -74,6 +74,7 @@ export function createProxy(c: CreateProxyOptions): InferenceProxy {
       const settle = (outcome: StreamOutcome) => {
         if (settled) return;
         settled = true;
+        attempt?.detach();
         attempt?.lease?.release();
         if (outcome.usage !== undefined) metrics?.recordUsage(d.clientModel, d.targetModel, outcome.usage);
         if (outcome.error) metrics?.recordError(d.clientModel, d.targetModel, outcome.error.code);
@@ -143,7 +144,6 @@ export function createProxy(c: CreateProxyOptions): InferenceProxy {
         });
         throw cancelled ? new RouterError("Internal", "the client went away", "client") : e;
       }
-      abort(); // detaches the client listener; the upstream exchange is over.
       const tapped = tapJsonResponse(bytes, mapping);
       // The engine's own error (4xx, or a 5xx/429 on the last attempt) reaches the client as it is.
       if (!response.ok) metrics?.recordError(d.clientModel, d.targetModel, String(response.status));
