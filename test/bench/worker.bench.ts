@@ -1,0 +1,273 @@
+/**
+ * Edge worker overhead benchmark (not a test): CPU time per routed request inside workerd with 3, 10
+ * and 30 regions. For each size a fresh `wrangler dev` (local workerd) gets that many region pushes
+ * (spread over the globe, all serving the model, all pointing at one tiny loopback HTTP server), then
+ * serves sequential-ish chat requests (8 in flight) from a cached directory. CPU is read from the
+ * workerd process (/proc/<pid>/stat, utime + stime) around N requests; /healthz requests measure the
+ * HTTP floor of workerd + wrangler's proxy, so "routed - healthz" is the decision + forwarding
+ * overhead. The pick alone is also timed in this process (same V8) for comparison.
+ *
+ * Run: npx tsx test/bench/worker.bench.ts   (the lead wires it as `npm run bench:worker`); Linux only.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { createEdgeApp } from "../../src/edge/edge-app.js";
+import { edgeConfigFromEnv, pickOptionsFrom } from "../../src/edge/edge-config.js";
+import { createMemoryBackend } from "../../src/edge/region-backend.js";
+import { RegionDirectory } from "../../src/edge/region-directory.js";
+import { pickRegions } from "../../src/edge/region-pick.js";
+import type { RegionRecord } from "../../src/edge/region-types.js";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const SIZES = [3, 10, 30];
+const REQUESTS = 3000;
+const WARMUP = 300;
+const IN_FLIGHT = 8;
+const TOKEN = "bench-token";
+const TICK_MS = 1000 / Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim() || 100);
+
+function location(i: number, n: number) {
+  return {
+    latitude: -50 + (100 * i) / n,
+    longitude: -170 + (340 * i) / n,
+    continent: "",
+    colos: [] as string[],
+  };
+}
+
+function model(name: string) {
+  return {
+    model: name,
+    endpointsReady: 8,
+    endpointsTotal: 8,
+    capacity: 8,
+    freeCapacity: 4,
+    queueDepth: 2,
+    runningRequests: 20,
+    kvHeadroom: 0.5,
+    saturation: 0.4,
+  };
+}
+
+async function listen(server: Server): Promise<number> {
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return (server.address() as { port: number }).port;
+}
+
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+}
+
+function workerdPid(parent: number): number {
+  const all = execFileSync("ps", ["-eo", "pid=,ppid=,comm="]).toString().trim().split("\n");
+  const rows = all
+    .map((l) => l.trim().split(/\s+/))
+    .map(([pid, ppid, comm]) => ({ pid: Number(pid), ppid: Number(ppid), comm }));
+  const family = new Set([parent]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const r of rows) {
+      if (family.has(r.ppid) && !family.has(r.pid)) {
+        family.add(r.pid);
+        grew = true;
+      }
+    }
+  }
+  const w = rows.find((r) => family.has(r.pid) && r.comm === "workerd");
+  if (!w) throw new Error("workerd process not found");
+  return w.pid;
+}
+
+async function startWrangler(port: number, state: string): Promise<ChildProcess> {
+  const vars = [`PUSH_TOKEN:${TOKEN}`, "DIRECTORY_TTL_MS:60000", "REGION_STALE_MS:3600000"].flatMap((v) => [
+    "--var",
+    v,
+  ]);
+  const proc = spawn(
+    process.execPath,
+    [
+      join(root, "node_modules/wrangler/bin/wrangler.js"),
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--persist-to",
+      state,
+      ...vars,
+    ],
+    {
+      cwd: root,
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "1" },
+      stdio: "ignore",
+    },
+  );
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (
+      await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return proc;
+    if (Date.now() > deadline) throw new Error("wrangler dev did not start");
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function run(n: number, send: () => Promise<Response>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (next++ < n) {
+        const res = await send();
+        if (!res.ok) throw new Error(`status ${res.status}: ${await res.text()}`);
+        await res.arrayBuffer();
+      }
+    }),
+  );
+}
+
+function pickMicros(size: number): number {
+  const options = pickOptionsFrom(edgeConfigFromEnv({}));
+  const regions: RegionRecord[] = Array.from({ length: size }, (_, i) => ({
+    region: `r${i}`,
+    baseUrl: "http://x",
+    location: location(i, size),
+    draining: false,
+    models: [model("bench")],
+    sequence: 1n,
+    observedAt: 0,
+    receivedAt: 0,
+  }));
+  const client = { continent: "EU", colo: "FRA", latitude: 50.1, longitude: 8.7 };
+  const loops = 100_000;
+  for (let i = 0; i < 10_000; i++) pickRegions(regions, { model: "bench", client, now: 1 }, options);
+  const t0 = performance.now();
+  for (let i = 0; i < loops; i++) pickRegions(regions, { model: "bench", client, now: 1 }, options);
+  return ((performance.now() - t0) * 1000) / loops;
+}
+
+/** The whole edge request path (app, parse, pick, forward, response wrap) in this V8 with fetch stubbed: ms per request. */
+async function edgeCodeMs(size: number, body: string): Promise<number> {
+  const dir = new RegionDirectory(
+    Array.from({ length: size }, (_, i) => ({
+      region: `r${i}`,
+      baseUrl: `http://r${i}.test`,
+      location: location(i, size),
+      draining: false,
+      models: [model("bench")],
+      sequence: 1n,
+      observedAt: 0,
+      receivedAt: Date.now(),
+    })),
+  );
+  const answer = '{"id":"x","choices":[]}';
+  const { app } = createEdgeApp({
+    config: edgeConfigFromEnv({ DIRECTORY_TTL_MS: "60000", REGION_STALE_MS: "3600000" }),
+    backend: createMemoryBackend(dir),
+    cf: () => ({ continent: "EU", colo: "FRA", latitude: "50.1", longitude: "8.7" }),
+    fetch: async () => new Response(answer, { headers: { "content-type": "application/json" } }),
+  });
+  const once = async () => {
+    const res = await app.fetch(
+      new Request("http://edge/v1/chat/completions", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      }),
+    );
+    await res.arrayBuffer();
+  };
+  for (let i = 0; i < 2000; i++) await once();
+  const loops = 20_000;
+  const t0 = performance.now();
+  for (let i = 0; i < loops; i++) await once();
+  return (performance.now() - t0) / loops;
+}
+
+const region = createServer((req, res) => {
+  req.resume();
+  req.on("end", () => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(
+      '{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"hi"}}]}',
+    );
+  });
+});
+const regionPort = await listen(region);
+const rows: string[] = [];
+const body = JSON.stringify({
+  model: "bench",
+  messages: [{ role: "user", content: "Say hi" }],
+  max_tokens: 4,
+});
+for (const size of SIZES) {
+  const state = mkdtempSync(join(tmpdir(), "edge-bench-"));
+  const probe = createServer();
+  const port = await listen(probe);
+  await new Promise((r) => probe.close(r));
+  const wrangler = await startWrangler(port, state);
+  try {
+    const edge = `http://127.0.0.1:${port}`;
+    for (let i = 0; i < size; i++) {
+      const push = {
+        region: `r${i}`,
+        baseUrl: `http://127.0.0.1:${regionPort}/r${i}`,
+        sequence: String(Date.now() * 1000 + i),
+        location: location(i, size),
+        models: [model("bench")],
+      };
+      const res = await fetch(`${edge}/inferencerouter.v1.EdgeService/PushRegion`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
+        body: JSON.stringify(push),
+      });
+      if (!res.ok) throw new Error(`push refused: ${await res.text()}`);
+    }
+    const pid = workerdPid(wrangler.pid!);
+    const routed = () =>
+      fetch(`${edge}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+    const health = () => fetch(`${edge}/healthz`);
+    await run(WARMUP, routed);
+    await run(WARMUP, health);
+    let c0 = cpuMs(pid);
+    let t0 = performance.now();
+    await run(REQUESTS, routed);
+    const routedCpu = (cpuMs(pid) - c0) / REQUESTS;
+    const routedWall = (performance.now() - t0) / REQUESTS;
+    c0 = cpuMs(pid);
+    t0 = performance.now();
+    await run(REQUESTS, health);
+    const healthCpu = (cpuMs(pid) - c0) / REQUESTS;
+    const pick = pickMicros(size);
+    const code = await edgeCodeMs(size, body);
+    rows.push(
+      `| ${size} | ${routedCpu.toFixed(3)} | ${healthCpu.toFixed(3)} | ${(routedCpu - healthCpu).toFixed(3)} | ${code.toFixed(3)} | ${(pick / 1000).toFixed(4)} | ${routedWall.toFixed(2)} |`,
+    );
+  } finally {
+    wrangler.kill("SIGTERM");
+    await new Promise((r) => wrangler.once("exit", r));
+    rmSync(state, { recursive: true, force: true });
+  }
+}
+region.close();
+console.log(
+  `\nEdge worker: CPU per request in workerd (wrangler dev, local), ${REQUESTS} requests, ${IN_FLIGHT} in flight, directory cached\n`,
+);
+console.log(
+  "| regions | routed request, workerd CPU (ms) | /healthz, workerd CPU (ms) | routed - healthz (ms) | edge code, fetch stubbed (ms) | pick alone (ms) | wall per request (ms) |",
+);
+console.log("|---:|---:|---:|---:|---:|---:|---:|");
+for (const r of rows) console.log(r);
