@@ -57,6 +57,9 @@ export async function startExtProcServer(o: ExtProcServerOptions): Promise<ExtPr
     grpc: true,
     connect: false,
     grpcWeb: false,
+    // No gzip: clients (grpc-js, Envoy's gRPC clients) offer it, and compressing every body chunk on
+    // zlib's thread pool cost ~10x in throughput and stalled streams on loopback.
+    acceptCompression: [],
     routes: routes(o.processor),
     readMaxBytes: o.maxMessageBytes,
     writeMaxBytes: o.maxMessageBytes,

@@ -78,6 +78,7 @@ export async function startHealthServer(
     grpc: true,
     connect: false,
     grpcWeb: false,
+    acceptCompression: [],
     routes: routes(o),
     shutdownSignal: o.shutdownSignal,
   });

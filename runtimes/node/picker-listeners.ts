@@ -2,6 +2,7 @@
  * The in-cluster picker's listeners for `serve`: ext_proc (9002), grpc.health.v1 (9003) and
  * Prometheus (9090), over one ext_proc processor. Each logs one "listening" line.
  */
+import { setMaxListeners } from "node:events";
 import type { RouterResources } from "../../src/api/resources.js";
 import type { Clock } from "../../src/core/clock.js";
 import type { Random } from "../../src/core/random.js";
@@ -34,6 +35,8 @@ export async function startPickerListeners(
   o: PickerOptions,
 ): Promise<{ listeners: Listener[]; stop(): void }> {
   const { flags, resources, store } = o;
+  // connect-node links every call to the shutdown signal: thousands of streams, thousands of listeners.
+  setMaxListeners(0, o.shutdownSignal);
   const cfg = resources.router;
   const pool =
     (flags["pool-name"] as string | undefined) ??

@@ -1,0 +1,193 @@
+/**
+ * ext_proc overhead on loopback: the picker (`serve`, a child process) and a grpc-js client playing
+ * Envoy in this process. Per request: request headers + a 4 KiB chat body (end_of_stream) ->
+ * the pick (headers reply) + the body back as streamed chunks; the stream then ends (the lease is
+ * released). Latency = body sent -> last body chunk received. Bounded in requests and seconds.
+ *
+ *   node --import tsx test/bench/extproc.bench.ts   (npm run bench:extproc)
+ */
+import { readFileSync } from "node:fs";
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import type * as grpc from "@grpc/grpc-js";
+import {
+  PoolStateService,
+  PushSnapshotRequestSchema,
+} from "../../src/gen/inferencerouter/v1/pool_state_pb.js";
+import { extProcClient, type Msg, requestBody, requestHeaders } from "../integration/extproc-client.js";
+import { loopbackPorts, startCli } from "../integration/helpers/spawn-cli.js";
+
+const HEADERS = requestHeaders({
+  ":method": "POST",
+  ":path": "/v1/chat/completions",
+  "content-type": "application/json",
+});
+const filler = "x".repeat(4096 - 90);
+const BODY_4K = requestBody(
+  `{"model":"llama","messages":[{"role":"user","content":"${filler}"}],"max_tokens":16}`,
+  true,
+);
+const CHANNELS = 4;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+/** One exchange; resolves with ms from the body's send to the last body chunk. */
+function exchange(client: grpc.Client, body: Msg[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const call = (client as unknown as { Process(): grpc.ClientDuplexStream<Msg, Msg> }).Process();
+    let start = 0;
+    call.on("data", (m: Msg) => {
+      if (m.immediate_response)
+        reject(new Error(`error reply: ${Buffer.from(m.immediate_response.body).toString()}`));
+      if (m.request_body?.response?.body_mutation?.streamed_response?.end_of_stream) {
+        const ms = performance.now() - start;
+        call.end();
+        resolve(ms);
+      }
+    });
+    call.on("error", reject);
+    call.write(HEADERS);
+    start = performance.now();
+    for (const b of body) call.write(b);
+  });
+}
+
+/** Closed loop: `concurrency` workers, each sending back to back, until `total` requests or `maxMs`. */
+async function closedLoop(clients: grpc.Client[], concurrency: number, total: number, maxMs: number) {
+  const lat: number[] = [];
+  const t0 = performance.now();
+  let issued = 0;
+  const worker = async (w: number) => {
+    while (issued < total && performance.now() - t0 < maxMs) {
+      issued++;
+      lat.push(await exchange(clients[w % clients.length]!, [BODY_4K]));
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
+  const secs = (performance.now() - t0) / 1000;
+  lat.sort((a, b) => a - b);
+  return { n: lat.length, rps: lat.length / secs, p50: percentile(lat, 50), p99: percentile(lat, 99) };
+}
+
+/** Open loop at a fixed rate for `seconds`. */
+async function openLoop(clients: grpc.Client[], rate: number, seconds: number) {
+  const lat: number[] = [];
+  const pending: Promise<void>[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < rate * seconds; i++) {
+    const due = t0 + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    pending.push(exchange(clients[i % clients.length]!, [BODY_4K]).then((ms) => void lat.push(ms)));
+  }
+  await Promise.all(pending);
+  const secs = (performance.now() - t0) / 1000;
+  lat.sort((a, b) => a - b);
+  return { n: lat.length, rps: lat.length / secs, p50: percentile(lat, 50), p99: percentile(lat, 99) };
+}
+
+function rssMb(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN);
+  return { rss: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 };
+}
+
+async function main() {
+  const picker = await startCli(["serve", "--config", "test/fixtures/extproc-bench", ...loopbackPorts], {
+    waitFor: ["api", "extproc"],
+  });
+  const pid = picker.proc.pid!;
+  try {
+    const api = createClient(
+      PoolStateService,
+      createConnectTransport({ baseUrl: `http://127.0.0.1:${picker.port("api")}`, httpVersion: "1.1" }),
+    );
+    let seq = 0;
+    const push = () =>
+      api.pushSnapshot(
+        create(PushSnapshotRequestSchema, {
+          pool: "pool-a",
+          source: "bench",
+          sequence: BigInt(++seq),
+          observedAt: timestampFromMs(Date.now()),
+          endpoints: Array.from({ length: 10 }, (_, i) => ({
+            address: `10.0.0.${i + 1}:8000`,
+            ready: true,
+            metrics: { waitingRequests: i % 3, kvCacheUsage: 0.1 * (i % 5), blockSize: 16, numBlocks: 1000 },
+          })),
+        }),
+      );
+    await push();
+    const clients = Array.from({ length: CHANNELS }, () => extProcClient(picker.port("extproc")));
+    const rows: string[] = [];
+    const row = (label: string, r: { n: number; rps: number; p50: number; p99: number }, rss = "") =>
+      rows.push(
+        `| ${label} | ${r.n} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${rss} |`,
+      );
+    await closedLoop(clients, 50, 3000, 5000); // warm-up (JIT, connections)
+    for (const [c, total] of [
+      [1, 2000],
+      [100, 30_000],
+      [1000, 30_000],
+    ] as const) {
+      const r = await closedLoop(clients, c, total, 10_000);
+      const mem = rssMb(pid);
+      row(`closed loop, ${c} concurrent streams`, r, `${mem.rss.toFixed(0)} (peak ${mem.peak.toFixed(0)})`);
+    }
+    const fixed = await openLoop(clients, 1000, 5);
+    row("open loop, 1,000 req/s for 5 s", fixed, rssMb(pid).rss.toFixed(0));
+    // A 220 KB prompt, sent as Envoy does in 64 KiB chunks, alone and among 100 concurrent ones.
+    const big = Buffer.from(
+      `{"model":"llama","messages":[{"role":"user","content":"${"y".repeat(220_000)}"}],"max_tokens":16}`,
+    );
+    const chunks: Msg[] = [];
+    for (let at = 0; at < big.length; at += 65536) {
+      chunks.push(requestBody(big.subarray(at, at + 65536), at + 65536 >= big.length));
+    }
+    const solo: number[] = [];
+    for (let i = 0; i < 50; i++) solo.push(await exchange(clients[0]!, chunks));
+    solo.sort((a, b) => a - b);
+    row("220 KB prompt, 1 stream (50 runs)", {
+      n: 50,
+      rps: Number.NaN,
+      p50: percentile(solo, 50),
+      p99: percentile(solo, 99),
+    });
+    const many: number[] = [];
+    await Promise.all(
+      Array.from({ length: 100 }, async (_, w) => {
+        for (let i = 0; i < 5; i++) many.push(await exchange(clients[w % CHANNELS]!, chunks));
+      }),
+    );
+    many.sort((a, b) => a - b);
+    row(
+      "220 KB prompt, 100 concurrent streams (500 runs)",
+      {
+        n: many.length,
+        rps: Number.NaN,
+        p50: percentile(many, 50),
+        p99: percentile(many, 99),
+      },
+      rssMb(pid).rss.toFixed(0),
+    );
+    for (const c of clients) c.close();
+    process.stdout.write(
+      [
+        `ext_proc picker on loopback (node ${process.version}, ${CHANNELS} HTTP/2 connections, 10 endpoints, default scheduler)`,
+        "",
+        "| scenario | requests | req/s | p50 ms | p99 ms | picker RSS MB |",
+        "|---|---:|---:|---:|---:|---:|",
+        ...rows,
+        "",
+      ].join("\n"),
+    );
+  } finally {
+    await picker.stop();
+  }
+}
+
+await main();
