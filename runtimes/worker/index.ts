@@ -4,6 +4,7 @@
  * the platform fetch are the only Workers pieces the core gets.
  */
 
+import { RouterError } from "../../src/core/errors.js";
 import { createEdgeApp, type EdgeApp } from "../../src/edge/edge-app.js";
 import { edgeConfigFromEnv } from "../../src/edge/edge-config.js";
 import { errorResponse } from "../../src/edge/error-response.js";
@@ -51,7 +52,8 @@ export default {
     try {
       app = edgeFor(env);
     } catch (err) {
-      return errorResponse(err);
+      // A bad var is the operator's mistake, not the client's: 500 naming the variable.
+      return errorResponse(new RouterError("Internal", `worker configuration: ${(err as Error).message}`));
     }
     return app.app.fetch(request, env, ctx);
   },

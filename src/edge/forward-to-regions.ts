@@ -130,7 +130,7 @@ export async function forwardToRegions(
       });
       continue;
     } finally {
-      clearTimeout(timer);
+      if (timer !== undefined) clearTimeout(timer);
     }
     if (retryable(upstream.status) && !last) {
       attempts.push({ region: target.region, outcome: `status ${upstream.status}` });
