@@ -20,9 +20,18 @@ export interface DualListener {
 
 export async function listenDual(handler: Handler, port: number, host: string): Promise<DualListener> {
   let draining = false;
-  // While draining, HTTP/1 answers carry "Connection: close" so keep-alive clients (agents pushing
-  // every 100 ms) reconnect elsewhere instead of holding this process open.
+  // HTTP/1 requests in progress per socket. Node's closeIdleConnections misses sockets that never
+  // sent a request (clients pre-connect), so draining destroys every socket with none in progress,
+  // and answers carry "Connection: close" so keep-alive pushers (every 100 ms) let go.
+  const active = new Map<net.Socket, number>();
   const h1 = http.createServer((req, res) => {
+    const socket = req.socket;
+    active.set(socket, (active.get(socket) ?? 0) + 1);
+    res.once("close", () => {
+      const left = (active.get(socket) ?? 1) - 1;
+      active.set(socket, left);
+      if (draining && left === 0) socket.destroy();
+    });
     if (draining) res.setHeader("connection", "close");
     handler(req, res);
   });
@@ -36,14 +45,24 @@ export async function listenDual(handler: Handler, port: number, host: string): 
     s.on("close", () => sessions.delete(s));
   });
   const sockets = new Set<net.Socket>();
+  const h2Sockets = new WeakSet<net.Socket>();
+  const isH2 = (socket: net.Socket) => h2Sockets.has(socket);
   const tcp = net.createServer((socket) => {
     sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
+    socket.on("close", () => {
+      sockets.delete(socket);
+      active.delete(socket);
+    });
     socket.once("readable", () => {
       const head: Buffer | null = socket.read(3) ?? socket.read();
       if (head === null) return;
       socket.unshift(head);
-      (head.toString("latin1") === "PRI" ? h2 : h1).emit("connection", socket);
+      if (head.toString("latin1") === "PRI") {
+        h2Sockets.add(socket);
+        h2.emit("connection", socket);
+      } else {
+        h1.emit("connection", socket);
+      }
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -57,9 +76,9 @@ export async function listenDual(handler: Handler, port: number, host: string): 
       draining = true;
       const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
       for (const s of sessions) s.close();
-      // Keep-alive HTTP/1 connections go as soon as they are idle; in-flight requests finish first.
+      // HTTP/1 sockets with no request in progress go now (h2 sockets close with their session).
+      for (const socket of sockets) if ((active.get(socket) ?? 0) === 0 && !isH2(socket)) socket.destroy();
       const sweep = setInterval(() => h1.closeIdleConnections(), 50);
-      h1.closeIdleConnections();
       const deadline = setTimeout(() => {
         for (const s of sockets) s.destroy();
       }, 10_000);

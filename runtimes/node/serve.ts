@@ -155,7 +155,7 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
 }
 
 const summary =
-  "Serves the pool-state API (and, as they land, the ext_proc picker, the HTTP router and metrics).";
+  "Runs the router: the pool-state Connect API, the Envoy ext_proc picker, the OpenAI-compatible HTTP router,\ngRPC health and Prometheus metrics.";
 
 /** CLI entry: parses flags, starts, and drains on SIGTERM/SIGINT. Exit codes: 0 ok, 2 bad usage or config. */
 export async function serveMain(argv: string[]): Promise<void> {
