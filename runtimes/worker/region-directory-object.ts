@@ -5,6 +5,7 @@
  * written before the reply leaves (the output gate).
  */
 import { DurableObject } from "cloudflare:workers";
+import { edgeConfigFromEnv } from "../../src/edge/edge-config.js";
 import { type PushOutcome, pushOutcome } from "../../src/edge/region-backend.js";
 import {
   RegionDirectory,
@@ -16,9 +17,11 @@ import type { Env } from "./env.js";
 
 export class RegionDirectoryObject extends DurableObject<Env> {
   #directory: RegionDirectory;
+  #expireAfterMs: number;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.#expireAfterMs = edgeConfigFromEnv(env).REGION_EXPIRE_MS;
     const sql = ctx.storage.sql;
     sql.exec(
       "CREATE TABLE IF NOT EXISTS regions (region TEXT PRIMARY KEY, sequence TEXT NOT NULL, received_at REAL NOT NULL, record TEXT NOT NULL)",
@@ -42,8 +45,11 @@ export class RegionDirectoryObject extends DurableObject<Env> {
     return outcome;
   }
 
-  /** Every region, sorted by name. */
+  /** Every region, sorted by name; regions silent for REGION_EXPIRE_MS are deleted first. */
   list(): RegionRecord[] {
+    for (const region of this.#directory.expire(Date.now(), this.#expireAfterMs)) {
+      this.ctx.storage.sql.exec("DELETE FROM regions WHERE region = ?", region);
+    }
     return this.#directory.list();
   }
 }

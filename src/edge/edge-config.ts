@@ -18,6 +18,8 @@ const schema = z.object({
   DIRECTORY_TTL_MS: num(1000, 0, 60_000),
   /** A region whose last push is older than this is not picked (ms). Default 5000. */
   REGION_STALE_MS: num(DEFAULT_REGION_STALE_MS, 1),
+  /** A region not heard of for this long is forgotten (ms). Default 3600000 (1 h). */
+  REGION_EXPIRE_MS: num(3_600_000, 1),
   /** Weight of closeness in the region score. Default 1. */
   PICK_DISTANCE_WEIGHT: num(1, 0, 1000),
   /** Weight of (1 - saturation). Default 1. */

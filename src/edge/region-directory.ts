@@ -60,6 +60,18 @@ export class RegionDirectory {
     );
   }
 
+  /** Forgets regions whose last push is older than `afterMs` at `now`; returns their names. */
+  expire(now: number, afterMs: number): string[] {
+    const gone: string[] = [];
+    for (const [name, r] of this.#regions) {
+      if (now - r.receivedAt > afterMs) {
+        this.#regions.delete(name);
+        gone.push(name);
+      }
+    }
+    return gone;
+  }
+
   /** Forgets a region (an operator removing it); true when it was there. */
   delete(region: string): boolean {
     return this.#regions.delete(region);

@@ -30,6 +30,12 @@ describe("RegionDirectory", () => {
     expect(isRegionStale(r, 3001, 2000)).toBe(true);
   });
 
+  it("forgets regions silent for longer than the expiry", () => {
+    const dir = new RegionDirectory([region("old", { receivedAt: 0 }), region("new", { receivedAt: 5000 })]);
+    expect(dir.expire(6000, 3000)).toEqual(["old"]);
+    expect(dir.list().map((r) => r.region)).toEqual(["new"]);
+  });
+
   it("round-trips records through JSON with their uint64 sequence intact", () => {
     const r = region("eu", { sequence: 18_446_744_073_709_551_615n, location: FRANKFURT });
     expect(regionRecordFromJson(regionRecordToJson(r))).toEqual(r);

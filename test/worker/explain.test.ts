@@ -65,3 +65,24 @@ describe("ExplainRegion", () => {
     expect(x.picked?.[0]).toBe("explain-cf-eu");
   });
 });
+
+describe("GET /v1/models", () => {
+  it("lists the models fresh, non-draining regions serve", async () => {
+    await mustPush({
+      region: "models-a",
+      baseUrl: "https://models-a.test",
+      models: [model("m-listed"), model("*")],
+    });
+    await mustPush({
+      region: "models-b",
+      baseUrl: "https://models-b.test",
+      draining: true,
+      models: [model("m-drained")],
+    });
+    const res = await SELF.fetch("https://edge.test/v1/models");
+    const ids = ((await res.json()) as { data: { id: string }[] }).data.map((m) => m.id);
+    expect(ids).toContain("m-listed");
+    expect(ids).not.toContain("m-drained");
+    expect(ids).not.toContain("*");
+  });
+});
