@@ -71,7 +71,9 @@ export function startEdgePush(o: EdgePushOptions): EdgePusher {
     async close() {
       stopped = true;
       clearTimeout(timer);
-      await Promise.race([pushOnce(true), new Promise((r) => setTimeout(r, o.intervalMs))]);
+      let cap: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([pushOnce(true), new Promise((r) => (cap = setTimeout(r, o.intervalMs)))]);
+      clearTimeout(cap);
     },
   };
 }
