@@ -50,7 +50,7 @@ export function apiKindFromPath(path: string): ApiKind | undefined {
   return PATHS[q < 0 ? path : path.slice(0, q)];
 }
 
-const decoder = new TextDecoder("utf-8", { fatal: true });
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 function renderValue(value: unknown): string {
   let text: string;
