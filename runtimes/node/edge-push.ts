@@ -5,6 +5,7 @@
  */
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
+import type { RouterConfig } from "../../src/api/router-config.js";
 import { nextRegionSequence, summarizePools } from "../../src/edge/pool-summary.js";
 import { parseRegionLocationText } from "../../src/edge/region-location-text.js";
 import { type RegionIdentity, regionPushMessage } from "../../src/edge/region-push-message.js";
@@ -12,6 +13,8 @@ import { EdgeService } from "../../src/gen/inferencerouter/v1/edge_pb.js";
 import type { PoolStore } from "../../src/state/pool-store.js";
 import { ConfigError } from "./config-loader.js";
 import { log } from "./log.js";
+
+type EdgePushConfig = NonNullable<RouterConfig["edge"]["push"]>;
 
 export interface EdgePushOptions {
   /** Base URL of the edge (its Connect API), e.g. https://edge.example.com. */
@@ -81,20 +84,34 @@ export function startEdgePush(o: EdgePushOptions): EdgePusher {
 /**
  * This region's identity for the edge: its name from the config; base URL and location from
  * INFERENCE_ROUTER_EDGE_BASE_URL and INFERENCE_ROUTER_EDGE_LOCATION
- * ("latitude=50.11,longitude=8.68,continent=EU,colos=FRA|AMS"). The base URL defaults to the HTTP
- * router's own listener when there is one.
+ * ("latitude=50.11,longitude=8.68,continent=EU,colos=FRA|AMS") when set, else from edge.push.baseUrl
+ * and edge.push.location. The base URL defaults to the HTTP router's own listener.
  * @throws ConfigError naming the variable when the base URL is missing or the location malformed.
  */
 export function edgeIdentity(
   region: string,
   env: NodeJS.ProcessEnv,
   http: { host: string; port: number } | undefined,
+  config: Pick<EdgePushConfig, "baseUrl" | "location"> = {},
 ): RegionIdentity {
   const wildcard = http?.host === "0.0.0.0" || http?.host === "::";
   const own = http ? `http://${wildcard ? "127.0.0.1" : http.host}:${http.port}` : undefined;
-  const baseUrl = env.INFERENCE_ROUTER_EDGE_BASE_URL || own;
+  const baseUrl = env.INFERENCE_ROUTER_EDGE_BASE_URL || config.baseUrl || own;
   if (baseUrl === undefined) {
     throw new ConfigError(["edge.push needs this region's public URL: set INFERENCE_ROUTER_EDGE_BASE_URL"]);
+  }
+  if (!env.INFERENCE_ROUTER_EDGE_LOCATION && config.location) {
+    const l = config.location;
+    return {
+      region,
+      baseUrl,
+      location: {
+        latitude: l.latitude,
+        longitude: l.longitude,
+        continent: (l.continent ?? "").toUpperCase(),
+        colos: (l.colos ?? []).map((c) => c.toUpperCase()),
+      },
+    };
   }
   const text = env.INFERENCE_ROUTER_EDGE_LOCATION ?? "";
   try {

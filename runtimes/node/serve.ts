@@ -128,7 +128,7 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
   const edgePush = edge
     ? startEdgePush({
         ...edge,
-        identity: edgeIdentity(edge.region, process.env, { host, port: http.port }),
+        identity: edgeIdentity(edge.region, process.env, { host, port: http.port }, edge),
         store,
         models: () => routing.router.models(),
       })

@@ -114,6 +114,27 @@ export const routerConfigSpecSchema = z.strictObject({
           intervalMs: positiveInt(1000),
           /** This region's name as the edge knows it. */
           region: z.string().min(1),
+          /** URL the edge forwards this region's requests to. Default: this router's HTTP listener. */
+          baseUrl: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+          /** Where the region is, for the edge's distance estimate. */
+          location: z
+            .strictObject({
+              latitude: z.number().min(-90).max(90).optional(),
+              longitude: z.number().min(-180).max(180).optional(),
+              /** Cloudflare continent code, e.g. "EU". */
+              continent: z
+                .string()
+                .regex(/^[A-Za-z]{2}$/, "must be a two-letter continent code")
+                .optional(),
+              /** Cloudflare colos (IATA codes) that count as 0 km away, e.g. [FRA, AMS]. */
+              colos: z
+                .array(z.string().regex(/^[A-Za-z]{3}$/, "must be a three-letter IATA code"))
+                .optional(),
+            })
+            .refine((l) => (l.latitude === undefined) === (l.longitude === undefined), {
+              error: "set latitude and longitude together",
+            })
+            .optional(),
         })
         .optional(),
     })

@@ -74,6 +74,22 @@ describe("RouterConfig", () => {
     ]);
   });
 
+  it("refuses an edge location with a bad continent, colo or a lone latitude", () => {
+    const errors = errorsOf(`${header}spec:
+  edge: { push: { url: "https://edge.example.com", region: eu, location: { latitude: 50, continent: Europe, colos: [FRANKFURT] } } }
+`);
+    expect(errors).toEqual([
+      'test.yaml#0 spec.edge.push.location.continent: "Europe" — must be a two-letter continent code',
+      'test.yaml#0 spec.edge.push.location.colos[0]: "FRANKFURT" — must be a three-letter IATA code',
+      'test.yaml#0 spec.edge.push.location: {"latitude":50,"continent":"Europe","colos":["FRANKFURT"]} — set latitude and longitude together',
+    ]);
+    expect(
+      errorsOf(`${header}spec:
+  edge: { push: { url: "https://edge.example.com", region: eu, location: { latitude: 50 } } }
+`),
+    ).toEqual(['test.yaml#0 spec.edge.push.location: {"latitude":50} — set latitude and longitude together']);
+  });
+
   it("refuses an expiry shorter than the staleness limit", () => {
     expect(errorsOf(`${header}spec: { state: { stalenessMs: 5000, expiryMs: 1000 } }\n`)).toEqual([
       "test.yaml#0 spec.state.expiryMs: 1000 — must be at least stalenessMs",

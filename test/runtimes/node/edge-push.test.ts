@@ -93,4 +93,25 @@ describe("the region's push to the edge", () => {
       edgeIdentity("r", { INFERENCE_ROUTER_EDGE_LOCATION: "lat=1" }, { host: "h", port: 1 }),
     ).toThrow(/INFERENCE_ROUTER_EDGE_LOCATION: location: unknown key "lat"/);
   });
+
+  it("takes the base URL and location from edge.push when the environment sets none", () => {
+    const id = edgeIdentity(
+      "eu",
+      {},
+      { host: "0.0.0.0", port: 8080 },
+      {
+        baseUrl: "https://eu.example.com",
+        location: { latitude: 50.1, longitude: 8.7, continent: "eu", colos: ["fra"] },
+      },
+    );
+    expect(id).toEqual({
+      region: "eu",
+      baseUrl: "https://eu.example.com",
+      location: { latitude: 50.1, longitude: 8.7, continent: "EU", colos: ["FRA"] },
+    });
+    const env = edgeIdentity("eu", { INFERENCE_ROUTER_EDGE_BASE_URL: "http://10.0.0.9:8080" }, undefined, {
+      baseUrl: "https://eu.example.com",
+    });
+    expect(env.baseUrl).toBe("http://10.0.0.9:8080");
+  });
 });
