@@ -7,6 +7,7 @@
  *   node --import tsx test/bench/extproc.bench.ts   (npm run bench:extproc)
  */
 import { readFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { createClient } from "@connectrpc/connect";
@@ -90,6 +91,12 @@ async function openLoop(clients: grpc.Client[], rate: number, seconds: number) {
   return { n: lat.length, rps: lat.length / secs, p50: percentile(lat, 50), p99: percentile(lat, 99) };
 }
 
+/** CPU seconds (user + system) the process has used so far (Linux /proc, 100 ticks/s). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 function rssMb(pid: number): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN);
@@ -124,11 +131,19 @@ async function main() {
     await push();
     const clients = Array.from({ length: CHANNELS }, () => extProcClient(picker.port("extproc")));
     const rows: string[] = [];
-    const row = (label: string, r: { n: number; rps: number; p50: number; p99: number }, rss = "") =>
+    let cpuMark = cpuSeconds(pid);
+    // Picker CPU per request since the last row: the capacity figure that host contention does not skew.
+    const row = (label: string, r: { n: number; rps: number; p50: number; p99: number }, rss = "") => {
+      const cpu = cpuSeconds(pid);
+      const perRequest = ((cpu - cpuMark) * 1000) / r.n;
+      cpuMark = cpu;
+      const rps = Number.isNaN(r.rps) ? "" : r.rps.toFixed(0);
       rows.push(
-        `| ${label} | ${r.n} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${rss} |`,
+        `| ${label} | ${r.n} | ${rps} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${perRequest.toFixed(2)} | ${rss} |`,
       );
+    };
     await closedLoop(clients, 50, 3000, 5000); // warm-up (JIT, connections)
+    cpuMark = cpuSeconds(pid);
     for (const [c, total] of [
       [1, 2000],
       [100, 30_000],
@@ -179,8 +194,12 @@ async function main() {
       [
         `ext_proc picker on loopback (node ${process.version}, ${CHANNELS} HTTP/2 connections, 10 endpoints, default scheduler)`,
         "",
-        "| scenario | requests | req/s | p50 ms | p99 ms | picker RSS MB |",
-        "|---|---:|---:|---:|---:|---:|",
+        `host: ${cpus().length} CPUs, load average ${loadavg()
+          .map((l) => l.toFixed(1))
+          .join(" ")} at the end`,
+        "",
+        "| scenario | requests | req/s | p50 ms | p99 ms | picker CPU ms/req | picker RSS MB |",
+        "|---|---:|---:|---:|---:|---:|---:|",
         ...rows,
         "",
       ].join("\n"),
