@@ -3,7 +3,10 @@
  * serve`) and the real simulator (`inference-router sim`, 4 llama2-7b-h100 replicas in real time) on
  * loopback, driven with the same seeded stream as the virtual-time run at a few QPS levels near
  * round-robin's saturation. Checks that the ordering of round-robin and ours is the same as in
- * virtual time. Each (strategy, QPS) gets fresh processes (cold caches).
+ * virtual time. Each (strategy, QPS) gets fresh processes (cold caches). The simulator runs
+ * --time-scale times slower than the model (default 2, so a loaded 2-core machine keeps up):
+ * arrivals are spread by the same factor and measured latencies divided by it, so QPS and latencies
+ * are in model time, comparable with the virtual-time run.
  *
  *   node --import tsx test/bench/quality-live.bench.ts            # shared-prefix, 3 levels, 30 s each
  *   node --import tsx test/bench/quality-live.bench.ts --workload sharegpt --qps 20,25 --duration 20
@@ -30,6 +33,7 @@ const { values: v } = parseArgs({
     duration: { type: "string", default: process.env.QUALITY_LIVE_DURATION ?? "30" },
     replicas: { type: "string", default: process.env.QUALITY_LIVE_REPLICAS ?? "4" },
     seed: { type: "string", default: process.env.QUALITY_SEED ?? "42" },
+    "time-scale": { type: "string", default: process.env.QUALITY_LIVE_TIME_SCALE ?? "2" },
     out: { type: "string", default: process.env.QUALITY_OUT ?? "test/bench/results" },
     help: { type: "boolean" },
   },
@@ -50,10 +54,11 @@ async function defaultQps(workload: string, replicas: number, out: string): Prom
 async function runOne(
   strategy: { name: string; config: unknown },
   qps: number,
-  o: { workload: string; durationS: number; replicas: number; seed: number },
+  o: { workload: string; durationS: number; replicas: number; seed: number; timeScale: number },
 ): Promise<LiveRow> {
   const workload = workloads.get(o.workload)!;
   const requests = generateStream(workload, { qps, durationMs: o.durationS * 1000, seed: o.seed });
+  const wall = requests.map((r) => ({ ...r, arrivalMs: r.arrivalMs * o.timeScale }));
   const dir = await mkdtemp(join(tmpdir(), "quality-live-"));
   const basePort = await freePort();
   const replicaPorts = Array.from({ length: o.replicas }, (_, i) => basePort + i);
@@ -75,16 +80,22 @@ async function runOne(
       pool: LIVE_POOL,
       model: BASE_MODEL,
       seed: o.seed,
+      timeScale: o.timeScale,
     });
     await new Promise((r) => setTimeout(r, 1_000)); // a few pushes reach the router
     let shown = 0;
-    const outcomes = await runLoad(ports.http, requests, (sent, done) => {
+    const measured = await runLoad(ports.http, wall, (sent, done) => {
       if (!process.stderr.isTTY && Date.now() - shown < 5_000) return;
       shown = Date.now();
       progress(
         `live ${o.workload} ${strategy.name} ${qps} QPS: ${sent}/${requests.length} sent, ${done} done`,
       );
     });
+    const outcomes = measured.map((m) => ({
+      ...m,
+      ttftMs: m.ttftMs / o.timeScale,
+      e2eMs: m.e2eMs / o.timeScale,
+    }));
     let hits = 0;
     let queries = 0;
     for (const port of replicaPorts) {
@@ -109,12 +120,18 @@ async function runOne(
 async function main(): Promise<void> {
   if (v.help) {
     console.log(
-      "flags: --workload --strategies --qps a,b --duration S (wall, per point) --replicas N --seed N --out DIR",
+      "flags: --workload --strategies --qps a,b --duration S (model time, per point) --replicas N --seed N --time-scale X --out DIR",
     );
     return;
   }
   const replicas = Number(v.replicas);
-  const o = { workload: v.workload!, durationS: Number(v.duration), replicas, seed: Number(v.seed) };
+  const o = {
+    workload: v.workload!,
+    durationS: Number(v.duration),
+    replicas,
+    seed: Number(v.seed),
+    timeScale: Number(v["time-scale"]),
+  };
   if (!workloads.has(o.workload)) throw new Error(`--workload: unknown "${o.workload}"`);
   const strategies = strategiesNamed(v.strategies!.split(","));
   const qpsList = v.qps ? v.qps.split(",").map(Number) : await defaultQps(o.workload, replicas, v.out!);
@@ -122,9 +139,9 @@ async function main(): Promise<void> {
   for (const qps of qpsList) for (const s of strategies) rows.push(await runOne(s, qps, o));
   if (process.stderr.isTTY) process.stderr.write("\n");
   const lines = [
-    `# Live cross-check: ${o.workload}, ${replicas} replicas, ${o.durationS} s per point, seed ${o.seed}`,
+    `# Live cross-check: ${o.workload}, ${replicas} replicas, ${o.durationS} s (model time) per point, seed ${o.seed}, time scale ${o.timeScale}`,
     "",
-    `Command: \`node --import tsx test/bench/quality-live.bench.ts --workload ${o.workload} --qps ${qpsList.join(",")} --duration ${o.durationS} --seed ${o.seed}\``,
+    `Command: \`node --import tsx test/bench/quality-live.bench.ts --workload ${o.workload} --qps ${qpsList.join(",")} --duration ${o.durationS} --seed ${o.seed} --time-scale ${o.timeScale}\``,
     "",
     liveTable(rows),
     "",

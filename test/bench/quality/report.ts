@@ -68,7 +68,7 @@ export async function writeReport(
   await write("summary.md", text);
   await write(
     "run.json",
-    `${JSON.stringify({ command: commandOf(o), options: o, saturation: sweep.saturation, wallSeconds: seconds, charts }, null, 2)}\n`,
+    `${JSON.stringify({ command: commandOf(o), options: { ...o, reportOnly: undefined }, saturation: sweep.saturation, wallSeconds: seconds, charts }, null, 2)}\n`,
   );
   return text;
 }

@@ -96,6 +96,8 @@ export async function startSim(o: {
   pool: string;
   model: string;
   seed: number;
+  /** Wall ms per simulated ms. */
+  timeScale: number;
 }): Promise<ChildProcess> {
   const child = start(
     [
@@ -116,6 +118,8 @@ export async function startSim(o: {
       o.model,
       "--seed",
       String(o.seed),
+      "--time-scale",
+      String(o.timeScale),
       "--max-tokens-cap",
       "4096",
       "--log-level",
