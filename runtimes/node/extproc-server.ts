@@ -10,6 +10,7 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { CloseReason, ExtProcProcessor } from "../../src/extproc/index.js";
 import { ExternalProcessor } from "../../src/gen/envoy/service/ext_proc/v3/external_processor_pb.js";
+import { handleExtProcStream } from "./extproc-h2.js";
 
 export interface ExtProcServerOptions {
   processor: ExtProcProcessor;
@@ -21,6 +22,8 @@ export interface ExtProcServerOptions {
   /** Largest gRPC message in either direction (bytes). Envoy sends bodies in chunks of ~64 KiB. */
   maxMessageBytes: number;
   shutdownSignal: AbortSignal;
+  /** "connect" (connect-node's gRPC protocol, the default) or "h2" (gRPC framing on node:http2 directly). */
+  transport?: "connect" | "h2";
 }
 
 export interface ExtProcServer {
@@ -66,9 +69,17 @@ export async function startExtProcServer(o: ExtProcServerOptions): Promise<ExtPr
     shutdownSignal: o.shutdownSignal,
   });
   const tls = o.certPath !== undefined && o.keyPath !== undefined;
+  const direct = o.transport === "h2";
+  // Envoy multiplexes every request's stream over a few connections: node's default 10 MB per
+  // session answers a busy one with ENHANCE_YOUR_CALM resets.
+  const settings = { maxSessionMemory: 256 };
   const server = tls
-    ? http2.createSecureServer({ cert: readFileSync(o.certPath!), key: readFileSync(o.keyPath!) }, handler)
-    : http2.createServer(handler);
+    ? http2.createSecureServer(
+        { ...settings, cert: readFileSync(o.certPath!), key: readFileSync(o.keyPath!) },
+        direct ? undefined : handler,
+      )
+    : http2.createServer(settings, direct ? undefined : handler);
+  if (direct) server.on("stream", handleExtProcStream(o.processor, o.maxMessageBytes));
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on("session", (s) => {
     sessions.add(s);

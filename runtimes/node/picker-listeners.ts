@@ -59,6 +59,10 @@ export async function startPickerListeners(
   // Ready once a snapshot arrived for the picker's pool (or any pool when it serves several).
   const ready = () =>
     store.pools().some((p) => (pool === undefined || p.name === pool) && p.sources.length > 0);
+  const transport = (flags["extproc-transport"] as string | undefined) ?? "connect";
+  if (transport !== "connect" && transport !== "h2") {
+    throw new Error(`--extproc-transport: "${transport}" must be "connect" or "h2"`);
+  }
   const certPath = flags["cert-path"] as string | undefined;
   const keyPath = flags["key-path"] as string | undefined;
   const extproc = await startExtProcServer({
@@ -68,6 +72,7 @@ export async function startPickerListeners(
     certPath,
     keyPath,
     maxMessageBytes: Math.max(cfg.limits.maxMessageBytes, 4 * 1024 * 1024),
+    transport,
     shutdownSignal: o.shutdownSignal,
   });
   log("info", "listening", {

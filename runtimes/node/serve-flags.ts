@@ -30,6 +30,12 @@ export const serveFlags: readonly FlagSpec[] = [
   },
   { name: "key-path", type: "string", help: "TLS private key (PEM) for ext_proc" },
   {
+    name: "extproc-transport",
+    type: "string",
+    default: "connect",
+    help: "ext_proc gRPC server: connect (connect-node) | h2 (gRPC framing on node:http2, less CPU)",
+  },
+  {
     name: "push-token",
     type: "string",
     help: "Bearer token required on PushSnapshot (overrides auth.pushToken)",

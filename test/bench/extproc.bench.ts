@@ -4,7 +4,7 @@
  * the pick (headers reply) + the body back as streamed chunks; the stream then ends (the lease is
  * released). Latency = body sent -> last body chunk received. Bounded in requests and seconds.
  *
- *   node --import tsx test/bench/extproc.bench.ts   (npm run bench:extproc)
+ *   node --import tsx test/bench/extproc.bench.ts [connect|h2]   (npm run bench:extproc; default: both)
  */
 import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -103,8 +103,9 @@ function rssMb(pid: number): { rss: number; peak: number } {
   return { rss: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 };
 }
 
-async function main() {
-  const picker = await startCli(["serve", "--config", "test/fixtures/extproc-bench", ...loopbackPorts], {
+async function run(transport: string): Promise<string> {
+  const args = ["serve", "--config", "test/fixtures/extproc-bench", "--extproc-transport", transport];
+  const picker = await startCli([...args, ...loopbackPorts], {
     waitFor: ["api", "extproc"],
   });
   const pid = picker.proc.pid!;
@@ -190,23 +191,24 @@ async function main() {
       rssMb(pid).rss.toFixed(0),
     );
     for (const c of clients) c.close();
-    process.stdout.write(
-      [
-        `ext_proc picker on loopback (node ${process.version}, ${CHANNELS} HTTP/2 connections, 10 endpoints, default scheduler)`,
-        "",
-        `host: ${cpus().length} CPUs, load average ${loadavg()
-          .map((l) => l.toFixed(1))
-          .join(" ")} at the end`,
-        "",
-        "| scenario | requests | req/s | p50 ms | p99 ms | picker CPU ms/req | picker RSS MB |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-        ...rows,
-        "",
-      ].join("\n"),
-    );
+    return [
+      `ext_proc picker, transport "${transport}", on loopback (node ${process.version}, ${CHANNELS} HTTP/2 connections, 10 endpoints, default scheduler)`,
+      "",
+      `host: ${cpus().length} CPUs, load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(" ")} at the end`,
+      "",
+      "| scenario | requests | req/s | p50 ms | p99 ms | picker CPU ms/req | picker RSS MB |",
+      "|---|---:|---:|---:|---:|---:|---:|",
+      ...rows,
+      "",
+    ].join("\n");
   } finally {
     await picker.stop();
   }
 }
 
-await main();
+// Both transports, one picker process each: connect-node (the default) and gRPC framing on node:http2.
+const transports = process.argv.slice(2).filter((a) => a === "connect" || a === "h2");
+for (const t of transports.length > 0 ? transports : ["connect", "h2"])
+  process.stdout.write(`${await run(t)}\n`);
