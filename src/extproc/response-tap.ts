@@ -6,21 +6,11 @@
 import type { ProcessingResponse } from "../gen/envoy/service/ext_proc/v3/external_processor_pb.js";
 import { SseUsageTap } from "../request/sse-usage-tap.js";
 import { type ModelMapping, tapJsonResponse, type Usage } from "../request/usage-tap.js";
+import { concatBytes } from "./bytes.js";
 import { bufferedBodyReply, pushChunks } from "./replies.js";
 
 /** How Envoy sends bodies: upstream's picker uses FULL_DUPLEX_STREAMED; BUFFERED sends one chunk. */
 export type BodyMode = "FULL_DUPLEX_STREAMED" | "BUFFERED";
-
-function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0] as Uint8Array;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** Reads and rewrites one response body. */
 export class ResponseTap {
@@ -55,7 +45,7 @@ export class ResponseTap {
       let bytes = sse.push(chunk);
       if (last) {
         const tail = sse.end();
-        if (tail.length > 0) bytes = concat([bytes, tail], bytes.length + tail.length);
+        if (tail.length > 0) bytes = concatBytes([bytes, tail], bytes.length + tail.length);
       }
       if (this.#mode === "BUFFERED")
         out.push(bufferedBodyReply("response", bytes === chunk ? undefined : bytes));
@@ -84,7 +74,7 @@ export class ResponseTap {
   }
 
   #take(): Uint8Array {
-    const body = concat(this.#parts, this.#buffered);
+    const body = concatBytes(this.#parts, this.#buffered);
     this.#parts = [];
     this.#buffered = 0;
     return body;

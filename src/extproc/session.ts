@@ -15,25 +15,14 @@ import type {
 import { apiKindFromPath } from "../request/parse-body.js";
 import type { RouteDecision } from "../routing/types.js";
 import type { Lease } from "../state/in-flight.js";
+import { concatBytes } from "./bytes.js";
 import type { ExtProcContext } from "./context.js";
 import { headersFromMap, headerView, setHeader } from "./header-map.js";
-import { destinationMetadata, servedEndpointFrom, subsetHintFrom } from "./metadata.js";
-import {
-  bufferedBodyReply,
-  errorReply,
-  headersReply,
-  type Mutation,
-  pushChunks,
-  trailersReply,
-} from "./replies.js";
+import { servedEndpointFrom, subsetHintFrom } from "./metadata.js";
+import { pickReplies } from "./pick-replies.js";
+import { errorReply, headersReply, trailersReply } from "./replies.js";
 import { ResponseTap } from "./response-tap.js";
-import {
-  CLIENT_SYSTEM_HEADERS,
-  DESTINATION_ENDPOINT_HEADER,
-  DESTINATION_SERVED_HEADER,
-  DESTINATION_SUBSET_HEADER,
-  WENT_INTO_RESPONSE_HEADERS,
-} from "./system-headers.js";
+import { CLIENT_SYSTEM_HEADERS, WENT_INTO_RESPONSE_HEADERS } from "./system-headers.js";
 
 /** Why a session ended. */
 export type CloseReason = "end" | "cancel" | "error" | "timeout";
@@ -142,12 +131,12 @@ export class ExtProcSession {
     this.#bodyDone = true;
     const endpoint = this.#ctx.anyEndpoint(this.#subset);
     if (!endpoint) throw new RouterError("Internal", "no pods available in datastore");
-    return [this.#pickReply(endpoint, undefined)];
+    return pickReplies({ destinations: endpoint, requestId: this.#requestId }, this.#ctx.bodyMode, true);
   }
 
   #route(endOfStream: boolean): ProcessingResponse[] {
     this.#bodyDone = true;
-    const body = concatParts(this.#parts, this.#bodyBytes);
+    const body = concatBytes(this.#parts, this.#bodyBytes);
     this.#parts = [];
     const kind = apiKindFromPath(this.#headers.get(":path") ?? "");
     const d = this.#ctx.router.route({
@@ -162,39 +151,8 @@ export class ExtProcSession {
     this.#lease = d.lease;
     this.#ctx.metrics?.recordRequest(d.clientModel, d.targetModel, body.length);
     const destinations = d.endpoints.map((e) => e.address).join(",");
-    if (this.#ctx.bodyMode === "BUFFERED") {
-      const mutation = this.#mutation(destinations, d.body.length);
-      return [
-        bufferedBodyReply(
-          "request",
-          d.bodyChanged ? d.body : undefined,
-          mutation,
-          true,
-          destinationMetadata(destinations),
-        ),
-      ];
-    }
-    const out = [this.#pickReply(destinations, d.body.length)];
-    pushChunks(out, "request", d.body, endOfStream);
-    return out;
-  }
-
-  #pickReply(destinations: string, contentLength: number | undefined): ProcessingResponse {
-    return headersReply(
-      "request",
-      this.#mutation(destinations, contentLength),
-      true,
-      destinationMetadata(destinations),
-    );
-  }
-
-  #mutation(destinations: string, contentLength: number | undefined): Mutation {
-    const set = [
-      setHeader(DESTINATION_ENDPOINT_HEADER, destinations),
-      setHeader("x-request-id", this.#requestId),
-    ];
-    if (contentLength !== undefined) set.push(setHeader("content-length", String(contentLength)));
-    return { set, remove: [DESTINATION_SUBSET_HEADER, DESTINATION_SERVED_HEADER] };
+    const pick = { destinations, requestId: this.#requestId, body: d.body, bodyChanged: d.bodyChanged };
+    return pickReplies(pick, this.#ctx.bodyMode, endOfStream);
   }
 
   #responseHeaders(h: HttpHeaders, req: ProcessingRequest): ProcessingResponse[] {
@@ -272,15 +230,4 @@ export class ExtProcSession {
     }
     this.#onClose(this);
   }
-}
-
-function concatParts(parts: readonly Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0] as Uint8Array;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

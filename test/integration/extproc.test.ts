@@ -128,6 +128,8 @@ describe.each(["connect", "h2"])(
     it("reports NOT_SERVING before the first push and SERVING after it, on Check and Watch", async () => {
       const service = "envoy.service.ext_proc.v3.ExternalProcessor";
       expect((await healthCheck(service)).status).toBe(2);
+      const readyz = () => fetch(`http://127.0.0.1:${server.port("metrics")}/readyz`).then((r) => r.status);
+      expect(await readyz()).toBe(503);
       const h = healthClient(server.port("health"));
       const watch = (h as unknown as { Watch(r: Msg): grpc.ClientReadableStream<Msg> }).Watch({ service });
       const seen: number[] = [];
@@ -141,6 +143,7 @@ describe.each(["connect", "h2"])(
       expect(seen).toEqual([2, 1]);
       expect((await healthCheck(service)).status).toBe(1);
       expect((await healthCheck("")).status).toBe(1);
+      expect(await readyz()).toBe(200);
       await expect(healthCheck("other.Service")).rejects.toThrow(/NOT_FOUND|unknown service/);
     });
 
