@@ -126,9 +126,12 @@ export class ExtProcSession {
     return out;
   }
 
-  /** A request without a body (GET /v1/models ...): any ready endpoint, no lease; none = 500. */
+  /** A request without a body (GET /v1/models ...): any ready endpoint (in the subset), no lease; none = 500. */
   #headersOnly(): ProcessingResponse[] {
     this.#bodyDone = true;
+    if (this.#subset?.length === 0) {
+      throw new RouterError("ServiceUnavailable", "the subset hint is present but lists no endpoint");
+    }
     const endpoint = this.#ctx.anyEndpoint(this.#subset);
     if (!endpoint) throw new RouterError("Internal", "no pods available in datastore");
     return pickReplies({ destinations: endpoint, requestId: this.#requestId }, this.#ctx.bodyMode, true);

@@ -104,6 +104,24 @@ describe("ExtProcSession: response path and accounting", () => {
     expect(inFlight()[other]).toBe(0);
   });
 
+  it("in BUFFERED mode replaces a response body only when the model is mapped back", () => {
+    const { s } = routed({ bodyMode: "BUFFERED" });
+    s.handle(responseHeaders({ ":status": "200", "content-type": "application/json" }));
+    const [reply] = s.handle(responseBody('{"model":"llama-v2","choices":[]}', true));
+    expect(reply?.response.case).toBe("responseBody");
+    const v = reply?.response.case === "responseBody" ? reply.response.value.response : undefined;
+    const m = v?.bodyMutation?.mutation;
+    expect(m?.case).toBe("body");
+    expect(JSON.parse(new TextDecoder().decode(m?.case === "body" ? m.value : undefined)).model).toBe(
+      "llama",
+    );
+    const plain = routed({ bodyMode: "BUFFERED" }, { rewrites: [] });
+    plain.s.handle(responseHeaders({ ":status": "200", "content-type": "application/json" }));
+    const [same] = plain.s.handle(responseBody('{"model":"llama","choices":[]}', true));
+    const common = same?.response.case === "responseBody" ? same.response.value.response : undefined;
+    expect(common?.bodyMutation).toBeUndefined();
+  });
+
   it("ends at response trailers, and at response headers with end_of_stream", () => {
     const a = routed();
     a.s.handle(responseHeaders({ ":status": "200", "content-type": "application/json" }));

@@ -97,6 +97,18 @@ describe("ExtProcSession: request path", () => {
     expect(replies).toHaveLength(1);
     expect(setHeaders(replies[0])["x-gateway-destination-endpoint"]).toMatch(/^192\.168\.1\.[123]:8000$/);
     expect(setHeaders(replies[0])["content-length"]).toBeUndefined();
+    const hinted = processor.open();
+    const hint = {
+      "envoy.lb.subset_hint": { "x-gateway-destination-endpoint-subset": ["192.168.1.3:8000"] },
+    };
+    const [one] = hinted.handle(headers({ ":method": "GET", ":path": "/v1/models" }, true, hint));
+    expect(setHeaders(one)["x-gateway-destination-endpoint"]).toBe("192.168.1.3:8000");
+    const empty = processor.open();
+    const noneHint = { "envoy.lb.subset_hint": { "x-gateway-destination-endpoint-subset": [] } };
+    const [unavailable] = empty.handle(headers({ ":method": "GET", ":path": "/v1/models" }, true, noneHint));
+    expect(
+      unavailable?.response.case === "immediateResponse" && unavailable.response.value.status?.code,
+    ).toBe(503);
     store.configurePools([]);
     const t = processor.open();
     const [err] = t.handle(headers({ ":method": "GET", ":path": "/v1/models" }, true));
