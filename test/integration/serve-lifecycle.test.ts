@@ -12,9 +12,15 @@ import { loopbackPorts, repoRoot, startCli } from "./helpers/spawn-cli.js";
 const run = promisify(execFile);
 const bin = join(repoRoot, "runtimes/node/bin.js");
 
-async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd: repoRoot });
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -37,6 +43,12 @@ describe("serve: start-up and shutdown", () => {
       expect(stdout).toContain(flag);
     }
     expect(stdout).toContain("INFERENCE_ROUTER_API_PORT");
+  });
+
+  it("runs from the TypeScript sources too (the path taken when the bundle is older than a source file)", async () => {
+    const { code, stdout } = await runCli(["serve", "--help"], { INFERENCE_ROUTER_FROM_SOURCE: "1" });
+    expect(code).toBe(0);
+    expect(stdout).toContain("--extproc-port");
   });
 
   it("exits 2 naming the flag when a port is out of range", async () => {
