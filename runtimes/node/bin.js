@@ -12,7 +12,8 @@ const sourceDirs = ["../../src", "../node", "../sim", "../agent"].map((d) => new
 function newestSource(dir, newest = 0) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     if (entry.isDirectory()) newest = newestSource(new URL(`${entry.name}/`, dir), newest);
-    else if (entry.name.endsWith(".ts")) newest = Math.max(newest, statSync(new URL(entry.name, dir)).mtimeMs);
+    else if (entry.name.endsWith(".ts"))
+      newest = Math.max(newest, statSync(new URL(entry.name, dir)).mtimeMs);
   }
   return newest;
 }
