@@ -8,7 +8,7 @@
  * arrivals are spread by the same factor and measured latencies divided by it, so QPS and latencies
  * are in model time, comparable with the virtual-time run.
  *
- *   node --import tsx test/bench/quality-live.bench.ts            # shared-prefix, 3 levels, 30 s each
+ *   node --import tsx test/bench/quality-live.bench.ts            # shared-prefix, 3 levels, 60 s each (~16 min)
  *   node --import tsx test/bench/quality-live.bench.ts --workload sharegpt --qps 20,25 --duration 20
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -18,7 +18,7 @@ import { parseArgs } from "node:util";
 import { LIVE_POOL, writeConfigDir } from "./quality/live/live-config.js";
 import { type LiveRow, liveTable, summarizeLive } from "./quality/live/live-summary.js";
 import { runLoad } from "./quality/live/load.js";
-import { freePort, startRouter, startSim, stop } from "./quality/live/processes.js";
+import { freePort, startRouter, startSim, stop, stopAllOnSignal } from "./quality/live/processes.js";
 import { strategiesNamed } from "./quality/strategies.js";
 import { progress } from "./quality/worker-pool.js";
 import { workloads } from "./quality/workloads/index.js";
@@ -30,7 +30,7 @@ const { values: v } = parseArgs({
     workload: { type: "string", default: process.env.QUALITY_LIVE_WORKLOAD ?? "shared-prefix" },
     strategies: { type: "string", default: process.env.QUALITY_LIVE_STRATEGIES ?? "round-robin,ours" },
     qps: { type: "string", default: process.env.QUALITY_LIVE_QPS },
-    duration: { type: "string", default: process.env.QUALITY_LIVE_DURATION ?? "30" },
+    duration: { type: "string", default: process.env.QUALITY_LIVE_DURATION ?? "60" },
     replicas: { type: "string", default: process.env.QUALITY_LIVE_REPLICAS ?? "4" },
     seed: { type: "string", default: process.env.QUALITY_SEED ?? "42" },
     "time-scale": { type: "string", default: process.env.QUALITY_LIVE_TIME_SCALE ?? "2" },
@@ -118,6 +118,7 @@ async function runOne(
 }
 
 async function main(): Promise<void> {
+  stopAllOnSignal();
   if (v.help) {
     console.log(
       "flags: --workload --strategies --qps a,b --duration S (model time, per point) --replicas N --seed N --time-scale X --out DIR",

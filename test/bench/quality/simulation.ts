@@ -12,8 +12,9 @@ import type { SchedulingRequest } from "../../../src/scheduling/types.js";
 import { createEngine, type Engine, type EngineRequest, type PresetName } from "../../../src/sim/index.js";
 import type { Lease } from "../../../src/state/in-flight.js";
 import { PoolStore } from "../../../src/state/pool-store.js";
-import type { EndpointMetrics, Snapshot } from "../../../src/state/types.js";
+import type { Snapshot } from "../../../src/state/types.js";
 import { EventKind, EventQueue } from "./event-queue.js";
+import { replicaAddress, replicaSnapshot } from "./replica-snapshot.js";
 import type { BenchRequest } from "./workloads/workload.js";
 
 export const POOL = "bench";
@@ -72,34 +73,15 @@ export function runSimulation(
   const byAddress = new Map<string, number>();
   for (let i = 0; i < o.replicas; i++) {
     engines.push(createEngine<SimRequest>({ preset: o.preset, ...o.engine }));
-    const address = `10.0.${i >> 8}.${(i & 255) + 1}:8000`;
+    const address = replicaAddress(i);
     addresses.push(address);
     byAddress.set(address, i);
   }
   const sequences = new Array<bigint>(o.replicas).fill(0n);
   const pending: (Snapshot | undefined)[] = new Array(o.replicas);
   const snapshotOf = (i: number, now: number): Snapshot => {
-    const m = engines[i]!.metrics();
-    const metrics: EndpointMetrics = {
-      waitingRequests: m.waitingRequests,
-      runningRequests: m.runningRequests,
-      kvCacheUsage: m.kvCacheUsage,
-      activeAdapters: m.activeAdapters,
-      waitingAdapters: m.waitingAdapters,
-      maxAdapters: m.maxAdapters,
-      blockSize: m.blockSize,
-      numBlocks: m.numBlocks,
-    };
-    const address = addresses[i]!;
-    const ip = address.slice(0, address.lastIndexOf(":"));
     sequences[i]! += 1n;
-    return {
-      pool: POOL,
-      source: `replica-${i}`,
-      sequence: sequences[i]!,
-      observedAt: now,
-      endpoints: [{ address, ip, port: 8000, ready: true, labels: {}, engine: "sim", models: [], metrics }],
-    };
+    return replicaSnapshot(POOL, i, engines[i]!.metrics(), sequences[i]!, now);
   };
   for (let i = 0; i < o.replicas; i++) store.push(snapshotOf(i, 0));
   const scheduler = createScheduler({ store, config: o.config, random: createSeededRandom(o.seed) });

@@ -21,8 +21,23 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Children still running, so an interrupted bench can stop them (see `stopAllOnSignal`). */
+const running = new Set<ChildProcess>();
+
+/** On SIGINT / SIGTERM: stop every child this module started, then exit. */
+export function stopAllOnSignal(): void {
+  const handler = () => {
+    for (const c of running) c.kill("SIGTERM");
+    process.exit(130);
+  };
+  process.once("SIGINT", handler);
+  process.once("SIGTERM", handler);
+}
+
 function start(args: string[], name: string): ChildProcess {
   const child = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  running.add(child);
+  child.once("exit", () => running.delete(child));
   let tail = "";
   const keep = (d: Buffer) => {
     tail = (tail + d.toString()).slice(-4_000);
