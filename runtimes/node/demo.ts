@@ -1,6 +1,6 @@
 /**
  * `inference-router demo` (what `npm start` runs): the router in this process with the bundled
- * config (examples/demo), a simulated pool of vLLM-like replicas as a child `sim` process pushing
+ * config (runtimes/node/examples/demo), a simulated pool of vLLM-like replicas as a child `sim` process pushing
  * its state to it, and the curl commands to try, printed once the pool is up. Ctrl-C stops both.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -12,7 +12,7 @@ import { type RunningServer, startServe } from "./serve.js";
 import { serveFlags } from "./serve-flags.js";
 
 const bin = fileURLToPath(new URL("./bin.js", import.meta.url));
-const demoConfig = fileURLToPath(new URL("../../examples/demo", import.meta.url));
+const demoConfig = fileURLToPath(new URL("./examples/demo", import.meta.url));
 const POOL = "demo-pool";
 
 const demoFlags: readonly FlagSpec[] = [
@@ -91,7 +91,7 @@ export async function demoMain(argv: string[]): Promise<void> {
       return;
     }
     flags = parsed.values;
-    // Only the demo's own defaults: ports left unset come from the bundled config (examples/demo).
+    // Only the demo's own defaults: ports left unset come from the bundled config (runtimes/node/examples/demo).
     flags.host ??= "127.0.0.1";
     flags["log-level"] ??= "warn";
     flags.replicas ??= 4;

@@ -2,7 +2,7 @@
  * ext_proc's one bidi method served straight on node:http2 with gRPC framing (5-byte envelopes,
  * grpc-status trailers), as an alternative to connect-node (`--extproc-transport h2`). Same processor,
  * same messages; it skips connect's per-call pipeline of async iterables, abort signals and headers
- * objects, which cost most of the picker's CPU per request on loopback (see docs/envoy.md).
+ * objects, which cost most of the picker's CPU per request on loopback (see the README, "Envoy").
  */
 import type http2 from "node:http2";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";

@@ -1,6 +1,6 @@
 /**
  * One problem found in a manifest, and the one-line format every loader error uses:
- * `examples/demo/pool.yaml#0 spec.targetPorts[1].number: 70000 — must be between 1 and 65535`.
+ * `runtimes/node/examples/demo/pool.yaml#0 spec.targetPorts[1].number: 70000 — must be between 1 and 65535`.
  */
 
 /** Longest rendering of a bad value before it is cut (characters). */

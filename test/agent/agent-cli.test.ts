@@ -59,7 +59,9 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => fixture.listen(0, "127.0.0.1", r));
   fixturePort = (fixture.address() as AddressInfo).port;
-  serve = await startCli(["serve", "--config", "examples/minimal", ...loopbackPorts], { waitFor: ["api"] });
+  serve = await startCli(["serve", "--config", "runtimes/node/examples/minimal", ...loopbackPorts], {
+    waitFor: ["api"],
+  });
   apiPort = serve.port("api");
   agent = await startCli(
     [
@@ -154,7 +156,14 @@ describe("inference-router agent", () => {
     await serve.stop("SIGKILL");
     await until("a backoff log", () => logged(agent, "push failed; backing off", from));
     serve = await startCli(
-      ["serve", "--config", "examples/minimal", ...loopbackPorts, "--api-port", String(apiPort)],
+      [
+        "serve",
+        "--config",
+        "runtimes/node/examples/minimal",
+        ...loopbackPorts,
+        "--api-port",
+        String(apiPort),
+      ],
       {
         waitFor: ["api"],
       },

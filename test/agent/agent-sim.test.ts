@@ -17,7 +17,7 @@ beforeAll(async () => {
     startCli(["sim", "--replicas", "1", "--base-port", "0", "--num-blocks", "1234", "--max-loras", "3"], {
       waitFor: ["sim"],
     }),
-    startCli(["serve", "--config", "examples/minimal", ...loopbackPorts], { waitFor: ["api"] }),
+    startCli(["serve", "--config", "runtimes/node/examples/minimal", ...loopbackPorts], { waitFor: ["api"] }),
   ]);
   simPort = sim.port("sim");
   agent = await startCli(

@@ -15,9 +15,9 @@ function loadDir(dir: string): RouterResources {
   return result.resources;
 }
 
-describe("examples/", () => {
+describe("runtimes/node/examples/", () => {
   it("demo parses cleanly with the pool, objectives, rewrite, scheduler and router config it documents", () => {
-    const r = loadDir("examples/demo");
+    const r = loadDir("runtimes/node/examples/demo");
     expect(r.pools).toHaveLength(1);
     expect(r.pools[0]).toMatchObject({
       name: "demo-pool",
@@ -39,12 +39,12 @@ describe("examples/", () => {
 
   it("demo's RouterConfig writes out exactly the defaults, apart from the scheduler choice", async () => {
     const { defaultRouterConfig } = await import("../../src/api/router-config.js");
-    const r = loadDir("examples/demo");
+    const r = loadDir("runtimes/node/examples/demo");
     expect({ ...r.router, scheduler: {} }).toEqual(defaultRouterConfig());
   });
 
   it("minimal holds one pool named pool-a on port 8000", () => {
-    const r = loadDir("examples/minimal");
+    const r = loadDir("runtimes/node/examples/minimal");
     expect(r.pools.map((p) => [p.name, p.targetPorts])).toEqual([["pool-a", [8000]]]);
   });
 });

@@ -69,10 +69,10 @@ spec:
   it("refuses a port out of range, naming file, document, field, value and rule", () => {
     const errors = errorsOf(
       v1("  selector: { matchLabels: { app: a } }\n  targetPorts: [{ number: 8000 }, { number: 70000 }]\n"),
-      "examples/demo/pool.yaml",
+      "runtimes/node/examples/demo/pool.yaml",
     );
     expect(errors).toEqual([
-      "examples/demo/pool.yaml#0 spec.targetPorts[1].number: 70000 — must be between 1 and 65535",
+      "runtimes/node/examples/demo/pool.yaml#0 spec.targetPorts[1].number: 70000 — must be between 1 and 65535",
     ]);
   });
 

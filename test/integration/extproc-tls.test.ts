@@ -70,7 +70,7 @@ describe.skipIf(!haveOpenssl).each(["connect", "h2"])(
         [
           "serve",
           "--config",
-          "examples/minimal",
+          "runtimes/node/examples/minimal",
           "--cert-path",
           cert,
           "--key-path",

@@ -62,7 +62,7 @@ async function listen(s: Server): Promise<string> {
 beforeAll(async () => {
   // The demo config with short timeouts, so timeout paths finish quickly.
   dir = mkdtempSync(join(tmpdir(), "http-router-"));
-  cpSync("examples/demo", dir, { recursive: true });
+  cpSync("runtimes/node/examples/demo", dir, { recursive: true });
   const routerYaml = readFileSync(join(dir, "router.yaml"), "utf8")
     .replace("firstByteTimeoutMs: 60000", "firstByteTimeoutMs: 1000")
     .replace("idleTimeoutMs: 60000", "idleTimeoutMs: 400");

@@ -6,8 +6,8 @@ import { type CliProcess, loopbackPorts, startCli } from "./helpers/spawn-cli.js
 
 export const POOL = "demo-pool";
 
-/** `serve --config examples/demo` on free loopback ports; resolves once the API and HTTP router listen. */
-export function startRouter(config = "examples/demo"): Promise<CliProcess> {
+/** `serve --config runtimes/node/examples/demo` on free loopback ports; resolves once the API and HTTP router listen. */
+export function startRouter(config = "runtimes/node/examples/demo"): Promise<CliProcess> {
   return startCli(["serve", "--config", config, ...loopbackPorts], { waitFor: ["api", "http"] });
 }
 

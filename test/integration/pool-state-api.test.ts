@@ -19,7 +19,7 @@ let base: string;
 
 beforeAll(async () => {
   server = await startCli(
-    ["serve", "--config", "examples/minimal", ...loopbackPorts, "--push-token", "s3cret"],
+    ["serve", "--config", "runtimes/node/examples/minimal", ...loopbackPorts, "--push-token", "s3cret"],
     {
       waitFor: ["api"],
     },

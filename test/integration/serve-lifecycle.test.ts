@@ -100,7 +100,7 @@ describe("serve: start-up and shutdown", () => {
 
   it("protects reads with the read token when one is set, and leaves pushes to the push token", async () => {
     const server = await startCli(
-      ["serve", "--config", "examples/minimal", ...loopbackPorts, "--read-token", "r3ad"],
+      ["serve", "--config", "runtimes/node/examples/minimal", ...loopbackPorts, "--read-token", "r3ad"],
       {
         waitFor: ["api"],
       },
@@ -142,7 +142,7 @@ describe("serve: start-up and shutdown", () => {
   });
 
   it("drains on SIGTERM, ending open Watch streams, and exits 0", async () => {
-    const server = await startCli(["serve", "--config", "examples/minimal", ...loopbackPorts], {
+    const server = await startCli(["serve", "--config", "runtimes/node/examples/minimal", ...loopbackPorts], {
       waitFor: ["api"],
     });
     const client = createClient(

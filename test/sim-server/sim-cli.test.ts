@@ -14,9 +14,12 @@ function simListening(p: CliProcess): number[] {
 }
 
 beforeAll(async () => {
-  serve = await startCli(["serve", "--config", "examples/minimal", ...loopbackPorts, "--push-token", "tok"], {
-    waitFor: ["api"],
-  });
+  serve = await startCli(
+    ["serve", "--config", "runtimes/node/examples/minimal", ...loopbackPorts, "--push-token", "tok"],
+    {
+      waitFor: ["api"],
+    },
+  );
   const api = `http://127.0.0.1:${serve.port("api")}`;
   sim = await startCli(
     ["sim", "--replicas", "3", "--preset", "demo", "--base-port", "0", "--push", api, "--pool", "pool-a"],
