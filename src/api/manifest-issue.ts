@@ -3,8 +3,11 @@
  * `runtimes/node/examples/demo/pool.yaml#0 spec.targetPorts[1].number: 70000 — must be between 1 and 65535`.
  */
 
-/** Longest rendering of a bad value before it is cut (characters). */
-export const MAX_VALUE_CHARS = 80;
+import { fieldPath, renderValue, valueAt } from "../core/field-error.js";
+
+/** Manifest errors name fields and values the way every other boundary does (src/core/field-error.ts). */
+export { MAX_VALUE_CHARS } from "../core/field-error.js";
+export { fieldPath as formatFieldPath, renderValue as formatValue, valueAt };
 
 /** One problem in one document of one file. */
 export interface ManifestIssue {
@@ -24,47 +27,6 @@ export interface ManifestIssue {
   column?: number;
 }
 
-const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
-
-/**
- * Renders a path such as `["spec", "targetPorts", 1, "number"]` as `spec.targetPorts[1].number`; keys that
- * are not plain identifiers (label keys like `app.kubernetes.io/name`) are quoted in brackets.
- */
-export function formatFieldPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const key of path) {
-    if (typeof key === "number") out += `[${key}]`;
-    else {
-      const text = String(key);
-      if (IDENTIFIER.test(text)) out += out === "" ? text : `.${text}`;
-      else out += `[${JSON.stringify(text)}]`;
-    }
-  }
-  return out;
-}
-
-/** Renders a value as JSON cut to {@link MAX_VALUE_CHARS}; `undefined` renders as "(missing)". */
-export function formatValue(value: unknown): string {
-  if (value === undefined) return "(missing)";
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS - 1)}…` : text;
-}
-
-/** Looks a path up in parsed input; undefined when any step is missing. */
-export function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let current: unknown = input;
-  for (const key of path) {
-    if (current === null || typeof current !== "object") return undefined;
-    current = (current as Record<PropertyKey, unknown>)[key];
-  }
-  return current;
-}
-
 /** Builds an issue for `field` of a document, rendering the value found at `path` in `input`. */
 export function issueAt(
   source: { file: string; doc: number },
@@ -75,8 +37,8 @@ export function issueAt(
   return {
     file: source.file,
     doc: source.doc,
-    field: formatFieldPath(path),
-    value: formatValue(valueAt(input, path)),
+    field: fieldPath(path),
+    value: renderValue(valueAt(input, path)),
     rule,
   };
 }

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { RouterError } from "../core/errors.js";
+import { badRequestFromIssue, renderValue } from "../core/field-error.js";
 import type { RegionRecord } from "./region-types.js";
 
 /** Most models one push may carry. */
@@ -73,20 +74,14 @@ const pushSchema = z.object({
 export function parseRegionPush(input: unknown, receivedAt: number): RegionRecord {
   const parsed = pushSchema.safeParse(input);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = fieldPath(issue.path);
-    throw new RouterError(
-      "BadRequest",
-      `${field || "push"}: ${describe(valueAt(input, issue.path))} ${issue.message}`,
-      field,
-    );
+    throw badRequestFromIssue(input, parsed.error.issues[0]!, "push");
   }
   const p = parsed.data;
   const url = new URL(p.baseUrl);
   if (url.search !== "" || url.hash !== "") {
     throw new RouterError(
       "BadRequest",
-      `baseUrl: ${describe(p.baseUrl)} must have no query or fragment`,
+      `baseUrl: ${renderValue(p.baseUrl)} must have no query or fragment`,
       "baseUrl",
     );
   }
@@ -94,7 +89,11 @@ export function parseRegionPush(input: unknown, receivedAt: number): RegionRecor
   p.models.forEach((m, i) => {
     if (seen.has(m.model)) {
       const field = `models[${i}].model`;
-      throw new RouterError("BadRequest", `${field}: ${describe(m.model)} appears twice in one push`, field);
+      throw new RouterError(
+        "BadRequest",
+        `${field}: ${renderValue(m.model)} appears twice in one push`,
+        field,
+      );
     }
     seen.add(m.model);
   });
@@ -114,27 +113,4 @@ export function parseRegionPush(input: unknown, receivedAt: number): RegionRecor
     observedAt: p.observedAt ? Number(p.observedAt.seconds) * 1000 + p.observedAt.nanos / 1e6 : receivedAt,
     receivedAt,
   };
-}
-
-function fieldPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))
-    .join("")
-    .slice(1);
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let v: unknown = input;
-  for (const p of path) {
-    if (v === null || typeof v !== "object") return undefined;
-    v = (v as Record<PropertyKey, unknown>)[p];
-  }
-  return v;
-}
-
-function describe(v: unknown): string {
-  if (typeof v === "bigint") return v.toString();
-  if (v === undefined) return "(missing)";
-  const text = JSON.stringify(v) ?? String(v);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -4,6 +4,7 @@
  */
 import type { z } from "zod";
 import { RouterError } from "../core/errors.js";
+import { badRequestFromIssue, renderValue } from "../core/field-error.js";
 import {
   chatBodySchema,
   completionsBodySchema,
@@ -52,43 +53,9 @@ export function apiKindFromPath(path: string): ApiKind | undefined {
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
-function renderValue(value: unknown): string {
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
-}
-
-function fieldPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const key of path)
-    out += typeof key === "number" ? `[${key}]` : out === "" ? String(key) : `.${String(key)}`;
-  return out;
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let current = input;
-  for (const key of path) {
-    if (current === null || typeof current !== "object") return undefined;
-    current = (current as Record<PropertyKey, unknown>)[key];
-  }
-  return current;
-}
-
-/** The first schema issue as a BadRequest naming the field: `messages[1].content: 42 must be ...`. */
-function issueError(json: unknown, issue: z.core.$ZodIssue): RouterError {
-  const field = fieldPath(issue.path);
-  const value = valueAt(json, issue.path);
-  const what = value === undefined ? "(missing) is required" : `${renderValue(value)} ${issue.message}`;
-  return new RouterError("BadRequest", `${field}: ${what}`, field);
-}
-
 function check<S extends z.ZodType>(schema: S, json: unknown): z.output<S> {
   const result = schema.safeParse(json);
-  if (!result.success) throw issueError(json, result.error.issues[0] as z.core.$ZodIssue);
+  if (!result.success) throw badRequestFromIssue(json, result.error.issues[0]!, "request body");
   return result.data;
 }
 

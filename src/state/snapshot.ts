@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { RouterError } from "../core/errors.js";
+import { badRequestFromIssue, renderValue } from "../core/field-error.js";
 import { parseAddress } from "./address.js";
 import type { Snapshot } from "./types.js";
 
@@ -78,16 +79,7 @@ export type SnapshotInput = z.input<ReturnType<typeof snapshotSchema>>;
 export function parseSnapshot(input: unknown, receivedAt: number, limits = defaultSnapshotLimits): Snapshot {
   const parsed = snapshotSchema(limits).safeParse(input);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = issue.path
-      .map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))
-      .join("")
-      .slice(1);
-    throw new RouterError(
-      "BadRequest",
-      `${field || "snapshot"}: ${describe(valueAt(input, issue.path))} ${issue.message}`,
-      field,
-    );
+    throw badRequestFromIssue(input, parsed.error.issues[0]!, "snapshot");
   }
   const s = parsed.data;
   const seen = new Set<string>();
@@ -95,11 +87,11 @@ export function parseSnapshot(input: unknown, receivedAt: number, limits = defau
     const addr = parseAddress(e.address);
     const field = `endpoints[${i}].address`;
     if (typeof addr === "string")
-      throw new RouterError("BadRequest", `${field}: ${describe(e.address)} ${addr}`, field);
+      throw new RouterError("BadRequest", `${field}: ${renderValue(e.address)} ${addr}`, field);
     if (seen.has(addr.address)) {
       throw new RouterError(
         "BadRequest",
-        `${field}: ${describe(e.address)} appears twice in one snapshot`,
+        `${field}: ${renderValue(e.address)} appears twice in one snapshot`,
         field,
       );
     }
@@ -117,20 +109,4 @@ export function parseSnapshot(input: unknown, receivedAt: number, limits = defau
     ? Number(s.observedAt.seconds) * 1000 + s.observedAt.nanos / 1e6
     : receivedAt;
   return { pool: s.pool, source: s.source, sequence: s.sequence, observedAt, endpoints };
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let v: unknown = input;
-  for (const p of path) {
-    if (v === null || typeof v !== "object") return undefined;
-    v = (v as Record<PropertyKey, unknown>)[p];
-  }
-  return v;
-}
-
-function describe(v: unknown): string {
-  if (typeof v === "bigint") return v.toString();
-  if (v === undefined) return "(missing)";
-  const text = JSON.stringify(v) ?? String(v);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
