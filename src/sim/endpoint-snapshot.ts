@@ -1,6 +1,7 @@
 /** One simulated replica as the router's snapshot API sees it (engine "sim"). */
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { EndpointSnapshotSchema } from "../gen/inferencerouter/v1/pool_state_pb.js";
+import type { EndpointMetrics } from "../state/types.js";
 import type { EngineMetrics } from "./engine-types.js";
 
 /** What a replica knows about itself besides its engine's metrics. */
@@ -29,15 +30,20 @@ export function endpointSnapshotOf(
     engine: "sim",
     labels: me.labels,
     models: [...me.models],
-    metrics: {
-      waitingRequests: m.waitingRequests,
-      runningRequests: m.runningRequests,
-      kvCacheUsage: m.kvCacheUsage,
-      activeAdapters: m.activeAdapters,
-      waitingAdapters: m.waitingAdapters,
-      maxAdapters: m.maxAdapters,
-      blockSize: m.blockSize,
-      numBlocks: m.numBlocks,
-    },
+    metrics: endpointMetricsOf(m),
+  };
+}
+
+/** The engine's figures a router snapshot carries (the router's EndpointMetrics). */
+export function endpointMetricsOf(m: EngineMetrics): EndpointMetrics {
+  return {
+    waitingRequests: m.waitingRequests,
+    runningRequests: m.runningRequests,
+    kvCacheUsage: m.kvCacheUsage,
+    activeAdapters: m.activeAdapters,
+    waitingAdapters: m.waitingAdapters,
+    maxAdapters: m.maxAdapters,
+    blockSize: m.blockSize,
+    numBlocks: m.numBlocks,
   };
 }

@@ -1,4 +1,5 @@
 /** One simulated replica's push, as the store receives it: its own source, one endpoint, engine metrics. */
+import { endpointMetricsOf } from "../../../src/sim/endpoint-snapshot.js";
 import type { EngineMetrics } from "../../../src/sim/index.js";
 import type { Snapshot } from "../../../src/state/types.js";
 
@@ -30,16 +31,7 @@ export function replicaSnapshot(
         labels: {},
         engine: "sim",
         models: [],
-        metrics: {
-          waitingRequests: m.waitingRequests,
-          runningRequests: m.runningRequests,
-          kvCacheUsage: m.kvCacheUsage,
-          activeAdapters: m.activeAdapters,
-          waitingAdapters: m.waitingAdapters,
-          maxAdapters: m.maxAdapters,
-          blockSize: m.blockSize,
-          numBlocks: m.numBlocks,
-        },
+        metrics: endpointMetricsOf(m),
       },
     ],
   };
