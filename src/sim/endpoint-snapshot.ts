@@ -34,14 +34,16 @@ export function endpointSnapshotOf(
   };
 }
 
-/** The engine's figures a router snapshot carries (the router's EndpointMetrics). */
-export function endpointMetricsOf(m: EngineMetrics): EndpointMetrics {
+/** The engine's figures a router snapshot carries (the router's EndpointMetrics; adapter lists copied). */
+export function endpointMetricsOf(
+  m: EngineMetrics,
+): EndpointMetrics & { activeAdapters: string[]; waitingAdapters: string[] } {
   return {
     waitingRequests: m.waitingRequests,
     runningRequests: m.runningRequests,
     kvCacheUsage: m.kvCacheUsage,
-    activeAdapters: m.activeAdapters,
-    waitingAdapters: m.waitingAdapters,
+    activeAdapters: [...m.activeAdapters],
+    waitingAdapters: [...m.waitingAdapters],
     maxAdapters: m.maxAdapters,
     blockSize: m.blockSize,
     numBlocks: m.numBlocks,
