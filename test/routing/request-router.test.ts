@@ -120,4 +120,53 @@ describe("createRequestRouter", () => {
     const { router } = setup();
     expect(router.models()).toEqual(["chat", "llama", "mistral"]);
   });
+
+  it("sends chats sharing a 6,000-character system prompt back to the endpoint that served the first", () => {
+    const clock = createManualClock(1_000_000);
+    const store = new PoolStore({ clock });
+    store.configurePools([{ name: "pool-a", targetPorts: [8000] }]);
+    const eps = [1, 2, 3, 4].map((i) => endpoint(`10.0.0.${i}:8000`, { kvCacheUsage: 0.1 }));
+    store.push(snapshot(1, eps, { observedAt: clock.now() }));
+    const random = createSeededRandom(3);
+    const scheduler = createScheduler({ store, random });
+    const router = createRequestRouter({
+      store,
+      scheduler,
+      resources: { objectives: [], models: [], rewrites: [] },
+      random,
+    });
+    const system = Array.from({ length: 120 }, (_, i) => `Rule ${i}: answer politely and briefly.`)
+      .join(" ")
+      .slice(0, 6000);
+    const ask = (question: string) =>
+      encoder.encode(
+        JSON.stringify({
+          model: "llama",
+          messages: [
+            { role: "system", content: system },
+            { role: "user", content: question },
+          ],
+        }),
+      );
+    clock.advance(5);
+    const first = router.route({
+      requestId: "q0",
+      headers: noHeaders,
+      body: ask("What is KV caching?"),
+      kind: "chat",
+    });
+    first.lease?.release();
+    const served = new Set<string>();
+    for (let i = 1; i <= 8; i++) {
+      const d = router.route({
+        requestId: `q${i}`,
+        headers: noHeaders,
+        body: ask(`Question number ${i}?`),
+        kind: "chat",
+      });
+      served.add(d.endpoints[0]!.address);
+      d.lease?.release();
+    }
+    expect([...served]).toEqual([first.endpoints[0]!.address]);
+  });
 });
