@@ -13,8 +13,11 @@ export interface EngineRequest {
   /** Output tokens to generate; the request finishes after exactly this many (>= 1). */
   maxTokens: number;
   /**
-   * Content keys of the prompt's successive full blocks (blockSize tokens each); equal keys at the
-   * same position after an equal prefix mean equal content. Absent: nothing is shareable.
+   * Content keys of the successive full blocks (blockSize tokens each) of the prompt, optionally
+   * followed by the output: equal keys at the same position after an equal prefix mean equal content.
+   * Keys past the prompt describe the generated text; as in vLLM, output blocks are cached once full,
+   * so a later prompt that repeats the answer (the next turn of a chat) hits them. A client that knows
+   * the answer in advance (a benchmark replaying conversations) passes them. Absent: nothing is shareable.
    */
   prefixKeys?: readonly (number | string)[];
   /** LoRA adapter name; absent: the base model. */

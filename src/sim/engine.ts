@@ -71,7 +71,8 @@ export function createEngine<R extends EngineRequest = EngineRequest>(
         "adapter",
       );
     }
-    const fullBlocks = Math.floor(promptTokens / config.blockSize);
+    // Keys may run past the prompt into the output (cached as decode fills each block).
+    const fullBlocks = Math.floor((promptTokens + maxTokens) / config.blockSize);
     const keys = request.prefixKeys;
     const chained = keys ? chainBlockKeys(keys, Math.min(keys.length, fullBlocks), adapter) : [];
     const seq = new Sequence(request, chained, now);

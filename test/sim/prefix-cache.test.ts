@@ -43,6 +43,28 @@ describe("prefix caching", () => {
     expect(cached.again).toBe(Math.min(prefixKeys.length, Math.floor((promptTokens - 1) / 16)) * 16);
   });
 
+  it("caches output blocks when the keys run past the prompt, so the next chat turn hits the answer", () => {
+    const question = longText.slice(0, 64 * 10); // 10 blocks of prompt
+    const answer = "the answer, word by word. ".repeat(40).slice(0, 64 * 8); // 8 blocks of output
+    const next = "and a follow-up question? ".repeat(10);
+    const turn1 = promptFromText(question + answer);
+    const turn2 = promptFromText(question + answer + next);
+    const engine = createEngine({ preset: "llama2-7b-h100" });
+    const withAnswerKeys = runToCompletion(engine, [
+      { id: "t1", promptTokens: 160, prefixKeys: turn1.prefixKeys, maxTokens: 128, arrivalMs: 0 },
+      { id: "t2", ...turn2, maxTokens: 5, arrivalMs: 5000 },
+    ]);
+    // The second turn finds the question (10 blocks) and the answer cached: 7 of its 8 blocks, since
+    // the KV of the last generated token is never computed (the request ends with it), as in vLLM.
+    expect(withAnswerKeys.metrics.prefixCacheHits).toBe(17 * 16);
+
+    const promptOnly = runToCompletion(createEngine({ preset: "llama2-7b-h100" }), [
+      { id: "t1", ...promptFromText(question), maxTokens: 128, arrivalMs: 0 },
+      { id: "t2", ...turn2, maxTokens: 5, arrivalMs: 5000 },
+    ]);
+    expect(promptOnly.metrics.prefixCacheHits).toBe(10 * 16);
+  });
+
   it("shares only the common leading blocks of two prompts", () => {
     const engine = createEngine({ preset: "llama3-8b-h100" });
     const a = promptFromText(longText + " question A? ".repeat(50));

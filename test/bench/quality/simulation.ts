@@ -135,7 +135,7 @@ export function runSimulation(
           id: String(i),
           promptTokens: r.promptTokens,
           maxTokens: r.maxTokens,
-          prefixKeys: r.hashes,
+          prefixKeys: r.engineKeys ?? r.hashes,
         };
         if (r.adapter !== undefined) engineRequest.adapter = r.adapter;
         engines[replica]!.submit(engineRequest, t);

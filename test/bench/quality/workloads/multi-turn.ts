@@ -7,8 +7,10 @@
  * from a pool of 600 active sessions, and a finished session is replaced by a new one; the pool
  * starts with sessions at random turns (their earlier turns happened before the run), so the mix of
  * turns is the same from the start and at every QPS. Answers are fixed in advance, so the stream does
- * not depend on the router.
+ * not depend on the router, and the engine is given the answer's block keys so it caches generated
+ * blocks as vLLM does.
  */
+import { hashPrompt } from "../../../../src/scheduling/prefix/prefix-hash.js";
 import { lognormal } from "./distributions.js";
 import { pseudoText } from "./pseudo-text.js";
 import { BASE_MODEL, contentOf, type RequestContent, type Workload } from "./workload.js";
@@ -73,6 +75,9 @@ export const multiTurnWorkload: Workload = {
         session.chars += user.length;
         const content = contentOf(session.parts, BASE_MODEL, undefined, answer);
         const reply = pseudoText(random, answer * 4);
+        // The engine caches the answer's blocks as it generates them (vLLM does), so the next turn,
+        // which repeats it, can hit them: its keys run on through the known reply.
+        content.engineKeys = hashPrompt([...session.parts, reply], BASE_MODEL);
         session.parts.push(reply);
         session.chars += reply.length;
         session.turnsLeft--;

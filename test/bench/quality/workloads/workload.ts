@@ -23,6 +23,8 @@ export interface BenchRequest {
   maxTokens: number;
   /** hashPrompt(text, model): the router's prefix hashes and the engine's block keys. Shared, never mutated. */
   hashes: readonly number[];
+  /** The engine's block keys when they run on into a known answer (see RequestContent). */
+  engineKeys?: readonly number[];
   /** The prompt text, in parts (the live cross-check sends it). */
   parts: readonly string[];
 }
@@ -34,6 +36,11 @@ export interface RequestContent {
   promptTokens: number;
   maxTokens: number;
   hashes: readonly number[];
+  /**
+   * The engine's block keys when they differ from the router's prompt hashes: a replayed conversation
+   * knows the answer, so its keys run on into the output and the engine caches the answer's blocks.
+   */
+  engineKeys?: readonly number[];
   parts: readonly string[];
 }
 
