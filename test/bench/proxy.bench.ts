@@ -1,7 +1,8 @@
 /**
  * Proxy overhead on loopback (not a test): requests/s and p50/p99 latency of the same fast upstream
  * reached (a) directly, (b) through nginx as a plain reverse proxy (skipped if nginx is not installed)
- * and (c) through our HTTP router (`serve`), for JSON and SSE answers; then ratios and added latency.
+ * (c) through a bare node:http pass-through proxy (the Node ceiling, for reference) and (d) through our
+ * HTTP router (`serve`), for JSON and SSE answers; then ratios and added latency.
  * Every process is separate (upstream, nginx, router, this load generator) and they share the cores.
  *
  * Run: node --import tsx test/bench/proxy.bench.ts   (BENCH_MS=<ms per run>, default 3000)
@@ -166,6 +167,12 @@ async function main(): Promise<void> {
   if (nginx === undefined)
     console.log("nginx is not installed: skipping it (apt-get install -y nginx to compare).");
   else targets.push(["nginx", await startNginx(nginx, upstream)]);
+  const [, bare] = await start(
+    process.execPath,
+    ["--import", "tsx", "test/bench/proxy-bare-node.ts", String(upstream)],
+    /listening (\d+)/,
+  );
+  targets.push(["bare node:http proxy", Number(bare)]);
   targets.push(["inference-router", await startRouter(upstream)]);
   const rows: Row[] = [];
   for (const [name, port] of targets) rows.push(...(await measure(name, port)));
@@ -189,6 +196,12 @@ async function main(): Promise<void> {
     const ours = get("inference-router", k, c)!;
     const ng = get("nginx", k, c);
     if (ng) console.log(`- throughput ours/nginx (${k}, ${c} clients): ${(ours.rps / ng.rps).toFixed(2)}`);
+    const bareNode = get("bare node:http proxy", k, c);
+    if (ng && bareNode) {
+      console.log(
+        `- throughput bare node:http proxy/nginx (${k}, ${c} clients): ${(bareNode.rps / ng.rps).toFixed(2)}`,
+      );
+    }
   }
   const d1 = get("direct", "json", 1)!;
   for (const t of ["nginx", "inference-router"]) {
