@@ -35,6 +35,13 @@ function upstream(): Server {
     res.on("close", () => closed.push(String(req.headers["x-request-id"])));
     if (mode === "json") return res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
     if (mode === "slow-head") return void setTimeout(() => res.writeHead(200).end("late"), 3000);
+    if (mode === "json-break" || mode === "json-stall") {
+      // A JSON answer that promises 100 bytes, sends 12, then breaks the connection or goes silent.
+      res.writeHead(200, { "content-type": "application/json", "content-length": "100" });
+      res.write('{"choices":[');
+      if (mode === "json-break") setTimeout(() => res.destroy(), 50);
+      return;
+    }
     res.writeHead(200, sse);
     let i = 0;
     res.write(tick(i++));
@@ -147,6 +154,19 @@ describe("HTTP router failover and stream endings", () => {
     const text = (await readChunks(res)).map((c) => c.text).join("");
     expect(text).toContain('"code":"DeadlineExceeded"');
     await until(async () => (await inFlight(api)) === 0, 3_000, "in-flight back to 0");
+  });
+
+  it("answers 502, not a truncated 200, when a JSON answer breaks mid-body", async () => {
+    const res = await post("json-break");
+    expect(res.status).toBe(502);
+    const body = (await res.json()) as { error: { message: string } };
+    expect(body.error.message).toContain("broke");
+  });
+
+  it("answers 504 when a JSON answer goes silent for proxy.idleTimeoutMs mid-body", async () => {
+    const res = await post("json-stall");
+    expect(res.status).toBe(504);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain("idleTimeoutMs");
   });
 
   it("answers 504 when no response head arrives within proxy.firstByteTimeoutMs, without retrying", async () => {
