@@ -25,6 +25,17 @@ export interface PoolStateServiceOptions {
 export function createPoolStateService(opts: PoolStateServiceOptions): ServiceImpl<typeof PoolStateService> {
   const { store } = opts;
   const isStale = (receivedAt: number) => store.clock.now() - receivedAt > store.staleAfterMs;
+  /** One push: parsed, then applied; a refusal throws before anything changes. */
+  const apply = (req: unknown) => {
+    try {
+      const snapshot = parseSnapshot(req, store.clock.now(), opts.limits);
+      const result = store.push(snapshot);
+      opts.onPush?.(snapshot.pool, snapshot.source, snapshot.sequence, result.endpointCount);
+      return result;
+    } catch (err) {
+      throw connectErrorFrom(err);
+    }
+  };
   const mustGet = (name: string): PoolView => {
     if (name === "") throw new ConnectError("pool: (missing) is required", Code.InvalidArgument);
     const pool = store.pool(name);
@@ -33,14 +44,17 @@ export function createPoolStateService(opts: PoolStateServiceOptions): ServiceIm
   };
   return {
     pushSnapshot(req) {
-      try {
-        const snapshot = parseSnapshot(req, store.clock.now(), opts.limits);
-        const result = store.push(snapshot);
-        opts.onPush?.(snapshot.pool, snapshot.source, snapshot.sequence, result.endpointCount);
-        return { acceptedSequence: result.acceptedSequence, endpointCount: result.endpointCount };
-      } catch (err) {
-        throw connectErrorFrom(err);
+      const result = apply(req);
+      return { acceptedSequence: result.acceptedSequence, endpointCount: result.endpointCount };
+    },
+    async streamSnapshots(requests) {
+      let last = { acceptedSequence: 0n, endpointCount: 0 };
+      let accepted = 0;
+      for await (const req of requests) {
+        last = apply(req);
+        accepted++;
       }
+      return { ...last, acceptedPushes: accepted };
     },
     getPool(req) {
       return { pool: poolToProto(mustGet(req.pool), isStale) };

@@ -92,6 +92,42 @@ describe("serve: PoolStateService", () => {
     expect(pools[0]!.endpoints.some((e) => e.address === "10.0.1.1:8000")).toBe(true);
   });
 
+  it("applies pushes held on one client stream, and ends the stream at the first refused one", async () => {
+    const grpc = createClient(PoolStateService, createGrpcTransport({ baseUrl: base }));
+    async function* pushes(list: PushSnapshotRequest[]) {
+      for (const p of list) yield p;
+    }
+    const res = await grpc.streamSnapshots(
+      pushes([
+        push(1, ["10.0.7.1:8000"], { source: "stream" }),
+        push(2, ["10.0.7.2:8000"], { source: "stream" }),
+      ]),
+      { headers: auth },
+    );
+    expect(res.acceptedPushes).toBe(2);
+    expect(res.acceptedSequence).toBe(2n);
+    const mine = async () =>
+      (await connectClient().getPool({ pool: "pool-a" })).pool!.endpoints.filter(
+        (e) => e.source === "stream",
+      );
+    expect((await mine()).map((e) => e.address)).toEqual(["10.0.7.2:8000"]);
+
+    const replay = await refusal(
+      grpc.streamSnapshots(
+        pushes([
+          push(3, ["10.0.7.3:8000"], { source: "stream" }),
+          push(3, ["10.0.7.4:8000"], { source: "stream" }),
+        ]),
+        { headers: auth },
+      ),
+    );
+    expect(replay.code).toBe(Code.FailedPrecondition);
+    expect((await mine()).map((e) => e.address)).toEqual(["10.0.7.3:8000"]);
+
+    const anonymous = await refusal(grpc.streamSnapshots(pushes([push(9, [], { source: "stream" })])));
+    expect(anonymous.code).toBe(Code.Unauthenticated);
+  });
+
   it("accepts a plain JSON POST (Connect protocol) like the README's curl", async () => {
     const body = {
       pool: "pool-a",
