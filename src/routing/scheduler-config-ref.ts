@@ -10,7 +10,11 @@ export function schedulerConfigFor(resources: RouterResources): unknown {
   if (ref === undefined) return undefined;
   const config = resources.schedulerConfigs.find((c) => c.name === ref);
   if (!config) return undefined;
-  const { plugins, schedulingProfiles, saturationDetector } = config;
+  const { plugins, saturationDetector } = config;
+  // RouterConfig.scheduler.profile picks the profile to run (the loader checked that it exists); unset,
+  // the first. A config may so hold alternatives, e.g. to switch the scheduler by a config reload.
+  const wanted = resources.router.scheduler.profile ?? config.schedulingProfiles[0]?.name;
+  const schedulingProfiles = config.schedulingProfiles.filter((p) => p.name === wanted);
   return saturationDetector === undefined
     ? { plugins, schedulingProfiles }
     : { plugins, schedulingProfiles, saturationDetector };
