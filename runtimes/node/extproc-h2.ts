@@ -1,8 +1,9 @@
 /**
  * ext_proc's one bidi method served straight on node:http2 with gRPC framing (5-byte envelopes,
- * grpc-status trailers), as an alternative to connect-node (`--extproc-transport h2`). Same processor,
- * same messages; it skips connect's per-call pipeline of async iterables, abort signals and headers
- * objects, which cost most of the picker's CPU per request on loopback (see the README, "Envoy").
+ * grpc-status trailers): the default ext_proc transport (connect-node stays as `--extproc-transport
+ * connect`). Same processor, same messages; it skips connect's per-call pipeline of async iterables,
+ * abort signals and headers objects, which cost most of the picker's CPU per request on loopback and
+ * kept the issue's throughput/latency/memory targets out of reach (see the README, "Envoy").
  */
 import type http2 from "node:http2";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";

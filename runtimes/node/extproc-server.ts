@@ -1,7 +1,8 @@
 /**
  * The Envoy ext_proc listener: envoy.service.ext_proc.v3.ExternalProcessor/Process over HTTP/2
- * (h2c, or TLS when a cert and key are given) with connect-node's gRPC protocol. Carries bytes only:
- * every decision is in src/extproc.
+ * (h2c, or TLS when a cert and key are given): gRPC framing on node:http2 (extproc-h2.ts, the default) or
+ * connect-node's gRPC protocol (`--extproc-transport connect`). Carries bytes only: every decision is in
+ * src/extproc.
  */
 import { readFileSync } from "node:fs";
 import http2 from "node:http2";
@@ -22,7 +23,10 @@ export interface ExtProcServerOptions {
   /** Largest gRPC message in either direction (bytes). Envoy sends bodies in chunks of ~64 KiB. */
   maxMessageBytes: number;
   shutdownSignal: AbortSignal;
-  /** "connect" (connect-node's gRPC protocol, the default) or "h2" (gRPC framing on node:http2 directly). */
+  /**
+   * "h2" (gRPC framing on node:http2 directly; the default) or "connect" (connect-node's gRPC protocol).
+   * Same wire protocol; connect's per-call pipeline costs ~4x the CPU per request (README, "Envoy").
+   */
   transport?: "connect" | "h2";
 }
 
@@ -69,7 +73,7 @@ export async function startExtProcServer(o: ExtProcServerOptions): Promise<ExtPr
     shutdownSignal: o.shutdownSignal,
   });
   const tls = o.certPath !== undefined && o.keyPath !== undefined;
-  const direct = o.transport === "h2";
+  const direct = o.transport !== "connect";
   // Envoy multiplexes every request's stream over a few connections: node's default 10 MB per
   // session answers a busy one with ENHANCE_YOUR_CALM resets.
   const settings = { maxSessionMemory: 256 };

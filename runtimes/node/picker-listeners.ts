@@ -59,7 +59,7 @@ export async function startPickerListeners(
   // Ready once a snapshot arrived for the picker's pool (or any pool when it serves several).
   const ready = () =>
     store.pools().some((p) => (pool === undefined || p.name === pool) && p.sources.length > 0);
-  const transport = (flags["extproc-transport"] as string | undefined) ?? "connect";
+  const transport = (flags["extproc-transport"] as string | undefined) ?? "h2";
   if (transport !== "connect" && transport !== "h2") {
     throw new Error(`--extproc-transport: "${transport}" must be "connect" or "h2"`);
   }
@@ -80,6 +80,7 @@ export async function startPickerListeners(
     port: extproc.port,
     host: o.host,
     tls: extproc.tls,
+    transport,
     pool: pool ?? null,
   });
   const health = await startHealthServer({

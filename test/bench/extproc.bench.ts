@@ -208,7 +208,7 @@ async function run(transport: string): Promise<string> {
   }
 }
 
-// Both transports, one picker process each: connect-node (the default) and gRPC framing on node:http2.
+// Both transports, one picker process each: gRPC framing on node:http2 (the default) and connect-node.
 const transports = process.argv.slice(2).filter((a) => a === "connect" || a === "h2");
 for (const t of transports.length > 0 ? transports : ["connect", "h2"])
   process.stdout.write(`${await run(t)}\n`);

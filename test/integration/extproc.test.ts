@@ -103,16 +103,17 @@ function healthCheck(service: string): Promise<Msg> {
   );
 }
 
-describe.each(["connect", "h2"])(
-  "serve --extproc-transport %s: ext_proc picker over gRPC (grpc-js plays Envoy)",
-  (transport) => {
+// h2 is the default transport: it runs without the flag, so the default itself is what is tested.
+describe.each([
+  { transport: "connect", flag: ["--extproc-transport", "connect"] },
+  { transport: "h2", flag: [] },
+])(
+  "serve (ext_proc transport $transport): ext_proc picker over gRPC (grpc-js plays Envoy)",
+  ({ transport, flag }) => {
     beforeAll(async () => {
-      server = await startCli(
-        ["serve", "--config", "test/fixtures/extproc", "--extproc-transport", transport, ...loopbackPorts],
-        {
-          waitFor: ["api", "extproc", "health", "metrics"],
-        },
-      );
+      server = await startCli(["serve", "--config", "test/fixtures/extproc", ...flag, ...loopbackPorts], {
+        waitFor: ["api", "extproc", "health", "metrics"],
+      });
       client = extProcClient(server.port("extproc"));
       api = createClient(
         PoolStateService,
@@ -123,6 +124,11 @@ describe.each(["connect", "h2"])(
     afterAll(async () => {
       client?.close();
       await server?.stop();
+    });
+
+    it("serves ext_proc on the transport it logs (h2 when no flag is given)", () => {
+      const line = server.logs.find((l) => l.msg === "listening" && l.service === "extproc");
+      expect(line?.transport).toBe(transport);
     });
 
     it("reports NOT_SERVING before the first push and SERVING after it, on Check and Watch", async () => {
