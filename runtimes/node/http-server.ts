@@ -1,16 +1,23 @@
 /**
- * Serves the HTTP router's Hono app with @hono/node-server on --http-port. Carries bytes only: the
- * app (src/http) holds every rule. Logs {"msg":"listening","service":"http","port":P}.
+ * Serves the HTTP router on --http-port: the inference routes straight from node:http into the
+ * shared handler (src/http/inference.ts: no Web Request/Response/streams per request, which cost
+ * ~4x a bare Node proxy), everything else through the Hono app with @hono/node-server. Carries
+ * bytes only: src/http holds every rule. Logs {"msg":"listening","service":"http","port":P}.
  */
-import type { Server } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { serve } from "@hono/node-server";
+import { getRequestListener } from "@hono/node-server";
+import { type InferenceHandlerOptions, InferenceRequest, inferenceKind } from "../../src/http/inference.js";
+import type { ClientSink, OutHeaders } from "../../src/proxy/upstream.js";
 import type { DualListener } from "./dual-listener.js";
 import { log } from "./log.js";
 
 /** Options of {@link startHttpServer}. */
 export interface HttpServerOptions {
+  /** Every route but the inference ones (models, health, metrics, 404). */
   fetch: (request: Request) => Response | Promise<Response>;
+  /** The inference routes; without it they go through `fetch` too. */
+  inference?: InferenceHandlerOptions;
   host: string;
   /** 0 = any free port. */
   port: number;
@@ -20,9 +27,19 @@ export interface HttpServerOptions {
 
 /** Listens; `close()` stops accepting, lets open responses finish (up to drainMs), then cuts the rest. */
 export async function startHttpServer(o: HttpServerOptions): Promise<DualListener> {
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: o.fetch, hostname: o.host, port: o.port }, () => resolve(s as Server)) as Server;
-    s.once("error", reject);
+  const rest = getRequestListener(o.fetch);
+  const inference = o.inference;
+  const server = createServer((req, res) => {
+    const kind = inference === undefined ? undefined : inferenceKind(req.method, req.url);
+    if (kind === undefined || inference === undefined) return void rest(req, res);
+    serveInference(inference, req, res, kind);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(o.port, o.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
   });
   // Long streams are the norm here: no request timeout; keep-alive a little longer than most clients'.
   server.requestTimeout = 0;
@@ -63,4 +80,42 @@ export async function startHttpServer(o: HttpServerOptions): Promise<DualListene
         for (const [socket, n] of active) if (n === 0) socket.destroy();
       }),
   };
+}
+
+/** The client's response as a ClientSink. */
+function sinkOf(res: ServerResponse): ClientSink {
+  return {
+    head(status: number, headers: OutHeaders) {
+      res.writeHead(status, headers);
+      // A streamed answer: send the head now, the first token may be a while.
+      if (headers["content-length"] === undefined) res.flushHeaders();
+    },
+    write: (chunk) => res.write(chunk),
+    end(chunk) {
+      if (chunk === undefined) res.end();
+      else res.end(chunk);
+    },
+    onDrain(resume) {
+      res.once("drain", resume);
+    },
+  };
+}
+
+function serveInference(
+  o: InferenceHandlerOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+  kind: NonNullable<ReturnType<typeof inferenceKind>>,
+): void {
+  const request = new InferenceRequest(o, { path: req.url ?? "/", kind, headers: req.headers }, sinkOf(res));
+  let reading = true;
+  req.on("data", (chunk: Buffer) => {
+    if (reading && !request.data(chunk)) reading = false;
+  });
+  req.once("end", () => {
+    if (reading) request.end();
+  });
+  res.once("close", () => {
+    if (!res.writableFinished) request.cancel();
+  });
 }

@@ -120,6 +120,7 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
   listeners.push(...picker.listeners);
   const http = await startHttpServer({
     fetch: httpRouter.app.fetch,
+    inference: httpRouter.inference,
     host,
     port: (flags["http-port"] as number | undefined) ?? cfg.listen.httpPort,
   });

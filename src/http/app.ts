@@ -1,68 +1,75 @@
 /**
- * The OpenAI-compatible HTTP router as a Hono app on Web standards only: the inference routes go
- * through the shared request pipeline and the proxy; the rest is models, health and metrics. Served
- * by @hono/node-server in runtimes/node; any fetch-style runtime could serve it.
+ * The OpenAI-compatible HTTP router as a Hono app on Web standards only: the inference routes drive
+ * the shared handler (src/http/inference.ts) from a Web Request; the rest is models, health and
+ * metrics. runtimes/node serves the inference routes straight from node:http (same handler) and the
+ * rest through this app; any fetch-style runtime can serve all of it.
  */
 import { Hono } from "hono";
-import type { InferenceProxy } from "../proxy/proxy.js";
-import type { ExtendedRequestRouter } from "../routing/request-router.js";
+import { headerRecord } from "../proxy/forwarded-headers.js";
+import { responseSink } from "../proxy/web.js";
 import type { ApiKind } from "../routing/types.js";
+import { type InferenceHandlerOptions, InferenceRequest, inferenceRoutes } from "./inference.js";
 import { modelsList } from "./models-list.js";
-import { notFoundResponse, openAiErrorResponse } from "./openai-error.js";
-import { readBody } from "./read-body.js";
-import { requestIdOf } from "./request-id.js";
+import { notFoundResponse } from "./openai-error.js";
+
+export { inferenceRoutes } from "./inference.js";
 
 /** Options of {@link createHttpApp}. */
-export interface HttpAppOptions {
-  /** The current request pipeline (config reloads swap it, so it is read per request). */
-  router: () => ExtendedRequestRouter;
-  proxy: InferenceProxy;
-  /** Largest request body (bytes); larger is 413. Read per request (reloads may change it). Default 32 MiB. */
-  limits?: { readonly maxBodyBytes: number };
+export interface HttpAppOptions extends InferenceHandlerOptions {
   /** Prometheus text for /metrics; without it /metrics is 404. */
   metricsText?: () => string;
   /** Readiness for /readyz (false while draining). Default: always ready. */
   ready?: () => boolean;
-  /** Observes errors answered before forwarding (routing refusals, bad bodies). */
-  onError?: (requestId: string, response: Response) => void;
 }
 
-/** Inference paths and the OpenAI API each one carries. */
-export const inferenceRoutes: Readonly<Record<string, ApiKind>> = {
-  "/v1/completions": "completions",
-  "/v1/chat/completions": "chat",
-  "/v1/embeddings": "embeddings",
-  "/v1/responses": "responses",
-};
+/** Status 499 (nginx's "client closed request"): answered to a client that is gone, read by no one. */
+const CLIENT_CLOSED_STATUS = 499;
+
+/** Serves one inference request from a Web Request. */
+async function serveInference(
+  o: InferenceHandlerOptions,
+  request: Request,
+  head: { path: string; kind: ApiKind },
+): Promise<Response> {
+  const { sink, response, onCancel, settle } = responseSink();
+  const req = new InferenceRequest(o, { ...head, headers: headerRecord(request.headers) }, sink);
+  const cancel = () => {
+    req.cancel();
+    settle(new Response(null, { status: CLIENT_CLOSED_STATUS }));
+  };
+  onCancel(cancel);
+  request.signal.addEventListener("abort", cancel, { once: true });
+  try {
+    const body = request.body;
+    if (body !== null) {
+      const reader = body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (!req.data(value)) {
+          reader.cancel().catch(() => {});
+          break;
+        }
+      }
+    }
+  } catch {
+    cancel(); // the client's upload broke: it is gone
+  }
+  req.end();
+  return response;
+}
 
 /**
  * @example
- * const app = createHttpApp({ router: () => routing.router, proxy });
+ * const app = createHttpApp({ router: () => routing.router, proxy, limits: { maxBodyBytes: 1 << 25 } });
  * serve({ fetch: app.fetch, port: 8080 });
  */
 export function createHttpApp(o: HttpAppOptions): Hono {
   const app = new Hono();
-  const limits = o.limits ?? { maxBodyBytes: 32 * 1024 * 1024 };
-
   for (const [path, kind] of Object.entries(inferenceRoutes)) {
-    app.post(path, async (c) => {
-      const request = c.req.raw;
-      const requestId = requestIdOf(request.headers);
-      try {
-        const body = await readBody(request, limits.maxBodyBytes);
-        const decision = o.router().route({ requestId, headers: request.headers, body, kind });
-        const url = new URL(request.url);
-        return await o.proxy.forward(decision, {
-          path: url.pathname + url.search,
-          method: "POST",
-          headers: request.headers,
-          signal: request.signal,
-        });
-      } catch (err) {
-        const response = openAiErrorResponse(err, requestId);
-        o.onError?.(requestId, response);
-        return response;
-      }
+    app.post(path, (c) => {
+      const url = new URL(c.req.url);
+      return serveInference(o, c.req.raw, { path: url.pathname + url.search, kind });
     });
   }
 

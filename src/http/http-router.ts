@@ -1,17 +1,19 @@
 /**
  * The standalone HTTP router assembled from the core: its own request pipeline (the built-in
  * scheduler config returns 3 ordered endpoints here, for failover; ext_proc keeps 1), the proxy,
- * and the Hono app. Runtimes serve `app.fetch` and call `reload` when the config changes.
+ * and the Hono app. Runtimes serve `app.fetch` (or the inference routes through `inference` and the
+ * rest through `app.fetch`) and call `reload` when the config changes.
  */
 import type { Hono } from "hono";
 import type { RouterResources } from "../api/resources.js";
 import type { Random } from "../core/random.js";
 import type { RouterMetrics } from "../metrics/router-metrics.js";
 import { type CreateProxyOptions, createProxy } from "../proxy/proxy.js";
-import { type ProxyOptions, proxyOptionsFromConfig, type UpstreamFetch } from "../proxy/proxy-options.js";
+import { type ProxyOptions, proxyOptionsFromConfig } from "../proxy/proxy-options.js";
 import { createRouting, type Routing } from "../routing/routing.js";
 import type { PoolStore } from "../state/pool-store.js";
 import { createHttpApp } from "./app.js";
+import type { InferenceHandlerOptions } from "./inference.js";
 
 /** Ordered endpoints per pick when no scheduler config is referenced: primary + 2 fallbacks. */
 export const HTTP_DEFAULT_MAX_NUM_OF_ENDPOINTS = 3;
@@ -24,8 +26,8 @@ export interface HttpRouterOptions {
   /** Monotonic ms clock (performance.now). */
   now?: () => number;
   metrics?: RouterMetrics;
-  /** Upstream transport; default the platform's fetch. */
-  transport?: UpstreamFetch;
+  /** Upstream transport (a callback transport, or `{ fetch }`); default the platform's fetch. */
+  transport?: CreateProxyOptions["transport"];
   /** /readyz; default always ready. */
   ready?: () => boolean;
   /** Told about every forwarded request when it ends (logs). */
@@ -33,7 +35,10 @@ export interface HttpRouterOptions {
 }
 
 export interface HttpRouter {
+  /** Every route, on Web standards. */
   readonly app: Hono;
+  /** The inference routes' handler, for runtimes that serve them without Web objects (InferenceRequest). */
+  readonly inference: InferenceHandlerOptions;
   readonly routing: Routing;
   /** Current proxy settings (from RouterConfig spec.proxy). */
   readonly proxyOptions: Readonly<ProxyOptions>;
@@ -67,15 +72,15 @@ export function createHttpRouter(o: HttpRouterOptions): HttpRouter {
     ...(o.onOutcome !== undefined ? { onOutcome: o.onOutcome } : {}),
   });
   const metrics = o.metrics;
+  const inference: InferenceHandlerOptions = { router: () => routing.router, proxy, limits };
   const app = createHttpApp({
-    router: () => routing.router,
-    proxy,
-    limits,
+    ...inference,
     ...(metrics !== undefined ? { metricsText: () => metrics.expose() } : {}),
     ...(o.ready !== undefined ? { ready: o.ready } : {}),
   });
   return {
     app,
+    inference,
     routing,
     proxyOptions,
     reload(resources) {

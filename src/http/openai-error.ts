@@ -16,32 +16,47 @@ export class BodyTooLargeError extends Error {
   }
 }
 
-/** Status 499 (nginx's "client closed request"): logged, never read by anyone. */
-export const CLIENT_CLOSED_STATUS = 499;
+/** An error answer as bytes-ready parts, for any HTTP stack. */
+export interface ErrorAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
 
-function json(status: number, type: string, code: string, message: string, requestId?: string): Response {
-  const headers = new Headers({ "content-type": "application/json" });
-  if (requestId !== undefined) headers.set(REQUEST_ID_HEADER, requestId);
-  const body = JSON.stringify({ error: { message, type, code } });
-  return new Response(body, { status, headers });
+function answer(
+  status: number,
+  type: string,
+  code: string,
+  message: string,
+  requestId?: string,
+): ErrorAnswer {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (requestId !== undefined) headers[REQUEST_ID_HEADER] = requestId;
+  return { status, headers, body: JSON.stringify({ error: { message, type, code } }) };
 }
 
 /**
- * The client's Response for anything thrown while serving a request.
+ * The client's answer for anything thrown while serving a request.
  *
  * @example
- * openAiErrorResponse(new RouterError("NotFound", 'unknown model "x"'), id) // 404 not_found_error
+ * openAiError(new RouterError("NotFound", 'unknown model "x"'), id) // 404 not_found_error
  */
-export function openAiErrorResponse(err: unknown, requestId?: string): Response {
+export function openAiError(err: unknown, requestId?: string): ErrorAnswer {
   if (err instanceof BodyTooLargeError)
-    return json(413, "invalid_request_error", "request_too_large", err.message, requestId);
+    return answer(413, "invalid_request_error", "request_too_large", err.message, requestId);
   const e = RouterError.from(err);
-  if (e.field === "client") return new Response(null, { status: CLIENT_CLOSED_STATUS });
   const info = errorCodes[e.code];
-  return json(info.http, info.openai, e.code, e.message, requestId);
+  return answer(info.http, info.openai, e.code, e.message, requestId);
+}
+
+/** {@link openAiError} as a Web Response. */
+export function openAiErrorResponse(err: unknown, requestId?: string): Response {
+  const a = openAiError(err, requestId);
+  return new Response(a.body, { status: a.status, headers: a.headers });
 }
 
 /** 404 for a path the router does not serve. */
 export function notFoundResponse(path: string): Response {
-  return json(404, "invalid_request_error", "NotFound", `no route for ${path}`);
+  const a = answer(404, "invalid_request_error", "NotFound", `no route for ${path}`);
+  return new Response(a.body, { status: a.status, headers: a.headers });
 }

@@ -1,6 +1,6 @@
 /**
  * Options of the forwarding proxy, with their defaults (the same as RouterConfig `spec.proxy`), and
- * the one transport seam: a fetch-shaped function a runtime may replace (connect timeouts, pooling).
+ * the fetch-shaped transport (src/proxy/web.ts adapts it to the callback seam of src/proxy/upstream.ts).
  */
 import type { RouterConfig } from "../api/router-config.js";
 
@@ -21,11 +21,6 @@ export interface UpstreamInit {
  * as a connection failure (nothing reached the client, so the next endpoint may be tried).
  */
 export type UpstreamFetch = (url: string, init: UpstreamInit) => Promise<Response>;
-
-/** Thrown by transports when the TCP/TLS connection could not be made (refused, timed out). */
-export class UpstreamConnectError extends Error {
-  override readonly name = "UpstreamConnectError";
-}
 
 /** Forwarding settings (milliseconds). */
 export interface ProxyOptions {

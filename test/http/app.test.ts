@@ -53,7 +53,7 @@ function setup(answer: (seen: Seen) => Response = () => Response.json({ model: "
     store,
     random: createSeededRandom(3),
     metrics,
-    transport,
+    transport: { fetch: transport },
   });
   const post = (path: string, body: string, headers: Record<string, string> = {}) =>
     http.app.request(path, {

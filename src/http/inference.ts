@@ -1,0 +1,152 @@
+/**
+ * One OpenAI inference request (POST /v1/chat/completions and friends) for any HTTP stack: the
+ * runtime feeds the request head and body bytes and gives a sink for the answer; this file holds the
+ * rules (body limit, request id, routing, errors in OpenAI's shape) and the proxy forwards.
+ * src/http/app.ts drives it from a Web Request; runtimes/node from node:http without Web objects.
+ */
+import type { Forwarded, InferenceProxy } from "../proxy/proxy.js";
+import type { ClientSink, HeaderRecord } from "../proxy/upstream.js";
+import type { ExtendedRequestRouter } from "../routing/request-router.js";
+import type { ApiKind, HeaderView } from "../routing/types.js";
+import { BodyTooLargeError, openAiError } from "./openai-error.js";
+import { requestIdOf } from "./request-id.js";
+
+/** Inference paths and the OpenAI API each one carries. */
+export const inferenceRoutes: Readonly<Record<string, ApiKind>> = {
+  "/v1/completions": "completions",
+  "/v1/chat/completions": "chat",
+  "/v1/embeddings": "embeddings",
+  "/v1/responses": "responses",
+};
+
+/** The API of an inference request line, or undefined when it is not one ("?query" ignored). */
+export function inferenceKind(method: string | undefined, url: string | undefined): ApiKind | undefined {
+  if (method !== "POST" || url === undefined) return undefined;
+  const q = url.indexOf("?");
+  return inferenceRoutes[q === -1 ? url : url.slice(0, q)];
+}
+
+/** What the handler needs from the router (shared by every request; read per request). */
+export interface InferenceHandlerOptions {
+  /** The current request pipeline (config reloads swap it). */
+  router: () => ExtendedRequestRouter;
+  proxy: InferenceProxy;
+  /** Largest request body (bytes); larger is 413. Mutated in place by reloads. */
+  limits: { readonly maxBodyBytes: number };
+  /** Observes errors answered before or instead of forwarding (refusals, bad bodies, no endpoint). */
+  onError?: (requestId: string, status: number, message: string) => void;
+}
+
+/** The request line and headers of one inference request. */
+export interface InferenceHead {
+  /** Path and query as received. */
+  path: string;
+  kind: ApiKind;
+  /** Lower-case names, as HTTP stacks give them. */
+  headers: HeaderRecord;
+}
+
+/** A header record read through the core's one-method view. */
+export function headerView(headers: HeaderRecord): HeaderView {
+  return {
+    get(name) {
+      const v = headers[name] ?? headers[name.toLowerCase()];
+      return v === undefined ? null : typeof v === "string" ? v : v.join(", ");
+    },
+  };
+}
+
+/**
+ * One request in progress. The runtime calls `data` for each body chunk (false back = refused, stop
+ * reading: the answer is already on its way), `end` when the body is complete and `cancel` if the
+ * client goes away before the answer ended.
+ */
+export class InferenceRequest {
+  readonly #o: InferenceHandlerOptions;
+  readonly #head: InferenceHead;
+  readonly #sink: ClientSink;
+  readonly #view: HeaderView;
+  readonly #requestId: string;
+  readonly #max: number;
+  #parts: Uint8Array[] = [];
+  #total = 0;
+  #refused = false;
+  #forwarded: Forwarded | undefined;
+
+  constructor(o: InferenceHandlerOptions, head: InferenceHead, sink: ClientSink) {
+    this.#o = o;
+    this.#head = head;
+    this.#sink = sink;
+    this.#view = headerView(head.headers);
+    this.#requestId = requestIdOf(this.#view);
+    this.#max = o.limits.maxBodyBytes;
+    const declared = this.#view.get("content-length");
+    if (declared !== null && Number(declared) > this.#max) this.#refuse(new BodyTooLargeError(this.#max));
+  }
+
+  data(chunk: Uint8Array): boolean {
+    if (this.#refused) return false;
+    this.#total += chunk.length;
+    if (this.#total > this.#max) {
+      this.#refuse(new BodyTooLargeError(this.#max));
+      return false;
+    }
+    this.#parts.push(chunk);
+    return true;
+  }
+
+  end(): void {
+    if (this.#refused) return;
+    const parts = this.#parts;
+    let body: Uint8Array;
+    if (parts.length === 1) body = parts[0]!;
+    else {
+      body = new Uint8Array(this.#total);
+      let at = 0;
+      for (const p of parts) {
+        body.set(p, at);
+        at += p.length;
+      }
+    }
+    this.#parts = [];
+    const head = this.#head;
+    try {
+      const decision = this.#o.router().route({
+        requestId: this.#requestId,
+        headers: this.#view,
+        body,
+        kind: head.kind,
+      });
+      this.#forwarded = this.#o.proxy.forward(
+        decision,
+        { path: head.path, method: "POST", headers: head.headers },
+        this.#sink,
+        (err) => this.#answerError(err),
+      );
+    } catch (err) {
+      this.#answerError(err);
+    }
+  }
+
+  cancel(): void {
+    this.#refused = true;
+    this.#forwarded?.cancel();
+  }
+
+  #refuse(err: BodyTooLargeError): void {
+    this.#refused = true;
+    this.#parts = [];
+    this.#answerError(err, true);
+  }
+
+  #answerError(err: unknown, close = false): void {
+    const a = openAiError(err, this.#requestId);
+    this.#o.onError?.(this.#requestId, a.status, a.body);
+    const bytes = new TextEncoder().encode(a.body);
+    const headers: Record<string, string> = { ...a.headers, "content-length": String(bytes.length) };
+    // The rest of a refused body is not read: the connection cannot carry another request.
+    if (close) headers.connection = "close";
+    this.#sink.head(a.status, headers);
+    this.#sink.end(bytes);
+  }
+}

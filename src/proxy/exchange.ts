@@ -1,0 +1,339 @@
+/**
+ * One forwarded request, from the pick to the last byte the client gets, as a small state machine
+ * driven by transport events (src/proxy/upstream.ts): failover before the first response byte,
+ * streamed SSE or buffered JSON on the way back, usage tapped, the model mapped back, and the lease
+ * and metrics settled exactly once on every path (completed, failed, timed out, client gone).
+ */
+import { type ErrorCode, RouterError } from "../core/errors.js";
+import type { RouterMetrics } from "../metrics/router-metrics.js";
+import { SseUsageTap } from "../request/sse-usage-tap.js";
+import { type ModelMapping, tapJsonResponse } from "../request/usage-tap.js";
+import type { RouteDecision } from "../routing/types.js";
+import type { Lease } from "../state/in-flight.js";
+import { clientResponseHeaders, upstreamRequestHeaders } from "./forwarded-headers.js";
+import { IdleTimer } from "./idle-timer.js";
+import type { ProxyOptions } from "./proxy-options.js";
+import { eventBoundaryAfter, sseErrorEvent } from "./sse-error-event.js";
+import type { StreamOutcome } from "./stream-outcome.js";
+import type {
+  ClientSink,
+  HeaderRecord,
+  OutHeaders,
+  UpstreamCall,
+  UpstreamEvents,
+  UpstreamTransport,
+} from "./upstream.js";
+
+/** Takes an in-flight lease on another endpoint of the pool (PoolStore.acquire satisfies it). */
+export type AcquireLease = (pool: string, address: string, tokens: number) => Lease | undefined;
+
+/** The metrics calls the proxy makes (RouterMetrics satisfies it). */
+export type ProxyMetrics = Pick<
+  RouterMetrics,
+  "recordRequest" | "recordError" | "recordUsage" | "recordRequestEnd"
+>;
+
+/** Everything an exchange needs besides the request (shared by all requests of a proxy). */
+export interface ExchangeContext {
+  /** Read per request (config reloads mutate it). */
+  options: ProxyOptions;
+  transport: UpstreamTransport;
+  acquire: AcquireLease;
+  metrics: ProxyMetrics | undefined;
+  /** Monotonic ms clock for durations. */
+  now: () => number;
+  /** Told about every finished request (logs). */
+  onOutcome: ((decision: RouteDecision, outcome: StreamOutcome & { endpoint?: string }) => void) | undefined;
+}
+
+/** The client's side of one request. */
+export interface ClientRequestHead {
+  /** Path and query, e.g. "/v1/chat/completions". */
+  path: string;
+  method: string;
+  headers: HeaderRecord;
+}
+
+/**
+ * Called instead of any sink call when the request fails before the client got a response head
+ * (BadGateway: no endpoint reachable; DeadlineExceeded: first-byte or idle timeout on a buffered
+ * answer). The caller renders the error; the lease is already released.
+ */
+export type OnFail = (error: RouterError) => void;
+
+const WAITING = 0;
+const STREAMING = 1;
+const BUFFERING = 2;
+
+const retryable = (status: number): boolean => status >= 500 || status === 429;
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? (error as { code?: string }).code ?? cause?.message ?? error.message;
+}
+
+function firstByteTimeout(x: Exchange): void {
+  x.timedOut();
+}
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** One request in flight; the proxy's events handler for its current upstream call. */
+export class Exchange implements UpstreamEvents {
+  readonly #c: ExchangeContext;
+  readonly #d: RouteDecision;
+  readonly #client: ClientRequestHead;
+  readonly #sink: ClientSink;
+  readonly #onFail: OnFail;
+  readonly #headers: Record<string, string>;
+  readonly #limit: number;
+  readonly #started: number;
+  #index = 0;
+  #lease: Lease | undefined;
+  #call: UpstreamCall | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #idle: IdleTimer | undefined;
+  #mode = WAITING;
+  #settled = false;
+  #status = 0;
+  #out: OutHeaders = {};
+  #parts: Uint8Array[] = [];
+  #total = 0;
+  #tap: SseUsageTap | undefined;
+  #bytes = 0;
+  #secondLast = -1;
+  #last = -1;
+  #lastError = "";
+
+  constructor(
+    c: ExchangeContext,
+    d: RouteDecision,
+    client: ClientRequestHead,
+    sink: ClientSink,
+    onFail: OnFail,
+  ) {
+    this.#c = c;
+    this.#d = d;
+    this.#client = client;
+    this.#sink = sink;
+    this.#onFail = onFail;
+    this.#headers = upstreamRequestHeaders(client.headers, d.requestId);
+    this.#limit = Math.min(c.options.maxAttempts, d.endpoints.length);
+    this.#lease = d.lease;
+    this.#started = c.now();
+    c.metrics?.recordRequest(d.clientModel, d.targetModel, d.body.length);
+    this.#attempt(0);
+  }
+
+  /** The client went away: give the upstream up and settle as cancelled (nothing more is written). */
+  cancel(): void {
+    if (this.#settled) return;
+    clearTimeout(this.#timer);
+    this.#idle?.stop();
+    this.#call?.abort();
+    this.#settle({ status: "cancelled", responseBytes: this.#bytes, usage: this.#tap?.usage });
+  }
+
+  #attempt(i: number): void {
+    const d = this.#d;
+    const endpoint = d.endpoints[i]!;
+    if (i > 0) {
+      this.#lease?.release();
+      this.#lease = this.#c.acquire(
+        d.pool,
+        endpoint.address,
+        d.lease?.tokens ?? d.promptTokens + d.maxTokens,
+      );
+    }
+    this.#index = i;
+    const o = this.#c.options;
+    this.#timer = setTimeout(firstByteTimeout, o.firstByteTimeoutMs, this);
+    this.#call = this.#c.transport(
+      {
+        address: endpoint.address,
+        path: this.#client.path,
+        method: this.#client.method,
+        headers: this.#headers,
+        body: d.body,
+        connectTimeoutMs: o.connectTimeoutMs,
+      },
+      this,
+    );
+  }
+
+  #address(): string {
+    return this.#d.endpoints[this.#index]!.address;
+  }
+
+  head(status: number, headers: HeaderRecord): void {
+    if (this.#settled) return;
+    clearTimeout(this.#timer);
+    const address = this.#address();
+    if (this.#index < this.#limit - 1 && retryable(status)) {
+      // Nothing reached the client yet: drop this answer and try the next endpoint.
+      this.#lastError = `${address} answered ${status}`;
+      this.#call?.abort();
+      this.#attempt(this.#index + 1);
+      return;
+    }
+    this.#status = status;
+    this.#out = clientResponseHeaders(headers, this.#d.requestId, address, this.#index + 1);
+    this.#idle = new IdleTimer(this.#c.options.idleTimeoutMs, () => this.#idled());
+    this.#idle.start();
+    const type = headers["content-type"];
+    const sse = typeof type === "string" && type.startsWith("text/event-stream");
+    if (status >= 200 && status < 300 && sse) {
+      this.#mode = STREAMING;
+      this.#tap = new SseUsageTap(this.#mapping());
+      this.#sink.head(status, this.#out);
+    } else {
+      this.#mode = BUFFERING;
+    }
+  }
+
+  data(chunk: Uint8Array): void {
+    if (this.#settled) return;
+    this.#idle?.touch();
+    if (this.#mode === STREAMING) this.#send(this.#tap!.push(chunk));
+    else {
+      this.#parts.push(chunk);
+      this.#total += chunk.length;
+    }
+  }
+
+  end(): void {
+    if (this.#settled) return;
+    this.#idle?.stop();
+    if (this.#mode === STREAMING) {
+      const tail = this.#tap!.end();
+      this.#count(tail);
+      this.#settle({ status: "completed", responseBytes: this.#bytes, usage: this.#tap!.usage });
+      this.#sink.end(tail.length > 0 ? tail : undefined);
+      return;
+    }
+    const d = this.#d;
+    const tapped = tapJsonResponse(concat(this.#parts, this.#total), this.#mapping());
+    const ok = this.#status >= 200 && this.#status < 300;
+    // The engine's own error (4xx, or a 5xx/429 on the last attempt) reaches the client as it is.
+    if (!ok) this.#c.metrics?.recordError(d.clientModel, d.targetModel, String(this.#status));
+    this.#out["content-length"] = String(tapped.body.length);
+    this.#settle({
+      status: ok ? "completed" : "failed",
+      responseBytes: tapped.body.length,
+      usage: tapped.usage,
+    });
+    this.#sink.head(this.#status, this.#out);
+    this.#sink.end(tapped.body);
+  }
+
+  error(cause: unknown): void {
+    if (this.#settled) return;
+    const why = describe(cause);
+    if (this.#mode === WAITING) {
+      clearTimeout(this.#timer);
+      this.#lastError = `${this.#address()}: ${why}`;
+      if (this.#index < this.#limit - 1) this.#attempt(this.#index + 1);
+      else {
+        const n = this.#limit;
+        this.#fail(
+          "BadGateway",
+          `no endpoint could be reached after ${n} attempt${n === 1 ? "" : "s"} (last: ${this.#lastError})`,
+        );
+      }
+      return;
+    }
+    this.#idle?.stop();
+    if (this.#mode === STREAMING) this.#breakStream("BadGateway", `the upstream stream broke: ${why}`);
+    else this.#fail("BadGateway", `the upstream response broke: ${why}`);
+  }
+
+  /** The first-byte timer fired: not retried (the engine may be working on it). */
+  timedOut(): void {
+    if (this.#settled || this.#mode !== WAITING) return;
+    this.#call?.abort();
+    this.#fail(
+      "DeadlineExceeded",
+      `${this.#address()} sent no response within ${this.#c.options.firstByteTimeoutMs} ms (proxy.firstByteTimeoutMs)`,
+    );
+  }
+
+  #idled(): void {
+    if (this.#settled) return;
+    this.#call?.abort();
+    const message = `the upstream sent nothing for ${this.#c.options.idleTimeoutMs} ms (proxy.idleTimeoutMs)`;
+    if (this.#mode === STREAMING) this.#breakStream("DeadlineExceeded", message);
+    else this.#fail("DeadlineExceeded", message);
+  }
+
+  #mapping(): ModelMapping {
+    return { from: this.#d.targetModel, to: this.#d.clientModel };
+  }
+
+  #count(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    this.#bytes += chunk.length;
+    this.#secondLast = chunk.length >= 2 ? chunk[chunk.length - 2]! : this.#last;
+    this.#last = chunk[chunk.length - 1]!;
+  }
+
+  #send(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    this.#count(chunk);
+    if (!this.#sink.write(chunk)) {
+      this.#call?.pause();
+      this.#sink.onDrain(() => this.#call?.resume());
+    }
+  }
+
+  /** A stream that already reached the client ends with an SSE error event, then closes. */
+  #breakStream(code: ErrorCode, message: string): void {
+    this.#idle?.stop();
+    this.#call?.abort();
+    const event = sseErrorEvent(code, message, eventBoundaryAfter(this.#secondLast, this.#last));
+    this.#count(event);
+    this.#settle({
+      status: "failed",
+      responseBytes: this.#bytes,
+      usage: this.#tap?.usage,
+      error: { code, message },
+    });
+    this.#sink.end(event);
+  }
+
+  #fail(code: ErrorCode, message: string): void {
+    this.#idle?.stop();
+    this.#settle({ status: "failed", responseBytes: 0, usage: undefined, error: { code, message } });
+    this.#onFail(new RouterError(code, message));
+  }
+
+  #settle(outcome: StreamOutcome): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#lease?.release();
+    const d = this.#d;
+    const metrics = this.#c.metrics;
+    if (outcome.usage !== undefined) metrics?.recordUsage(d.clientModel, d.targetModel, outcome.usage);
+    if (outcome.error) metrics?.recordError(d.clientModel, d.targetModel, outcome.error.code);
+    metrics?.recordRequestEnd(
+      d.clientModel,
+      d.targetModel,
+      outcome.status === "completed"
+        ? { durationSeconds: (this.#c.now() - this.#started) / 1000, responseBytes: outcome.responseBytes }
+        : undefined,
+    );
+    const onOutcome = this.#c.onOutcome;
+    if (onOutcome === undefined) return;
+    const endpoint = this.#mode === WAITING ? undefined : this.#address();
+    onOutcome(d, endpoint === undefined ? outcome : { ...outcome, endpoint });
+  }
+}
