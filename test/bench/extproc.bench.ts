@@ -4,7 +4,11 @@
  * the pick (headers reply) + the body back as streamed chunks; the stream then ends (the lease is
  * released). Latency = body sent -> last body chunk received. Bounded in requests and seconds.
  *
- *   node --import tsx test/bench/extproc.bench.ts [connect|h2]   (npm run bench:extproc; default: both)
+ *   node --import tsx test/bench/extproc.bench.ts [h2|connect] [scenario...]   (npm run bench:extproc)
+ *
+ * Default: both transports, every scenario. Scenarios (to iterate on one): closed1, closed100,
+ * closed1000, open, big. Node options for the picker process (profiling): BENCH_PICKER_NODE_ARGS,
+ * e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
  */
 import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -105,9 +109,8 @@ function rssMb(pid: number): { rss: number; peak: number } {
 
 async function run(transport: string): Promise<string> {
   const args = ["serve", "--config", "test/fixtures/extproc-bench", "--extproc-transport", transport];
-  const picker = await startCli([...args, ...loopbackPorts], {
-    waitFor: ["api", "extproc"],
-  });
+  const nodeArgs = process.env.BENCH_PICKER_NODE_ARGS?.split(" ").filter((a) => a !== "") ?? [];
+  const picker = await startCli([...args, ...loopbackPorts], { waitFor: ["api", "extproc"], nodeArgs });
   const pid = picker.proc.pid!;
   try {
     const api = createClient(
@@ -150,12 +153,16 @@ async function run(transport: string): Promise<string> {
       [100, 30_000],
       [1000, 30_000],
     ] as const) {
+      if (!wanted(`closed${c}`)) continue;
       const r = await closedLoop(clients, c, total, 10_000);
       const mem = rssMb(pid);
       row(`closed loop, ${c} concurrent streams`, r, `${mem.rss.toFixed(0)} (peak ${mem.peak.toFixed(0)})`);
     }
-    const fixed = await openLoop(clients, 1000, 5);
-    row("open loop, 1,000 req/s for 5 s", fixed, rssMb(pid).rss.toFixed(0));
+    if (wanted("open")) {
+      const fixed = await openLoop(clients, 1000, 5);
+      row("open loop, 1,000 req/s for 5 s", fixed, rssMb(pid).rss.toFixed(0));
+    }
+    if (!wanted("big")) return report(transport, rows, clients);
     // A 220 KB prompt, sent as Envoy does in 64 KiB chunks, alone and among 100 concurrent ones.
     const big = Buffer.from(
       `{"model":"llama","messages":[{"role":"user","content":"${"y".repeat(220_000)}"}],"max_tokens":16}`,
@@ -190,25 +197,34 @@ async function run(transport: string): Promise<string> {
       },
       rssMb(pid).rss.toFixed(0),
     );
-    for (const c of clients) c.close();
-    return [
-      `ext_proc picker, transport "${transport}", on loopback (node ${process.version}, ${CHANNELS} HTTP/2 connections, 10 endpoints, default scheduler)`,
-      "",
-      `host: ${cpus().length} CPUs, load average ${loadavg()
-        .map((l) => l.toFixed(1))
-        .join(" ")} at the end`,
-      "",
-      "| scenario | requests | req/s | p50 ms | p99 ms | picker CPU ms/req | picker RSS MB |",
-      "|---|---:|---:|---:|---:|---:|---:|",
-      ...rows,
-      "",
-    ].join("\n");
+    return report(transport, rows, clients);
   } finally {
     await picker.stop();
   }
 }
 
+function report(transport: string, rows: string[], clients: grpc.Client[]): string {
+  for (const c of clients) c.close();
+  return [
+    `ext_proc picker, transport "${transport}", on loopback (node ${process.version}, ${CHANNELS} HTTP/2 connections, 10 endpoints, default scheduler)`,
+    "",
+    `host: ${cpus().length} CPUs, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")} at the end`,
+    "",
+    "| scenario | requests | req/s | p50 ms | p99 ms | picker CPU ms/req | picker RSS MB |",
+    "|---|---:|---:|---:|---:|---:|---:|",
+    ...rows,
+    "",
+  ].join("\n");
+}
+
 // Both transports, one picker process each: gRPC framing on node:http2 (the default) and connect-node.
-const transports = process.argv.slice(2).filter((a) => a === "connect" || a === "h2");
-for (const t of transports.length > 0 ? transports : ["connect", "h2"])
+const argv = process.argv.slice(2);
+const transports = argv.filter((a) => a === "connect" || a === "h2");
+const scenarios = argv.filter((a) => a !== "connect" && a !== "h2");
+function wanted(scenario: string): boolean {
+  return scenarios.length === 0 || scenarios.includes(scenario);
+}
+for (const t of transports.length > 0 ? transports : ["h2", "connect"])
   process.stdout.write(`${await run(t)}\n`);

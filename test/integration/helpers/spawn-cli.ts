@@ -38,9 +38,10 @@ export const loopbackPorts = [
 
 export async function startCli(
   args: string[],
-  opts: { waitFor?: string[]; env?: Record<string, string> } = {},
+  opts: { waitFor?: string[]; env?: Record<string, string>; nodeArgs?: string[] } = {},
 ): Promise<CliProcess> {
-  const proc = spawn(process.execPath, [bin, ...args], {
+  // nodeArgs: Node options that NODE_OPTIONS refuses (--cpu-prof, --trace-gc, V8 flags), for benchmarks.
+  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), bin, ...args], {
     cwd: repoRoot,
     env: { ...process.env, ...opts.env },
     stdio: ["ignore", "pipe", "pipe"],
