@@ -36,8 +36,8 @@ function service(pkg: grpc.GrpcObject, path: string): ServiceCtor {
 
 const MAX = 64 * 1024 * 1024;
 
-/** An ExternalProcessor client on 127.0.0.1:port (h2c). */
-export function extProcClient(port: number): grpc.Client {
+/** An ExternalProcessor client on 127.0.0.1:port (h2c); `options` are extra grpc-js channel options. */
+export function extProcClient(port: number, options: grpc.ChannelOptions = {}): grpc.Client {
   const Ctor = service(
     load("envoy/service/ext_proc/v3/external_processor.proto"),
     "envoy.service.ext_proc.v3.ExternalProcessor",
@@ -45,6 +45,7 @@ export function extProcClient(port: number): grpc.Client {
   return new Ctor(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
     "grpc.max_receive_message_length": MAX,
     "grpc.max_send_message_length": MAX,
+    ...options,
   });
 }
 
