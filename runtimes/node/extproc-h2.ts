@@ -6,12 +6,11 @@
  * kept the issue's throughput/latency/memory targets out of reach (see the README, "Envoy").
  */
 import type http2 from "node:http2";
-import { fromBinary, toBinary } from "@bufbuild/protobuf";
-import type { ExtProcProcessor } from "../../src/extproc/index.js";
+import { fromBinary } from "@bufbuild/protobuf";
+import { type ExtProcProcessor, encodeGrpcFrames } from "../../src/extproc/index.js";
 import {
   ProcessingRequestSchema,
   type ProcessingResponse,
-  ProcessingResponseSchema,
 } from "../../src/gen/envoy/service/ext_proc/v3/external_processor_pb.js";
 
 const PATH = "/envoy.service.ext_proc.v3.ExternalProcessor/Process";
@@ -21,17 +20,9 @@ const EMPTY = Buffer.alloc(0);
 const Status = { OK: 0, INTERNAL: 13, UNIMPLEMENTED: 12, RESOURCE_EXHAUSTED: 8 } as const;
 
 function encode(replies: readonly ProcessingResponse[]): Buffer {
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  for (const r of replies) {
-    const bytes = toBinary(ProcessingResponseSchema, r);
-    const head = Buffer.allocUnsafe(5);
-    head[0] = 0;
-    head.writeUInt32BE(bytes.length, 1);
-    parts.push(head, bytes);
-    total += 5 + bytes.length;
-  }
-  return Buffer.concat(parts, total);
+  if (replies.length === 0) return EMPTY;
+  const frames = encodeGrpcFrames(replies);
+  return Buffer.from(frames.buffer, frames.byteOffset, frames.length);
 }
 
 /** Handles `stream` events of an Http2Server for the ExternalProcessor service. */
