@@ -194,6 +194,12 @@ async function run(transport: string): Promise<string> {
     await closedLoop(clients, req, 50, 3000, 5000); // warm-up (JIT, connections)
     cpuMark = cpuSeconds(pid);
     clientMark = process.cpuUsage();
+    // The fixed-rate run comes first: after the 1,000-stream run both processes spend seconds
+    // collecting what it left behind, and that GC debt is not a property of 1,000 req/s.
+    if (wanted("open")) {
+      const fixed = await openLoop(clients, req, 1000, 5);
+      row("open loop, 1,000 req/s for 5 s", fixed, rssMb(pid).rss.toFixed(0));
+    }
     for (const [c, total] of [
       [1, 2000],
       [100, 30_000],
@@ -203,10 +209,6 @@ async function run(transport: string): Promise<string> {
       const r = await closedLoop(clients, req, c, total, 10_000);
       const mem = rssMb(pid);
       row(`closed loop, ${c} concurrent streams`, r, `${mem.rss.toFixed(0)} (peak ${mem.peak.toFixed(0)})`);
-    }
-    if (wanted("open")) {
-      const fixed = await openLoop(clients, req, 1000, 5);
-      row("open loop, 1,000 req/s for 5 s", fixed, rssMb(pid).rss.toFixed(0));
     }
     if (!wanted("big")) return report(transport, rows, clients);
     // A 220 KB prompt, sent as Envoy does in 64 KiB chunks, alone and among 100 concurrent ones.
