@@ -1,72 +1,92 @@
 /**
- * The Node transport for the proxy (src/proxy/upstream.ts UpstreamTransport over node:http): a
- * keep-alive agent, a real connect timeout (fetch cannot tell connecting from waiting), events
- * straight from the IncomingMessage with no Web objects in between. Bytes only: retries, timeouts to
- * the first byte and idle gaps live in src/proxy.
+ * The Node transport for the proxy (src/proxy/upstream.ts UpstreamTransport) on undici's dispatcher:
+ * keep-alive connection pools per endpoint, a real connect timeout (fetch cannot tell connecting
+ * from waiting), and the response delivered as callbacks with no stream objects in between (about
+ * half the CPU of node:http's ClientRequest per request). Bytes only: retries, timeouts to the first
+ * byte and idle gaps live in src/proxy.
  */
-import { Agent, type IncomingMessage, request } from "node:http";
-import { splitAddress, UpstreamConnectError, type UpstreamTransport } from "../../src/proxy/upstream.js";
+import { Agent, type Dispatcher } from "undici";
+import { UpstreamConnectError, type UpstreamTransport } from "../../src/proxy/upstream.js";
+
+/** undici's connect-timeout error code. */
+const CONNECT_TIMEOUT = "UND_ERR_CONNECT_TIMEOUT";
 
 /**
  * @example
  * createHttpRouter({ ..., transport: createNodeTransport() });
  */
 export function createNodeTransport(): UpstreamTransport {
-  const agent = new Agent({ keepAlive: true, maxFreeSockets: 1024, scheduling: "lifo" });
-  return (target, events) => {
-    const [host, port] = splitAddress(target.address);
-    const headers: Record<string, string> = {
-      ...target.headers,
-      "content-length": String(target.body.length),
-    };
-    const req = request({ agent, host, port, path: target.path, method: target.method, headers });
-    let done = false;
-    let res: IncomingMessage | undefined;
-    req.once("socket", (socket) => {
-      if (!socket.connecting) return;
-      const timer = setTimeout(
-        () => req.destroy(new UpstreamConnectError(`connect timeout after ${target.connectTimeoutMs} ms`)),
-        target.connectTimeoutMs,
-      );
-      socket.once("connect", () => clearTimeout(timer));
-      socket.once("close", () => clearTimeout(timer));
-    });
-    req.once("response", (r) => {
-      res = r;
-      if (done) return;
-      events.head(r.statusCode ?? 502, r.headers);
-      r.on("data", (chunk: Buffer) => {
-        if (!done) events.data(chunk);
+  // One agent per connect timeout (the setting may change on reload; normally there is one).
+  const agents = new Map<number, Agent>();
+  const agentFor = (connectTimeoutMs: number): Agent => {
+    let agent = agents.get(connectTimeoutMs);
+    if (agent === undefined) {
+      agent = new Agent({
+        keepAliveTimeout: 60_000,
+        // Our own timeouts (first byte, idle) govern; undici's would cut long generations.
+        headersTimeout: 0,
+        bodyTimeout: 0,
+        connect: { timeout: connectTimeoutMs },
       });
-      r.once("end", () => {
+      agents.set(connectTimeoutMs, agent);
+    }
+    return agent;
+  };
+  return (target, events) => {
+    let done = false;
+    let controller: Dispatcher.DispatchController | undefined;
+    let pauseWanted = false;
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(c) {
+        controller = c;
+        if (done) c.abort(new Error("the proxy gave the request up"));
+        else if (pauseWanted) c.pause();
+      },
+      onResponseStart(_c, status, headers) {
+        if (!done) events.head(status, headers);
+      },
+      onResponseData(_c, chunk) {
+        if (!done) events.data(chunk);
+      },
+      onResponseEnd() {
         if (done) return;
         done = true;
         events.end();
-      });
-      r.on("error", () => {}); // reported through "close" below
-      r.once("close", () => {
-        if (done || r.complete) return;
+      },
+      onResponseError(_c, err) {
+        if (done) return;
         done = true;
-        events.error(new Error("the upstream connection closed before the response ended"));
-      });
-    });
-    req.on("error", (err) => {
-      if (done) return;
-      done = true;
-      events.error(err);
-    });
-    req.end(target.body);
+        const code = (err as { code?: string }).code;
+        events.error(
+          code === CONNECT_TIMEOUT
+            ? new UpstreamConnectError(`connect timeout after ${target.connectTimeoutMs} ms`)
+            : err,
+        );
+      },
+    };
+    agentFor(target.connectTimeoutMs).dispatch(
+      {
+        origin: `http://${target.address}`,
+        path: target.path,
+        method: target.method as Dispatcher.HttpMethod,
+        headers: target.headers,
+        body: target.body,
+      },
+      handler,
+    );
     return {
       abort() {
         if (done) return;
         done = true;
-        req.destroy();
+        controller?.abort(new Error("the proxy gave the request up"));
       },
       pause() {
-        res?.pause();
+        pauseWanted = true;
+        controller?.pause();
       },
       resume() {
-        res?.resume();
+        pauseWanted = false;
+        controller?.resume();
       },
     };
   };
