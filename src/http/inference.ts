@@ -136,17 +136,16 @@ export class InferenceRequest {
   #refuse(err: BodyTooLargeError): void {
     this.#refused = true;
     this.#parts = [];
-    this.#answerError(err, true);
+    this.#answerError(err);
   }
 
-  #answerError(err: unknown, close = false): void {
+  #answerError(err: unknown): void {
     const a = openAiError(err, this.#requestId);
     this.#o.onError?.(this.#requestId, a.status, a.body);
     const bytes = new TextEncoder().encode(a.body);
-    const headers: Record<string, string> = { ...a.headers, "content-length": String(bytes.length) };
-    // The rest of a refused body is not read: the connection cannot carry another request.
-    if (close) headers.connection = "close";
-    this.#sink.head(a.status, headers);
+    // A refused body's remainder is left to the runtime to discard (a client still sending it must be
+    // able to read the answer: closing now would reset its upload before it sees the 413).
+    this.#sink.head(a.status, { ...a.headers, "content-length": String(bytes.length) });
     this.#sink.end(bytes);
   }
 }
