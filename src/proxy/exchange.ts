@@ -114,6 +114,8 @@ export class Exchange implements UpstreamEvents {
   #secondLast = -1;
   #last = -1;
   #lastError = "";
+  /** Waiting for the client to drain (one drain callback at a time). */
+  #paused = false;
 
   constructor(
     c: ExchangeContext,
@@ -289,9 +291,13 @@ export class Exchange implements UpstreamEvents {
   #send(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
     this.#count(chunk);
-    if (!this.#sink.write(chunk)) {
+    if (!this.#sink.write(chunk) && !this.#paused) {
+      this.#paused = true;
       this.#call?.pause();
-      this.#sink.onDrain(() => this.#call?.resume());
+      this.#sink.onDrain(() => {
+        this.#paused = false;
+        this.#call?.resume();
+      });
     }
   }
 

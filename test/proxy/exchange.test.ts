@@ -346,9 +346,18 @@ describe("Exchange: the answer", () => {
     s.full = true;
     ev.data(enc.encode("data: 1\n\n"));
     expect(t.calls[0]!.paused).toBe(true);
+    const first = s.drain!;
+    s.drain = undefined;
+    ev.data(enc.encode("data: 2\n\n")); // a chunk already on its way: written, no second wait
+    expect(s.drain).toBeUndefined();
+    expect(s.chunks).toEqual(["data: 1\n\n", "data: 2\n\n"]);
     s.full = false;
-    s.drain!();
+    first();
     expect(t.calls[0]!.paused).toBe(false);
+    s.full = true;
+    ev.data(enc.encode("data: 3\n\n")); // behind again: a new wait
+    expect(t.calls[0]!.paused).toBe(true);
+    expect(s.drain).toBeDefined();
   });
 
   it("aborts the upstream and reports one cancel when the client goes away mid-stream", () => {
