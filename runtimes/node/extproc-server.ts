@@ -4,7 +4,6 @@
  * connect-node's gRPC protocol (`--extproc-transport connect`). Carries bytes only: every decision is in
  * src/extproc.
  */
-import { readFileSync } from "node:fs";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import type { ConnectRouter } from "@connectrpc/connect";
@@ -17,9 +16,8 @@ export interface ExtProcServerOptions {
   processor: ExtProcProcessor;
   port: number;
   host: string;
-  /** PEM files; both set = TLS (what upstream Envoy configs expect by default), else cleartext h2c. */
-  certPath?: string | undefined;
-  keyPath?: string | undefined;
+  /** TLS certificate and key (PEM; what upstream Envoy configs expect by default); undefined = h2c. */
+  tls?: { cert: string; key: string } | undefined;
   /** Largest gRPC message in either direction (bytes). Envoy sends bodies in chunks of ~64 KiB. */
   maxMessageBytes: number;
   shutdownSignal: AbortSignal;
@@ -72,14 +70,14 @@ export async function startExtProcServer(o: ExtProcServerOptions): Promise<ExtPr
     writeMaxBytes: o.maxMessageBytes,
     shutdownSignal: o.shutdownSignal,
   });
-  const tls = o.certPath !== undefined && o.keyPath !== undefined;
+  const tls = o.tls !== undefined;
   const direct = o.transport !== "connect";
   // Envoy multiplexes every request's stream over a few connections: node's default 10 MB per
   // session answers a busy one with ENHANCE_YOUR_CALM resets.
   const settings = { maxSessionMemory: 256 };
   const server = tls
     ? http2.createSecureServer(
-        { ...settings, cert: readFileSync(o.certPath!), key: readFileSync(o.keyPath!) },
+        { ...settings, cert: o.tls!.cert, key: o.tls!.key },
         direct ? undefined : handler,
       )
     : http2.createServer(settings, direct ? undefined : handler);

@@ -11,10 +11,11 @@ import type { RouterMetrics } from "../../src/metrics/router-metrics.js";
 import type { Routing } from "../../src/routing/routing.js";
 import type { PoolStore } from "../../src/state/pool-store.js";
 import { startExtProcServer } from "./extproc-server.js";
-import type { FlagValues } from "./flags.js";
+import { type FlagValues, UsageError } from "./flags.js";
 import { EXT_PROC_SERVICE, startHealthServer } from "./health-server.js";
 import { log } from "./log.js";
 import { startMetricsServer } from "./metrics-server.js";
+import { resolveTls } from "./tls-material.js";
 
 export interface PickerOptions {
   flags: FlagValues;
@@ -61,16 +62,18 @@ export async function startPickerListeners(
     store.pools().some((p) => (pool === undefined || p.name === pool) && p.sources.length > 0);
   const transport = (flags["extproc-transport"] as string | undefined) ?? "h2";
   if (transport !== "connect" && transport !== "h2") {
-    throw new Error(`--extproc-transport: "${transport}" must be "connect" or "h2"`);
+    throw new UsageError(`--extproc-transport: "${transport}" must be "connect" or "h2"`);
   }
-  const certPath = flags["cert-path"] as string | undefined;
-  const keyPath = flags["key-path"] as string | undefined;
+  const tls = await resolveTls({
+    secureServing: flags["secure-serving"] === true,
+    certPath: flags["cert-path"] as string | undefined,
+    keyPath: flags["key-path"] as string | undefined,
+  });
   const extproc = await startExtProcServer({
     processor,
     host: o.host,
     port: (flags["extproc-port"] as number | undefined) ?? cfg.listen.extprocPort,
-    certPath,
-    keyPath,
+    tls,
     maxMessageBytes: Math.max(cfg.limits.maxMessageBytes, 4 * 1024 * 1024),
     transport,
     shutdownSignal: o.shutdownSignal,
@@ -80,6 +83,7 @@ export async function startPickerListeners(
     port: extproc.port,
     host: o.host,
     tls: extproc.tls,
+    ...(tls !== undefined ? { certificate: tls.source } : {}),
     transport,
     pool: pool ?? null,
   });

@@ -24,11 +24,20 @@ export const serveFlags: readonly FlagSpec[] = [
     help: "InferencePool the ext_proc picker serves (default: the only pool in the config)",
   },
   {
+    name: "secure-serving",
+    type: "boolean",
+    help:
+      "ext_proc over TLS (the upstream picker's flag; its default is on, ours is h2c): the certificate from" +
+      " --cert-path, else a self-signed one made at start",
+  },
+  {
     name: "cert-path",
     type: "string",
-    help: "TLS certificate (PEM) for ext_proc; with --key-path, else h2c",
+    help:
+      "ext_proc TLS certificate: a directory with tls.crt and tls.key (the upstream layout), or a PEM file" +
+      " with --key-path; implies TLS",
   },
-  { name: "key-path", type: "string", help: "TLS private key (PEM) for ext_proc" },
+  { name: "key-path", type: "string", help: "TLS private key (PEM) when --cert-path is a file" },
   {
     name: "extproc-transport",
     type: "string",

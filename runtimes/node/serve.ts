@@ -186,6 +186,10 @@ export async function serveMain(argv: string[]): Promise<void> {
       process.stderr.write(`inference-router serve: ${err.message}\n`);
       process.exit(2);
     }
+    if (err instanceof UsageError) {
+      process.stderr.write(`inference-router serve: ${err.message}\nRun with --help for the options.\n`);
+      process.exit(2);
+    }
     log("error", "failed to start", { error: String(err) });
     process.exit(1);
   }

@@ -1,7 +1,9 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { execFile, execFileSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { connect as tlsConnect } from "node:tls";
+import { promisify } from "node:util";
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { createClient } from "@connectrpc/connect";
@@ -132,3 +134,162 @@ describe.skipIf(!haveOpenssl).each(["connect", "h2"])(
     });
   },
 );
+
+/** Pushes one endpoint for pool-a through the Connect API. */
+async function pushOne(server: CliProcess): Promise<void> {
+  const api = createClient(
+    PoolStateService,
+    createConnectTransport({ baseUrl: `http://127.0.0.1:${server.port("api")}`, httpVersion: "1.1" }),
+  );
+  await api.pushSnapshot(
+    create(PushSnapshotRequestSchema, {
+      pool: "pool-a",
+      source: "tls",
+      sequence: 1n,
+      observedAt: timestampFromMs(Date.now()),
+      endpoints: [{ address: "192.168.1.1:8000", ready: true, metrics: {} }],
+    }),
+  );
+}
+
+/** An ext_proc client trusting exactly `rootPem`. */
+function tlsClient(port: number, rootPem: string | Buffer): grpc.Client {
+  const pkg = grpc.loadPackageDefinition(
+    protoLoader.loadSync("envoy/service/ext_proc/v3/external_processor.proto", {
+      includeDirs: [join(repoRoot, "proto")],
+      keepCase: true,
+      oneofs: true,
+    }),
+  ) as unknown as {
+    envoy: {
+      service: {
+        ext_proc: { v3: { ExternalProcessor: new (a: string, c: grpc.ChannelCredentials) => grpc.Client } };
+      };
+    };
+  };
+  const root = typeof rootPem === "string" ? Buffer.from(rootPem) : rootPem;
+  return new pkg.envoy.service.ext_proc.v3.ExternalProcessor(
+    `localhost:${port}`,
+    grpc.credentials.createSsl(root),
+  );
+}
+
+async function picksOverTls(client: grpc.Client): Promise<void> {
+  const call = new ExtProcCall(client);
+  call.send(requestHeaders({ ":method": "POST", ":path": "/v1/completions" }));
+  call.send(requestBody('{"model":"m","prompt":"hi"}', true));
+  const [first] = await call.waitFor(2);
+  expect(setHeaders(first)["x-gateway-destination-endpoint"]).toBe("192.168.1.1:8000");
+  call.end();
+}
+
+/** The certificate a TLS server presents, as PEM (read without verifying it). */
+function presentedCert(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect(
+      { host: "127.0.0.1", port, rejectUnauthorized: false, ALPNProtocols: ["h2"] },
+      () => {
+        const der = socket.getPeerCertificate().raw;
+        socket.destroy();
+        const b64 = der.toString("base64").replace(/(.{64})/g, "$1\n");
+        resolve(`-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`);
+      },
+    );
+    socket.once("error", reject);
+  });
+}
+
+describe.skipIf(!haveOpenssl)("serve --cert-path <directory>: the upstream layout (tls.crt, tls.key)", () => {
+  let server: CliProcess;
+  let client: grpc.Client;
+  const made = makeCert();
+  const dir = made ? mkdtempSync(join(tmpdir(), "extproc-tls-dir-")) : "";
+
+  beforeAll(async () => {
+    copyFileSync(made!.cert, join(dir, "tls.crt"));
+    copyFileSync(made!.key, join(dir, "tls.key"));
+    server = await startCli(
+      ["serve", "--config", "runtimes/node/examples/minimal", "--cert-path", dir, ...loopbackPorts],
+      {
+        waitFor: ["api", "extproc"],
+      },
+    );
+    await pushOne(server);
+    client = tlsClient(server.port("extproc"), readFileSync(made!.cert));
+  }, 30_000);
+
+  afterAll(async () => {
+    client?.close();
+    await server?.stop();
+    if (made) rmSync(made.dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("serves TLS with the directory's certificate", async () => {
+    const line = server.logs.find((l) => l.service === "extproc");
+    expect(line).toMatchObject({ tls: true, certificate: "files" });
+    await picksOverTls(client);
+  });
+});
+
+describe("serve --secure-serving without a certificate: a self-signed one, as upstream", () => {
+  let server: CliProcess;
+  let client: grpc.Client;
+
+  beforeAll(async () => {
+    server = await startCli(
+      ["serve", "--config", "runtimes/node/examples/minimal", "--secure-serving", ...loopbackPorts],
+      {
+        waitFor: ["api", "extproc"],
+      },
+    );
+    await pushOne(server);
+    client = tlsClient(server.port("extproc"), await presentedCert(server.port("extproc")));
+  }, 30_000);
+
+  afterAll(async () => {
+    client?.close();
+    await server?.stop();
+  });
+
+  it("logs a self-signed certificate and picks over TLS for a client that pins it", async () => {
+    const line = server.logs.find((l) => l.service === "extproc");
+    expect(line).toMatchObject({ tls: true, certificate: "self-signed" });
+    await picksOverTls(client);
+  });
+});
+
+describe("serve TLS flags that do not fit together", () => {
+  const run = promisify(execFile);
+  const serve = async (args: string[]) => {
+    try {
+      await run(
+        process.execPath,
+        [
+          join(repoRoot, "runtimes/node/bin.js"),
+          "serve",
+          "--config",
+          "runtimes/node/examples/minimal",
+          ...args,
+          ...loopbackPorts,
+        ],
+        { cwd: repoRoot },
+      );
+      return { code: 0, stderr: "" };
+    } catch (e) {
+      return e as { code: number; stderr: string };
+    }
+  };
+
+  it("exits 2 naming the flag and the path", async () => {
+    const noCert = await serve(["--key-path", "/tmp/k.pem"]);
+    expect(noCert.code).toBe(2);
+    expect(noCert.stderr).toContain("--key-path");
+    const missing = await serve(["--cert-path", "/nonexistent/certs"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--cert-path: "/nonexistent/certs" does not exist');
+    const fileNoKey = await serve(["--cert-path", join(repoRoot, "package.json")]);
+    expect(fileNoKey.code).toBe(2);
+    expect(fileNoKey.stderr).toContain("--key-path");
+  });
+});
