@@ -157,6 +157,39 @@ describe("HTTP router app", () => {
     );
   });
 
+  it("paces an SSE upstream by the client's reads, and a client that cancels aborts it and frees the lease", async () => {
+    let pulled = 0;
+    let upstreamCancelled = false;
+    const t = setup((seen) => {
+      const body = new ReadableStream<Uint8Array>(
+        {
+          pull(c) {
+            pulled++;
+            c.enqueue(new TextEncoder().encode(`data: {"n":${pulled}}\n\n`));
+          },
+          cancel() {
+            upstreamCancelled = true;
+          },
+        },
+        { highWaterMark: 0 },
+      );
+      seen.init.signal.addEventListener("abort", () => {
+        upstreamCancelled = true;
+      });
+      return new Response(body, { headers: { "content-type": "text/event-stream" } });
+    });
+    const res = await t.post("/v1/chat/completions", chat());
+    const reader = res.body!.getReader();
+    for (let i = 1; i <= 3; i++)
+      expect(new TextDecoder().decode((await reader.read()).value)).toBe(`data: {"n":${i}}\n\n`);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(pulled).toBeLessThanOrEqual(5); // an endless upstream is not read ahead of the client
+    await reader.cancel();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(upstreamCancelled).toBe(true);
+    expect(t.store.pool("pool-a")!.endpoints.every((e) => e.inFlight.requests === 0)).toBe(true);
+  });
+
   it("serves /v1/models, /healthz, /readyz and /metrics, and 404s other paths in OpenAI's shape", async () => {
     const t = setup();
     const models = await (await t.http.app.request("/v1/models")).json();
