@@ -76,15 +76,25 @@ export function parseFlags(
 ): { values: FlagValues; help: boolean; positionals: string[] } {
   const options: Record<string, { type: "string" | "boolean" }> = { help: { type: "boolean" } };
   for (const s of specs) options[s.name] = { type: s.type === "boolean" ? "boolean" : "string" };
+  // Booleans also take Go-style `--flag=true|false` (what upstream picker command lines use).
+  const explicit = new Map<string, boolean>();
+  const args: string[] = [];
+  for (const arg of argv) {
+    const eq = arg.indexOf("=");
+    const spec = arg.startsWith("--") && eq > 2 ? specs.find((s) => s.name === arg.slice(2, eq)) : undefined;
+    if (spec?.type === "boolean")
+      explicit.set(spec.name, convert(spec, arg.slice(eq + 1), "flag") as boolean);
+    else args.push(arg);
+  }
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (err) {
     throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/, ""));
   }
   const values: FlagValues = {};
   for (const s of specs) {
-    const flag = parsed.values[s.name];
+    const flag = explicit.get(s.name) ?? parsed.values[s.name];
     const fromEnv = env[envName(s.name)];
     if (flag !== undefined) values[s.name] = convert(s, flag as string | boolean, "flag");
     else if (fromEnv !== undefined && fromEnv !== "") values[s.name] = convert(s, fromEnv, "env");

@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { type FlagSpec, parseFlags, UsageError } from "../../../runtimes/node/flags.js";
+
+const specs: FlagSpec[] = [
+  { name: "secure-serving", type: "boolean", help: "tls" },
+  { name: "api-port", type: "port", default: "9004", help: "port" },
+  { name: "pool-name", type: "string", help: "pool" },
+];
+
+describe("parseFlags", () => {
+  it("takes booleans bare or Go-style with =true / =false, as upstream command lines write them", () => {
+    expect(parseFlags(specs, ["--secure-serving"], {}).values["secure-serving"]).toBe(true);
+    expect(parseFlags(specs, ["--secure-serving=false"], {}).values["secure-serving"]).toBe(false);
+    expect(parseFlags(specs, ["--secure-serving=true"], {}).values["secure-serving"]).toBe(true);
+    expect(parseFlags(specs, [], {}).values["secure-serving"]).toBeUndefined();
+  });
+
+  it("lets a flag win over its environment twin, and reads the twin otherwise", () => {
+    const env = { INFERENCE_ROUTER_SECURE_SERVING: "true", INFERENCE_ROUTER_POOL_NAME: "p" };
+    expect(parseFlags(specs, ["--secure-serving=false"], env).values).toMatchObject({
+      "secure-serving": false,
+      "pool-name": "p",
+    });
+    expect(parseFlags(specs, [], env).values["secure-serving"]).toBe(true);
+  });
+
+  it("refuses a bad value naming the flag and the value", () => {
+    expect(() => parseFlags(specs, ["--secure-serving=maybe"], {})).toThrow(UsageError);
+    expect(() => parseFlags(specs, ["--secure-serving=maybe"], {})).toThrow(
+      '--secure-serving: "maybe" must be true or false',
+    );
+    expect(() => parseFlags(specs, ["--api-port", "70000"], {})).toThrow(
+      '--api-port: "70000" must be an integer between 0 and 65535',
+    );
+    expect(() => parseFlags(specs, ["--no-such-flag"], {})).toThrow(UsageError);
+  });
+
+  it("keeps = values of non-boolean flags as values", () => {
+    expect(parseFlags(specs, ["--pool-name=a=b"], {}).values["pool-name"]).toBe("a=b");
+  });
+});
