@@ -21,6 +21,8 @@ const HOP_BY_HOP = new Set([
   "trailer",
   "transfer-encoding",
   "upgrade",
+  // The router answers 100-continue itself and holds the whole body before it forwards.
+  "expect",
   "host",
   "content-length",
   // The transport negotiates its own encoding; fetch would decode silently and keep the header.

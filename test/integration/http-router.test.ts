@@ -1,4 +1,5 @@
 /** The HTTP router against real processes: `serve` with the demo config and a simulated pool. */
+import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CliProcess } from "./helpers/spawn-cli.js";
 import {
@@ -85,6 +86,42 @@ describe("HTTP router with a simulated pool", () => {
       expect(res.headers.get("x-sim-address")).toBe(res.headers.get("x-inference-endpoint"));
       await res.text();
     }
+  });
+
+  it("serves a client that sends Expect: 100-continue and hop-by-hop headers (curl does for large bodies)", async () => {
+    const body = chatBody({ messages: [{ role: "user", content: "x".repeat(3000) }] });
+    const answer = await new Promise<{ status: number; continued: boolean; text: string }>(
+      (resolve, reject) => {
+        let continued = false;
+        const req = request(`${base}/v1/chat/completions`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            "content-length": Buffer.byteLength(body),
+            expect: "100-continue",
+            te: "trailers",
+            connection: "keep-alive, upgrade",
+            upgrade: "h2c",
+          },
+        });
+        req.on("continue", () => {
+          continued = true;
+          req.end(body);
+        });
+        req.on("response", (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (d: string) => {
+            text += d;
+          });
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, continued, text }));
+        });
+        req.on("error", reject);
+      },
+    );
+    expect(answer.continued).toBe(true);
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.text).choices).toHaveLength(1);
   });
 
   it("releases the in-flight lease and cancels the engine's work when the client aborts", async () => {
