@@ -34,6 +34,7 @@ export function createNodeTransport(): UpstreamTransport {
   };
   return (target, events) => {
     let done = false;
+    let dispatching = true;
     let controller: Dispatcher.DispatchController | undefined;
     let pauseWanted = false;
     const handler: Dispatcher.DispatchHandler = {
@@ -57,11 +58,14 @@ export function createNodeTransport(): UpstreamTransport {
         if (done) return;
         done = true;
         const code = (err as { code?: string }).code;
-        events.error(
+        const cause =
           code === CONNECT_TIMEOUT
             ? new UpstreamConnectError(`connect timeout after ${target.connectTimeoutMs} ms`)
-            : err,
-        );
+            : err;
+        // undici reports a request it refuses (a header it will not send) from inside dispatch():
+        // the transport contract says events never arrive from inside the call.
+        if (dispatching) queueMicrotask(() => events.error(cause));
+        else events.error(cause);
       },
     };
     agentFor(target.connectTimeoutMs).dispatch(
@@ -74,6 +78,7 @@ export function createNodeTransport(): UpstreamTransport {
       },
       handler,
     );
+    dispatching = false;
     return {
       abort() {
         if (done) return;
