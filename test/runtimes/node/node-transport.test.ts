@@ -52,7 +52,10 @@ function recorder() {
       done();
     },
   };
-  return { log, events, finished, returned: () => void (returned = true), early: () => early };
+  const markReturned = () => {
+    returned = true;
+  };
+  return { log, events, finished, returned: markReturned, early: () => early };
 }
 
 const target = (over: Partial<UpstreamTarget> = {}): UpstreamTarget => ({
