@@ -56,7 +56,8 @@ export class ResponseTap {
       pushChunks(out, "response", chunk, endOfStream);
       return;
     }
-    this.#parts.push(chunk);
+    // Held until the body ends: a copy, not a view of the transport's read buffer (ExtProcSession.handle).
+    this.#parts.push(last ? chunk : chunk.slice());
     this.#buffered += chunk.length;
     if (!last && this.#buffered > this.#maxBuffered) {
       // Too large to rewrite: send what we hold and stop buffering (no usage from this body).

@@ -29,6 +29,9 @@ export type CloseReason = "end" | "cancel" | "error" | "timeout";
 
 const NONE: ProcessingResponse[] = [];
 
+/** What the session keeps of its pick once the replies are out: the model names, for metrics and mapping. */
+type Models = Pick<RouteDecision, "clientModel" | "targetModel">;
+
 /** @see ExtProcContext for the dependencies; create sessions through `createExtProcProcessor`. */
 export class ExtProcSession {
   readonly startedAt: number;
@@ -39,7 +42,7 @@ export class ExtProcSession {
   #bodyDone = false;
   #requestId = "";
   #subset: string[] | undefined;
-  #decision: RouteDecision | undefined;
+  #models: Models | undefined;
   #lease: Lease | undefined;
   #tap: ResponseTap | undefined;
   readonly #ctx: ExtProcContext;
@@ -56,7 +59,12 @@ export class ExtProcSession {
     return this.#finished;
   }
 
-  /** Handles one message; returns the replies to send, in order (often none). */
+  /**
+   * Handles one message; returns the replies to send, in order (often none). Byte fields of `req` may
+   * be views into the transport's read buffer (node:http2 hands out slices of a shared 30-64 KiB
+   * buffer), so what the session keeps past this call it copies or drops: one held view pins the whole
+   * buffer for as long as the request lasts.
+   */
   handle(req: ProcessingRequest): ProcessingResponse[] {
     if (this.#finished) return NONE;
     const r = req.request;
@@ -86,8 +94,8 @@ export class ExtProcSession {
   close(reason: CloseReason): void {
     if (this.#finished) return;
     this.#finish(false);
-    if (reason !== "end" && this.#decision) {
-      const d = this.#decision;
+    if (reason !== "end" && this.#models) {
+      const d = this.#models;
       this.#ctx.metrics?.recordError(
         d.clientModel,
         d.targetModel,
@@ -115,7 +123,8 @@ export class ExtProcSession {
           `request body is larger than the limit of ${this.#ctx.maxBodyBytes} bytes`,
         );
       }
-      this.#parts.push(b.body);
+      // More chunks to come: hold a copy, not a view of the read buffer (see handle()).
+      this.#parts.push(b.endOfStream ? b.body : b.body.slice());
     }
     return b.endOfStream ? this.#route(true) : NONE;
   }
@@ -150,7 +159,9 @@ export class ExtProcSession {
       ...(kind !== undefined && { kind }),
       ...(this.#subset !== undefined && { subset: this.#subset }),
     });
-    this.#decision = d;
+    // Not the decision itself: its body may be a view of the read buffer, and its endpoints and
+    // request are of no use once the pick is sent.
+    this.#models = { clientModel: d.clientModel, targetModel: d.targetModel };
     this.#lease = d.lease;
     this.#ctx.metrics?.recordRequest(d.clientModel, d.targetModel, body.length);
     const destinations = d.endpoints.map((e) => e.address).join(",");
@@ -160,7 +171,7 @@ export class ExtProcSession {
 
   #responseHeaders(h: HttpHeaders, req: ProcessingRequest): ProcessingResponse[] {
     const headers = headersFromMap(h.headers);
-    const d = this.#decision;
+    const d = this.#models;
     this.#moveLease(servedEndpointFrom(req.metadataContext));
     const status = Number(headers.get(":status") ?? "200");
     if (d && status >= 400) this.#ctx.metrics?.recordError(d.clientModel, d.targetModel, String(status));
@@ -203,7 +214,7 @@ export class ExtProcSession {
   }
 
   #fail(err: RouterError): ProcessingResponse[] {
-    const d = this.#decision;
+    const d = this.#models;
     this.#ctx.metrics?.recordError(d?.clientModel ?? "", d?.targetModel ?? "", err.code);
     this.#finish(false);
     return [errorReply(err)];
@@ -215,7 +226,7 @@ export class ExtProcSession {
     this.#lease?.release();
     this.#lease = undefined;
     this.#parts = [];
-    const d = this.#decision;
+    const d = this.#models;
     const m = this.#ctx.metrics;
     if (d && m) {
       const usage = this.#tap?.usage;

@@ -57,9 +57,12 @@ export function responseHeaders(
   });
 }
 
-export function responseBody(data: string, endOfStream: boolean): ProcessingRequest {
+export function responseBody(data: string | Uint8Array, endOfStream: boolean): ProcessingRequest {
   return create(ProcessingRequestSchema, {
-    request: { case: "responseBody", value: { body: enc.encode(data), endOfStream } },
+    request: {
+      case: "responseBody",
+      value: { body: typeof data === "string" ? enc.encode(data) : data, endOfStream },
+    },
   });
 }
 

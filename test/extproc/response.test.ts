@@ -52,6 +52,17 @@ describe("ExtProcSession: response path and accounting", () => {
     expect(text).toContain('inference_objective_running_requests{model_name="llama"} 0');
   });
 
+  it("keeps its own copy of buffered JSON chunks, so a transport may reuse its read buffer", () => {
+    const { s } = routed();
+    s.handle(responseHeaders({ ":status": "200", "content-type": "application/json" }));
+    const answer = '{"model":"llama-v2","choices":[]}';
+    const read = new TextEncoder().encode(answer);
+    expect(s.handle(responseBody(read.subarray(0, 20), false))).toEqual([]);
+    read.fill(0x20, 0, 20);
+    const out = chunks(s.handle(responseBody(read.subarray(20), true)));
+    expect(JSON.parse(out[0]!.body)).toEqual({ model: "llama", choices: [] });
+  });
+
   it("passes SSE chunks through unchanged as they come and reads usage from the stream", () => {
     const { s, metrics } = routed({}, { rewrites: [] }, true);
     s.handle(responseHeaders({ ":status": "200", "content-type": "text/event-stream" }));

@@ -135,6 +135,19 @@ describe("ExtProcSession: request path", () => {
     expect(setHeaders(replies[0])["content-length"]).toBe(String(sent!.bytes));
   });
 
+  it("keeps its own copy of body chunks, so a transport may reuse its read buffer", () => {
+    const { processor } = setup();
+    const s = processor.open();
+    s.handle(headers(POST));
+    const text = chat("llama");
+    // A chunk may be a view of the transport's read buffer: nothing may depend on it after handle().
+    const read = new TextEncoder().encode(text);
+    expect(s.handle(body(read.subarray(0, 20), false))).toEqual([]);
+    read.fill(0x20, 0, 20);
+    const replies = s.handle(body(read.subarray(20), true));
+    expect(chunks(replies)).toEqual([{ body: text, bytes: text.length, eos: true }]);
+  });
+
   it("routes at request trailers when the body did not say end_of_stream", () => {
     const { processor } = setup();
     const s = processor.open();
