@@ -31,6 +31,8 @@ export interface ExtProcServerOptions {
 export interface ExtProcServer {
   port: number;
   tls: boolean;
+  /** Swaps the TLS certificate for new connections (open ones keep theirs); no-op on h2c. */
+  setTls(material: { cert: string; key: string }): void;
   close(): Promise<void>;
 }
 
@@ -94,6 +96,9 @@ export async function startExtProcServer(o: ExtProcServerOptions): Promise<ExtPr
   return {
     port: (server.address() as AddressInfo).port,
     tls,
+    setTls(material) {
+      if (tls) (server as http2.Http2SecureServer).setSecureContext(material);
+    },
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const s of sessions) s.close();

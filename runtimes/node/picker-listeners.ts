@@ -15,7 +15,7 @@ import { type FlagValues, UsageError } from "./flags.js";
 import { EXT_PROC_SERVICE, startHealthServer } from "./health-server.js";
 import { log } from "./log.js";
 import { startMetricsServer } from "./metrics-server.js";
-import { resolveTls } from "./tls-material.js";
+import { resolveTls, watchTls } from "./tls-material.js";
 
 export interface PickerOptions {
   flags: FlagValues;
@@ -64,11 +64,14 @@ export async function startPickerListeners(
   if (transport !== "connect" && transport !== "h2") {
     throw new UsageError(`--extproc-transport: "${transport}" must be "connect" or "h2"`);
   }
-  const tls = await resolveTls({
+  const tlsFlags = {
     secureServing: flags["secure-serving"] === true,
     certPath: flags["cert-path"] as string | undefined,
     keyPath: flags["key-path"] as string | undefined,
-  });
+  };
+  const tls = await resolveTls(tlsFlags);
+  if (flags["enable-cert-reload"] === true && tls?.source !== "files")
+    throw new UsageError("--enable-cert-reload: needs --cert-path (there is no file to watch)");
   const extproc = await startExtProcServer({
     processor,
     host: o.host,
@@ -87,6 +90,18 @@ export async function startPickerListeners(
     transport,
     pool: pool ?? null,
   });
+  const stopWatch =
+    flags["enable-cert-reload"] === true
+      ? watchTls(tlsFlags, {
+          changed(material) {
+            extproc.setTls(material);
+            log("info", "certificate reloaded", { service: "extproc" });
+          },
+          refused(reason) {
+            log("warn", "certificate not reloaded; the previous one stays", { service: "extproc", reason });
+          },
+        })
+      : () => {};
   const health = await startHealthServer({
     host: o.host,
     port: (flags["health-port"] as number | undefined) ?? cfg.listen.healthPort,
@@ -115,6 +130,7 @@ export async function startPickerListeners(
       ["metrics", metrics],
     ],
     stop() {
+      stopWatch();
       clearInterval(sweep);
       processor.closeAll();
     },

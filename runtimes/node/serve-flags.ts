@@ -39,6 +39,11 @@ export const serveFlags: readonly FlagSpec[] = [
   },
   { name: "key-path", type: "string", help: "TLS private key (PEM) when --cert-path is a file" },
   {
+    name: "enable-cert-reload",
+    type: "boolean",
+    help: "Watch the --cert-path files and serve a changed certificate to new connections (upstream's flag)",
+  },
+  {
     name: "extproc-transport",
     type: "string",
     default: "h2",

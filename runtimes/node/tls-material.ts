@@ -3,11 +3,13 @@
  * turns TLS on; `--cert-path` names a directory holding tls.crt and tls.key (the upstream layout, e.g.
  * a mounted Kubernetes TLS Secret) or, with `--key-path`, a certificate file. With TLS on and no
  * certificate given, a self-signed one is made at start (in memory, EC P-256, valid one year), as
- * the upstream picker does; Envoy then has to skip verification or pin it.
+ * the upstream picker does; Envoy then has to skip verification or pin it. `--enable-cert-reload`
+ * watches the files and swaps a changed pair in (a renewed Secret, cert-manager rotation).
  */
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, unwatchFile, watchFile } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { createSecureContext } from "node:tls";
 import { generate } from "selfsigned";
 import { UsageError } from "./flags.js";
 
@@ -89,4 +91,59 @@ export async function resolveTls(f: TlsFlags): Promise<TlsMaterial | undefined> 
     ],
   });
   return { cert: pems.cert, key: pems.private, source: "self-signed" };
+}
+
+/** The certificate and key files behind `--cert-path` (and `--key-path`). */
+function tlsFiles(f: TlsFlags): [cert: string, key: string] | undefined {
+  if (f.certPath === undefined) return undefined;
+  return f.keyPath === undefined
+    ? [join(f.certPath, "tls.crt"), join(f.certPath, "tls.key")]
+    : [f.certPath, f.keyPath];
+}
+
+/** What a certificate watch reports. */
+export interface TlsWatchEvents {
+  /** A new, valid pair was read. */
+  changed(material: TlsMaterial): void;
+  /** The files changed but do not make a usable pair (half-written, mismatched): the old one stays. */
+  refused(reason: string): void;
+}
+
+/**
+ * Polls the certificate files (stat every `intervalMs`: follows the symlink swaps of Kubernetes
+ * Secret volumes) and reports each new pair once both files are readable and match. Returns stop().
+ */
+export function watchTls(f: TlsFlags, events: TlsWatchEvents, intervalMs = 1000): () => void {
+  const files = tlsFiles(f);
+  if (files === undefined) return () => {};
+  let last = `${readFileSync(files[0], "utf8")}\u0000${readFileSync(files[1], "utf8")}`;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const check = () => {
+    timer = undefined;
+    let cert: string;
+    let key: string;
+    try {
+      cert = readFileSync(files[0], "utf8");
+      key = readFileSync(files[1], "utf8");
+    } catch (err) {
+      return events.refused(`cannot read the certificate files (${(err as { code?: string }).code ?? err})`);
+    }
+    if (`${cert}\u0000${key}` === last) return;
+    try {
+      createSecureContext({ cert, key });
+    } catch (err) {
+      return events.refused(`the new certificate and key do not make a pair: ${(err as Error).message}`);
+    }
+    last = `${cert}\u0000${key}`;
+    events.changed({ cert, key, source: "files" });
+  };
+  // Both files of a pair change within moments of each other: wait a little before reading them.
+  const onChange = () => {
+    if (timer === undefined) timer = setTimeout(check, 200);
+  };
+  for (const file of files) watchFile(file, { interval: intervalMs, persistent: false }, onChange);
+  return () => {
+    if (timer !== undefined) clearTimeout(timer);
+    for (const file of files) unwatchFile(file, onChange);
+  };
 }

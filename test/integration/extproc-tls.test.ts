@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
@@ -291,5 +291,84 @@ describe("serve TLS flags that do not fit together", () => {
     const fileNoKey = await serve(["--cert-path", join(repoRoot, "package.json")]);
     expect(fileNoKey.code).toBe(2);
     expect(fileNoKey.stderr).toContain("--key-path");
+  });
+});
+
+/** The base64 body of a PEM certificate, for comparing what a server presents with a file. */
+const pemBody = (pem: string) => pem.replace(/-----[^-]+-----|\s/g, "");
+
+async function eventually(check: () => Promise<boolean> | boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe.skipIf(!haveOpenssl)("serve --enable-cert-reload: a rotated certificate without a restart", () => {
+  let server: CliProcess;
+  const first = makeCert();
+  const second = makeCert();
+  const dir = mkdtempSync(join(tmpdir(), "extproc-tls-reload-"));
+
+  beforeAll(async () => {
+    copyFileSync(first!.cert, join(dir, "tls.crt"));
+    copyFileSync(first!.key, join(dir, "tls.key"));
+    server = await startCli(
+      [
+        "serve",
+        "--config",
+        "runtimes/node/examples/minimal",
+        "--cert-path",
+        dir,
+        "--enable-cert-reload",
+        ...loopbackPorts,
+      ],
+      { waitFor: ["api", "extproc"] },
+    );
+  }, 30_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    for (const d of [first?.dir, second?.dir, dir]) if (d) rmSync(d, { recursive: true, force: true });
+  });
+
+  it("keeps the old certificate for a broken pair, then serves the new one once both files are in place", async () => {
+    const port = server.port("extproc");
+    expect(pemBody(await presentedCert(port))).toBe(pemBody(readFileSync(first!.cert, "utf8")));
+    writeFileSync(join(dir, "tls.key"), "not a key\n");
+    await eventually(
+      () => server.logs.some((l) => l.msg === "certificate not reloaded; the previous one stays"),
+      10_000,
+      "the refusal to be logged",
+    );
+    expect(pemBody(await presentedCert(port))).toBe(pemBody(readFileSync(first!.cert, "utf8")));
+    copyFileSync(second!.key, join(dir, "tls.key"));
+    copyFileSync(second!.cert, join(dir, "tls.crt"));
+    await eventually(
+      async () => pemBody(await presentedCert(port)) === pemBody(readFileSync(second!.cert, "utf8")),
+      10_000,
+      "the new certificate to be served",
+    );
+    expect(server.logs.some((l) => l.msg === "certificate reloaded")).toBe(true);
+  });
+
+  it("refuses --enable-cert-reload without files to watch", async () => {
+    const run = promisify(execFile);
+    const err = (await run(
+      process.execPath,
+      [
+        join(repoRoot, "runtimes/node/bin.js"),
+        "serve",
+        "--config",
+        "runtimes/node/examples/minimal",
+        "--secure-serving",
+        "--enable-cert-reload",
+        ...loopbackPorts,
+      ],
+      { cwd: repoRoot },
+    ).catch((e) => e)) as { code: number; stderr: string };
+    expect(err.code).toBe(2);
+    expect(err.stderr).toContain("--enable-cert-reload");
   });
 });
