@@ -10,7 +10,6 @@ import { readFileSync, statSync, unwatchFile, watchFile } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { createSecureContext } from "node:tls";
-import { generate } from "selfsigned";
 import { UsageError } from "./flags.js";
 
 /** PEM certificate and key, and where they came from (logged). */
@@ -71,6 +70,8 @@ export async function resolveTls(f: TlsFlags): Promise<TlsMaterial | undefined> 
   }
   if (!f.secureServing) return undefined;
   const name = hostname();
+  // Loaded only when needed: the X.509 stack it brings costs ~10 MB of RSS at start.
+  const { generate } = await import("selfsigned");
   const pems = await generate([{ name: "commonName", value: name }], {
     keyType: "ec",
     curve: "P-256",
