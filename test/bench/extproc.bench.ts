@@ -7,7 +7,7 @@
  *   node --import tsx test/bench/extproc.bench.ts [h2|connect] [scenario...]   (npm run bench:extproc)
  *
  * Default: both transports, every scenario. Scenarios (to iterate on one): closed1, closed100,
- * closed1000, open, big. Node options for the picker process (profiling): BENCH_PICKER_NODE_ARGS,
+ * closed1000, held1000 (1,000 streams kept open mid-answer, as Envoy holds them), open, big. Node options for the picker process (profiling): BENCH_PICKER_NODE_ARGS,
  * e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
  */
 import { readFileSync } from "node:fs";
@@ -22,7 +22,14 @@ import {
   PoolStateService,
   PushSnapshotRequestSchema,
 } from "../../src/gen/inferencerouter/v1/pool_state_pb.js";
-import { extProcClient, type Msg, requestBody, requestHeaders } from "../integration/extproc-client.js";
+import {
+  extProcClient,
+  type Msg,
+  requestBody,
+  requestHeaders,
+  responseBody,
+  responseHeaders,
+} from "../integration/extproc-client.js";
 import { loopbackPorts, startCli } from "../integration/helpers/spawn-cli.js";
 
 const PROCESS = "/envoy.service.ext_proc.v3.ExternalProcessor/Process";
@@ -90,6 +97,62 @@ function exchange(client: grpc.Client, head: Buffer, body: readonly Buffer[]): P
 interface Request4K {
   head: Buffer;
   body: Buffer[];
+}
+
+/**
+ * One stream as Envoy holds it while the model server streams its answer: request headers + body ->
+ * the pick; then the response headers (SSE) and a first token go through, and the stream stays open.
+ * `opened` resolves (with ms from the body's send to the pick) once the token came back;
+ * `finish()` sends the last event with end_of_stream and resolves when its reply is in.
+ */
+function holdOne(
+  client: grpc.Client,
+  req: Request4K,
+  response: { head: Buffer; token: Buffer; last: Buffer },
+): { opened: Promise<number>; finish(): Promise<void> } {
+  const call = client.makeBidiStreamRequest(PROCESS, passThrough, passThrough);
+  let start = 0;
+  let pickMs = 0;
+  let onOpened!: (ms: number) => void;
+  let onFinished!: () => void;
+  let fail!: (e: Error) => void;
+  const opened = new Promise<number>((resolve, reject) => {
+    onOpened = resolve;
+    fail = reject;
+  });
+  const finished = new Promise<void>((resolve) => {
+    onFinished = resolve;
+  });
+  call.on("data", (bytes: Buffer) => {
+    const r = fromBinary(ProcessingResponseSchema, bytes).response;
+    if (r.case === "immediateResponse") return fail(new Error(Buffer.from(r.value.body).toString()));
+    const mutation =
+      r.case === "requestBody" || r.case === "responseBody"
+        ? r.value.response?.bodyMutation?.mutation
+        : undefined;
+    if (r.case === "requestBody" && mutation?.case === "streamedResponse" && mutation.value.endOfStream) {
+      pickMs = performance.now() - start;
+      call.write(response.head);
+      call.write(response.token);
+    } else if (r.case === "responseBody" && mutation?.case === "streamedResponse") {
+      if (!mutation.value.endOfStream) onOpened(pickMs);
+      else {
+        call.end();
+        onFinished();
+      }
+    }
+  });
+  call.on("error", (e: Error) => fail(e));
+  call.write(req.head);
+  start = performance.now();
+  for (const b of req.body) call.write(b);
+  return {
+    opened,
+    finish() {
+      call.write(response.last);
+      return finished;
+    },
+  };
 }
 
 /** Closed loop: `concurrency` workers, each sending back to back, until `total` requests or `maxMs`. */
@@ -209,6 +272,31 @@ async function run(transport: string): Promise<string> {
       const r = await closedLoop(clients, req, c, total, 10_000);
       const mem = rssMb(pid);
       row(`closed loop, ${c} concurrent streams`, r, `${mem.rss.toFixed(0)} (peak ${mem.peak.toFixed(0)})`);
+    }
+    if (wanted("held1000")) {
+      // The shape behind Envoy: a stream lives as long as the model's answer (seconds), so 1,000 open
+      // streams is 1,000 answers in progress, at a modest request rate.
+      const response = {
+        head: encodeRequest(
+          clients[0]!,
+          responseHeaders({ ":status": "200", "content-type": "text/event-stream" }),
+        ),
+        token: encodeRequest(
+          clients[0]!,
+          responseBody('data: {"choices":[{"delta":{"content":"hi"}}]}\n\n', false),
+        ),
+        last: encodeRequest(clients[0]!, responseBody("data: [DONE]\n\n", true)),
+      };
+      const held = Array.from({ length: 1000 }, (_, i) => holdOne(clients[i % CHANNELS]!, req, response));
+      const picks = (await Promise.all(held.map((h) => h.opened))).sort((a, b) => a - b);
+      await new Promise((r) => setTimeout(r, 1000));
+      const mem = rssMb(pid);
+      await Promise.all(held.map((h) => h.finish()));
+      row(
+        "1,000 streams held open (picked, answer streaming)",
+        { n: picks.length, rps: Number.NaN, p50: percentile(picks, 50), p99: percentile(picks, 99) },
+        `${mem.rss.toFixed(0)} (peak ${mem.peak.toFixed(0)})`,
+      );
     }
     if (!wanted("big")) return report(transport, rows, clients);
     // A 220 KB prompt, sent as Envoy does in 64 KiB chunks, alone and among 100 concurrent ones.
