@@ -83,38 +83,8 @@ describe.skipIf(!haveOpenssl).each(["connect", "h2"])(
         ],
         { waitFor: ["api", "extproc"] },
       );
-      const api = createClient(
-        PoolStateService,
-        createConnectTransport({ baseUrl: `http://127.0.0.1:${server.port("api")}`, httpVersion: "1.1" }),
-      );
-      await api.pushSnapshot(
-        create(PushSnapshotRequestSchema, {
-          pool: "pool-a",
-          source: "tls",
-          sequence: 1n,
-          observedAt: timestampFromMs(Date.now()),
-          endpoints: [{ address: "192.168.1.1:8000", ready: true, metrics: {} }],
-        }),
-      );
-      const pkg = grpc.loadPackageDefinition(
-        protoLoader.loadSync("envoy/service/ext_proc/v3/external_processor.proto", {
-          includeDirs: [join(repoRoot, "proto")],
-          keepCase: true,
-          oneofs: true,
-        }),
-      ) as unknown as {
-        envoy: {
-          service: {
-            ext_proc: {
-              v3: { ExternalProcessor: new (a: string, c: grpc.ChannelCredentials) => grpc.Client };
-            };
-          };
-        };
-      };
-      client = new pkg.envoy.service.ext_proc.v3.ExternalProcessor(
-        `localhost:${server.port("extproc")}`,
-        grpc.credentials.createSsl(readFileSync(cert)),
-      );
+      await pushOne(server);
+      client = tlsClient(server.port("extproc"), readFileSync(cert));
     }, 30_000);
 
     afterAll(async () => {
@@ -125,12 +95,7 @@ describe.skipIf(!haveOpenssl).each(["connect", "h2"])(
 
     it("logs tls: true and picks over a TLS connection", async () => {
       expect(server.logs.find((l) => l.service === "extproc")?.tls).toBe(true);
-      const call = new ExtProcCall(client);
-      call.send(requestHeaders({ ":method": "POST", ":path": "/v1/completions" }));
-      call.send(requestBody('{"model":"m","prompt":"hi"}', true));
-      const [first] = await call.waitFor(2);
-      expect(setHeaders(first)["x-gateway-destination-endpoint"]).toBe("192.168.1.1:8000");
-      call.end();
+      await picksOverTls(client);
     });
   },
 );
