@@ -13,6 +13,8 @@ export interface FlagSpec {
   /** Shown in --help; the value used when neither flag, env nor config sets one. */
   default?: string;
   help: string;
+  /** Other names accepted for the same flag (the upstream picker's, so its command lines carry over). */
+  aliases?: readonly string[];
 }
 
 export type FlagValues = Record<string, string | number | boolean | undefined>;
@@ -75,13 +77,21 @@ export function parseFlags(
   applyDefaults = false,
 ): { values: FlagValues; help: boolean; positionals: string[] } {
   const options: Record<string, { type: "string" | "boolean" }> = { help: { type: "boolean" } };
-  for (const s of specs) options[s.name] = { type: s.type === "boolean" ? "boolean" : "string" };
+  for (const s of specs) {
+    const type = s.type === "boolean" ? "boolean" : "string";
+    options[s.name] = { type };
+    for (const alias of s.aliases ?? []) options[alias] = { type };
+  }
   // Booleans also take Go-style `--flag=true|false` (what upstream picker command lines use).
   const explicit = new Map<string, boolean>();
   const args: string[] = [];
   for (const arg of argv) {
     const eq = arg.indexOf("=");
-    const spec = arg.startsWith("--") && eq > 2 ? specs.find((s) => s.name === arg.slice(2, eq)) : undefined;
+    const given = arg.slice(2, eq);
+    const spec =
+      arg.startsWith("--") && eq > 2
+        ? specs.find((s) => s.name === given || s.aliases?.includes(given))
+        : undefined;
     if (spec?.type === "boolean")
       explicit.set(spec.name, convert(spec, arg.slice(eq + 1), "flag") as boolean);
     else args.push(arg);
@@ -94,7 +104,10 @@ export function parseFlags(
   }
   const values: FlagValues = {};
   for (const s of specs) {
-    const flag = explicit.get(s.name) ?? parsed.values[s.name];
+    const names = [s.name, ...(s.aliases ?? [])];
+    const given = names.filter((n) => parsed.values[n] !== undefined);
+    if (given.length > 1) throw new UsageError(`--${given[0]} and --${given[1]} are the same flag: give one`);
+    const flag = explicit.get(s.name) ?? (given[0] === undefined ? undefined : parsed.values[given[0]]);
     const fromEnv = env[envName(s.name)];
     if (flag !== undefined) values[s.name] = convert(s, flag as string | boolean, "flag");
     else if (fromEnv !== undefined && fromEnv !== "") values[s.name] = convert(s, fromEnv, "env");
@@ -108,7 +121,8 @@ export function formatHelp(usage: string, summary: string, specs: readonly FlagS
   const rows = specs.map((s) => {
     const left = `  --${s.name}${s.type === "boolean" ? "" : ` <${s.type === "port" ? "port" : s.type === "duration" ? "dur" : "value"}>`}`;
     const def = s.default !== undefined ? ` (default ${s.default})` : "";
-    return `${left.padEnd(28)} ${s.help}${def}\n${"".padEnd(29)} env ${envName(s.name)}`;
+    const aka = s.aliases?.length ? `; also --${s.aliases.join(", --")}` : "";
+    return `${left.padEnd(28)} ${s.help}${def}\n${"".padEnd(29)} env ${envName(s.name)}${aka}`;
   });
   return `Usage: ${usage}\n\n${summary}\n\nOptions:\n${rows.join("\n")}\n  --help                     Show this help\n`;
 }

@@ -15,8 +15,20 @@ export const serveFlags: readonly FlagSpec[] = [
     help: "Connect/gRPC/gRPC-Web API (HTTP/1.1 and h2c); 0 = any free port",
   },
   { name: "http-port", type: "port", default: "8080", help: "OpenAI-compatible HTTP router" },
-  { name: "extproc-port", type: "port", default: "9002", help: "Envoy ext_proc gRPC" },
-  { name: "health-port", type: "port", default: "9003", help: "gRPC health (grpc.health.v1)" },
+  {
+    name: "extproc-port",
+    type: "port",
+    default: "9002",
+    help: "Envoy ext_proc gRPC",
+    aliases: ["grpc-port"],
+  },
+  {
+    name: "health-port",
+    type: "port",
+    default: "9003",
+    help: "gRPC health (grpc.health.v1)",
+    aliases: ["grpc-health-port"],
+  },
   { name: "metrics-port", type: "port", default: "9090", help: "Prometheus /metrics, /healthz, /readyz" },
   {
     name: "pool-name",

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { type FlagSpec, parseFlags, UsageError } from "../../../runtimes/node/flags.js";
+import { type FlagSpec, formatHelp, parseFlags, UsageError } from "../../../runtimes/node/flags.js";
 
 const specs: FlagSpec[] = [
   { name: "secure-serving", type: "boolean", help: "tls" },
   { name: "api-port", type: "port", default: "9004", help: "port" },
+  { name: "extproc-port", type: "port", help: "ext_proc", aliases: ["grpc-port"] },
   { name: "pool-name", type: "string", help: "pool" },
 ];
 
@@ -33,6 +34,16 @@ describe("parseFlags", () => {
       '--api-port: "70000" must be an integer between 0 and 65535',
     );
     expect(() => parseFlags(specs, ["--no-such-flag"], {})).toThrow(UsageError);
+  });
+
+  it("takes the upstream picker's name for a flag, refuses both names at once, and shows the alias in help", () => {
+    expect(parseFlags(specs, ["--grpc-port", "9100"], {}).values["extproc-port"]).toBe(9100);
+    expect(parseFlags(specs, ["--grpc-port=9101"], {}).values["extproc-port"]).toBe(9101);
+    expect(() => parseFlags(specs, ["--grpc-port", "1", "--extproc-port", "2"], {})).toThrow(
+      "--extproc-port and --grpc-port are the same flag",
+    );
+    expect(() => parseFlags(specs, ["--grpc-port", "99999"], {})).toThrow('--extproc-port: "99999"');
+    expect(formatHelp("x", "y", specs)).toContain("env INFERENCE_ROUTER_EXTPROC_PORT; also --grpc-port");
   });
 
   it("keeps = values of non-boolean flags as values", () => {
