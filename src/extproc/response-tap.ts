@@ -3,10 +3,11 @@
  * buffered to end_of_stream (up to a limit, then passed through), usage is read and the model name
  * mapped back to the client's. Builds the body replies for FULL_DUPLEX_STREAMED and BUFFERED modes.
  */
+
+import { concatBytes } from "../core/bytes.js";
 import type { ProcessingResponse } from "../gen/envoy/service/ext_proc/v3/external_processor_pb.js";
 import { SseUsageTap } from "../request/sse-usage-tap.js";
 import { type ModelMapping, tapJsonResponse, type Usage } from "../request/usage-tap.js";
-import { concatBytes } from "./bytes.js";
 import { bufferedBodyReply, pushChunks } from "./replies.js";
 
 /** How Envoy sends bodies: upstream's picker uses FULL_DUPLEX_STREAMED; BUFFERED sends one chunk. */

@@ -5,6 +5,7 @@
  * exactly once: when the response ends, on an error reply, or when the stream closes for any reason.
  */
 
+import { concatBytes } from "../core/bytes.js";
 import { RouterError } from "../core/errors.js";
 import type {
   HttpBody,
@@ -15,7 +16,6 @@ import type {
 import { apiKindFromPath } from "../request/parse-body.js";
 import type { RouteDecision } from "../routing/types.js";
 import type { Lease } from "../state/in-flight.js";
-import { concatBytes } from "./bytes.js";
 import type { ExtProcContext } from "./context.js";
 import { headersFromMap, headerView, setHeader } from "./header-map.js";
 import { servedEndpointFrom, subsetHintFrom } from "./metadata.js";

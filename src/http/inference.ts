@@ -4,6 +4,7 @@
  * rules (body limit, request id, routing, errors in OpenAI's shape) and the proxy forwards.
  * src/http/app.ts drives it from a Web Request; runtimes/node from node:http without Web objects.
  */
+import { concatBytes } from "../core/bytes.js";
 import type { Forwarded, InferenceProxy } from "../proxy/proxy.js";
 import type { ClientSink, HeaderRecord } from "../proxy/upstream.js";
 import type { ExtendedRequestRouter } from "../routing/request-router.js";
@@ -97,17 +98,7 @@ export class InferenceRequest {
 
   end(): void {
     if (this.#refused) return;
-    const parts = this.#parts;
-    let body: Uint8Array;
-    if (parts.length === 1) body = parts[0]!;
-    else {
-      body = new Uint8Array(this.#total);
-      let at = 0;
-      for (const p of parts) {
-        body.set(p, at);
-        at += p.length;
-      }
-    }
+    const body = concatBytes(this.#parts, this.#total);
     this.#parts = [];
     const head = this.#head;
     try {

@@ -4,6 +4,7 @@
  * streamed SSE or buffered JSON on the way back, usage tapped, the model mapped back, and the lease
  * and metrics settled exactly once on every path (completed, failed, timed out, client gone).
  */
+import { concatBytes } from "../core/bytes.js";
 import { type ErrorCode, RouterError } from "../core/errors.js";
 import type { RouterMetrics } from "../metrics/router-metrics.js";
 import { SseUsageTap } from "../request/sse-usage-tap.js";
@@ -75,17 +76,6 @@ function describe(error: unknown): string {
 
 function firstByteTimeout(x: Exchange): void {
   x.timedOut();
-}
-
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** One request in flight; the proxy's events handler for its current upstream call. */
@@ -224,7 +214,7 @@ export class Exchange implements UpstreamEvents {
       return;
     }
     const d = this.#d;
-    const tapped = tapJsonResponse(concat(this.#parts, this.#total), this.#mapping());
+    const tapped = tapJsonResponse(concatBytes(this.#parts, this.#total), this.#mapping());
     const ok = this.#status >= 200 && this.#status < 300;
     // The engine's own error (4xx, or a 5xx/429 on the last attempt) reaches the client as it is.
     if (!ok) this.#c.metrics?.recordError(d.clientModel, d.targetModel, String(this.#status));

@@ -7,6 +7,7 @@
  * Without a model mapping every chunk is forwarded at once, unchanged; with one, bytes are forwarded
  * up to the last complete line (a partial line waits for the next chunk or `end()`).
  */
+import { concatBytes } from "../core/bytes.js";
 import {
   hasUsageObject,
   type ModelMapping,
@@ -22,17 +23,6 @@ const MAX_LINE_BYTES = 1 << 20;
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
-
-function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0] as Uint8Array;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /**
  * @example
@@ -79,14 +69,15 @@ export class SseUsageTap {
     const rest = chunk.subarray(start);
     if (this.#skipping || this.#carry.length + rest.length > MAX_LINE_BYTES) {
       // Too long to be an event we care about: forward it (mapping mode) and stop collecting it.
-      if (this.#mapping !== undefined) emit(concat([this.#carry, rest], this.#carry.length + rest.length));
+      if (this.#mapping !== undefined)
+        emit(concatBytes([this.#carry, rest], this.#carry.length + rest.length));
       this.#carry = EMPTY;
       this.#skipping = true;
     } else if (rest.length > 0) {
-      this.#carry = concat([this.#carry, rest.slice()], this.#carry.length + rest.length);
+      this.#carry = concatBytes([this.#carry, rest.slice()], this.#carry.length + rest.length);
     }
     if (this.#mapping === undefined) return chunk;
-    return outBytes === 0 ? EMPTY : concat(out, outBytes);
+    return outBytes === 0 ? EMPTY : concatBytes(out, outBytes);
   }
 
   /** Ends the stream: a final line without a newline is read too. Returns the bytes still to forward. */
@@ -103,7 +94,7 @@ export class SseUsageTap {
       return tail;
     }
     const line =
-      this.#carry.length === 0 ? tail : concat([this.#carry, tail], this.#carry.length + tail.length);
+      this.#carry.length === 0 ? tail : concatBytes([this.#carry, tail], this.#carry.length + tail.length);
     this.#carry = EMPTY;
     return this.#readLine(line);
   }

@@ -1,4 +1,4 @@
-/** Joining body chunks without copying when there is only one. */
+/** Joining byte chunks (request and response bodies) without copying when there is only one. */
 
 /** The chunks as one array of `total` bytes (the chunk itself when there is one). */
 export function concatBytes(parts: readonly Uint8Array[], total: number): Uint8Array {
