@@ -10,8 +10,11 @@
  * closed1000, held1000 (1,000 streams kept open mid-answer, as Envoy holds them), open, big. Node options for the picker process (profiling): BENCH_PICKER_NODE_ARGS,
  * e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
  */
+import { AsyncResource } from "node:async_hooks";
 import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
+import { PerformanceObserver } from "node:perf_hooks";
+import v8 from "node:v8";
 import { create, fromBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { createClient } from "@connectrpc/connect";
@@ -48,11 +51,48 @@ const CHANNELS = 4;
  * Envoy's ext_proc client neither retries a stream nor keeps per-call debug records; grpc-js does both
  * by default (a retry layer that buffers every sent message until the call commits, and channelz call
  * tracing). Off here, so the load client spends its share of the two cores on the exchange itself.
+ * grpc-js also shares one subchannel (one TCP connection) among channels to the same target; a local
+ * pool per channel gives CHANNELS connections, as Envoy's worker threads each hold their own.
  */
-const LOAD_CLIENT_OPTIONS = { "grpc.enable_retries": 0, "grpc.enable_channelz": 0 };
+const LOAD_CLIENT_OPTIONS = {
+  "grpc.enable_retries": 0,
+  "grpc.enable_channelz": 0,
+  "grpc.use_local_subchannel_pool": 1,
+};
 // grpc-js captures a stack trace (new Error()) on every call to decorate a failure; stack capture was
 // ~9% of the load client's CPU. This process's own errors still carry their messages.
 Error.stackTraceLimit = 0;
+
+/**
+ * Two fixes to this load client's young-generation GC, which otherwise set the measured tail (young GCs
+ * of 4-10 ms every ~250 ms at 1,000 req/s, each promoting ~2.5 MB of finished calls until the next full
+ * GC). Found with the sampling heap profiler (objects freed only by full GCs) and `--trace-gc-nvp`:
+ *
+ * 1. Node 20's http2 client runs every request's connect step through `AsyncResource.bind`, whose
+ *    DEP0172 getters are made by `deprecate()`, which calls `setPrototypeOf` on fresh closures. Each such
+ *    closure gets a new map in old space whose prototype link keeps the closure, its context and with it
+ *    the request's whole stream, alive through every young GC. Same behaviour, without the deprecated
+ *    `asyncResource` property: a plain closure. (Envoy, the real client, is C++; the picker's server
+ *    side does not take this path.)
+ * 2. V8's allocation-site pretenuring: after a burst where many calls are in flight at once (the
+ *    warm-up, the 1,000-stream run), V8 decides grpc-js's per-call objects are long-lived and allocates
+ *    them straight in old space, where they keep each later call's young objects alive through young
+ *    GCs. (Tried on the picker too: no difference there, so it keeps V8's default.)
+ */
+function leanBind(this: AsyncResource, fn: (...args: unknown[]) => unknown, thisArg?: unknown) {
+  const resource = this;
+  return function (this: unknown, ...args: unknown[]) {
+    return resource.runInAsyncScope(fn, thisArg === undefined ? this : thisArg, ...args);
+  };
+}
+AsyncResource.prototype.bind = leanBind as unknown as typeof AsyncResource.prototype.bind;
+v8.setFlagsFromString("--no-allocation-site-pretenuring");
+
+/** This process's GC pauses (ms), to set against the latency tail. */
+const clientGc: number[] = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) clientGc.push(e.duration);
+}).observe({ entryTypes: ["gc"] });
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
@@ -209,7 +249,11 @@ function rssMb(pid: number): { rss: number; peak: number } {
 
 async function run(transport: string): Promise<string> {
   const args = ["serve", "--config", "test/fixtures/extproc-bench", "--extproc-transport", transport];
-  const nodeArgs = process.env.BENCH_PICKER_NODE_ARGS?.split(" ").filter((a) => a !== "") ?? [];
+  // --trace-gc: the picker's GC pauses, reported next to the latency tail (a line per GC, on stdout).
+  const nodeArgs = [
+    "--trace-gc",
+    ...(process.env.BENCH_PICKER_NODE_ARGS?.split(" ").filter((a) => a !== "") ?? []),
+  ];
   const picker = await startCli([...args, ...loopbackPorts], { waitFor: ["api", "extproc"], nodeArgs });
   const pid = picker.proc.pid!;
   try {
@@ -240,6 +284,7 @@ async function run(transport: string): Promise<string> {
     const rows: string[] = [];
     let cpuMark = cpuSeconds(pid);
     let clientMark = process.cpuUsage();
+    let gcMark = { picker: picker.logs.length, client: clientGc.length };
     // CPU per request since the last row, for the picker and for this load client: the capacity
     // figures that host contention does not skew (both processes share the two cores).
     const row = (label: string, r: { n: number; rps: number; p50: number; p99: number }, rss = "") => {
@@ -247,19 +292,28 @@ async function run(transport: string): Promise<string> {
       const perRequest = ((cpu - cpuMark) * 1000) / r.n;
       const client = process.cpuUsage(clientMark);
       const clientPerRequest = (client.user + client.system) / 1000 / r.n;
+      const gc = `${longestGcMs(pickerGcPauses(picker.logs.slice(gcMark.picker)))} / ${longestGcMs(clientGc.slice(gcMark.client))}`;
       cpuMark = cpu;
       clientMark = process.cpuUsage();
+      gcMark = { picker: picker.logs.length, client: clientGc.length };
       const rps = Number.isNaN(r.rps) ? "" : r.rps.toFixed(0);
       rows.push(
-        `| ${label} | ${r.n} | ${rps} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${perRequest.toFixed(2)} | ${clientPerRequest.toFixed(2)} | ${rss} |`,
+        `| ${label} | ${r.n} | ${rps} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${perRequest.toFixed(2)} | ${clientPerRequest.toFixed(2)} | ${gc} | ${rss} |`,
       );
     };
     await closedLoop(clients, req, 50, 3000, 5000); // warm-up (JIT, connections)
     cpuMark = cpuSeconds(pid);
     clientMark = process.cpuUsage();
+    gcMark = { picker: picker.logs.length, client: clientGc.length };
     // The fixed-rate run comes first: after the 1,000-stream run both processes spend seconds
     // collecting what it left behind, and that GC debt is not a property of 1,000 req/s.
     if (wanted("open")) {
+      // Two seconds at the same rate first, unmeasured: the warm-up's 50 concurrent streams leave
+      // both heaps with GC work to finish, and that debt belongs to the burst, not to 1,000 req/s.
+      await openLoop(clients, req, 1000, 2);
+      cpuMark = cpuSeconds(pid);
+      clientMark = process.cpuUsage();
+      gcMark = { picker: picker.logs.length, client: clientGc.length };
       const fixed = await openLoop(clients, req, 1000, 5);
       row("open loop, 1,000 req/s for 5 s", fixed, rssMb(pid).rss.toFixed(0));
     }
@@ -341,6 +395,20 @@ async function run(transport: string): Promise<string> {
   }
 }
 
+/** Pause times (ms) in the picker's `--trace-gc` lines, e.g. "Scavenge 38.4 (58.0) -> 25.2 (58.0) MB, 0.69 / 0.00 ms". */
+function pickerGcPauses(lines: readonly Record<string, unknown>[]): number[] {
+  const pauses: number[] = [];
+  for (const l of lines) {
+    const m = typeof l.msg === "string" ? / MB, ([\d.]+) \/ [\d.]+ ms/.exec(l.msg) : null;
+    if (m) pauses.push(Number(m[1]));
+  }
+  return pauses;
+}
+
+function longestGcMs(pauses: readonly number[]): string {
+  return pauses.length === 0 ? "-" : Math.max(...pauses).toFixed(1);
+}
+
 function report(transport: string, rows: string[], clients: grpc.Client[]): string {
   for (const c of clients) c.close();
   return [
@@ -350,8 +418,8 @@ function report(transport: string, rows: string[], clients: grpc.Client[]): stri
       .map((l) => l.toFixed(1))
       .join(" ")} at the end`,
     "",
-    "| scenario | requests | req/s | p50 ms | p99 ms | picker CPU ms/req | client CPU ms/req | picker RSS MB |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|",
+    "| scenario | requests | req/s | p50 ms | p99 ms | picker CPU ms/req | client CPU ms/req | longest GC pause ms, picker / client | picker RSS MB |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...rows,
     "",
   ].join("\n");
