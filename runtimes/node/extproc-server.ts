@@ -26,6 +26,8 @@ export interface ExtProcServerOptions {
    * Same wire protocol; connect's per-call pipeline costs ~4x the CPU per request (README, "Envoy").
    */
   transport?: "connect" | "h2";
+  /** HTTP/2 receive windows in bytes (RouterConfig `extproc`): per connection, and per stream. */
+  windows: { connection: number; stream: number };
 }
 
 export interface ExtProcServer {
@@ -76,7 +78,11 @@ export async function startExtProcServer(o: ExtProcServerOptions): Promise<ExtPr
   const direct = o.transport !== "connect";
   // Envoy multiplexes every request's stream over a few connections: node's default 10 MB per
   // session answers a busy one with ENHANCE_YOUR_CALM resets.
-  const settings = { maxSessionMemory: 256 };
+  // The receive windows: see RouterConfig `extproc` (Node's defaults are 64 KiB per connection).
+  const settings: http2.ServerOptions = {
+    maxSessionMemory: 256,
+    settings: { initialWindowSize: o.windows.stream },
+  };
   const server = tls
     ? http2.createSecureServer(
         { ...settings, cert: o.tls!.cert, key: o.tls!.key },
@@ -87,6 +93,7 @@ export async function startExtProcServer(o: ExtProcServerOptions): Promise<ExtPr
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on("session", (s) => {
     sessions.add(s);
+    s.setLocalWindowSize(o.windows.connection);
     s.on("close", () => sessions.delete(s));
   });
   await new Promise<void>((resolve, reject) => {

@@ -80,6 +80,10 @@ export async function startPickerListeners(
     maxMessageBytes: Math.max(cfg.limits.maxMessageBytes, 4 * 1024 * 1024),
     transport,
     shutdownSignal: o.shutdownSignal,
+    windows: {
+      connection: cfg.extproc.initialConnectionWindowSize,
+      stream: cfg.extproc.initialStreamWindowSize,
+    },
   });
   log("info", "listening", {
     service: "extproc",

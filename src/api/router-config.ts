@@ -13,6 +13,13 @@ const LISTEN_PORT_RULE = "must be between 0 and 65535 (0 picks a free port)";
 const listenPort = (port: number) =>
   z.int().min(0, { error: LISTEN_PORT_RULE }).max(65535, { error: LISTEN_PORT_RULE }).default(port);
 const positiveInt = (value: number) => z.int().min(1).default(value);
+const HTTP2_WINDOW_RULE = "must be between 65535 and 2147483647 (HTTP/2 window sizes)";
+const http2Window = (value: number) =>
+  z
+    .int()
+    .min(65_535, { error: HTTP2_WINDOW_RULE })
+    .max(2 ** 31 - 1, { error: HTTP2_WINDOW_RULE })
+    .default(value);
 
 /** The `spec` of a RouterConfig; parsing `{}` yields {@link defaultRouterConfig}. */
 export const routerConfigSpecSchema = z.strictObject({
@@ -87,6 +94,20 @@ export const routerConfigSpecSchema = z.strictObject({
       configRef: z.string().min(1).optional(),
       /** Profile to run from that config; unset = its first profile. */
       profile: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  /**
+   * The ext_proc listener's HTTP/2 receive windows, in bytes (Envoy's http2_protocol_options names):
+   * how much Envoy may send on a connection, and on one stream, before the picker has read it. Node's
+   * default of 64 KiB for a whole connection held 1,000 streams of 4 KiB bodies to ~15 at a time and
+   * starved some of them for seconds (see the README, "Envoy"). Read at start.
+   */
+  extproc: z
+    .strictObject({
+      /** Per connection (all streams). Default 16 MiB, the most grpc-go's window grows to. */
+      initialConnectionWindowSize: http2Window(16 * 1024 * 1024),
+      /** Per stream (one request's body chunks in flight). Default 1 MiB. */
+      initialStreamWindowSize: http2Window(1024 * 1024),
     })
     .prefault({}),
   /** Forwarding (standalone router). Milliseconds. */

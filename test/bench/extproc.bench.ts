@@ -52,12 +52,16 @@ const CHANNELS = 4;
  * by default (a retry layer that buffers every sent message until the call commits, and channelz call
  * tracing). Off here, so the load client spends its share of the two cores on the exchange itself.
  * grpc-js also shares one subchannel (one TCP connection) among channels to the same target; a local
- * pool per channel gives CHANNELS connections, as Envoy's worker threads each hold their own.
+ * pool per channel gives CHANNELS connections, as Envoy's worker threads each hold their own. And
+ * its receive windows are HTTP/2's 64 KiB, where Envoy's (initial_stream_window_size,
+ * initial_connection_window_size) default to 256 MiB: with 64 KiB for a whole connection the picker's
+ * replies to 250 streams queued behind ~15 at a time, and some waited seconds.
  */
 const LOAD_CLIENT_OPTIONS = {
   "grpc.enable_retries": 0,
   "grpc.enable_channelz": 0,
   "grpc.use_local_subchannel_pool": 1,
+  "grpc-node.flow_control_window": 256 * 1024 * 1024,
 };
 // grpc-js captures a stack trace (new Error()) on every call to decorate a failure; stack capture was
 // ~9% of the load client's CPU. This process's own errors still carry their messages.

@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import http2 from "node:http2";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { createClient } from "@connectrpc/connect";
@@ -82,6 +86,26 @@ async function inFlight(): Promise<Record<string, number>> {
   return Object.fromEntries(pool!.endpoints.map((e) => [e.address, e.inFlight?.requests ?? 0]));
 }
 
+/**
+ * The receive windows a client of the ext_proc port is given: the stream window from the server's
+ * SETTINGS, the connection window from the WINDOW_UPDATE that follows them.
+ */
+async function receiveWindows(port: number): Promise<{ stream: number; connection: number }> {
+  const session = http2.connect(`http://127.0.0.1:${port}`);
+  try {
+    const settings = await new Promise<http2.Settings>((resolve, reject) => {
+      session.once("remoteSettings", resolve);
+      session.once("error", reject);
+    });
+    const deadline = Date.now() + 5000;
+    while ((session.state.remoteWindowSize ?? 0) <= 65_535 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
+    return { stream: settings.initialWindowSize ?? 0, connection: session.state.remoteWindowSize ?? 0 };
+  } finally {
+    session.close();
+  }
+}
+
 async function finish(call: ExtProcCall): Promise<void> {
   call.send(responseHeaders({ ":status": "200", "content-type": "application/json" }));
   call.send(responseBody("{}", true));
@@ -129,6 +153,13 @@ describe.each([
     it("serves ext_proc on the transport it logs (h2 when no flag is given)", () => {
       const line = server.logs.find((l) => l.msg === "listening" && l.service === "extproc");
       expect(line?.transport).toBe(transport);
+    });
+
+    it("gives Envoy receive windows of 1 MiB per stream and 16 MiB per connection by default", async () => {
+      expect(await receiveWindows(server.port("extproc"))).toEqual({
+        stream: 1024 * 1024,
+        connection: 16 * 1024 * 1024,
+      });
     });
 
     it("reports NOT_SERVING before the first push and SERVING after it, on Check and Watch", async () => {
@@ -313,3 +344,24 @@ describe.each([
     });
   },
 );
+
+describe("serve: RouterConfig extproc windows", () => {
+  it("advertises the receive windows the config sets", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "extproc-windows-"));
+    writeFileSync(
+      join(dir, "router.yaml"),
+      `apiVersion: inference-router.dev/v1alpha1
+kind: RouterConfig
+spec:
+  extproc: { initialConnectionWindowSize: 1048576, initialStreamWindowSize: 131072 }
+`,
+    );
+    const picker = await startCli(["serve", "--config", dir, ...loopbackPorts], { waitFor: ["extproc"] });
+    try {
+      expect(await receiveWindows(picker.port("extproc"))).toEqual({ stream: 131072, connection: 1048576 });
+    } finally {
+      await picker.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
