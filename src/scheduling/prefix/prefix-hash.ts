@@ -20,18 +20,42 @@ export interface PromptHashOptions {
 }
 
 const encoder = new TextEncoder();
-/** Reused UTF-8 buffer for one block (3 bytes per UTF-16 unit is the worst case). */
-let scratch = new Uint8Array(DEFAULT_BLOCK_SIZE * 3);
+/** Reused UTF-8 buffer: a run of ASCII blocks, or one block (3 bytes per UTF-16 unit at worst). */
+let scratch = new Uint8Array(DEFAULT_BLOCK_SIZE * DEFAULT_MAX_PREFIX_BLOCKS);
+/** views[n] = the first n bytes of `scratch`, made once (a view per block was most of the garbage). */
+let views: Uint8Array[] = [];
+/** One ASCII block's bytes, copied out of `scratch` (js-xxhash hashes a whole array). */
+let blockBytes = new Uint8Array(DEFAULT_BLOCK_SIZE);
 
+function ensureScratch(bytes: number): void {
+  if (scratch.length >= bytes) return;
+  scratch = new Uint8Array(bytes);
+  views = [];
+}
+
+function prefixView(n: number): Uint8Array {
+  let v = views[n];
+  if (v === undefined) {
+    v = scratch.subarray(0, n);
+    views[n] = v;
+  }
+  return v;
+}
+
+/** A block given as text: its UTF-8 bytes hashed. */
 function hashBlock(block: string, seed: number): number {
-  if (scratch.length < block.length * 3) scratch = new Uint8Array(block.length * 3);
+  ensureScratch(block.length * 3);
   const { written } = encoder.encodeInto(block, scratch);
-  return xxHash32(scratch.subarray(0, written), seed);
+  return xxHash32(prefixView(written), seed);
 }
 
 /**
  * Hashes a prompt given as one string or as parts that are hashed as if concatenated (so callers
  * need not build the whole text). Returns uint32 hashes, one per full block, in order.
+ *
+ * A block's hash is xxHash32 of its UTF-8 bytes. Runs of whole blocks inside one part are encoded
+ * in one go, and when they are ASCII (bytes = characters) each block is hashed from those bytes;
+ * otherwise, and for a block that spans parts, block by block from its text. Same hashes either way.
  *
  * @example
  * hashPrompt(["system\n", "You are a helpful assistant...", "\u0000"], "llama-3-8b");
@@ -48,29 +72,45 @@ export function hashPrompt(
   }
   const out: number[] = [];
   if (maxBlocks <= 0) return out;
+  if (blockBytes.length !== blockSize) blockBytes = new Uint8Array(blockSize);
   let prev = xxHash32(model, 0);
   let pending = "";
   const parts = typeof prompt === "string" ? [prompt] : prompt;
   for (const part of parts) {
     let i = 0;
-    while (i < part.length) {
-      let block: string;
-      if (pending.length === 0 && part.length - i >= blockSize) {
-        // Fast path: a whole block inside this part, hashed from a slice.
-        block = part.slice(i, i + blockSize);
-        i += blockSize;
-      } else {
-        const take = Math.min(blockSize - pending.length, part.length - i);
-        pending += part.slice(i, i + take);
-        i += take;
-        if (pending.length < blockSize) break;
-        block = pending;
-        pending = "";
-      }
-      prev = hashBlock(block, prev);
+    if (pending.length > 0) {
+      // A block that began in an earlier part.
+      const take = Math.min(blockSize - pending.length, part.length);
+      pending += part.slice(0, take);
+      i = take;
+      if (pending.length < blockSize) continue;
+      prev = hashBlock(pending, prev);
       out.push(prev);
       if (out.length >= maxBlocks) return out;
+      pending = "";
     }
+    const whole = Math.min(Math.floor((part.length - i) / blockSize), maxBlocks - out.length);
+    if (whole > 0) {
+      const end = i + whole * blockSize;
+      const run = i === 0 && end === part.length ? part : part.slice(i, end);
+      ensureScratch(run.length);
+      const { read, written } = encoder.encodeInto(run, scratch);
+      if (read === run.length && written === read) {
+        for (let at = 0; at < written; at += blockSize) {
+          for (let k = 0; k < blockSize; k++) blockBytes[k] = scratch[at + k]!;
+          prev = xxHash32(blockBytes, prev);
+          out.push(prev);
+        }
+      } else {
+        for (let at = i; at < end; at += blockSize) {
+          prev = hashBlock(part.slice(at, at + blockSize), prev);
+          out.push(prev);
+        }
+      }
+      if (out.length >= maxBlocks) return out;
+      i = end;
+    }
+    if (i < part.length) pending = part.slice(i);
   }
   return out;
 }

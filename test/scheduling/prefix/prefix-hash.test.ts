@@ -1,5 +1,18 @@
+import { xxHash32 } from "js-xxhash";
 import { describe, expect, it } from "vitest";
 import { hashPrompt } from "../../../src/scheduling/prefix/prefix-hash.js";
+
+/** The definition, spelt out: concatenate, cut into blocks of characters, chain xxHash32 of each block's UTF-8. */
+function reference(parts: string[], model: string, blockSize = 64, maxBlocks = 256): number[] {
+  const text = parts.join("");
+  const out: number[] = [];
+  let prev = xxHash32(model, 0);
+  for (let at = 0; at + blockSize <= text.length && out.length < maxBlocks; at += blockSize) {
+    prev = xxHash32(new TextEncoder().encode(text.slice(at, at + blockSize)), prev);
+    out.push(prev);
+  }
+  return out;
+}
 
 const SYSTEM = "You are a careful assistant. ".repeat(20); // 580 chars
 const chat = (turns: string[]): string[] =>
@@ -75,5 +88,31 @@ describe("hashPrompt", () => {
     const hashes = hashPrompt(text, "m");
     expect(hashes).toHaveLength(Math.floor(text.length / 64));
     expect(hashPrompt(text.replace("日", "月"), "m")[0]).not.toBe(hashes[0]);
+  });
+
+  it("matches the definition on ASCII, non-ASCII and mixed parts, cut anywhere", () => {
+    const ascii = "The quick brown fox jumps over the lazy dog. ".repeat(30);
+    const mixed = `${ascii.slice(0, 300)}Grüße, 日本語 and emoji 🙂 inside${ascii.slice(300)}`;
+    const cases: [string[], number, number][] = [
+      [[ascii], 64, 256],
+      [[mixed], 64, 256],
+      [[ascii.slice(0, 100), "ü", ascii.slice(100, 700), "日本", ascii.slice(700)], 64, 256],
+      [[mixed.slice(0, 333), mixed.slice(333, 334), mixed.slice(334)], 64, 256],
+      [[ascii], 7, 256],
+      [[mixed], 16, 5],
+      [["", ascii.slice(0, 10), "", ascii.slice(10, 2000)], 64, 3],
+      [["x".repeat(64 * 300)], 64, 256],
+    ];
+    for (const [parts, blockSize, maxBlocks] of cases) {
+      const got = hashPrompt(parts, "llama", { blockSize, maxPrefixBlocksToMatch: maxBlocks });
+      expect(got).toEqual(reference(parts, "llama", blockSize, maxBlocks));
+    }
+  });
+
+  it("gives the same answer after a prompt that needed a larger buffer", () => {
+    const small = hashPrompt("a".repeat(640), "m");
+    hashPrompt("ß".repeat(64 * 256 * 2), "m");
+    expect(hashPrompt("a".repeat(640), "m")).toEqual(small);
+    expect(small).toEqual(reference(["a".repeat(640)], "m"));
   });
 });
