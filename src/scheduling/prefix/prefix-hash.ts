@@ -24,13 +24,28 @@ const encoder = new TextEncoder();
 let scratch = new Uint8Array(DEFAULT_BLOCK_SIZE * DEFAULT_MAX_PREFIX_BLOCKS);
 /** views[n] = the first n bytes of `scratch`, made once (a view per block was most of the garbage). */
 let views: Uint8Array[] = [];
-/** One ASCII block's bytes, copied out of `scratch` (js-xxhash hashes a whole array). */
-let blockBytes = new Uint8Array(DEFAULT_BLOCK_SIZE);
+/** blockViews[k] = block k of an ASCII run in `scratch` (blocks of `blockViewSize` bytes), made once. */
+let blockViews: Uint8Array[] = [];
+let blockViewSize = DEFAULT_BLOCK_SIZE;
 
 function ensureScratch(bytes: number): void {
   if (scratch.length >= bytes) return;
   scratch = new Uint8Array(bytes);
   views = [];
+  blockViews = [];
+}
+
+function blockView(k: number, blockSize: number): Uint8Array {
+  if (blockViewSize !== blockSize) {
+    blockViews = [];
+    blockViewSize = blockSize;
+  }
+  let v = blockViews[k];
+  if (v === undefined) {
+    v = scratch.subarray(k * blockSize, (k + 1) * blockSize);
+    blockViews[k] = v;
+  }
+  return v;
 }
 
 function prefixView(n: number): Uint8Array {
@@ -54,8 +69,9 @@ function hashBlock(block: string, seed: number): number {
  * need not build the whole text). Returns uint32 hashes, one per full block, in order.
  *
  * A block's hash is xxHash32 of its UTF-8 bytes. Runs of whole blocks inside one part are encoded
- * in one go, and when they are ASCII (bytes = characters) each block is hashed from those bytes;
- * otherwise, and for a block that spans parts, block by block from its text. Same hashes either way.
+ * in one go, and when they are ASCII (bytes = characters) each block is hashed from those bytes
+ * through views made once; otherwise, and for a block that spans parts, block by block from its
+ * text. Same hashes either way.
  *
  * @example
  * hashPrompt(["system\n", "You are a helpful assistant...", "\u0000"], "llama-3-8b");
@@ -72,7 +88,6 @@ export function hashPrompt(
   }
   const out: number[] = [];
   if (maxBlocks <= 0) return out;
-  if (blockBytes.length !== blockSize) blockBytes = new Uint8Array(blockSize);
   let prev = xxHash32(model, 0);
   let pending = "";
   const parts = typeof prompt === "string" ? [prompt] : prompt;
@@ -96,9 +111,8 @@ export function hashPrompt(
       ensureScratch(run.length);
       const { read, written } = encoder.encodeInto(run, scratch);
       if (read === run.length && written === read) {
-        for (let at = 0; at < written; at += blockSize) {
-          for (let k = 0; k < blockSize; k++) blockBytes[k] = scratch[at + k]!;
-          prev = xxHash32(blockBytes, prev);
+        for (let k = 0; k < whole; k++) {
+          prev = xxHash32(blockView(k, blockSize), prev);
           out.push(prev);
         }
       } else {
