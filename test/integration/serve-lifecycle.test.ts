@@ -51,6 +51,14 @@ describe("serve: start-up and shutdown", () => {
     expect(stdout).toContain("--extproc-port");
   });
 
+  it("exits 2 naming INFERENCE_ROUTER_HEAP_GROWING_PERCENT when it is not a whole number, and takes 0", async () => {
+    const bad = await runCli(["serve", "--help"], { INFERENCE_ROUTER_HEAP_GROWING_PERCENT: "1.5x" });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('INFERENCE_ROUTER_HEAP_GROWING_PERCENT: "1.5x"');
+    const off = await runCli(["serve", "--help"], { INFERENCE_ROUTER_HEAP_GROWING_PERCENT: "0" });
+    expect(off.code).toBe(0);
+  });
+
   it("exits 2 naming the flag when a port is out of range", async () => {
     const { code, stderr } = await runCli(["serve", "--api-port", "70000"]);
     expect(code).toBe(2);
