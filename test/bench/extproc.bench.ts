@@ -7,10 +7,13 @@
  *   node --import tsx test/bench/extproc.bench.ts [h2|connect] [scenario...]   (npm run bench:extproc)
  *
  * Default: both transports, every scenario. Scenarios (to iterate on one): closed1, closed100,
- * closed1000, held1000 (1,000 streams kept open mid-answer, as Envoy holds them), open, big. Node options for the picker process (profiling): BENCH_PICKER_NODE_ARGS,
+ * closed1000, held1000 (1,000 streams kept open mid-answer, as Envoy holds them), open, big, and
+ * bare (the open loop against test/bench/extproc-bare.ts, a node:http2 server with constant replies:
+ * the floor). Node options for the picker process (profiling): BENCH_PICKER_NODE_ARGS,
  * e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
  */
 import { AsyncResource } from "node:async_hooks";
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { PerformanceObserver } from "node:perf_hooks";
@@ -33,7 +36,7 @@ import {
   responseBody,
   responseHeaders,
 } from "../integration/extproc-client.js";
-import { loopbackPorts, startCli } from "../integration/helpers/spawn-cli.js";
+import { loopbackPorts, repoRoot, startCli } from "../integration/helpers/spawn-cli.js";
 
 const PROCESS = "/envoy.service.ext_proc.v3.ExternalProcessor/Process";
 const HEADERS = requestHeaders({
@@ -42,10 +45,8 @@ const HEADERS = requestHeaders({
   "content-type": "application/json",
 });
 const filler = "x".repeat(4096 - 90);
-const BODY_4K = requestBody(
-  `{"model":"llama","messages":[{"role":"user","content":"${filler}"}],"max_tokens":16}`,
-  true,
-);
+const BODY_JSON = `{"model":"llama","messages":[{"role":"user","content":"${filler}"}],"max_tokens":16}`;
+const BODY_4K = requestBody(BODY_JSON, true);
 const CHANNELS = 4;
 /**
  * Envoy's ext_proc client neither retries a stream nor keeps per-call debug records; grpc-js does both
@@ -278,6 +279,109 @@ function rssMb(pid: number): { rss: number; peak: number } {
   return { rss: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 };
 }
 
+type Result = { n: number; rps: number; p50: number; p99: number };
+
+/**
+ * The table rows of one server process: per row, CPU per request since the last mark for the server
+ * and for this load client (the capacity figures that host contention skews least: both share the
+ * two cores), and the longest GC pause of each (the server's from its `--trace-gc` lines).
+ */
+class Meter {
+  readonly rows: string[] = [];
+  readonly notes: string[] = [];
+  #cpu = 0;
+  #client = process.cpuUsage();
+  #gc = { server: 0, client: 0 };
+
+  constructor(
+    readonly pid: number,
+    readonly logs: readonly Record<string, unknown>[],
+  ) {
+    this.mark();
+  }
+
+  /** Starts the next row's counts here (after a warm-up or an unmeasured run). */
+  mark(): void {
+    this.#cpu = cpuSeconds(this.pid);
+    this.#client = process.cpuUsage();
+    this.#gc = { server: this.logs.length, client: clientGc.length };
+  }
+
+  row(label: string, r: Result, rss = ""): void {
+    const perRequest = ((cpuSeconds(this.pid) - this.#cpu) * 1000) / r.n;
+    const client = process.cpuUsage(this.#client);
+    const clientPerRequest = (client.user + client.system) / 1000 / r.n;
+    const serverGc = longestGcMs(pickerGcPauses(this.logs.slice(this.#gc.server)));
+    const gc = `${serverGc} / ${longestGcMs(clientGc.slice(this.#gc.client).map((p) => p.ms))}`;
+    this.mark();
+    const rps = Number.isNaN(r.rps) ? "" : r.rps.toFixed(0);
+    this.rows.push(
+      `| ${label} | ${r.n} | ${rps} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${perRequest.toFixed(2)} | ${clientPerRequest.toFixed(2)} | ${gc} | ${rss} |`,
+    );
+  }
+}
+
+/**
+ * 1,000 req/s for 5 s, after 2 unmeasured seconds at the same rate (the warm-up's 50 concurrent
+ * streams leave both heaps with GC work to finish, and that debt belongs to the burst, not to the
+ * rate). Adds the row, and a note with the same run less the requests in flight during one of this
+ * load client's own GC pauses.
+ */
+async function measureOpenLoop(meter: Meter, clients: grpc.Client[], req: Request4K, label: string) {
+  await openLoop(clients, req, 1000, 2);
+  meter.mark();
+  const spans: [number, number][] = [];
+  const pausesFrom = clientGc.length;
+  const fixed = await openLoop(clients, req, 1000, 5, spans);
+  const kept = withoutClientPauses(spans, clientGc.slice(pausesFrom));
+  meter.notes.push(
+    `${label}, without the ${spans.length - kept.length} requests in flight during one of the load client's own GC pauses: ` +
+      `p50 ${percentile(kept, 50).toFixed(2)} ms, p99 ${percentile(kept, 99).toFixed(2)} ms (${kept.length} requests).`,
+  );
+  meter.row(label, fixed, rssMb(meter.pid).rss.toFixed(0));
+}
+
+/**
+ * The same warm-up and open loop against test/bench/extproc-bare.ts, a node:http2 server that answers
+ * with constant bytes and does nothing else per request: the floor under the picker's row.
+ */
+async function runBare(): Promise<string> {
+  const child = spawn(
+    process.execPath,
+    ["--trace-gc", "--import", "tsx", "test/bench/extproc-bare.ts", String(Buffer.byteLength(BODY_JSON))],
+    { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const logs: Record<string, unknown>[] = [];
+  const port = await new Promise<number>((resolve, reject) => {
+    let buf = "";
+    child.stdout!.on("data", (d: Buffer) => {
+      buf += d.toString();
+      for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        logs.push({ msg: line });
+        const m = /^listening (\d+)$/.exec(line);
+        if (m) resolve(Number(m[1]));
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`extproc-bare exited with ${code}`)));
+  });
+  try {
+    const clients = Array.from({ length: CHANNELS }, () => extProcClient(port, LOAD_CLIENT_OPTIONS));
+    const req = { head: encodeRequest(clients[0]!, HEADERS), body: [encodeRequest(clients[0]!, BODY_4K)] };
+    const meter = new Meter(child.pid!, logs);
+    await closedLoop(clients, req, 50, 3000, 5000);
+    await measureOpenLoop(meter, clients, req, "open loop, 1,000 req/s for 5 s, bare node:http2 server");
+    return report(
+      "replaced by a bare node:http2 server (constant replies, no routing: the floor)",
+      meter,
+      clients,
+    );
+  } finally {
+    child.kill();
+  }
+}
+
 async function run(transport: string): Promise<string> {
   const args = ["serve", "--config", "test/fixtures/extproc-bench", "--extproc-transport", transport];
   // --trace-gc: the picker's GC pauses, reported next to the latency tail (a line per GC, on stdout).
@@ -312,50 +416,12 @@ async function run(transport: string): Promise<string> {
       extProcClient(picker.port("extproc"), LOAD_CLIENT_OPTIONS),
     );
     const req = { head: encodeRequest(clients[0]!, HEADERS), body: [encodeRequest(clients[0]!, BODY_4K)] };
-    const rows: string[] = [];
-    const notes: string[] = [];
-    let cpuMark = cpuSeconds(pid);
-    let clientMark = process.cpuUsage();
-    let gcMark = { picker: picker.logs.length, client: clientGc.length };
-    // CPU per request since the last row, for the picker and for this load client: the capacity
-    // figures that host contention does not skew (both processes share the two cores).
-    const row = (label: string, r: { n: number; rps: number; p50: number; p99: number }, rss = "") => {
-      const cpu = cpuSeconds(pid);
-      const perRequest = ((cpu - cpuMark) * 1000) / r.n;
-      const client = process.cpuUsage(clientMark);
-      const clientPerRequest = (client.user + client.system) / 1000 / r.n;
-      const gc = `${longestGcMs(pickerGcPauses(picker.logs.slice(gcMark.picker)))} / ${longestGcMs(clientGc.slice(gcMark.client).map((p) => p.ms))}`;
-      cpuMark = cpu;
-      clientMark = process.cpuUsage();
-      gcMark = { picker: picker.logs.length, client: clientGc.length };
-      const rps = Number.isNaN(r.rps) ? "" : r.rps.toFixed(0);
-      rows.push(
-        `| ${label} | ${r.n} | ${rps} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${perRequest.toFixed(2)} | ${clientPerRequest.toFixed(2)} | ${gc} | ${rss} |`,
-      );
-    };
+    const meter = new Meter(pid, picker.logs);
     await closedLoop(clients, req, 50, 3000, 5000); // warm-up (JIT, connections)
-    cpuMark = cpuSeconds(pid);
-    clientMark = process.cpuUsage();
-    gcMark = { picker: picker.logs.length, client: clientGc.length };
+    meter.mark();
     // The fixed-rate run comes first: after the 1,000-stream run both processes spend seconds
     // collecting what it left behind, and that GC debt is not a property of 1,000 req/s.
-    if (wanted("open")) {
-      // Two seconds at the same rate first, unmeasured: the warm-up's 50 concurrent streams leave
-      // both heaps with GC work to finish, and that debt belongs to the burst, not to 1,000 req/s.
-      await openLoop(clients, req, 1000, 2);
-      cpuMark = cpuSeconds(pid);
-      clientMark = process.cpuUsage();
-      gcMark = { picker: picker.logs.length, client: clientGc.length };
-      const spans: [number, number][] = [];
-      const pausesFrom = clientGc.length;
-      const fixed = await openLoop(clients, req, 1000, 5, spans);
-      const kept = withoutClientPauses(spans, clientGc.slice(pausesFrom));
-      notes.push(
-        `Open loop without the ${spans.length - kept.length} requests in flight during one of the load client's own GC pauses: ` +
-          `p50 ${percentile(kept, 50).toFixed(2)} ms, p99 ${percentile(kept, 99).toFixed(2)} ms (${kept.length} requests).`,
-      );
-      row("open loop, 1,000 req/s for 5 s", fixed, rssMb(pid).rss.toFixed(0));
-    }
+    if (wanted("open")) await measureOpenLoop(meter, clients, req, "open loop, 1,000 req/s for 5 s");
     if (wanted("held1000")) {
       // The shape behind Envoy: a stream lives as long as the model's answer (seconds), so 1,000 open
       // streams is 1,000 answers in progress, at a modest request rate. Before the saturation runs,
@@ -376,7 +442,7 @@ async function run(transport: string): Promise<string> {
       await new Promise((r) => setTimeout(r, 1000));
       const mem = rssMb(pid);
       await Promise.all(held.map((h) => h.finish()));
-      row(
+      meter.row(
         "1,000 streams held open (picked, answer streaming)",
         { n: picks.length, rps: Number.NaN, p50: percentile(picks, 50), p99: percentile(picks, 99) },
         `${mem.rss.toFixed(0)} (peak ${mem.peak.toFixed(0)})`,
@@ -390,9 +456,13 @@ async function run(transport: string): Promise<string> {
       if (!wanted(`closed${c}`)) continue;
       const r = await closedLoop(clients, req, c, total, 10_000);
       const mem = rssMb(pid);
-      row(`closed loop, ${c} concurrent streams`, r, `${mem.rss.toFixed(0)} (peak ${mem.peak.toFixed(0)})`);
+      meter.row(
+        `closed loop, ${c} concurrent streams`,
+        r,
+        `${mem.rss.toFixed(0)} (peak ${mem.peak.toFixed(0)})`,
+      );
     }
-    if (!wanted("big")) return report(transport, rows, clients, notes);
+    if (!wanted("big")) return report(`transport "${transport}"`, meter, clients);
     // A 220 KB prompt, sent as Envoy does in 64 KiB chunks, alone and among 100 concurrent ones.
     const big = Buffer.from(
       `{"model":"llama","messages":[{"role":"user","content":"${"y".repeat(220_000)}"}],"max_tokens":16}`,
@@ -405,7 +475,7 @@ async function run(transport: string): Promise<string> {
     const solo: number[] = [];
     for (let i = 0; i < 50; i++) solo.push(await exchange(clients[0]!, req.head, chunks));
     solo.sort((a, b) => a - b);
-    row("220 KB prompt, 1 stream (50 runs)", {
+    meter.row("220 KB prompt, 1 stream (50 runs)", {
       n: 50,
       rps: Number.NaN,
       p50: percentile(solo, 50),
@@ -418,7 +488,7 @@ async function run(transport: string): Promise<string> {
       }),
     );
     many.sort((a, b) => a - b);
-    row(
+    meter.row(
       "220 KB prompt, 100 concurrent streams (500 runs)",
       {
         n: many.length,
@@ -428,7 +498,7 @@ async function run(transport: string): Promise<string> {
       },
       rssMb(pid).rss.toFixed(0),
     );
-    return report(transport, rows, clients, notes);
+    return report(`transport "${transport}"`, meter, clients);
   } finally {
     await picker.stop();
   }
@@ -448,10 +518,10 @@ function longestGcMs(pauses: readonly number[]): string {
   return pauses.length === 0 ? "-" : Math.max(...pauses).toFixed(1);
 }
 
-function report(transport: string, rows: string[], clients: grpc.Client[], notes: string[]): string {
+function report(what: string, meter: Meter, clients: grpc.Client[]): string {
   for (const c of clients) c.close();
   return [
-    `ext_proc picker, transport "${transport}", on loopback (node ${process.version}, ${CHANNELS} HTTP/2 connections, 10 endpoints, default scheduler)`,
+    `ext_proc picker, ${what}, on loopback (node ${process.version}, ${CHANNELS} HTTP/2 connections, 10 endpoints, default scheduler)`,
     "",
     `host: ${cpus().length} CPUs, load average ${loadavg()
       .map((l) => l.toFixed(1))
@@ -459,9 +529,9 @@ function report(transport: string, rows: string[], clients: grpc.Client[], notes
     "",
     "| scenario | requests | req/s | p50 ms | p99 ms | picker CPU ms/req | client CPU ms/req | longest GC pause ms, picker / client | picker RSS MB |",
     "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ...rows,
+    ...meter.rows,
     "",
-    ...notes.flatMap((n) => [n, ""]),
+    ...meter.notes.flatMap((n) => [n, ""]),
   ].join("\n");
 }
 
@@ -474,3 +544,4 @@ function wanted(scenario: string): boolean {
 }
 for (const t of transports.length > 0 ? transports : ["h2", "connect"])
   process.stdout.write(`${await run(t)}\n`);
+if (wanted("bare")) process.stdout.write(`${await runBare()}\n`);
