@@ -7,10 +7,12 @@ import { readdirSync, statSync } from "node:fs";
 import v8 from "node:v8";
 
 // V8 lets the old generation grow to up to 4x what survived the last full GC before the next one.
-// Under 1,000 concurrent ext_proc streams that was ~100 MB of garbage held as RSS (bench:extproc:
-// 161-172 MB, peaks of 218-239); at 1.5x it is 138-140 MB (peaks 145) for the same CPU per request,
-// and full-GC pauses are shorter. INFERENCE_ROUTER_HEAP_GROWING_PERCENT overrides (0 = V8's own).
-const growing = process.env.INFERENCE_ROUTER_HEAP_GROWING_PERCENT ?? "50";
+// Under 1,000 concurrent ext_proc streams that was ~100 MB of garbage held as RSS (bench:extproc
+// closed1000: 161-172 MB, peaks of 218-239). At 2x: 151-159 MB (peaks 165-172) for the same CPU per
+// request. 1.5x held less (134-148 MB) but ran a 10-17 ms full GC every 5-8 s at 1,000 req/s, which
+// set that run's p99 (3-13 ms against 2-3.4 ms at 2x). INFERENCE_ROUTER_HEAP_GROWING_PERCENT
+// overrides (0 = V8's own heuristic).
+const growing = process.env.INFERENCE_ROUTER_HEAP_GROWING_PERCENT ?? "100";
 if (!/^\d+$/.test(growing)) {
   process.stderr.write(
     `INFERENCE_ROUTER_HEAP_GROWING_PERCENT: "${growing}" must be a whole number of percent (0 = V8's default)\n`,
