@@ -55,6 +55,7 @@ export async function startPickerListeners(
     random: o.random,
     metrics: o.metrics,
     maxBodyBytes: cfg.limits.maxBodyBytes,
+    bodyMode: cfg.extproc.bodyMode,
   });
   const sweep = setInterval(() => processor.sweep(), 1000);
   // Ready once a snapshot arrived for the picker's pool (or any pool when it serves several).
@@ -92,6 +93,7 @@ export async function startPickerListeners(
     tls: extproc.tls,
     ...(tls !== undefined ? { certificate: tls.source } : {}),
     transport,
+    bodyMode: cfg.extproc.bodyMode,
     pool: pool ?? null,
   });
   const stopWatch =

@@ -97,10 +97,10 @@ export const routerConfigSpecSchema = z.strictObject({
     })
     .prefault({}),
   /**
-   * The ext_proc listener's HTTP/2 receive windows, in bytes (Envoy's http2_protocol_options names):
+   * The ext_proc listener. Its HTTP/2 receive windows, in bytes (Envoy's http2_protocol_options names):
    * how much Envoy may send on a connection, and on one stream, before the picker has read it. Node's
    * default of 64 KiB for a whole connection held 1,000 streams of 4 KiB bodies to ~15 at a time and
-   * starved some of them for seconds (see the README, "Envoy"). Read at start.
+   * starved some of them for seconds (see the README, "Envoy"). And the body mode. Read at start.
    */
   extproc: z
     .strictObject({
@@ -108,6 +108,17 @@ export const routerConfigSpecSchema = z.strictObject({
       initialConnectionWindowSize: http2Window(16 * 1024 * 1024),
       /** Per stream (one request's body chunks in flight). Default 1 MiB. */
       initialStreamWindowSize: http2Window(1024 * 1024),
+      /**
+       * The request_body_mode Envoy's ext_proc filter is configured with (ProcessingMode.BodySendMode
+       * names): FULL_DUPLEX_STREAMED (default, as upstream: the pick on a headers reply, the body back
+       * as streamed chunks) or BUFFERED (headers answered at once, the pick on the body reply, the body
+       * replaced only when it changed). Both ends must agree.
+       */
+      bodyMode: z
+        .enum(["FULL_DUPLEX_STREAMED", "BUFFERED"], {
+          error: "must be FULL_DUPLEX_STREAMED or BUFFERED (Envoy's request_body_mode)",
+        })
+        .default("FULL_DUPLEX_STREAMED"),
     })
     .prefault({}),
   /** Forwarding (standalone router). Milliseconds. */

@@ -19,7 +19,11 @@ describe("RouterConfig", () => {
       limits: { maxMessageBytes: 4194304, maxBodyBytes: 33554432, maxEndpointsPerSnapshot: 10000 },
       state: { stalenessMs: 2000, expiryMs: 60000, sweepIntervalMs: 500 },
       scheduler: {},
-      extproc: { initialConnectionWindowSize: 16777216, initialStreamWindowSize: 1048576 },
+      extproc: {
+        initialConnectionWindowSize: 16777216,
+        initialStreamWindowSize: 1048576,
+        bodyMode: "FULL_DUPLEX_STREAMED",
+      },
       proxy: { connectTimeoutMs: 2000, firstByteTimeoutMs: 60000, idleTimeoutMs: 60000, maxAttempts: 3 },
       edge: {},
     });
@@ -61,7 +65,7 @@ describe("RouterConfig", () => {
   listen: { apiPort: 65536, metricsPort: -1 }
   limits: { maxBodyBytes: 0 }
   auth: { pushToken: a, pushTokenFile: /x }
-  extproc: { initialConnectionWindowSize: 1024, initialStreamWindowSize: 2147483648 }
+  extproc: { initialConnectionWindowSize: 1024, initialStreamWindowSize: 2147483648, bodyMode: STREAMED }
   proxy: { maxAttempts: 17 }
   edge: { push: { url: "ftp://x", region: "" } }
 `);
@@ -72,6 +76,7 @@ describe("RouterConfig", () => {
       "test.yaml#0 spec.limits.maxBodyBytes: 0 — must be at least 1",
       "test.yaml#0 spec.extproc.initialConnectionWindowSize: 1024 — must be between 65535 and 2147483647 (HTTP/2 window sizes)",
       "test.yaml#0 spec.extproc.initialStreamWindowSize: 2147483648 — must be between 65535 and 2147483647 (HTTP/2 window sizes)",
+      'test.yaml#0 spec.extproc.bodyMode: "STREAMED" — must be FULL_DUPLEX_STREAMED or BUFFERED (Envoy\'s request_body_mode)',
       "test.yaml#0 spec.proxy.maxAttempts: 17 — must be at most 16",
       'test.yaml#0 spec.edge.push.url: "ftp://x" — must be an http(s) URL',
       'test.yaml#0 spec.edge.push.region: "" — must not be empty',

@@ -184,7 +184,13 @@ export const responseBody = (body: string, endOfStream: boolean): Msg => ({
 
 /** Set headers of a headers reply (request or response direction). */
 export function setHeaders(reply: Msg | undefined): Record<string, string> {
-  const common = (reply?.request_headers ?? reply?.response_headers)?.response;
+  // Headers replies carry the mutation; in BUFFERED mode the body reply does.
+  const common = (
+    reply?.request_headers ??
+    reply?.response_headers ??
+    reply?.request_body ??
+    reply?.response_body
+  )?.response;
   const out: Record<string, string> = {};
   for (const h of common?.header_mutation?.set_headers ?? []) {
     out[h.header.key] = h.header.raw_value?.length
