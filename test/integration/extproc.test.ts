@@ -1,17 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import http2 from "node:http2";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { create } from "@bufbuild/protobuf";
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { createClient } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
 import type * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  PoolStateService,
-  PushSnapshotRequestSchema,
-} from "../../src/gen/inferencerouter/v1/pool_state_pb.js";
 import {
   bodyChunks,
   ExtProcCall,
@@ -26,46 +14,23 @@ import {
   setHeaders,
   struct,
 } from "./extproc-client.js";
+import {
+  chat,
+  POST,
+  type Pod,
+  type PoolApi,
+  poolApi,
+  pushPods as pushPodsTo,
+  receiveWindows,
+  standardPods,
+} from "./helpers/extproc-picker.js";
 import { type CliProcess, loopbackPorts, startCli } from "./helpers/spawn-cli.js";
 
 let server: CliProcess;
 let client: grpc.Client;
-let api: ReturnType<typeof createClient<typeof PoolStateService>>;
-let sequence = 0;
+let api: PoolApi;
 
-type Pod = [address: string, queue: number, kv: number, adapters: string[]];
-
-async function pushPods(pods: Pod[]): Promise<void> {
-  await api.pushSnapshot(
-    create(PushSnapshotRequestSchema, {
-      pool: "pool-a",
-      source: "test",
-      sequence: BigInt(++sequence),
-      observedAt: timestampFromMs(Date.now()),
-      endpoints: pods.map(([address, waitingRequests, kvCacheUsage, activeAdapters]) => ({
-        address,
-        ready: true,
-        engine: "vllm",
-        metrics: {
-          waitingRequests,
-          kvCacheUsage,
-          activeAdapters,
-          maxAdapters: activeAdapters.length > 0 ? 4 : 0,
-        },
-      })),
-    }),
-  );
-}
-
-const standardPods: Pod[] = [
-  ["192.168.1.1:8000", 3, 0.2, []],
-  ["192.168.1.2:8000", 0, 0.1, []],
-  ["192.168.1.3:8000", 10, 0.9, []],
-];
-
-const POST = { ":method": "POST", ":path": "/v1/chat/completions", "content-type": "application/json" };
-const chat = (model: string, extra = "") =>
-  `{"model":"${model}","messages":[{"role":"user","content":"hi"}]${extra}}`;
+const pushPods = (pods: Pod[]) => pushPodsTo(api, pods);
 
 /** Sends headers + body (in pieces) and waits for the request-path answer. */
 async function pick(body: string, opts: { pieces?: number; metadata?: Record<string, Msg> } = {}) {
@@ -84,26 +49,6 @@ async function pick(body: string, opts: { pieces?: number; metadata?: Record<str
 async function inFlight(): Promise<Record<string, number>> {
   const { pool } = await api.getPool({ pool: "pool-a" });
   return Object.fromEntries(pool!.endpoints.map((e) => [e.address, e.inFlight?.requests ?? 0]));
-}
-
-/**
- * The receive windows a client of the ext_proc port is given: the stream window from the server's
- * SETTINGS, the connection window from the WINDOW_UPDATE that follows them.
- */
-async function receiveWindows(port: number): Promise<{ stream: number; connection: number }> {
-  const session = http2.connect(`http://127.0.0.1:${port}`);
-  try {
-    const settings = await new Promise<http2.Settings>((resolve, reject) => {
-      session.once("remoteSettings", resolve);
-      session.once("error", reject);
-    });
-    const deadline = Date.now() + 5000;
-    while ((session.state.remoteWindowSize ?? 0) <= 65_535 && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 10));
-    return { stream: settings.initialWindowSize ?? 0, connection: session.state.remoteWindowSize ?? 0 };
-  } finally {
-    session.close();
-  }
 }
 
 async function finish(call: ExtProcCall): Promise<void> {
@@ -139,10 +84,7 @@ describe.each([
         waitFor: ["api", "extproc", "health", "metrics"],
       });
       client = extProcClient(server.port("extproc"));
-      api = createClient(
-        PoolStateService,
-        createConnectTransport({ baseUrl: `http://127.0.0.1:${server.port("api")}`, httpVersion: "1.1" }),
-      );
+      api = poolApi(server.port("api"));
     }, 30_000);
 
     afterAll(async () => {
@@ -344,63 +286,3 @@ describe.each([
     });
   },
 );
-
-describe("serve: RouterConfig extproc settings", () => {
-  /** A config set: the ext_proc fixture (pool, scheduler, rewrites), its RouterConfig given `extproc`. */
-  function configDir(extproc: string): string {
-    const dir = mkdtempSync(join(tmpdir(), "extproc-settings-"));
-    const fixture = readFileSync("test/fixtures/extproc/pool.yaml", "utf8");
-    const withSettings = fixture.replace("\n  state:\n", `\n  extproc: ${extproc}\n  state:\n`);
-    if (withSettings === fixture)
-      throw new Error("the fixture's RouterConfig has no state: block to anchor on");
-    writeFileSync(join(dir, "pool.yaml"), withSettings);
-    return dir;
-  }
-
-  it("advertises the receive windows the config sets", async () => {
-    const dir = configDir("{ initialConnectionWindowSize: 1048576, initialStreamWindowSize: 131072 }");
-    const picker = await startCli(["serve", "--config", dir, ...loopbackPorts], { waitFor: ["extproc"] });
-    try {
-      expect(await receiveWindows(picker.port("extproc"))).toEqual({ stream: 131072, connection: 1048576 });
-    } finally {
-      await picker.stop();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 30_000);
-
-  it("answers in BUFFERED mode when the config says Envoy sends buffered bodies", async () => {
-    const dir = configDir("{ bodyMode: BUFFERED }");
-    const picker = await startCli(["serve", "--config", dir, ...loopbackPorts], {
-      waitFor: ["api", "extproc"],
-    });
-    const buffered = extProcClient(picker.port("extproc"));
-    try {
-      const line = picker.logs.find((l) => l.msg === "listening" && l.service === "extproc");
-      expect(line?.bodyMode).toBe("BUFFERED");
-      api = createClient(
-        PoolStateService,
-        createConnectTransport({ baseUrl: `http://127.0.0.1:${picker.port("api")}`, httpVersion: "1.1" }),
-      );
-      await pushPods(standardPods);
-      const call = new ExtProcCall(buffered);
-      call.send(requestHeaders(POST));
-      // Headers are answered at once, with no pick yet: Envoy waits for it before sending the body.
-      const [first] = await call.waitFor(1);
-      expect(Object.keys(first ?? {})).toContain("request_headers");
-      expect(setHeaders(first)).toEqual({});
-      call.send(requestBody(chat("food-review-1"), true));
-      const [, pick] = await call.waitFor(2);
-      const common = pick?.request_body?.response;
-      expect(setHeaders(pick)["x-gateway-destination-endpoint"]).toBe("192.168.1.2:8000");
-      expect(common?.clear_route_cache).toBe(true);
-      // The body is not replaced (the model was not rewritten), and nothing is streamed.
-      expect(common?.body_mutation).toBeFalsy();
-      expect(call.replies).toHaveLength(2);
-      call.end();
-    } finally {
-      buffered.close();
-      await picker.stop();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 30_000);
-});
