@@ -31,6 +31,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** RouterConfig sections read once, at start. */
+const START_ONLY = ["listen", "auth", "state", "extproc"] as const;
+
 function poolDefs(r: RouterResources) {
   return r.pools.map((p) => ({ name: p.name, targetPorts: p.targetPorts }));
 }
@@ -76,6 +79,14 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
     routing.reload(r);
     httpRouter.reload(r);
     store.configurePools(poolDefs(r));
+    // Listeners, tokens, the store's freshness and the ext_proc server are set up once: say so
+    // rather than let an edited key look applied.
+    const pending = START_ONLY.filter((k) => JSON.stringify(r.router[k]) !== JSON.stringify(cfg[k]));
+    if (pending.length > 0) {
+      log("warn", "config change takes effect at the next start", {
+        keys: pending.map((k) => `RouterConfig spec.${k}`),
+      });
+    }
   };
   const tokens = {
     pushToken:

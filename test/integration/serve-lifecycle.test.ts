@@ -79,6 +79,24 @@ describe("serve: start-up and shutdown", () => {
     expect(stderr).toContain("70000");
   });
 
+  it("applies a reloaded config but warns that RouterConfig extproc changes wait for a restart", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "reload-extproc-"));
+    const config = (mode: string) =>
+      `apiVersion: inference.networking.k8s.io/v1\nkind: InferencePool\nmetadata:\n  name: p\nspec:\n  selector:\n    matchLabels: {app: x}\n  targetPorts:\n    - number: 8000\n---\napiVersion: inference-router.dev/v1alpha1\nkind: RouterConfig\nspec:\n  extproc: { bodyMode: ${mode} }\n`;
+    writeFileSync(join(dir, "config.yaml"), config("FULL_DUPLEX_STREAMED"));
+    const server = await startCli(["serve", "--config", dir, ...loopbackPorts], { waitFor: ["extproc"] });
+    try {
+      writeFileSync(join(dir, "config.yaml"), config("BUFFERED"));
+      await expect
+        .poll(() => server.logs.find((l) => l.msg === "config change takes effect at the next start"), {
+          timeout: 5000,
+        })
+        .toMatchObject({ level: "warn", keys: ["RouterConfig spec.extproc"] });
+    } finally {
+      await server.stop();
+    }
+  });
+
   it("keeps the last good config when a reloaded file is invalid", async () => {
     const dir = mkdtempSync(join(tmpdir(), "reload-"));
     const pool = (name: string, port: number) =>
