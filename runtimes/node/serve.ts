@@ -32,7 +32,7 @@ export interface RunningServer {
 }
 
 /** RouterConfig sections read once, at start. */
-const START_ONLY = ["listen", "auth", "state", "extproc"] as const;
+const START_ONLY = ["listen", "auth", "state", "extproc", "edge"] as const;
 
 function poolDefs(r: RouterResources) {
   return r.pools.map((p) => ({ name: p.name, targetPorts: p.targetPorts }));
@@ -79,7 +79,7 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
     routing.reload(r);
     httpRouter.reload(r);
     store.configurePools(poolDefs(r));
-    // Listeners, tokens, the store's freshness and the ext_proc server are set up once: say so
+    // Listeners, tokens, the store's freshness, the ext_proc server and the edge push are set up once: say so
     // rather than let an edited key look applied.
     const pending = START_ONLY.filter((k) => JSON.stringify(r.router[k]) !== JSON.stringify(cfg[k]));
     if (pending.length > 0) {
