@@ -79,8 +79,8 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
     routing.reload(r);
     httpRouter.reload(r);
     store.configurePools(poolDefs(r));
-    // Listeners, tokens, the store's freshness, the ext_proc server and the edge push are set up once: say so
-    // rather than let an edited key look applied.
+    // Listeners, tokens, the store's freshness, the ext_proc server and the edge push are set up
+    // once: say so rather than let an edited key look applied.
     const pending = START_ONLY.filter((k) => JSON.stringify(r.router[k]) !== JSON.stringify(cfg[k]));
     if (pending.length > 0) {
       log("warn", "config change takes effect at the next start", {
