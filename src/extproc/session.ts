@@ -28,6 +28,7 @@ import { CLIENT_SYSTEM_HEADERS, WENT_INTO_RESPONSE_HEADERS } from "./system-head
 export type CloseReason = "end" | "cancel" | "error" | "timeout";
 
 const NONE: ProcessingResponse[] = [];
+const NO_HEADERS: ReadonlyMap<string, string> = new Map();
 
 /** What the session keeps of its pick once the replies are out: the model names, for metrics and mapping. */
 type Models = Pick<RouteDecision, "clientModel" | "targetModel">;
@@ -36,7 +37,8 @@ type Models = Pick<RouteDecision, "clientModel" | "targetModel">;
 export class ExtProcSession {
   readonly startedAt: number;
   #finished = false;
-  #headers = new Map<string, string>();
+  /** The request headers, until the pick is made (nothing reads them after). */
+  #headers: ReadonlyMap<string, string> = NO_HEADERS;
   #parts: Uint8Array[] = [];
   #bodyBytes = 0;
   #bodyDone = false;
@@ -159,6 +161,7 @@ export class ExtProcSession {
       ...(kind !== undefined && { kind }),
       ...(this.#subset !== undefined && { subset: this.#subset }),
     });
+    this.#headers = NO_HEADERS;
     // Not the decision itself: its body may be a view of the read buffer, and its endpoints and
     // request are of no use once the pick is sent.
     this.#models = { clientModel: d.clientModel, targetModel: d.targetModel };
