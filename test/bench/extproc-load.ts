@@ -6,7 +6,7 @@
  * starts recording this process's GC pauses.
  */
 import { AsyncResource } from "node:async_hooks";
-import { PerformanceObserver } from "node:perf_hooks";
+import { constants, PerformanceObserver } from "node:perf_hooks";
 import v8 from "node:v8";
 import { fromBinary } from "@bufbuild/protobuf";
 import type * as grpc from "@grpc/grpc-js";
@@ -68,10 +68,20 @@ function leanBind(this: AsyncResource, fn: (...args: unknown[]) => unknown, this
 AsyncResource.prototype.bind = leanBind as unknown as typeof AsyncResource.prototype.bind;
 v8.setFlagsFromString("--no-allocation-site-pretenuring");
 
-/** This process's GC pauses (start and duration, ms on performance.now()'s clock), to set against the tail. */
-export const clientGc: { start: number; ms: number }[] = [];
+/**
+ * This process's GC pauses (start and duration, ms on performance.now()'s clock), to set against the
+ * tail; `minor` for a young-generation GC.
+ */
+export const clientGc: { start: number; ms: number; minor: boolean }[] = [];
 new PerformanceObserver((list) => {
-  for (const e of list.getEntries()) clientGc.push({ start: e.startTime, ms: e.duration });
+  for (const e of list.getEntries()) {
+    const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+    clientGc.push({
+      start: e.startTime,
+      ms: e.duration,
+      minor: kind === constants.NODE_PERFORMANCE_GC_MINOR,
+    });
+  }
 }).observe({ entryTypes: ["gc"] });
 
 export function percentile(sorted: number[], p: number): number {

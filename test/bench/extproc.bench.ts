@@ -83,6 +83,15 @@ class Meter {
     this.#gc = { server: this.logs.length, client: clientGc.length };
   }
 
+  /** Young-generation GCs since the last mark: the server's (`--trace-gc` "Scavenge" lines) and this client's. */
+  youngGcs(): { server: number; client: number } {
+    const server = this.logs
+      .slice(this.#gc.server)
+      .filter((l) => String(l.msg).includes(": Scavenge ")).length;
+    const client = clientGc.slice(this.#gc.client).filter((p) => p.minor).length;
+    return { server, client };
+  }
+
   row(label: string, r: Result, rss = ""): void {
     const perRequest = ((cpuSeconds(this.pid) - this.#cpu) * 1000) / r.n;
     const client = process.cpuUsage(this.#client);
@@ -110,9 +119,11 @@ async function measureOpenLoop(meter: Meter, clients: grpc.Client[], req: Reques
   const pausesFrom = clientGc.length;
   const fixed = await openLoop(clients, req, 1000, 5, spans);
   const kept = withoutClientPauses(spans, clientGc.slice(pausesFrom));
+  const young = meter.youngGcs();
   meter.notes.push(
     `${label}, without the ${spans.length - kept.length} requests in flight during one of the load client's own GC pauses: ` +
-      `p50 ${percentile(kept, 50).toFixed(2)} ms, p99 ${percentile(kept, 99).toFixed(2)} ms (${kept.length} requests).`,
+      `p50 ${percentile(kept, 50).toFixed(2)} ms, p99 ${percentile(kept, 99).toFixed(2)} ms (${kept.length} requests). ` +
+      `Young-generation GCs in the 5 s: server ${young.server}, client ${young.client}.`,
   );
   meter.row(label, fixed, rssMb(meter.pid).rss.toFixed(0));
 }
