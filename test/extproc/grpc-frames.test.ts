@@ -1,9 +1,23 @@
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { create, fromBinary, type JsonObject, toBinary } from "@bufbuild/protobuf";
+import { DurationSchema } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
 import { RouterError } from "../../src/core/errors.js";
 import { encodeGrpcFrames, encodeProcessingResponse } from "../../src/extproc/grpc-frames.js";
 import { setHeader } from "../../src/extproc/header-map.js";
-import { errorReply, headersReply, streamedChunk, trailersReply } from "../../src/extproc/replies.js";
+import { pickReplies } from "../../src/extproc/pick-replies.js";
+import {
+  errorReply,
+  headersReply,
+  type Mutation,
+  streamedChunk,
+  trailersReply,
+} from "../../src/extproc/replies.js";
+import { handEncoded } from "../../src/extproc/reply-wire.js";
+import {
+  HeaderValueOption_HeaderAppendAction as AppendAction,
+  type HeaderValueOption,
+  HeaderValueOptionSchema,
+} from "../../src/gen/envoy/config/core/v3/base_pb.js";
 import {
   type ProcessingResponse,
   ProcessingResponseSchema,
@@ -23,6 +37,114 @@ describe("encodeGrpcFrames", () => {
         }
       }
     }
+  });
+
+  it("encodes headers replies byte for byte as toBinary does: headers, removals, metadata, odd strings", () => {
+    const long = "v".repeat(20_000);
+    const values = [
+      "10.0.0.1:8000",
+      "",
+      "é-ü",
+      "x".repeat(64),
+      "y".repeat(65),
+      long,
+      "a😀b",
+      "\ud800x",
+      "z\udc00",
+    ];
+    const options: HeaderValueOption[] = [
+      ...values.map((v) => setHeader("x-gateway-destination-endpoint", v)),
+      setHeader("", "no key"),
+      setHeader("ключ", "1"),
+      create(HeaderValueOptionSchema, { header: { key: "x-plain", value: "in value" } }),
+      create(HeaderValueOptionSchema, {
+        header: { key: "x-both", value: "v", rawValue: new Uint8Array([1, 2]) },
+      }),
+      create(HeaderValueOptionSchema, { header: {}, keepEmptyValue: true }),
+      create(HeaderValueOptionSchema, { appendAction: AppendAction.OVERWRITE_IF_EXISTS }),
+      create(HeaderValueOptionSchema, {}),
+    ];
+    const mutations: (Mutation | undefined)[] = [
+      undefined,
+      { set: [], remove: [] },
+      { set: options, remove: [] },
+      { set: options.slice(0, 3), remove: ["x-b", "", "ü", long] },
+      { set: Array.from({ length: 300 }, (_, i) => setHeader(`x-h${i}`, String(i))), remove: ["x-c"] },
+    ];
+    const metadata: (JsonObject | undefined)[] = [
+      undefined,
+      {},
+      { "envoy.lb": { "x-gateway-destination-endpoint": "10.0.0.1:8000,10.0.0.2:8000" } },
+      { "": "", a: {}, b: { c: { d: long, "é😀": "\ud83d" } }, "2": "number-like key", "1": "sorted first" },
+    ];
+    let n = 0;
+    for (const direction of ["request", "response"] as const)
+      for (const mutation of mutations)
+        for (const routed of [false, true])
+          for (const md of metadata) {
+            const r = headersReply(direction, mutation, routed, md);
+            expect(handEncoded(r)).toBe(true);
+            expect(same(encodeProcessingResponse(r), toBinary(ProcessingResponseSchema, r))).toBe(true);
+            n++;
+          }
+    expect(n).toBe(80);
+  });
+
+  it("hand-encodes every reply of a pick in both body modes' streamed path", () => {
+    const body = new TextEncoder().encode('{"model":"m"}');
+    const pick = { destinations: "10.0.0.1:8000,10.0.0.2:8000", requestId: "id-1", body, bodyChanged: false };
+    const replies = pickReplies(pick, "FULL_DUPLEX_STREAMED", true);
+    expect(replies.map(handEncoded)).toEqual([true, true]);
+    const status = create(ProcessingResponseSchema, {
+      response: { case: "requestHeaders", value: { response: { status: 1, clearRouteCache: true } } },
+    });
+    for (const r of [...replies, status])
+      expect(same(encodeProcessingResponse(r), toBinary(ProcessingResponseSchema, r))).toBe(true);
+  });
+
+  it("leaves shapes it does not cover to toBinary, with the same bytes", () => {
+    const covered = headersReply("request", { set: [setHeader("x-a", "1")], remove: [] });
+    const timed = headersReply("request");
+    timed.overrideMessageTimeout = create(DurationSchema, { seconds: 1n });
+    const withAppend = create(HeaderValueOptionSchema, { header: { key: "k" }, append: true });
+    const uncovered: ProcessingResponse[] = [
+      headersReply("request", undefined, false, { n: 1 }),
+      headersReply("request", undefined, false, { list: ["a"] }),
+      headersReply("request", undefined, false, { t: true, z: null }),
+      headersReply("request", { set: [withAppend], remove: [] }),
+      timed,
+      create(ProcessingResponseSchema, {
+        response: { case: "requestHeaders", value: { response: { trailers: { headers: [{ key: "t" }] } } } },
+      }),
+      create(ProcessingResponseSchema, {
+        response: {
+          case: "requestBody",
+          value: { response: { bodyMutation: { mutation: { case: "body", value: bytes(3) } } } },
+        },
+      }),
+    ];
+    expect(handEncoded(covered)).toBe(true);
+    for (const r of uncovered) {
+      expect(handEncoded(r)).toBe(false);
+      expect(same(encodeProcessingResponse(r), toBinary(ProcessingResponseSchema, r))).toBe(true);
+    }
+  });
+
+  it("writes into the buffer the allocator gives, as one run of frames", () => {
+    const replies = [
+      headersReply("request", undefined, true, { a: "b" }),
+      streamedChunk("request", bytes(300), true),
+    ];
+    const slab = new Uint8Array(4096).fill(0xee);
+    let used = 3;
+    const out = encodeGrpcFrames(replies, (size) => {
+      used += size;
+      return slab.subarray(used - size, used);
+    });
+    expect(out.byteOffset).toBe(3);
+    expect(same(out, encodeGrpcFrames(replies))).toBe(true);
+    expect(slab[2]).toBe(0xee);
+    expect(slab[used]).toBe(0xee);
   });
 
   it("encodes every other reply with toBinary", () => {

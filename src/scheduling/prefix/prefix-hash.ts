@@ -88,7 +88,7 @@ export function hashPrompt(
   }
   const out: number[] = [];
   if (maxBlocks <= 0) return out;
-  let prev = xxHash32(model, 0);
+  let prev = hashBlock(model, 0); // not xxHash32(model): that allocates a TextEncoder buffer per call
   let pending = "";
   const parts = typeof prompt === "string" ? [prompt] : prompt;
   for (const part of parts) {

@@ -1,0 +1,330 @@
+/**
+ * The protobuf encoding of the replies the picker sends on every request, written by hand straight
+ * into the output buffer: header replies (with their header mutation, clear_route_cache and the
+ * pick's dynamic metadata) and streamed body chunks. `toBinary` builds each nested message in its own
+ * buffer and each string in a fresh TextEncoder buffer: ~20 ArrayBuffers per pick, which V8 then
+ * frees one by one in its young-generation GC (the `sweep_array_buffers` phase: up to 2.4 ms of
+ * a 3.8 ms pause at 1,000 requests/s). Anything outside the shapes below is left to `toBinary`.
+ * A test checks this encoding against `toBinary`, byte for byte.
+ */
+import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
+import type { HeaderValue, HeaderValueOption } from "../gen/envoy/config/core/v3/base_pb.js";
+import type {
+  BodyMutation,
+  CommonResponse,
+  HeaderMutation,
+  ProcessingResponse,
+} from "../gen/envoy/service/ext_proc/v3/external_processor_pb.js";
+
+const LEN = 2;
+const encoder = new TextEncoder();
+
+/** ProcessingResponse's oneof `response`: field number by case, for the cases encoded here. */
+const RESPONSE_FIELD: Readonly<Record<string, number>> = {
+  requestHeaders: 1,
+  responseHeaders: 2,
+  requestBody: 3,
+  responseBody: 4,
+};
+
+function varintSize(n: number): number {
+  let size = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 128);
+    size++;
+  }
+  return size;
+}
+
+function writeVarint(out: Uint8Array, at: number, n: number): number {
+  while (n >= 0x80) {
+    out[at++] = (n & 0x7f) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  out[at++] = n;
+  return at;
+}
+
+/** Bytes of `s` in UTF-8 as TextEncoder writes it (a lone surrogate becomes U+FFFD, 3 bytes). */
+function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d < 0xe000) {
+        n += 2; // two units, four bytes
+        i++;
+      } else n += 2;
+    } else n += 2;
+  }
+  return n;
+}
+
+/** A length-delimited field of `len` bytes (field numbers here are all < 16: a one-byte tag). */
+function lenField(len: number): number {
+  return 1 + varintSize(len) + len;
+}
+
+function stringField(s: string): number {
+  return lenField(utf8Length(s));
+}
+
+function writeTag(out: Uint8Array, at: number, field: number, wireType: number, len: number): number {
+  out[at++] = (field << 3) | wireType;
+  return writeVarint(out, at, len);
+}
+
+function writeString(out: Uint8Array, at: number, field: number, s: string): number {
+  const len = utf8Length(s);
+  at = writeTag(out, at, field, LEN, len);
+  if (len === s.length) {
+    for (let i = 0; i < len; i++) out[at + i] = s.charCodeAt(i);
+  } else encoder.encodeInto(s, out.subarray(at, at + len));
+  return at + len;
+}
+
+function writeBytes(out: Uint8Array, at: number, field: number, b: Uint8Array): number {
+  at = writeTag(out, at, field, LEN, b.length);
+  out.set(b, at);
+  return at + b.length;
+}
+
+// Which messages are covered: every field they set must be one written here.
+
+const isEnum = (n: number) => Number.isInteger(n) && n >= 0 && n <= 0x7fffffff;
+
+function plainStruct(o: JsonObject, depth: number): boolean {
+  if (depth > 8 || Object.getPrototypeOf(o) !== Object.prototype) return false;
+  for (const key in o) {
+    if (!Object.hasOwn(o, key)) return false;
+    const v = o[key];
+    if (typeof v === "string") continue;
+    if (typeof v !== "object" || v === null || Array.isArray(v) || !plainStruct(v, depth + 1)) return false;
+  }
+  return true;
+}
+
+function coveredValue(h: HeaderValue): boolean {
+  return h.$unknown === undefined;
+}
+
+function coveredOption(o: HeaderValueOption): boolean {
+  return (
+    o.$unknown === undefined &&
+    o.append === undefined &&
+    isEnum(o.appendAction) &&
+    (o.header === undefined || coveredValue(o.header))
+  );
+}
+
+function coveredMutation(m: HeaderMutation): boolean {
+  return m.$unknown === undefined && m.setHeaders.every(coveredOption);
+}
+
+function coveredBodyMutation(b: BodyMutation): boolean {
+  if (b.$unknown !== undefined) return false;
+  const m = b.mutation;
+  return m.case === "streamedResponse" ? m.value.$unknown === undefined : m.case === undefined;
+}
+
+function coveredCommon(c: CommonResponse): boolean {
+  return (
+    c.$unknown === undefined &&
+    isEnum(c.status) &&
+    c.trailers === undefined &&
+    (c.headerMutation === undefined || coveredMutation(c.headerMutation)) &&
+    (c.bodyMutation === undefined || coveredBodyMutation(c.bodyMutation))
+  );
+}
+
+/** True when `r` is one of the shapes this file encodes. */
+export function handEncoded(r: ProcessingResponse): boolean {
+  const c = r.response;
+  if (c.case === undefined || RESPONSE_FIELD[c.case] === undefined) return false;
+  if (r.$unknown !== undefined || r.overrideMessageTimeout !== undefined) return false;
+  if (r.dynamicMetadata !== undefined && !plainStruct(r.dynamicMetadata, 0)) return false;
+  if (c.value.$unknown !== undefined) return false;
+  const common = commonOf(r);
+  return common === undefined || coveredCommon(common);
+}
+
+/** The CommonResponse of a headers or body reply. */
+function commonOf(r: ProcessingResponse): CommonResponse | undefined {
+  const c = r.response;
+  switch (c.case) {
+    case "requestHeaders":
+    case "responseHeaders":
+    case "requestBody":
+    case "responseBody":
+      return c.value.response;
+    default:
+      return undefined;
+  }
+}
+
+// Sizes (bytes of a message's fields, without its own tag and length).
+
+function headerValueSize(h: HeaderValue): number {
+  return (
+    (h.key !== "" ? stringField(h.key) : 0) +
+    (h.value !== "" ? stringField(h.value) : 0) +
+    (h.rawValue.length > 0 ? lenField(h.rawValue.length) : 0)
+  );
+}
+
+function optionSize(o: HeaderValueOption): number {
+  return (
+    (o.header !== undefined ? lenField(headerValueSize(o.header)) : 0) +
+    (o.appendAction !== 0 ? 1 + varintSize(o.appendAction) : 0) +
+    (o.keepEmptyValue ? 2 : 0)
+  );
+}
+
+function mutationSize(m: HeaderMutation): number {
+  let n = 0;
+  for (const o of m.setHeaders) n += lenField(optionSize(o));
+  for (const name of m.removeHeaders) n += stringField(name);
+  return n;
+}
+
+function streamedSize(body: Uint8Array, endOfStream: boolean): number {
+  return (body.length > 0 ? lenField(body.length) : 0) + (endOfStream ? 2 : 0);
+}
+
+function bodyMutationSize(b: BodyMutation): number {
+  const m = b.mutation;
+  return m.case === "streamedResponse" ? lenField(streamedSize(m.value.body, m.value.endOfStream)) : 0;
+}
+
+function commonSize(c: CommonResponse): number {
+  return (
+    (c.status !== 0 ? 1 + varintSize(c.status) : 0) +
+    (c.headerMutation !== undefined ? lenField(mutationSize(c.headerMutation)) : 0) +
+    (c.bodyMutation !== undefined ? lenField(bodyMutationSize(c.bodyMutation)) : 0) +
+    (c.clearRouteCache ? 2 : 0)
+  );
+}
+
+/** A google.protobuf.Value holding a string or a Struct (all `plainStruct` admits). */
+function jsonValueSize(v: JsonValue): number {
+  return typeof v === "string" ? stringField(v) : lenField(structSize(v as JsonObject));
+}
+
+function structSize(o: JsonObject): number {
+  let n = 0;
+  for (const key in o) n += lenField(stringField(key) + lenField(jsonValueSize(o[key] as JsonValue)));
+  return n;
+}
+
+function innerSize(r: ProcessingResponse): number {
+  const common = commonOf(r);
+  return common !== undefined ? lenField(commonSize(common)) : 0;
+}
+
+/** Encoded size of a `handEncoded` reply. */
+export function handEncodedSize(r: ProcessingResponse): number {
+  return (
+    lenField(innerSize(r)) + (r.dynamicMetadata !== undefined ? lenField(structSize(r.dynamicMetadata)) : 0)
+  );
+}
+
+// Writers, field by field in field-number order (as toBinary writes them).
+
+function writeHeaderValue(out: Uint8Array, at: number, h: HeaderValue): number {
+  if (h.key !== "") at = writeString(out, at, 1, h.key);
+  if (h.value !== "") at = writeString(out, at, 2, h.value);
+  if (h.rawValue.length > 0) at = writeBytes(out, at, 3, h.rawValue);
+  return at;
+}
+
+function writeOption(out: Uint8Array, at: number, o: HeaderValueOption): number {
+  if (o.header !== undefined) {
+    at = writeTag(out, at, 1, LEN, headerValueSize(o.header));
+    at = writeHeaderValue(out, at, o.header);
+  }
+  if (o.appendAction !== 0) {
+    out[at++] = 3 << 3;
+    at = writeVarint(out, at, o.appendAction);
+  }
+  if (o.keepEmptyValue) {
+    out[at++] = 4 << 3;
+    out[at++] = 1;
+  }
+  return at;
+}
+
+function writeMutation(out: Uint8Array, at: number, m: HeaderMutation): number {
+  for (const o of m.setHeaders) {
+    at = writeTag(out, at, 1, LEN, optionSize(o));
+    at = writeOption(out, at, o);
+  }
+  for (const name of m.removeHeaders) at = writeString(out, at, 2, name);
+  return at;
+}
+
+function writeBodyMutation(out: Uint8Array, at: number, b: BodyMutation): number {
+  const m = b.mutation;
+  if (m.case !== "streamedResponse") return at;
+  const { body, endOfStream } = m.value;
+  at = writeTag(out, at, 3, LEN, streamedSize(body, endOfStream));
+  if (body.length > 0) at = writeBytes(out, at, 1, body);
+  if (endOfStream) {
+    out[at++] = 2 << 3;
+    out[at++] = 1;
+  }
+  return at;
+}
+
+function writeCommon(out: Uint8Array, at: number, c: CommonResponse): number {
+  if (c.status !== 0) {
+    out[at++] = 1 << 3;
+    at = writeVarint(out, at, c.status);
+  }
+  if (c.headerMutation !== undefined) {
+    at = writeTag(out, at, 2, LEN, mutationSize(c.headerMutation));
+    at = writeMutation(out, at, c.headerMutation);
+  }
+  if (c.bodyMutation !== undefined) {
+    at = writeTag(out, at, 3, LEN, bodyMutationSize(c.bodyMutation));
+    at = writeBodyMutation(out, at, c.bodyMutation);
+  }
+  if (c.clearRouteCache) {
+    out[at++] = 5 << 3;
+    out[at++] = 1;
+  }
+  return at;
+}
+
+function writeStruct(out: Uint8Array, at: number, o: JsonObject): number {
+  for (const key in o) {
+    const v = o[key] as JsonValue;
+    at = writeTag(out, at, 1, LEN, stringField(key) + lenField(jsonValueSize(v)));
+    at = writeString(out, at, 1, key);
+    at = writeTag(out, at, 2, LEN, jsonValueSize(v));
+    if (typeof v === "string") at = writeString(out, at, 3, v);
+    else {
+      at = writeTag(out, at, 5, LEN, structSize(v as JsonObject));
+      at = writeStruct(out, at, v as JsonObject);
+    }
+  }
+  return at;
+}
+
+/** Writes a `handEncoded` reply at `at`; returns the offset after it. */
+export function writeHandEncoded(out: Uint8Array, at: number, r: ProcessingResponse): number {
+  const field = RESPONSE_FIELD[r.response.case as string] ?? 0;
+  at = writeTag(out, at, field, LEN, innerSize(r));
+  const common = commonOf(r);
+  if (common !== undefined) {
+    at = writeTag(out, at, 1, LEN, commonSize(common));
+    at = writeCommon(out, at, common);
+  }
+  if (r.dynamicMetadata !== undefined) {
+    at = writeTag(out, at, 8, LEN, structSize(r.dynamicMetadata));
+    at = writeStruct(out, at, r.dynamicMetadata);
+  }
+  return at;
+}
