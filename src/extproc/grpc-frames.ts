@@ -9,7 +9,7 @@ import {
   type ProcessingResponse,
   ProcessingResponseSchema,
 } from "../gen/envoy/service/ext_proc/v3/external_processor_pb.js";
-import { handEncoded, handEncodedSize, writeHandEncoded } from "./reply-wire.js";
+import { handEncoded, handEncodedSize, startSizing, startWriting, writeHandEncoded } from "./reply-wire.js";
 
 /** Where the frames are written: `size` bytes, all of which the encoder overwrites. */
 export type FrameAllocator = (size: number) => Uint8Array;
@@ -42,6 +42,7 @@ export function encodeGrpcFrames(
   // Sizes first (hand-encoded replies) or the bytes (toBinary), then one buffer for all.
   const parts: (number | Uint8Array)[] = [];
   let total = 0;
+  startSizing();
   for (const r of replies) {
     const part = handEncoded(r) ? handEncodedSize(r) : toBinary(ProcessingResponseSchema, r);
     parts.push(part);
@@ -49,6 +50,7 @@ export function encodeGrpcFrames(
   }
   const out = alloc(total);
   let at = 0;
+  startWriting();
   for (let i = 0; i < replies.length; i++) {
     const part = parts[i] as number | Uint8Array;
     if (typeof part === "number") {

@@ -1,10 +1,7 @@
-/** Envoy header maps in and out: values arrive in `raw_value` (bytes); we read it, falling back to `value`. */
-import { create } from "@bufbuild/protobuf";
 import {
   type HeaderMap,
   type HeaderValueOption,
   HeaderValueOption_HeaderAppendAction,
-  HeaderValueOptionSchema,
 } from "../gen/envoy/config/core/v3/base_pb.js";
 import type { HeaderView } from "../routing/types.js";
 
@@ -52,8 +49,11 @@ function valueBytes(value: string): Uint8Array {
 
 /** A header to set, overwriting any value the request already has, value in `raw_value`. */
 export function setHeader(key: string, value: string): HeaderValueOption {
-  return create(HeaderValueOptionSchema, {
-    header: { key, rawValue: valueBytes(value) },
+  // A literal, not `create`: one per header of every pick (see replies.ts; tested against create).
+  return {
+    $typeName: "envoy.config.core.v3.HeaderValueOption",
+    header: { $typeName: "envoy.config.core.v3.HeaderValue", key, value: "", rawValue: valueBytes(value) },
     appendAction: HeaderValueOption_HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD,
-  });
+    keepEmptyValue: false,
+  };
 }

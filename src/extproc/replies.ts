@@ -4,6 +4,7 @@ import { errorCodes, type RouterError } from "../core/errors.js";
 import type { HeaderValueOption } from "../gen/envoy/config/core/v3/base_pb.js";
 import {
   type CommonResponse,
+  CommonResponse_ResponseStatus,
   CommonResponseSchema,
   type ProcessingResponse,
   ProcessingResponseSchema,
@@ -28,6 +29,12 @@ function common(clearRouteCache: boolean, mutation?: Mutation, body?: Uint8Array
   });
 }
 
+/*
+ * The replies sent on every request (headersReply, streamedChunk) are message objects written out as
+ * literals: `create` walks the schema for every field of every nested init object, ~2 us of a pick's
+ * ~24 us. A test checks them against `create`'s (equal messages, same bytes).
+ */
+
 /** A headers reply; `routed` adds clear_route_cache (the destination changed). */
 export function headersReply(
   direction: Direction,
@@ -35,11 +42,27 @@ export function headersReply(
   routed = false,
   dynamicMetadata?: JsonObject,
 ): ProcessingResponse {
-  const value = { response: common(routed, mutation) };
-  return create(ProcessingResponseSchema, {
-    response: { case: direction === "request" ? "requestHeaders" : "responseHeaders", value },
-    ...(dynamicMetadata && { dynamicMetadata }),
-  });
+  const response: CommonResponse = {
+    $typeName: "envoy.service.ext_proc.v3.CommonResponse",
+    status: CommonResponse_ResponseStatus.CONTINUE,
+    clearRouteCache: routed,
+  };
+  if (mutation) {
+    response.headerMutation = {
+      $typeName: "envoy.service.ext_proc.v3.HeaderMutation",
+      setHeaders: mutation.set,
+      removeHeaders: mutation.remove,
+    };
+  }
+  const reply: ProcessingResponse = {
+    $typeName: "envoy.service.ext_proc.v3.ProcessingResponse",
+    response: {
+      case: direction === "request" ? "requestHeaders" : "responseHeaders",
+      value: { $typeName: "envoy.service.ext_proc.v3.HeadersResponse", response },
+    },
+  };
+  if (dynamicMetadata) reply.dynamicMetadata = dynamicMetadata;
+  return reply;
 }
 
 /** A BUFFERED-mode body reply: the header mutation rides here, the body is replaced only when given. */
@@ -63,16 +86,27 @@ export function streamedChunk(
   body: Uint8Array,
   endOfStream: boolean,
 ): ProcessingResponse {
-  return create(ProcessingResponseSchema, {
+  return {
+    $typeName: "envoy.service.ext_proc.v3.ProcessingResponse",
     response: {
       case: direction === "request" ? "requestBody" : "responseBody",
       value: {
+        $typeName: "envoy.service.ext_proc.v3.BodyResponse",
         response: {
-          bodyMutation: { mutation: { case: "streamedResponse", value: { body, endOfStream } } },
+          $typeName: "envoy.service.ext_proc.v3.CommonResponse",
+          status: CommonResponse_ResponseStatus.CONTINUE,
+          clearRouteCache: false,
+          bodyMutation: {
+            $typeName: "envoy.service.ext_proc.v3.BodyMutation",
+            mutation: {
+              case: "streamedResponse",
+              value: { $typeName: "envoy.service.ext_proc.v3.StreamedBodyResponse", body, endOfStream },
+            },
+          },
         },
       },
     },
-  });
+  };
 }
 
 /**

@@ -68,22 +68,9 @@ function lenField(len: number): number {
   return 1 + varintSize(len) + len;
 }
 
-function stringField(s: string): number {
-  return lenField(utf8Length(s));
-}
-
 function writeTag(out: Uint8Array, at: number, field: number, wireType: number, len: number): number {
   out[at++] = (field << 3) | wireType;
   return writeVarint(out, at, len);
-}
-
-function writeString(out: Uint8Array, at: number, field: number, s: string): number {
-  const len = utf8Length(s);
-  at = writeTag(out, at, field, LEN, len);
-  if (len === s.length) {
-    for (let i = 0; i < len; i++) out[at + i] = s.charCodeAt(i);
-  } else encoder.encodeInto(s, out.subarray(at, at + len));
-  return at + len;
 }
 
 function writeBytes(out: Uint8Array, at: number, field: number, b: Uint8Array): number {
@@ -165,28 +152,67 @@ function commonOf(r: ProcessingResponse): CommonResponse | undefined {
   }
 }
 
-// Sizes (bytes of a message's fields, without its own tag and length).
+/**
+ * Lengths computed while sizing, in the order the writer needs them: each nested message's size
+ * (a slot reserved before its fields are sized) and each string's UTF-8 length. The writer walks the
+ * messages in the same order and reads them back, so nothing is measured twice.
+ */
+const lens: number[] = [];
+let next = 0;
+
+function reserve(): number {
+  lens.push(0);
+  return lens.length - 1;
+}
+
+function sizedString(s: string): number {
+  const len = utf8Length(s);
+  lens.push(len);
+  return 1 + varintSize(len) + len;
+}
+
+/** Starts sizing a batch of replies (`handEncodedSize` for each, then `startWriting`). */
+export function startSizing(): void {
+  lens.length = 0;
+}
+
+/** Starts writing the batch just sized, in the same order. */
+export function startWriting(): void {
+  next = 0;
+}
+
+// Sizes (bytes of a message's fields, without its own tag and length); they record into `lens`.
 
 function headerValueSize(h: HeaderValue): number {
-  return (
-    (h.key !== "" ? stringField(h.key) : 0) +
-    (h.value !== "" ? stringField(h.value) : 0) +
-    (h.rawValue.length > 0 ? lenField(h.rawValue.length) : 0)
-  );
+  let n = 0;
+  if (h.key !== "") n += sizedString(h.key);
+  if (h.value !== "") n += sizedString(h.value);
+  if (h.rawValue.length > 0) n += lenField(h.rawValue.length);
+  return n;
 }
 
 function optionSize(o: HeaderValueOption): number {
-  return (
-    (o.header !== undefined ? lenField(headerValueSize(o.header)) : 0) +
-    (o.appendAction !== 0 ? 1 + varintSize(o.appendAction) : 0) +
-    (o.keepEmptyValue ? 2 : 0)
-  );
+  let n = 0;
+  if (o.header !== undefined) {
+    const slot = reserve();
+    const size = headerValueSize(o.header);
+    lens[slot] = size;
+    n += lenField(size);
+  }
+  if (o.appendAction !== 0) n += 1 + varintSize(o.appendAction);
+  if (o.keepEmptyValue) n += 2;
+  return n;
 }
 
 function mutationSize(m: HeaderMutation): number {
   let n = 0;
-  for (const o of m.setHeaders) n += lenField(optionSize(o));
-  for (const name of m.removeHeaders) n += stringField(name);
+  for (const o of m.setHeaders) {
+    const slot = reserve();
+    const size = optionSize(o);
+    lens[slot] = size;
+    n += lenField(size);
+  }
+  for (const name of m.removeHeaders) n += sizedString(name);
   return n;
 }
 
@@ -200,38 +226,78 @@ function bodyMutationSize(b: BodyMutation): number {
 }
 
 function commonSize(c: CommonResponse): number {
-  return (
-    (c.status !== 0 ? 1 + varintSize(c.status) : 0) +
-    (c.headerMutation !== undefined ? lenField(mutationSize(c.headerMutation)) : 0) +
-    (c.bodyMutation !== undefined ? lenField(bodyMutationSize(c.bodyMutation)) : 0) +
-    (c.clearRouteCache ? 2 : 0)
-  );
+  let n = c.status !== 0 ? 1 + varintSize(c.status) : 0;
+  if (c.headerMutation !== undefined) {
+    const slot = reserve();
+    const size = mutationSize(c.headerMutation);
+    lens[slot] = size;
+    n += lenField(size);
+  }
+  if (c.bodyMutation !== undefined) n += lenField(bodyMutationSize(c.bodyMutation));
+  if (c.clearRouteCache) n += 2;
+  return n;
 }
 
 /** A google.protobuf.Value holding a string or a Struct (all `plainStruct` admits). */
 function jsonValueSize(v: JsonValue): number {
-  return typeof v === "string" ? stringField(v) : lenField(structSize(v as JsonObject));
+  if (typeof v === "string") return sizedString(v);
+  const slot = reserve();
+  const size = structSize(v as JsonObject);
+  lens[slot] = size;
+  return lenField(size);
 }
 
 function structSize(o: JsonObject): number {
   let n = 0;
-  for (const key in o) n += lenField(stringField(key) + lenField(jsonValueSize(o[key] as JsonValue)));
+  for (const key in o) {
+    const entrySlot = reserve();
+    const keySize = sizedString(key);
+    const valueSlot = reserve();
+    const valueSize = jsonValueSize(o[key] as JsonValue);
+    lens[valueSlot] = valueSize;
+    const entry = keySize + lenField(valueSize);
+    lens[entrySlot] = entry;
+    n += lenField(entry);
+  }
   return n;
 }
 
-function innerSize(r: ProcessingResponse): number {
-  const common = commonOf(r);
-  return common !== undefined ? lenField(commonSize(common)) : 0;
-}
-
-/** Encoded size of a `handEncoded` reply. */
+/** Encoded size of a `handEncoded` reply (after `startSizing`; write the batch in the same order). */
 export function handEncodedSize(r: ProcessingResponse): number {
-  return (
-    lenField(innerSize(r)) + (r.dynamicMetadata !== undefined ? lenField(structSize(r.dynamicMetadata)) : 0)
-  );
+  const innerSlot = reserve();
+  const common = commonOf(r);
+  let inner = 0;
+  if (common !== undefined) {
+    const slot = reserve();
+    const size = commonSize(common);
+    lens[slot] = size;
+    inner = lenField(size);
+  }
+  lens[innerSlot] = inner;
+  let n = lenField(inner);
+  if (r.dynamicMetadata !== undefined) {
+    const slot = reserve();
+    const size = structSize(r.dynamicMetadata);
+    lens[slot] = size;
+    n += lenField(size);
+  }
+  return n;
 }
 
-// Writers, field by field in field-number order (as toBinary writes them).
+// Writers, field by field in field-number order (as toBinary writes them), reading `lens` in order.
+
+function take(): number {
+  return lens[next++] ?? 0;
+}
+
+function writeString(out: Uint8Array, at: number, field: number, s: string): number {
+  const len = take();
+  at = writeTag(out, at, field, LEN, len);
+  if (len === s.length) {
+    for (let i = 0; i < len; i++) out[at + i] = s.charCodeAt(i);
+  } else encoder.encodeInto(s, out.subarray(at, at + len));
+  return at + len;
+}
 
 function writeHeaderValue(out: Uint8Array, at: number, h: HeaderValue): number {
   if (h.key !== "") at = writeString(out, at, 1, h.key);
@@ -242,7 +308,7 @@ function writeHeaderValue(out: Uint8Array, at: number, h: HeaderValue): number {
 
 function writeOption(out: Uint8Array, at: number, o: HeaderValueOption): number {
   if (o.header !== undefined) {
-    at = writeTag(out, at, 1, LEN, headerValueSize(o.header));
+    at = writeTag(out, at, 1, LEN, take());
     at = writeHeaderValue(out, at, o.header);
   }
   if (o.appendAction !== 0) {
@@ -258,7 +324,7 @@ function writeOption(out: Uint8Array, at: number, o: HeaderValueOption): number 
 
 function writeMutation(out: Uint8Array, at: number, m: HeaderMutation): number {
   for (const o of m.setHeaders) {
-    at = writeTag(out, at, 1, LEN, optionSize(o));
+    at = writeTag(out, at, 1, LEN, take());
     at = writeOption(out, at, o);
   }
   for (const name of m.removeHeaders) at = writeString(out, at, 2, name);
@@ -284,7 +350,7 @@ function writeCommon(out: Uint8Array, at: number, c: CommonResponse): number {
     at = writeVarint(out, at, c.status);
   }
   if (c.headerMutation !== undefined) {
-    at = writeTag(out, at, 2, LEN, mutationSize(c.headerMutation));
+    at = writeTag(out, at, 2, LEN, take());
     at = writeMutation(out, at, c.headerMutation);
   }
   if (c.bodyMutation !== undefined) {
@@ -301,29 +367,29 @@ function writeCommon(out: Uint8Array, at: number, c: CommonResponse): number {
 function writeStruct(out: Uint8Array, at: number, o: JsonObject): number {
   for (const key in o) {
     const v = o[key] as JsonValue;
-    at = writeTag(out, at, 1, LEN, stringField(key) + lenField(jsonValueSize(v)));
+    at = writeTag(out, at, 1, LEN, take());
     at = writeString(out, at, 1, key);
-    at = writeTag(out, at, 2, LEN, jsonValueSize(v));
+    at = writeTag(out, at, 2, LEN, take());
     if (typeof v === "string") at = writeString(out, at, 3, v);
     else {
-      at = writeTag(out, at, 5, LEN, structSize(v as JsonObject));
+      at = writeTag(out, at, 5, LEN, take());
       at = writeStruct(out, at, v as JsonObject);
     }
   }
   return at;
 }
 
-/** Writes a `handEncoded` reply at `at`; returns the offset after it. */
+/** Writes a `handEncoded` reply at `at` (after `startWriting`, in sizing order); returns the offset after it. */
 export function writeHandEncoded(out: Uint8Array, at: number, r: ProcessingResponse): number {
   const field = RESPONSE_FIELD[r.response.case as string] ?? 0;
-  at = writeTag(out, at, field, LEN, innerSize(r));
+  at = writeTag(out, at, field, LEN, take());
   const common = commonOf(r);
   if (common !== undefined) {
-    at = writeTag(out, at, 1, LEN, commonSize(common));
+    at = writeTag(out, at, 1, LEN, take());
     at = writeCommon(out, at, common);
   }
   if (r.dynamicMetadata !== undefined) {
-    at = writeTag(out, at, 8, LEN, structSize(r.dynamicMetadata));
+    at = writeTag(out, at, 8, LEN, take());
     at = writeStruct(out, at, r.dynamicMetadata);
   }
   return at;
