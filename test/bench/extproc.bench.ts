@@ -106,24 +106,41 @@ class Meter {
   }
 }
 
+/** Seconds the open loop is measured for, and the windows its p99 is also given for. */
+const OPEN_SECONDS = 15;
+const OPEN_WINDOWS = 3;
+
 /**
- * 1,000 req/s for 5 s, after 2 unmeasured seconds at the same rate (the warm-up's 50 concurrent
+ * 1,000 req/s for 15 s, after 2 unmeasured seconds at the same rate (the warm-up's 50 concurrent
  * streams leave both heaps with GC work to finish, and that debt belongs to the burst, not to the
- * rate). Adds the row, and a note with the same run less the requests in flight during one of this
- * load client's own GC pauses.
+ * rate). Adds the row, and a note with the p99 of each 5 s window (how much a tail figure moves on a
+ * shared host) and the run less the requests in flight during one of this load client's own GC pauses.
  */
 async function measureOpenLoop(meter: Meter, clients: grpc.Client[], req: Request4K, label: string) {
   await openLoop(clients, req, 1000, 2);
   meter.mark();
   const spans: [number, number][] = [];
   const pausesFrom = clientGc.length;
-  const fixed = await openLoop(clients, req, 1000, 5, spans);
+  const fixed = await openLoop(clients, req, 1000, OPEN_SECONDS, spans);
   const kept = withoutClientPauses(spans, clientGc.slice(pausesFrom));
   const young = meter.youngGcs();
+  const bySend = [...spans].sort((a, b) => a[0] - b[0]);
+  const per = Math.ceil(bySend.length / OPEN_WINDOWS);
+  const windows = Array.from({ length: OPEN_WINDOWS }, (_, w) =>
+    percentile(
+      bySend
+        .slice(w * per, (w + 1) * per)
+        .map(([from, to]) => to - from)
+        .sort((a, b) => a - b),
+      99,
+    ).toFixed(2),
+  );
+  const windowSeconds = OPEN_SECONDS / OPEN_WINDOWS;
   meter.notes.push(
-    `${label}, without the ${spans.length - kept.length} requests in flight during one of the load client's own GC pauses: ` +
+    `${label}: p99 of each ${windowSeconds} s window ${windows.join(", ")} ms. ` +
+      `Without the ${spans.length - kept.length} requests in flight during one of the load client's own GC pauses: ` +
       `p50 ${percentile(kept, 50).toFixed(2)} ms, p99 ${percentile(kept, 99).toFixed(2)} ms (${kept.length} requests). ` +
-      `Young-generation GCs in the 5 s: server ${young.server}, client ${young.client}.`,
+      `Young-generation GCs in the ${OPEN_SECONDS} s: server ${young.server}, client ${young.client}.`,
   );
   meter.row(label, fixed, rssMb(meter.pid).rss.toFixed(0));
 }
@@ -158,7 +175,7 @@ async function runBare(): Promise<string> {
     const req = { head: encodeRequest(clients[0]!, HEADERS), body: [encodeRequest(clients[0]!, BODY_4K)] };
     const meter = new Meter(child.pid!, logs);
     await closedLoop(clients, req, 50, 3000, 5000);
-    await measureOpenLoop(meter, clients, req, "open loop, 1,000 req/s for 5 s, bare node:http2 server");
+    await measureOpenLoop(meter, clients, req, "open loop, 1,000 req/s for 15 s, bare node:http2 server");
     return report(
       "replaced by a bare node:http2 server (constant replies, no routing: the floor)",
       meter,
@@ -208,7 +225,7 @@ async function run(transport: string): Promise<string> {
     meter.mark();
     // The fixed-rate run comes first: after the 1,000-stream run both processes spend seconds
     // collecting what it left behind, and that GC debt is not a property of 1,000 req/s.
-    if (wanted("open")) await measureOpenLoop(meter, clients, req, "open loop, 1,000 req/s for 5 s");
+    if (wanted("open")) await measureOpenLoop(meter, clients, req, "open loop, 1,000 req/s for 15 s");
     if (wanted("held1000")) {
       // The shape behind Envoy: a stream lives as long as the model's answer (seconds), so 1,000 open
       // streams is 1,000 answers in progress, at a modest request rate. Before the saturation runs,
