@@ -158,22 +158,24 @@ function commonOf(r: ProcessingResponse): CommonResponse | undefined {
  * messages in the same order and reads them back, so nothing is measured twice.
  */
 const lens: number[] = [];
+/** Entries of `lens` in use (the array is kept, not emptied, between batches). */
+let used = 0;
 let next = 0;
 
 function reserve(): number {
-  lens.push(0);
-  return lens.length - 1;
+  lens[used] = 0;
+  return used++;
 }
 
 function sizedString(s: string): number {
   const len = utf8Length(s);
-  lens.push(len);
+  lens[used++] = len;
   return 1 + varintSize(len) + len;
 }
 
 /** Starts sizing a batch of replies (`handEncodedSize` for each, then `startWriting`). */
 export function startSizing(): void {
-  lens.length = 0;
+  used = 0;
 }
 
 /** Starts writing the batch just sized, in the same order. */
