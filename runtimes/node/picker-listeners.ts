@@ -34,7 +34,7 @@ type Listener = [string, { port: number; close(): Promise<void> }];
 /** Starts the three listeners; `stop` ends the session sweep (listeners close through their entries). */
 export async function startPickerListeners(
   o: PickerOptions,
-): Promise<{ listeners: Listener[]; stop(): void }> {
+): Promise<{ listeners: Listener[]; reload(resources: RouterResources): void; stop(): void }> {
   const { flags, resources, store } = o;
   // connect-node links every call to the shutdown signal: thousands of streams, thousands of listeners.
   setMaxListeners(0, o.shutdownSignal);
@@ -135,6 +135,10 @@ export async function startPickerListeners(
       ["health", health],
       ["metrics", metrics],
     ],
+    /** The settings that apply on a config reload: the request-body limit. */
+    reload(r) {
+      processor.setMaxBodyBytes(r.router.limits.maxBodyBytes);
+    },
     stop() {
       stopWatch();
       clearInterval(sweep);

@@ -31,8 +31,17 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** RouterConfig sections read once, at start. */
-const START_ONLY = ["listen", "auth", "state", "extproc", "edge"] as const;
+/**
+ * RouterConfig settings read once, at start (sections, or one key of a section). The other limits
+ * (`maxBodyBytes`, `maxEndpointsPerSnapshot`) apply on reload.
+ */
+const START_ONLY = ["listen", "auth", "state", "extproc", "edge", "limits.maxMessageBytes"] as const;
+
+function setting(config: RouterResources["router"], path: string): unknown {
+  let at: unknown = config;
+  for (const key of path.split(".")) at = (at as Record<string, unknown> | undefined)?.[key];
+  return at;
+}
 
 function poolDefs(r: RouterResources) {
   return r.pools.map((p) => ({ name: p.name, targetPorts: p.targetPorts }));
@@ -75,13 +84,23 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
     ready: () => !shutdown.signal.aborted,
     transport: createNodeTransport(),
   });
+  // Read on every push, so a reload changes it in place.
+  const snapshotLimits = { maxEndpoints: cfg.limits.maxEndpointsPerSnapshot };
+  // The picker's listeners start after the config watch: a reload in between is handed over then.
+  let latest = resources;
+  let picker: { reload(r: RouterResources): void } | undefined;
   const applyConfig = (r: RouterResources) => {
+    latest = r;
     routing.reload(r);
     httpRouter.reload(r);
     store.configurePools(poolDefs(r));
-    // Listeners, tokens, the store's freshness, the ext_proc server and the edge push are set up
-    // once: say so rather than let an edited key look applied.
-    const pending = START_ONLY.filter((k) => JSON.stringify(r.router[k]) !== JSON.stringify(cfg[k]));
+    snapshotLimits.maxEndpoints = r.router.limits.maxEndpointsPerSnapshot;
+    picker?.reload(r);
+    // Listeners, tokens, the store's freshness, the ext_proc server, the edge push and the RPC
+    // message limit are set up once: say so rather than let an edited key look applied.
+    const pending = START_ONLY.filter(
+      (k) => JSON.stringify(setting(r.router, k)) !== JSON.stringify(setting(cfg, k)),
+    );
     if (pending.length > 0) {
       log("warn", "config change takes effect at the next start", {
         keys: pending.map((k) => `RouterConfig spec.${k}`),
@@ -103,7 +122,7 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
     store,
     host,
     port: (flags["api-port"] as number | undefined) ?? cfg.listen.apiPort,
-    limits: { maxEndpoints: cfg.limits.maxEndpointsPerSnapshot },
+    limits: snapshotLimits,
     maxMessageBytes: cfg.limits.maxMessageBytes,
     interceptors: [createAuthInterceptor(tokens)],
     router: () => routing.router,
@@ -117,7 +136,7 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
     host,
     protocols: ["connect", "grpc", "grpc-web"],
   });
-  const picker = await startPickerListeners({
+  const pickerListeners = await startPickerListeners({
     flags,
     resources,
     store,
@@ -128,7 +147,9 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
     random: systemRandom,
     shutdownSignal: shutdown.signal,
   });
-  listeners.push(...picker.listeners);
+  picker = pickerListeners;
+  if (latest !== resources) pickerListeners.reload(latest);
+  listeners.push(...pickerListeners.listeners);
   const http = await startHttpServer({
     fetch: httpRouter.app.fetch,
     inference: httpRouter.inference,
@@ -159,7 +180,7 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
       await edgePush?.close();
       shutdown.abort();
       clearInterval(sweep);
-      picker.stop();
+      pickerListeners.stop();
       stopWatch();
       await Promise.all(listeners.map(([, l]) => l.close()));
     },

@@ -22,7 +22,7 @@ export interface LeaseSource {
   acquire(pool: string, address: string, tokens: number): Lease | undefined;
 }
 
-/** Shared, read-only context of every session of one processor. */
+/** Shared context of every session of one processor; sessions only read it (a reload may change `maxBodyBytes`). */
 export interface ExtProcContext {
   router: RequestRouter;
   leases: LeaseSource;

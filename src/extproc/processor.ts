@@ -7,7 +7,7 @@ import type { Random } from "../core/random.js";
 import type { RequestRouter } from "../routing/types.js";
 import { subsetEntryIp } from "../scheduling/candidates.js";
 import type { Endpoint } from "../state/types.js";
-import type { ExtProcMetrics, LeaseSource } from "./context.js";
+import type { ExtProcContext, ExtProcMetrics, LeaseSource } from "./context.js";
 import type { BodyMode } from "./response-tap.js";
 import { ExtProcSession } from "./session.js";
 
@@ -46,6 +46,8 @@ export interface ExtProcProcessor {
   sweep(): number;
   /** Closes every open session (shutdown). */
   closeAll(): void;
+  /** A new request-body limit (config reload); applies to the body chunks that arrive from now on. */
+  setMaxBodyBytes(bytes: number): void;
 }
 
 /**
@@ -68,7 +70,7 @@ export function createExtProcProcessor(o: ExtProcOptions): ExtProcProcessor {
     const from = fresh.length > 0 ? fresh : usable;
     return from[Math.floor(random.next() * from.length)]?.address;
   };
-  const ctx = {
+  const ctx: ExtProcContext = {
     router: o.router,
     leases: store,
     pool: o.pool,
@@ -101,6 +103,9 @@ export function createExtProcProcessor(o: ExtProcOptions): ExtProcProcessor {
     },
     closeAll() {
       for (const s of open) s.close("cancel");
+    },
+    setMaxBodyBytes(bytes) {
+      ctx.maxBodyBytes = bytes;
     },
   };
 }

@@ -8,10 +8,9 @@ import { loopbackPorts, startCli } from "./helpers/spawn-cli.js";
 
 describe("serve: RouterConfig extproc settings", () => {
   /** A config set: the ext_proc fixture (pool, scheduler, rewrites), its RouterConfig given `extproc`. */
-  function configDir(extproc: string): string {
-    const dir = mkdtempSync(join(tmpdir(), "extproc-settings-"));
+  function configDir(extproc: string, dir = mkdtempSync(join(tmpdir(), "extproc-settings-"))): string {
     const fixture = readFileSync("test/fixtures/extproc/pool.yaml", "utf8");
-    const withSettings = fixture.replace("\n  state:\n", `\n  extproc: ${extproc}\n  state:\n`);
+    const withSettings = fixture.replace("\n  state:\n", `\n  ${extproc}\n  state:\n`);
     if (withSettings === fixture)
       throw new Error("the fixture's RouterConfig has no state: block to anchor on");
     writeFileSync(join(dir, "pool.yaml"), withSettings);
@@ -19,7 +18,9 @@ describe("serve: RouterConfig extproc settings", () => {
   }
 
   it("advertises the receive windows the config sets", async () => {
-    const dir = configDir("{ initialConnectionWindowSize: 1048576, initialStreamWindowSize: 131072 }");
+    const dir = configDir(
+      "extproc: { initialConnectionWindowSize: 1048576, initialStreamWindowSize: 131072 }",
+    );
     const picker = await startCli(["serve", "--config", dir, ...loopbackPorts], { waitFor: ["extproc"] });
     try {
       expect(await receiveWindows(picker.port("extproc"))).toEqual({ stream: 131072, connection: 1048576 });
@@ -30,7 +31,7 @@ describe("serve: RouterConfig extproc settings", () => {
   }, 30_000);
 
   it("answers in BUFFERED mode when the config says Envoy sends buffered bodies", async () => {
-    const dir = configDir("{ bodyMode: BUFFERED }");
+    const dir = configDir("extproc: { bodyMode: BUFFERED }");
     const picker = await startCli(["serve", "--config", dir, ...loopbackPorts], {
       waitFor: ["api", "extproc"],
     });
@@ -56,6 +57,43 @@ describe("serve: RouterConfig extproc settings", () => {
       call.end();
     } finally {
       buffered.close();
+      await picker.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+
+  it("applies reloaded body and snapshot limits at once, and says the message limit waits for a restart", async () => {
+    const dir = configDir("limits: { maxBodyBytes: 100000, maxEndpointsPerSnapshot: 10 }");
+    const picker = await startCli(["serve", "--config", dir, ...loopbackPorts], {
+      waitFor: ["api", "extproc"],
+    });
+    const client = extProcClient(picker.port("extproc"));
+    const api = poolApi(picker.port("api"));
+    const body = chat("food-review-1", `,"user":"${"u".repeat(2000)}"`);
+    const exchange = async () => {
+      const call = new ExtProcCall(client);
+      call.send(requestHeaders(POST)).send(requestBody(body, true));
+      const [first] = await call.waitFor(1);
+      call.end();
+      return first;
+    };
+    try {
+      await pushPods(api, standardPods);
+      expect(setHeaders(await exchange())["x-gateway-destination-endpoint"]).toBe("192.168.1.2:8000");
+      configDir("limits: { maxBodyBytes: 1000, maxEndpointsPerSnapshot: 2, maxMessageBytes: 8388608 }", dir);
+      await expect
+        .poll(() => picker.logs.find((l) => l.msg === "config change takes effect at the next start"), {
+          timeout: 5000,
+        })
+        .toMatchObject({ level: "warn", keys: ["RouterConfig spec.limits.maxMessageBytes"] });
+      const refused = await exchange();
+      expect(refused?.immediate_response?.status?.code).toBe(400);
+      expect(Buffer.from(refused?.immediate_response?.body).toString()).toContain(
+        "larger than the limit of 1000 bytes",
+      );
+      await expect(pushPods(api, standardPods)).rejects.toThrow(/maxEndpointsPerSnapshot/);
+    } finally {
+      client.close();
       await picker.stop();
       rmSync(dir, { recursive: true, force: true });
     }
