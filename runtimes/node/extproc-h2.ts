@@ -22,7 +22,9 @@ const Status = { OK: 0, INTERNAL: 13, UNIMPLEMENTED: 12, RESOURCE_EXHAUSTED: 8 }
 /**
  * Reply bytes are carved out of 64 KiB slabs, never reused (a slab is freed once every reply in it
  * was written out): one ArrayBuffer per ~14 picks instead of one per pick, each of which V8 would
- * otherwise free on its own in a young-generation GC. Larger replies get their own buffer.
+ * otherwise free on its own in a young-generation GC. Larger replies get their own buffer. As with
+ * Node's Buffer pool, a reply that HTTP/2 flow control holds back keeps its whole slab alive until it
+ * is sent (Envoy's 256 MiB default windows make that rare).
  */
 const SLAB_BYTES = 64 * 1024;
 let slab = Buffer.allocUnsafeSlow(SLAB_BYTES);

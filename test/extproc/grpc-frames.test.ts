@@ -98,7 +98,11 @@ describe("encodeGrpcFrames", () => {
     const status = create(ProcessingResponseSchema, {
       response: { case: "requestHeaders", value: { response: { status: 1, clearRouteCache: true } } },
     });
-    for (const r of [...replies, status])
+    const emptyMutation = create(ProcessingResponseSchema, {
+      response: { case: "responseBody", value: { response: { bodyMutation: {} } } },
+    });
+    expect(handEncoded(emptyMutation)).toBe(true);
+    for (const r of [...replies, status, emptyMutation])
       expect(same(encodeProcessingResponse(r), toBinary(ProcessingResponseSchema, r))).toBe(true);
   });
 
