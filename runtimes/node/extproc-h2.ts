@@ -7,7 +7,7 @@
  */
 import type http2 from "node:http2";
 import { fromBinary } from "@bufbuild/protobuf";
-import { type ExtProcProcessor, encodeGrpcFrames } from "../../src/extproc/index.js";
+import { type ExtProcProcessor, type ExtProcSession, encodeGrpcFrames } from "../../src/extproc/index.js";
 import {
   ProcessingRequestSchema,
   type ProcessingResponse,
@@ -44,9 +44,106 @@ function encode(replies: readonly ProcessingResponse[]): Buffer {
   return replies.length === 0 ? EMPTY : (encodeGrpcFrames(replies, allocReply) as Buffer);
 }
 
+/** What one stream's listeners share; the listeners themselves are the module's (no closures per stream). */
+interface StreamState {
+  session: ExtProcSession;
+  maxMessageBytes: number;
+  /** gRPC status and message for the trailers. */
+  status: number;
+  message: string;
+  /** Bytes of an incomplete gRPC message. */
+  pending: Buffer;
+}
+
+const STATE = Symbol("extproc stream state");
+type ExtProcStream = http2.ServerHttp2Stream & { [STATE]?: StreamState | undefined };
+
+function onWantTrailers(this: ExtProcStream): void {
+  const st = this[STATE];
+  const trailers: http2.OutgoingHttpHeaders = { "grpc-status": String(st?.status ?? Status.OK) };
+  if (st !== undefined && st.message !== "") trailers["grpc-message"] = encodeURIComponent(st.message);
+  this.sendTrailers(trailers);
+}
+
+function fail(stream: ExtProcStream, st: StreamState, code: number, text: string): void {
+  st.status = code;
+  st.message = text;
+  st.session.close("error");
+  if (!stream.writableEnded) stream.end();
+}
+
+function resume(this: ExtProcStream): void {
+  this.resume();
+}
+
+function onData(this: ExtProcStream, chunk: Buffer): void {
+  const st = this[STATE];
+  if (st === undefined) return;
+  let pending = st.pending.length === 0 ? chunk : Buffer.concat([st.pending, chunk]);
+  let at = 0;
+  while (pending.length - at >= 5) {
+    const length = pending.readUInt32BE(at + 1);
+    if (pending[at] !== 0) {
+      fail(this, st, Status.UNIMPLEMENTED, "compressed messages are not supported");
+      return;
+    }
+    if (length > st.maxMessageBytes) {
+      const text = `message of ${length} bytes is larger than ${st.maxMessageBytes}`;
+      fail(this, st, Status.RESOURCE_EXHAUSTED, text);
+      return;
+    }
+    if (pending.length - at - 5 < length) break;
+    const body = pending.subarray(at + 5, at + 5 + length);
+    at += 5 + length;
+    let out: Buffer;
+    try {
+      out = encode(st.session.handle(fromBinary(ProcessingRequestSchema, body)));
+    } catch (err) {
+      fail(this, st, Status.INTERNAL, err instanceof Error ? err.message : String(err));
+      return;
+    }
+    if (out.length > 0 && !this.write(out)) {
+      this.pause();
+      this.once("drain", resume);
+    }
+  }
+  pending = at === pending.length ? EMPTY : pending.subarray(at);
+  st.pending = pending;
+}
+
+function onEnd(this: ExtProcStream): void {
+  this[STATE]?.session.close("end");
+  if (!this.writableEnded) this.end();
+}
+
+function onError(this: ExtProcStream): void {
+  this[STATE]?.session.close("error");
+}
+
+/** Reset by the client, or the connection went away: nothing more to answer. */
+function onClose(this: ExtProcStream): void {
+  this[STATE]?.session.close(this.rstCode === 0 ? "end" : "cancel");
+  // Node frees a stream's native half only when a GC collects the JS stream, and V8's young-generation
+  // GC treats that handle as a root: everything the stream reaches (the session, its pick, the parsed
+  // body) would survive and be promoted with it, to be freed only by a full GC (seconds of growth,
+  // then a 5-15 ms pause). Dropped here, only the stream object itself lingers.
+  this[STATE] = undefined;
+  for (const [event, listener] of LISTENERS) this.off(event, listener);
+  this.off("drain", resume);
+  this.on("error", ignore);
+}
+
+const LISTENERS = [
+  ["wantTrailers", onWantTrailers],
+  ["data", onData],
+  ["end", onEnd],
+  ["close", onClose],
+  ["error", onError],
+] as const satisfies readonly (readonly [string, (this: ExtProcStream, ...args: never[]) => void])[];
+
 /** Handles `stream` events of an Http2Server for the ExternalProcessor service. */
 export function handleExtProcStream(processor: ExtProcProcessor, maxMessageBytes: number) {
-  return (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void => {
+  return (stream: ExtProcStream, headers: http2.IncomingHttpHeaders): void => {
     const contentType = headers["content-type"] ?? "";
     if (headers[":path"] !== PATH || !contentType.startsWith("application/grpc")) {
       stream.respond(
@@ -55,80 +152,18 @@ export function handleExtProcStream(processor: ExtProcProcessor, maxMessageBytes
       );
       return;
     }
-    const session = processor.open();
-    let status: number = Status.OK;
-    let message = "";
+    stream[STATE] = {
+      session: processor.open(),
+      maxMessageBytes,
+      status: Status.OK,
+      message: "",
+      pending: EMPTY,
+    };
     stream.respond(
       { ":status": 200, "content-type": "application/grpc", "grpc-accept-encoding": "identity" },
       { waitForTrailers: true },
     );
-    const onWantTrailers = () => {
-      const trailers: http2.OutgoingHttpHeaders = { "grpc-status": String(status) };
-      if (message !== "") trailers["grpc-message"] = encodeURIComponent(message);
-      stream.sendTrailers(trailers);
-    };
-    const fail = (code: number, text: string) => {
-      status = code;
-      message = text;
-      session.close("error");
-      if (!stream.writableEnded) stream.end();
-    };
-    const resume = () => stream.resume();
-    let pending: Buffer = EMPTY;
-    const onData = (chunk: Buffer) => {
-      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-      let at = 0;
-      while (pending.length - at >= 5) {
-        const length = pending.readUInt32BE(at + 1);
-        if (pending[at] !== 0) return fail(Status.UNIMPLEMENTED, "compressed messages are not supported");
-        if (length > maxMessageBytes) {
-          return fail(
-            Status.RESOURCE_EXHAUSTED,
-            `message of ${length} bytes is larger than ${maxMessageBytes}`,
-          );
-        }
-        if (pending.length - at - 5 < length) break;
-        const body = pending.subarray(at + 5, at + 5 + length);
-        at += 5 + length;
-        let out: Buffer;
-        try {
-          out = encode(session.handle(fromBinary(ProcessingRequestSchema, body)));
-        } catch (err) {
-          return fail(Status.INTERNAL, err instanceof Error ? err.message : String(err));
-        }
-        if (out.length > 0 && !stream.write(out)) {
-          stream.pause();
-          stream.once("drain", resume);
-        }
-      }
-      pending = at === pending.length ? EMPTY : pending.subarray(at);
-    };
-    const onEnd = () => {
-      session.close("end");
-      if (!stream.writableEnded) stream.end();
-    };
-    const onError = () => session.close("error");
-    // Reset by the client, or the connection went away: nothing more to answer.
-    const onClose = () => {
-      session.close(stream.rstCode === 0 ? "end" : "cancel");
-      // Node frees a stream's native half only when a GC collects the JS stream, and V8's young-generation
-      // GC treats that handle as a root: everything the listeners reach (the session, its pick, the
-      // parsed body) would survive and be promoted with it, to be freed only by a full GC (seconds of
-      // growth, then a 5-15 ms pause). Detached here, only the stream object itself lingers.
-      pending = EMPTY;
-      stream.off("wantTrailers", onWantTrailers);
-      stream.off("data", onData);
-      stream.off("end", onEnd);
-      stream.off("drain", resume);
-      stream.off("close", onClose);
-      stream.off("error", onError);
-      stream.on("error", ignore);
-    };
-    stream.on("wantTrailers", onWantTrailers);
-    stream.on("data", onData);
-    stream.on("end", onEnd);
-    stream.on("close", onClose);
-    stream.on("error", onError);
+    for (const [event, listener] of LISTENERS) stream.on(event, listener);
   };
 }
 
