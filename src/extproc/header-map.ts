@@ -1,3 +1,4 @@
+/** Envoy header maps in and out: values arrive in `raw_value` (bytes); we read it, falling back to `value`. */
 import {
   type HeaderMap,
   type HeaderValueOption,
