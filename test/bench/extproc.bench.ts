@@ -7,10 +7,11 @@
  *   node --import tsx test/bench/extproc.bench.ts [h2|connect] [scenario...]   (npm run bench:extproc)
  *
  * Default: both transports, every scenario. Scenarios (to iterate on one): closed1, closed100,
- * closed1000, held1000 (1,000 streams kept open mid-answer, as Envoy holds them), open, big, and
+ * closed1000, held1000 (1,000 streams kept open mid-answer, as Envoy holds them), open, big,
  * bare (the open loop against test/bench/extproc-bare.ts, a node:http2 server with constant replies:
- * the floor). Node options for the picker process (profiling): BENCH_PICKER_NODE_ARGS,
- * e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+ * the floor), and session (the picker's own work per exchange, in this process: extproc-session.ts).
+ * Node options for the picker process (profiling): BENCH_PICKER_NODE_ARGS, e.g. "--cpu-prof
+ * --cpu-prof-dir=/tmp/prof".
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -42,6 +43,7 @@ import {
   type Request4K,
   withoutClientPauses,
 } from "./extproc-load.js";
+import { runSession } from "./extproc-session.js";
 
 /** CPU seconds (user + system) the process has used so far (Linux /proc, 100 ticks/s). */
 function cpuSeconds(pid: number): number {
@@ -346,6 +348,9 @@ const scenarios = argv.filter((a) => a !== "connect" && a !== "h2");
 function wanted(scenario: string): boolean {
   return scenarios.length === 0 || scenarios.includes(scenario);
 }
-for (const t of transports.length > 0 ? transports : ["h2", "connect"])
-  process.stdout.write(`${await run(t)}\n`);
+const PICKER_SCENARIOS = ["open", "held1000", "closed1", "closed100", "closed1000", "big"];
+if (PICKER_SCENARIOS.some(wanted))
+  for (const t of transports.length > 0 ? transports : ["h2", "connect"])
+    process.stdout.write(`${await run(t)}\n`);
 if (wanted("bare")) process.stdout.write(`${await runBare()}\n`);
+if (wanted("session")) process.stdout.write(`${await runSession()}\n`);

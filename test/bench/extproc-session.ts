@@ -1,0 +1,147 @@
+/**
+ * bench:extproc's `session` scenario: the picker's own work per exchange, in this process, without
+ * HTTP/2 or a second process: decode the request headers and body messages, run the session (parse,
+ * hash, schedule, build the replies), encode the replies as gRPC frames, close. Built the way `serve`
+ * builds it, from the bench's config and 10 pushed endpoints. Warm, then timed in passes; the median
+ * pass is reported, so the figure moves far less with the host than the two-process rows do.
+ */
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { loadResources } from "../../runtimes/node/config-loader.js";
+import { createExtProcProcessor, encodeGrpcFrames } from "../../src/extproc/index.js";
+import {
+  ProcessingRequestSchema,
+  ProcessingResponseSchema,
+} from "../../src/gen/envoy/service/ext_proc/v3/external_processor_pb.js";
+import { RouterMetrics } from "../../src/metrics/router-metrics.js";
+import { createRouting } from "../../src/routing/routing.js";
+import { PoolStore } from "../../src/state/pool-store.js";
+import { endpoint, snapshot } from "../state/fixtures.js";
+import { BODY_JSON } from "./extproc-load.js";
+
+const PASSES = 15;
+const PER_PASS = 2_000;
+
+const enc = new TextEncoder();
+
+function headersMessage(headers: Record<string, string>): Uint8Array {
+  return toBinary(
+    ProcessingRequestSchema,
+    create(ProcessingRequestSchema, {
+      request: {
+        case: "requestHeaders",
+        value: {
+          headers: { headers: Object.entries(headers).map(([key, v]) => ({ key, rawValue: enc.encode(v) })) },
+        },
+      },
+    }),
+  );
+}
+
+/** The bench's request (3 headers), and the same with the headers an Envoy in front of an OpenAI client sends. */
+const REQUESTS: [string, Record<string, string>][] = [
+  [
+    "bench request: 3 headers + 4 KiB chat body",
+    {
+      ":method": "POST",
+      ":path": "/v1/chat/completions",
+      "content-type": "application/json",
+    },
+  ],
+  [
+    "Envoy-like: 16 headers + the same body",
+    {
+      ":authority": "llm-gateway.example.com",
+      ":path": "/v1/chat/completions",
+      ":method": "POST",
+      ":scheme": "https",
+      "content-type": "application/json",
+      "content-length": String(enc.encode(BODY_JSON).length),
+      "user-agent": "OpenAI/Python 1.54.4",
+      accept: "application/json",
+      "accept-encoding": "gzip, deflate",
+      authorization: `Bearer sk-${"x".repeat(48)}`,
+      "x-forwarded-for": "10.1.2.3",
+      "x-forwarded-proto": "https",
+      "x-request-id": "9b2f6c1e-3d4a-4f5b-8c7d-0e1f2a3b4c5d",
+      "x-envoy-expected-rq-timeout-ms": "60000",
+      "x-stainless-lang": "python",
+      "x-gateway-inference-objective": "interactive",
+    },
+  ],
+];
+
+export async function runSession(): Promise<string> {
+  const resources = await loadResources("test/fixtures/extproc-bench");
+  const clock = { now: () => Date.now() };
+  const store = new PoolStore({ clock, staleAfterMs: 600_000, expireAfterMs: 600_000 });
+  store.configurePools(resources.pools.map((p) => ({ name: p.name, targetPorts: p.targetPorts })));
+  store.push(
+    snapshot(
+      1,
+      Array.from({ length: 10 }, (_, i) =>
+        endpoint(`10.0.0.${i + 1}:8000`, { waitingRequests: i % 3, kvCacheUsage: 0.1 * (i % 5) }),
+      ),
+      { observedAt: Date.now() },
+    ),
+  );
+  const metrics = new RouterMetrics();
+  const random = { next: Math.random };
+  const routing = createRouting(resources, {
+    store,
+    random,
+    now: () => performance.now(),
+    requireKnownModel: true,
+    metrics,
+  });
+  const processor = createExtProcProcessor({
+    router: { route: (input) => routing.router.route(input) },
+    store,
+    pool: "pool-a",
+    clock,
+    random,
+    metrics,
+  });
+  const body = toBinary(
+    ProcessingRequestSchema,
+    create(ProcessingRequestSchema, {
+      request: { case: "requestBody", value: { body: enc.encode(BODY_JSON), endOfStream: true } },
+    }),
+  );
+  const rows: string[] = [];
+  for (const [label, headers] of REQUESTS) {
+    const head = headersMessage(headers);
+    const exchange = () => {
+      const session = processor.open();
+      encodeGrpcFrames(session.handle(fromBinary(ProcessingRequestSchema, head)));
+      const out = encodeGrpcFrames(session.handle(fromBinary(ProcessingRequestSchema, body)));
+      session.close("end");
+      return out;
+    };
+    // The replies must be a pick, not an error, or the figure would time the error path.
+    const frames = exchange();
+    const length = new DataView(frames.buffer, frames.byteOffset).getUint32(1);
+    const first = fromBinary(ProcessingResponseSchema, frames.subarray(5, 5 + length));
+    if (first.response.case !== "requestHeaders")
+      throw new Error(`session bench: no pick (${first.response.case})`);
+    for (let i = 0; i < 5 * PER_PASS; i++) exchange();
+    const passes: number[] = [];
+    for (let p = 0; p < PASSES; p++) {
+      const t = performance.now();
+      for (let i = 0; i < PER_PASS; i++) exchange();
+      passes.push(((performance.now() - t) * 1000) / PER_PASS);
+    }
+    passes.sort((a, b) => a - b);
+    const median = passes[Math.floor(passes.length / 2)] ?? Number.NaN;
+    rows.push(
+      `| ${label} | ${median.toFixed(1)} | ${(passes[0] ?? Number.NaN).toFixed(1)}-${(passes[passes.length - 1] ?? Number.NaN).toFixed(1)} |`,
+    );
+  }
+  return [
+    `ext_proc session in process (decode, session, encode, close; ${PASSES} passes of ${PER_PASS} exchanges after ${5 * PER_PASS} warm-up)`,
+    "",
+    "| request | µs per exchange, median pass | fastest-slowest pass |",
+    "|---|---:|---:|",
+    ...rows,
+    "",
+  ].join("\n");
+}
