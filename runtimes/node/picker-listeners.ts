@@ -3,13 +3,9 @@
  * Prometheus (9090), over one ext_proc processor. Each logs one "listening" line.
  */
 import { setMaxListeners } from "node:events";
-import type { RouterResources } from "../../src/api/resources.js";
 import type { Clock } from "../../src/core/clock.js";
-import type { Random } from "../../src/core/random.js";
 import { createExtProcProcessor } from "../../src/extproc/index.js";
-import type { RouterMetrics } from "../../src/metrics/router-metrics.js";
-import type { Routing } from "../../src/routing/routing.js";
-import type { PoolStore } from "../../src/state/pool-store.js";
+import type { RouterCore } from "../../src/routing/router-core.js";
 import { startExtProcServer } from "./extproc-server.js";
 import { type FlagValues, UsageError } from "./flags.js";
 import { EXT_PROC_SERVICE, startHealthServer } from "./health-server.js";
@@ -19,13 +15,9 @@ import { resolveTls, watchTls } from "./tls-material.js";
 
 export interface PickerOptions {
   flags: FlagValues;
-  resources: RouterResources;
-  store: PoolStore;
-  routing: Routing;
-  metrics: RouterMetrics;
+  core: RouterCore;
   host: string;
   clock: Clock;
-  random: Random;
   shutdownSignal: AbortSignal;
 }
 
@@ -34,8 +26,9 @@ type Listener = [string, { port: number; close(): Promise<void> }];
 /** Starts the three listeners; `stop` ends the session sweep (listeners close through their entries). */
 export async function startPickerListeners(
   o: PickerOptions,
-): Promise<{ listeners: Listener[]; reload(resources: RouterResources): void; stop(): void }> {
-  const { flags, resources, store } = o;
+): Promise<{ listeners: Listener[]; stop(): void }> {
+  const { flags, core } = o;
+  const { store, resources } = core;
   // connect-node links every call to the shutdown signal: thousands of streams, thousands of listeners.
   setMaxListeners(0, o.shutdownSignal);
   const cfg = resources.router;
@@ -48,15 +41,16 @@ export async function startPickerListeners(
     });
   }
   const processor = createExtProcProcessor({
-    router: { route: (input) => o.routing.router.route(input) },
+    router: core,
     store,
     ...(pool !== undefined && { pool }),
     clock: o.clock,
-    random: o.random,
-    metrics: o.metrics,
-    maxBodyBytes: cfg.limits.maxBodyBytes,
+    metrics: core.metrics,
+    maxBodyBytes: core.limits.maxBodyBytes,
     bodyMode: cfg.extproc.bodyMode,
   });
+  // The request-body limit applies on reload (the rest of the picker's settings at the next start).
+  const unsubscribe = core.onReload((r) => processor.setMaxBodyBytes(r.router.limits.maxBodyBytes));
   const sweep = setInterval(() => processor.sweep(), 1000);
   // Ready once a snapshot arrived for the picker's pool (or any pool when it serves several).
   const ready = () =>
@@ -121,11 +115,10 @@ export async function startPickerListeners(
     host: o.host,
     grpcService: EXT_PROC_SERVICE,
   });
-  o.metrics.watchPools(store);
   const metrics = await startMetricsServer({
     host: o.host,
     port: (flags["metrics-port"] as number | undefined) ?? cfg.listen.metricsPort,
-    expose: () => o.metrics.expose(),
+    expose: () => core.metrics.expose(),
     ready,
   });
   log("info", "listening", { service: "metrics", port: metrics.port, host: o.host });
@@ -135,11 +128,8 @@ export async function startPickerListeners(
       ["health", health],
       ["metrics", metrics],
     ],
-    /** The settings that apply on a config reload: the request-body limit. */
-    reload(r) {
-      processor.setMaxBodyBytes(r.router.limits.maxBodyBytes);
-    },
     stop() {
+      unsubscribe();
       stopWatch();
       clearInterval(sweep);
       processor.closeAll();

@@ -4,11 +4,10 @@
  */
 import type { RouterResources } from "../../src/api/resources.js";
 import type { Clock } from "../../src/core/clock.js";
-import { createHttpRouter, type HttpRouter } from "../../src/http/http-router.js";
-import { RouterMetrics } from "../../src/metrics/router-metrics.js";
-import { createRouting, type Routing } from "../../src/routing/routing.js";
+import { createHttpRouter } from "../../src/http/http-router.js";
+import { createRouterCore, type RouterCore } from "../../src/routing/router-core.js";
 import { createAuthInterceptor } from "../../src/services/auth.js";
-import { PoolStore } from "../../src/state/pool-store.js";
+import type { PoolStore } from "../../src/state/pool-store.js";
 import { startApiServer } from "./api-server.js";
 import { ConfigError, loadResources, readToken, watchResources } from "./config-loader.js";
 import type { DualListener } from "./dual-listener.js";
@@ -26,7 +25,8 @@ const systemRandom = { next: Math.random };
 export interface RunningServer {
   ports: Record<string, number>;
   store: PoolStore;
-  routing: Routing;
+  /** The one router core every listener calls. */
+  core: RouterCore;
   /** Stops listeners, ends streams, waits for in-flight calls. */
   close(): Promise<void>;
 }
@@ -43,59 +43,33 @@ function setting(config: RouterResources["router"], path: string): unknown {
   return at;
 }
 
-function poolDefs(r: RouterResources) {
-  return r.pools.map((p) => ({ name: p.name, targetPorts: p.targetPorts }));
-}
-
 export async function startServe(flags: FlagValues): Promise<RunningServer> {
   const configPath = flags.config as string | undefined;
   const resources = await loadResources(configPath);
   const cfg = resources.router;
   if (configPath === undefined)
     log("warn", "no --config given: no pools are configured, every push will be refused");
-  const store = new PoolStore({
-    clock: systemClock,
-    staleAfterMs: cfg.state.stalenessMs,
-    expireAfterMs: cfg.state.expiryMs,
-  });
-  store.configurePools(poolDefs(resources));
-  const metrics = new RouterMetrics();
-  let routing: Routing;
+  let core: RouterCore;
   try {
-    routing = createRouting(resources, {
-      store,
+    core = createRouterCore(resources, {
+      clock: systemClock,
       random: systemRandom,
       now: () => performance.now(),
-      requireKnownModel: true,
-      metrics,
     });
   } catch (err) {
     // The scheduler refuses its config (unknown plugin type, bad parameters) by naming the plugin.
     throw new ConfigError([err instanceof Error ? err.message : String(err)]);
   }
+  const { store } = core;
   const shutdown = new AbortController();
-  // The HTTP router has its own pipeline: the default scheduler config gives it 3 ordered endpoints.
-  const httpRouter: HttpRouter = createHttpRouter({
-    resources,
-    store,
-    random: systemRandom,
+  const httpRouter = createHttpRouter({
+    core,
     now: () => performance.now(),
-    metrics,
     ready: () => !shutdown.signal.aborted,
     transport: createNodeTransport(),
   });
-  // Read on every push, so a reload changes it in place.
-  const snapshotLimits = { maxEndpoints: cfg.limits.maxEndpointsPerSnapshot };
-  // The picker's listeners start after the config watch: a reload in between is handed over then.
-  let latest = resources;
-  let picker: { reload(r: RouterResources): void } | undefined;
   const applyConfig = (r: RouterResources) => {
-    latest = r;
-    routing.reload(r);
-    httpRouter.reload(r);
-    store.configurePools(poolDefs(r));
-    snapshotLimits.maxEndpoints = r.router.limits.maxEndpointsPerSnapshot;
-    picker?.reload(r);
+    core.reload(r);
     // Listeners, tokens, the store's freshness, the ext_proc server, the edge push and the RPC
     // message limit are set up once: say so rather than let an edited key look applied.
     const pending = START_ONLY.filter(
@@ -122,10 +96,10 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
     store,
     host,
     port: (flags["api-port"] as number | undefined) ?? cfg.listen.apiPort,
-    limits: snapshotLimits,
+    limits: core.limits,
     maxMessageBytes: cfg.limits.maxMessageBytes,
     interceptors: [createAuthInterceptor(tokens)],
-    router: () => routing.router,
+    router: () => core,
     shutdownSignal: shutdown.signal,
     ready: () => !shutdown.signal.aborted,
   });
@@ -138,17 +112,11 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
   });
   const pickerListeners = await startPickerListeners({
     flags,
-    resources,
-    store,
-    routing,
-    metrics,
+    core,
     host,
     clock: systemClock,
-    random: systemRandom,
     shutdownSignal: shutdown.signal,
   });
-  picker = pickerListeners;
-  if (latest !== resources) pickerListeners.reload(latest);
   listeners.push(...pickerListeners.listeners);
   const http = await startHttpServer({
     fetch: httpRouter.app.fetch,
@@ -163,7 +131,7 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
         ...edge,
         identity: edgeIdentity(edge.region, process.env, { host, port: http.port }, edge),
         store,
-        models: () => routing.router.models(),
+        models: () => core.models(),
       })
     : undefined;
   log("info", "config loaded", {
@@ -175,13 +143,15 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
   return {
     ports: Object.fromEntries(listeners.map(([name, l]) => [name, l.port])),
     store,
-    routing,
+    core,
     async close() {
       await edgePush?.close();
       shutdown.abort();
       clearInterval(sweep);
       pickerListeners.stop();
+      httpRouter.close();
       stopWatch();
+      core.dispose();
       await Promise.all(listeners.map(([, l]) => l.close()));
     },
   };

@@ -3,9 +3,9 @@ export type { ExtProcMetrics, LeaseSource } from "./context.js";
 export { encodeGrpcFrames, encodeProcessingResponse } from "./grpc-frames.js";
 export {
   createExtProcProcessor,
-  type EndpointSource,
   type ExtProcOptions,
   type ExtProcProcessor,
+  type ExtProcRouter,
 } from "./processor.js";
 export type { BodyMode } from "./response-tap.js";
 export { type CloseReason, ExtProcSession } from "./session.js";

@@ -3,29 +3,24 @@
  * sessions older than the safety timeout so a stream Envoy never closes cannot hold a count forever.
  */
 import type { Clock } from "../core/clock.js";
-import type { Random } from "../core/random.js";
 import type { RequestRouter } from "../routing/types.js";
-import { subsetEntryIp } from "../scheduling/candidates.js";
-import type { Endpoint } from "../state/types.js";
 import type { ExtProcContext, ExtProcMetrics, LeaseSource } from "./context.js";
 import type { BodyMode } from "./response-tap.js";
 import { ExtProcSession } from "./session.js";
 
-/** Endpoints for requests without a body (PoolStore satisfies it). */
-export interface EndpointSource {
-  endpoints(pool: string): readonly Endpoint[] | undefined;
-  isStale(endpoint: Endpoint): boolean;
+/** The routing the picker needs (the router core satisfies it). */
+export interface ExtProcRouter extends RequestRouter {
+  /** An endpoint for a request without a body: ready, in the subset, fresh preferred; any pool when undefined. */
+  anyEndpoint(pool: string | undefined, subset: readonly string[] | undefined): string | undefined;
 }
 
 export interface ExtProcOptions {
-  router: RequestRouter;
-  /** Leases and endpoints: the PoolStore. */
-  store: LeaseSource & EndpointSource;
+  router: ExtProcRouter;
+  /** Takes leases (the PoolStore): a lease follows the request to the endpoint Envoy served. */
+  store: LeaseSource;
   /** Pool the picker serves (upstream: one pool per picker). Undefined = the router picks by model. */
   pool?: string;
   clock: Clock;
-  /** For the endpoint of a request without a body. */
-  random: Random;
   metrics?: ExtProcMetrics;
   /** Request ids when the request has no x-request-id. Default: crypto.randomUUID. */
   generateId?: () => string;
@@ -52,7 +47,7 @@ export interface ExtProcProcessor {
 
 /**
  * @example
- * const processor = createExtProcProcessor({ router, store, pool: "pool-a", clock, random });
+ * const processor = createExtProcProcessor({ router: core, store: core.store, pool: "pool-a", clock });
  * const session = processor.open();
  * for (const reply of session.handle(request)) send(reply);
  * session.close("end");
@@ -60,21 +55,12 @@ export interface ExtProcProcessor {
 export function createExtProcProcessor(o: ExtProcOptions): ExtProcProcessor {
   const open = new Set<ExtProcSession>();
   const timeout = o.sessionTimeoutMs ?? 600_000;
-  const { store, random } = o;
-  const anyEndpoint = (subset: readonly string[] | undefined): string | undefined => {
-    const pools = o.pool !== undefined ? [o.pool] : [];
-    const all = pools.flatMap((p) => store.endpoints(p) ?? []);
-    const ips = subset && new Set(subset.map(subsetEntryIp));
-    const usable = all.filter((e) => e.ready && (!ips || ips.has(e.ip)));
-    const fresh = usable.filter((e) => !store.isStale(e));
-    const from = fresh.length > 0 ? fresh : usable;
-    return from[Math.floor(random.next() * from.length)]?.address;
-  };
+  const { router, pool } = o;
   const ctx: ExtProcContext = {
-    router: o.router,
-    leases: store,
-    pool: o.pool,
-    anyEndpoint,
+    router,
+    leases: o.store,
+    pool,
+    anyEndpoint: (subset) => router.anyEndpoint(pool, subset),
     metrics: o.metrics,
     clock: o.clock,
     generateId: o.generateId ?? (() => crypto.randomUUID()),

@@ -38,13 +38,18 @@ export interface RouteExplanation {
   explanation: Explanation;
 }
 
+/** What front doors call: route, explain, list models (the router core satisfies it). */
 export interface ExtendedRequestRouter extends RequestRouter {
   /** Same pipeline, no side effects (no lease, no learning). */
   explain(input: RouteInput): RouteExplanation;
-  /** Swaps in new resources after a config reload. */
-  update(resources: ModelResolutionResources): void;
   /** Model names the router serves (resources plus models endpoints advertise), sorted. */
   models(): string[];
+}
+
+/** The pipeline over one scheduler, as the router core holds it. */
+export interface RequestPipeline extends ExtendedRequestRouter {
+  /** Swaps in new resources after a config reload (same scheduler config). */
+  update(resources: ModelResolutionResources): void;
 }
 
 const sniff = new TextDecoder();
@@ -57,7 +62,7 @@ function guessKind(body: Uint8Array): ApiKind {
   return head.includes('"input"') ? "responses" : "completions";
 }
 
-export function createRequestRouter(o: RequestRouterOptions): ExtendedRequestRouter {
+export function createRequestRouter(o: RequestRouterOptions): RequestPipeline {
   const { store, scheduler } = o;
   let resources = o.resources;
   // An endpoint that advertises no model list serves whatever it is sent (the engine decides).
@@ -110,6 +115,12 @@ export function createRequestRouter(o: RequestRouterOptions): ExtendedRequestRou
     route(input): RouteDecision {
       const { parsed, resolution, pool, request } = prepare(input);
       const result = scheduler.schedule(pool, request);
+      const max = input.maxEndpoints;
+      // The lease is on endpoints[0], which a cut keeps.
+      const endpoints =
+        max !== undefined && max >= 1 && max < result.endpoints.length
+          ? result.endpoints.slice(0, max)
+          : result.endpoints;
       const { body, changed } = rewriteModelInBody(input.body, parsed.json, resolution.targetModel);
       return {
         requestId: input.requestId,
@@ -118,7 +129,7 @@ export function createRequestRouter(o: RequestRouterOptions): ExtendedRequestRou
         targetModel: resolution.targetModel,
         priority: resolution.priority,
         objective: resolution.objective,
-        endpoints: result.endpoints,
+        endpoints,
         lease: result.lease,
         body,
         bodyChanged: changed,

@@ -27,6 +27,11 @@ export interface RouteInput {
   pool?: string;
   /** Envoy subset hint: allowed endpoint IPs ("ip" or "ip:port" entries); undefined = no hint. */
   subset?: readonly string[];
+  /**
+   * Most endpoints wanted (primary + fallbacks), at least 1; the picker's `maxNumOfEndpoints` caps it.
+   * Undefined = all the picker returns.
+   */
+  maxEndpoints?: number;
 }
 
 export interface RouteDecision {

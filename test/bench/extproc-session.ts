@@ -13,8 +13,7 @@ import {
   ProcessingResponseSchema,
 } from "../../src/gen/envoy/service/ext_proc/v3/external_processor_pb.js";
 import { RouterMetrics } from "../../src/metrics/router-metrics.js";
-import { createRouting } from "../../src/routing/routing.js";
-import { PoolStore } from "../../src/state/pool-store.js";
+import { createRouterCore } from "../../src/routing/router-core.js";
 import { endpoint, snapshot } from "../state/fixtures.js";
 import { BODY_JSON } from "./extproc-load.js";
 
@@ -73,8 +72,10 @@ const REQUESTS: [string, Record<string, string>][] = [
 export async function runSession(): Promise<string> {
   const resources = await loadResources("test/fixtures/extproc-bench");
   const clock = { now: () => Date.now() };
-  const store = new PoolStore({ clock, staleAfterMs: 600_000, expireAfterMs: 600_000 });
-  store.configurePools(resources.pools.map((p) => ({ name: p.name, targetPorts: p.targetPorts })));
+  const metrics = new RouterMetrics();
+  const random = { next: Math.random };
+  const core = createRouterCore(resources, { clock, random, now: () => performance.now(), metrics });
+  const { store } = core;
   store.push(
     snapshot(
       1,
@@ -84,21 +85,11 @@ export async function runSession(): Promise<string> {
       { observedAt: Date.now() },
     ),
   );
-  const metrics = new RouterMetrics();
-  const random = { next: Math.random };
-  const routing = createRouting(resources, {
-    store,
-    random,
-    now: () => performance.now(),
-    requireKnownModel: true,
-    metrics,
-  });
   const processor = createExtProcProcessor({
-    router: { route: (input) => routing.router.route(input) },
+    router: core,
     store,
     pool: "pool-a",
     clock,
-    random,
     metrics,
   });
   const body = toBinary(

@@ -6,8 +6,7 @@ import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { parseManifests } from "../../src/api/parse-manifests.js";
 import { createSeededRandom } from "../../src/core/random.js";
-import { createRouting } from "../../src/routing/routing.js";
-import { PoolStore } from "../../src/state/pool-store.js";
+import { createRouterCore } from "../../src/routing/router-core.js";
 
 const deploy = fileURLToPath(new URL("../../runtimes/node/deploy/", import.meta.url));
 const k8s = join(deploy, "k8s");
@@ -40,8 +39,9 @@ describe("deploy kit", () => {
       ["batch", -1],
     ]);
     // The scheduler config must build (plugin types and parameters are checked there).
-    const store = new PoolStore({ clock: { now: () => 0 } });
-    expect(() => createRouting(config.resources, { store, random: createSeededRandom(1) })).not.toThrow();
+    expect(() =>
+      createRouterCore(config.resources, { clock: { now: () => 0 }, random: createSeededRandom(1) }),
+    ).not.toThrow();
   });
 
   it("holds only our kinds and plain Kubernetes kinds, and ours all parse together", () => {

@@ -1,4 +1,6 @@
 import { create, type JsonObject } from "@bufbuild/protobuf";
+import { parseManifests } from "../../src/api/parse-manifests.js";
+import type { RouterResources } from "../../src/api/resources.js";
 import { createManualClock } from "../../src/core/clock.js";
 import { createSeededRandom } from "../../src/core/random.js";
 import { createExtProcProcessor, type ExtProcOptions } from "../../src/extproc/index.js";
@@ -9,9 +11,7 @@ import {
 } from "../../src/gen/envoy/service/ext_proc/v3/external_processor_pb.js";
 import { RouterMetrics } from "../../src/metrics/router-metrics.js";
 import type { ModelResolutionResources } from "../../src/request/resolve-model.js";
-import { createRequestRouter } from "../../src/routing/request-router.js";
-import { createScheduler } from "../../src/scheduling/scheduler.js";
-import { PoolStore } from "../../src/state/pool-store.js";
+import { createRouterCore } from "../../src/routing/router-core.js";
 import { endpoint, snapshot } from "../state/fixtures.js";
 
 const enc = new TextEncoder();
@@ -98,11 +98,23 @@ export function chunks(replies: ProcessingResponse[]): { body: string; bytes: nu
 export const chat = (model: string, extra = "") =>
   `{"model":"${model}","messages":[{"role":"user","content":"hello"}]${extra}}`;
 
+const POOL_A = `apiVersion: inference.networking.k8s.io/v1
+kind: InferencePool
+metadata: {name: pool-a}
+spec: {selector: {matchLabels: {app: a}}, targetPorts: [{number: 8000}]}
+`;
+
 /** A processor over a real store, scheduler and request router, with pods 192.168.1.1-3:8000. */
 export function setup(over: Partial<ExtProcOptions> = {}, resources?: Partial<ModelResolutionResources>) {
   const clock = createManualClock(1_000_000);
-  const store = new PoolStore({ clock });
-  store.configurePools([{ name: "pool-a", targetPorts: [8000] }]);
+  const parsed = parseManifests([{ path: "pool.yaml", text: POOL_A }]);
+  if (!parsed.ok) throw new Error(parsed.errors.join("\n"));
+  const random = createSeededRandom(7);
+  const metrics = new RouterMetrics();
+  // The test's partial resources stand in for whole ones: the pipeline reads only these fields.
+  const all = { ...parsed.resources, ...resources } as RouterResources;
+  const core = createRouterCore(all, { clock, random, metrics });
+  const { store } = core;
   store.push(
     snapshot(
       1,
@@ -114,27 +126,17 @@ export function setup(over: Partial<ExtProcOptions> = {}, resources?: Partial<Mo
       { observedAt: clock.now() },
     ),
   );
-  const random = createSeededRandom(7);
-  const scheduler = createScheduler({ store, random });
-  const router = createRequestRouter({
-    store,
-    scheduler,
-    random,
-    resources: { objectives: [], models: [], rewrites: [], ...resources },
-  });
-  const metrics = new RouterMetrics();
   let id = 0;
   const processor = createExtProcProcessor({
-    router,
+    router: core,
     store,
     pool: "pool-a",
     clock,
-    random,
     metrics,
     generateId: () => `gen-${++id}`,
     ...over,
   });
   const inFlight = () =>
     Object.fromEntries(store.endpoints("pool-a")!.map((e) => [e.address, e.inFlight.requests]));
-  return { clock, store, processor, metrics, inFlight };
+  return { clock, store, core, processor, metrics, inFlight };
 }

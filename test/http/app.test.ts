@@ -5,7 +5,7 @@ import { createSeededRandom } from "../../src/core/random.js";
 import { createHttpRouter } from "../../src/http/http-router.js";
 import { RouterMetrics } from "../../src/metrics/router-metrics.js";
 import type { UpstreamFetch, UpstreamInit } from "../../src/proxy/proxy-options.js";
-import { PoolStore } from "../../src/state/pool-store.js";
+import { createRouterCore } from "../../src/routing/router-core.js";
 import { endpoint, snapshot } from "../state/fixtures.js";
 
 const config = `
@@ -36,8 +36,9 @@ function setup(answer: (seen: Seen) => Response = () => Response.json({ model: "
   const clock = createManualClock(Date.now());
   const parsed = parseManifests([{ path: "test.yaml", text: config }]);
   if (!parsed.ok) throw new Error(parsed.errors.join("\n"));
-  const store = new PoolStore({ clock });
-  store.configurePools([{ name: "pool-a", targetPorts: [8000] }]);
+  const metrics = new RouterMetrics();
+  const core = createRouterCore(parsed.resources, { clock, random: createSeededRandom(3), metrics });
+  const { store } = core;
   const eps = [endpoint("10.0.0.1:8000"), endpoint("10.0.0.2:8000")];
   for (const e of eps) e.models = ["chat-v2", "base"];
   store.push(snapshot(1, eps, { observedAt: clock.now() }));
@@ -47,21 +48,14 @@ function setup(answer: (seen: Seen) => Response = () => Response.json({ model: "
     seen.push(s);
     return answer(s);
   };
-  const metrics = new RouterMetrics();
-  const http = createHttpRouter({
-    resources: parsed.resources,
-    store,
-    random: createSeededRandom(3),
-    metrics,
-    transport: { fetch: transport },
-  });
+  const http = createHttpRouter({ core, transport: { fetch: transport } });
   const post = (path: string, body: string, headers: Record<string, string> = {}) =>
     http.app.request(path, {
       method: "POST",
       body,
       headers: { "content-type": "application/json", ...headers },
     });
-  return { http, store, seen, post, metrics };
+  return { http, core, store, seen, post, metrics };
 }
 
 const chat = (model = "chat") => JSON.stringify({ model, messages: [{ role: "user", content: "hi" }] });

@@ -2,8 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseManifests } from "../../src/api/parse-manifests.js";
 import { createManualClock } from "../../src/core/clock.js";
 import { createSeededRandom } from "../../src/core/random.js";
-import { createRouting } from "../../src/routing/routing.js";
-import { PoolStore } from "../../src/state/pool-store.js";
+import { createRouterCore } from "../../src/routing/router-core.js";
 
 const pool = `apiVersion: inference.networking.k8s.io/v1
 kind: InferencePool
@@ -33,9 +32,11 @@ function profilesRun(profile?: string): string[] {
     { path: "all.yaml", text: [pool, scheduler, router(profile)].join("---\n") },
   ]);
   if (!parsed.ok) throw new Error(parsed.errors.join("\n"));
-  const store = new PoolStore({ clock: createManualClock(0) });
-  const routing = createRouting(parsed.resources, { store, random: createSeededRandom(1) });
-  return routing.scheduler.profiles.map((p) => p.name);
+  const core = createRouterCore(parsed.resources, {
+    clock: createManualClock(0),
+    random: createSeededRandom(1),
+  });
+  return core.scheduler.profiles.map((p) => p.name);
 }
 
 describe("RouterConfig.scheduler.profile", () => {

@@ -1,0 +1,169 @@
+/**
+ * The router core: one per process. It owns the pool store, ONE scheduler (so one prefix index), the
+ * request pipeline, the metrics and config reload; every front door (the ext_proc picker, the HTTP
+ * router, Explain, the regional edge push) calls it, so a prefix learned from a request through one
+ * door is seen by a pick through any other, and every door admits, sheds and refuses the same way.
+ */
+import type { RouterResources } from "../api/resources.js";
+import type { Clock } from "../core/clock.js";
+import type { Random } from "../core/random.js";
+import { RouterMetrics } from "../metrics/router-metrics.js";
+import { subsetEntryIp } from "../scheduling/candidates.js";
+import { defaultSchedulerConfig } from "../scheduling/config/default-config.js";
+import { createScheduler, type Scheduler } from "../scheduling/scheduler.js";
+import { PoolStore } from "../state/pool-store.js";
+import type { SnapshotLimits } from "../state/snapshot.js";
+import {
+  createRequestRouter,
+  type ExtendedRequestRouter,
+  type RequestPipeline,
+  type RouteExplanation,
+} from "./request-router.js";
+import { schedulerConfigFor } from "./scheduler-config-ref.js";
+import type { RouteDecision, RouteInput } from "./types.js";
+
+/**
+ * Endpoints the built-in scheduler config returns per pick: the primary and 2 ordered fallbacks. The
+ * HTTP router fails over to them before the first response byte; the ext_proc picker lists them in
+ * `x-gateway-destination-endpoint`, which Envoy's override_host policy takes as fallbacks. A
+ * front door may ask for fewer per call ({@link RouteInput.maxEndpoints}).
+ */
+export const DEFAULT_MAX_NUM_OF_ENDPOINTS = 3;
+
+export interface RouterCoreOptions {
+  /** Wall clock (ms since epoch) for snapshot freshness and ext_proc session ages. */
+  clock: Clock;
+  random: Random;
+  /** Monotonic ms clock for durations (performance.now); without it no durations are observed. */
+  now?: () => number;
+  /** Default: a new RouterMetrics. */
+  metrics?: RouterMetrics;
+}
+
+/** The limits front doors read per request; the object is updated in place on reload. */
+export interface CoreLimits extends SnapshotLimits {
+  /** Largest request body, bytes (RouterConfig spec.limits.maxBodyBytes). */
+  maxBodyBytes: number;
+}
+
+export interface RouterCore extends ExtendedRequestRouter {
+  readonly store: PoolStore;
+  readonly metrics: RouterMetrics;
+  /** The one scheduler (replaced when a reload changes the EndpointPickerConfig). */
+  readonly scheduler: Scheduler;
+  /** The config set in force. */
+  readonly resources: RouterResources;
+  /** Live limits (read per request; reloads update this object). */
+  readonly limits: Readonly<CoreLimits>;
+  /** The request pipeline: resolve, admit, pick, lease. Throws RouterError (see RequestRouter.route). */
+  route(input: RouteInput): RouteDecision;
+  /** The same pipeline as a dry run, with per-plugin scores. */
+  explain(input: RouteInput): RouteExplanation;
+  /** Model names served (resources plus what endpoints advertise), sorted. */
+  models(): string[];
+  /**
+   * An endpoint for a request that has no body to route on (GET /v1/models through Envoy): a ready
+   * endpoint of `pool` (every pool when undefined) inside the subset hint, fresh ones first; no lease.
+   */
+  anyEndpoint(pool: string | undefined, subset: readonly string[] | undefined): string | undefined;
+  /**
+   * Applies a new, validated config set. Throws, keeping the old state whole, when the scheduler
+   * refuses its config. Listeners registered with {@link onReload} run after a successful reload.
+   */
+  reload(resources: RouterResources): void;
+  /** Called after each successful reload; returns an unsubscribe function. */
+  onReload(listener: (resources: RouterResources) => void): () => void;
+  /** Stops the scheduler's store subscription. */
+  dispose(): void;
+}
+
+/**
+ * @example
+ * const core = createRouterCore(resources, { clock: { now: Date.now }, random: { next: Math.random } });
+ * const decision = core.route({ requestId, headers, body, kind: "chat" });
+ */
+export function createRouterCore(resources: RouterResources, o: RouterCoreOptions): RouterCore {
+  const state = resources.router.state;
+  const store = new PoolStore({
+    clock: o.clock,
+    staleAfterMs: state.stalenessMs,
+    expireAfterMs: state.expiryMs,
+  });
+  const metrics = o.metrics ?? new RouterMetrics();
+  metrics.watchPools(store);
+  const limits: CoreLimits = { maxEndpoints: 0, maxBodyBytes: 0 };
+  const listeners = new Set<(r: RouterResources) => void>();
+
+  const buildScheduler = (r: RouterResources): Scheduler =>
+    createScheduler({
+      store,
+      random: o.random,
+      config:
+        schedulerConfigFor(r) ?? defaultSchedulerConfig({ maxNumOfEndpoints: DEFAULT_MAX_NUM_OF_ENDPOINTS }),
+      ...(o.now !== undefined ? { now: o.now } : {}),
+      metrics,
+    });
+  const buildRouter = (scheduler: Scheduler, r: RouterResources): RequestPipeline =>
+    createRequestRouter({ store, scheduler, resources: r, random: o.random, requireKnownModel: true });
+  const schedulerKey = (r: RouterResources) => JSON.stringify(schedulerConfigFor(r) ?? null);
+  const applySettings = (r: RouterResources) => {
+    store.configurePools(r.pools.map((p) => ({ name: p.name, targetPorts: p.targetPorts })));
+    limits.maxEndpoints = r.router.limits.maxEndpointsPerSnapshot;
+    limits.maxBodyBytes = r.router.limits.maxBodyBytes;
+  };
+
+  let scheduler = buildScheduler(resources);
+  let router = buildRouter(scheduler, resources);
+  let key = schedulerKey(resources);
+  let current = resources;
+  applySettings(resources);
+
+  return {
+    store,
+    metrics,
+    limits,
+    get scheduler() {
+      return scheduler;
+    },
+    get resources() {
+      return current;
+    },
+    route: (input) => router.route(input),
+    explain: (input) => router.explain(input),
+    models: () => router.models(),
+    anyEndpoint(pool, subset) {
+      const ips = subset && new Set(subset.map(subsetEntryIp));
+      const usable = [];
+      for (const p of store.pools()) {
+        if (pool !== undefined && p.name !== pool) continue;
+        for (const e of p.endpoints) if (e.ready && (!ips || ips.has(e.ip))) usable.push(e);
+      }
+      const fresh = usable.filter((e) => !store.isStale(e));
+      const from = fresh.length > 0 ? fresh : usable;
+      return from[Math.floor(o.random.next() * from.length)]?.address;
+    },
+    reload(next) {
+      const nextKey = schedulerKey(next);
+      if (nextKey === key) {
+        router.update(next);
+      } else {
+        // Built before anything is replaced: a refused config leaves the running scheduler as it was.
+        const rebuilt = buildScheduler(next);
+        scheduler.dispose();
+        scheduler = rebuilt;
+        router = buildRouter(rebuilt, next);
+        key = nextKey;
+      }
+      current = next;
+      applySettings(next);
+      for (const l of listeners) l(next);
+    },
+    onReload(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    dispose() {
+      scheduler.dispose();
+    },
+  };
+}
