@@ -31,18 +31,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/**
- * RouterConfig settings read once, at start (sections, or one key of a section). The other limits
- * (`maxBodyBytes`, `maxEndpointsPerSnapshot`) apply on reload.
- */
-const START_ONLY = ["listen", "auth", "state", "extproc", "edge", "limits.maxMessageBytes"] as const;
-
-function setting(config: RouterResources["router"], path: string): unknown {
-  let at: unknown = config;
-  for (const key of path.split(".")) at = (at as Record<string, unknown> | undefined)?.[key];
-  return at;
-}
-
 export async function startServe(flags: FlagValues): Promise<RunningServer> {
   const configPath = flags.config as string | undefined;
   const resources = await loadResources(configPath);
@@ -69,17 +57,10 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
     transport: createNodeTransport(),
   });
   const applyConfig = (r: RouterResources) => {
-    core.reload(r);
-    // Listeners, tokens, the store's freshness, the ext_proc server, the edge push and the RPC
-    // message limit are set up once: say so rather than let an edited key look applied.
-    const pending = START_ONLY.filter(
-      (k) => JSON.stringify(setting(r.router, k)) !== JSON.stringify(setting(cfg, k)),
-    );
-    if (pending.length > 0) {
-      log("warn", "config change takes effect at the next start", {
-        keys: pending.map((k) => `RouterConfig spec.${k}`),
-      });
-    }
+    // Say which edited keys wait for a restart rather than let them look applied.
+    const { startOnly } = core.reload(r);
+    if (startOnly.length > 0)
+      log("warn", "config change takes effect at the next start", { keys: startOnly });
   };
   const tokens = {
     pushToken:

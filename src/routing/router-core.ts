@@ -30,6 +30,33 @@ import type { RouteDecision, RouteInput } from "./types.js";
  */
 export const DEFAULT_MAX_NUM_OF_ENDPOINTS = 3;
 
+/**
+ * RouterConfig settings read once, at start (whole sections, or one key of a section): listeners,
+ * tokens, the store's freshness, the ext_proc server, the edge push and the RPC message limit. Every
+ * other setting (pools, objectives, rewrites, the scheduler, proxy, `maxBodyBytes`,
+ * `maxEndpointsPerSnapshot`) applies on reload.
+ */
+export const START_ONLY_SETTINGS = [
+  "listen",
+  "auth",
+  "state",
+  "extproc",
+  "edge",
+  "limits.maxMessageBytes",
+] as const;
+
+/** What a reload did not apply. */
+export interface ReloadResult {
+  /** Changed start-only settings, as `RouterConfig spec.<path>`; they take effect at the next start. */
+  startOnly: string[];
+}
+
+function setting(config: RouterResources["router"], path: string): unknown {
+  let at: unknown = config;
+  for (const key of path.split(".")) at = (at as Record<string, unknown> | undefined)?.[key];
+  return at;
+}
+
 export interface RouterCoreOptions {
   /** Wall clock (ms since epoch) for snapshot freshness and ext_proc session ages. */
   clock: Clock;
@@ -69,8 +96,9 @@ export interface RouterCore extends ExtendedRequestRouter {
   /**
    * Applies a new, validated config set. Throws, keeping the old state whole, when the scheduler
    * refuses its config. Listeners registered with {@link onReload} run after a successful reload.
+   * Returns the changed settings that apply only at the next start (see {@link START_ONLY_SETTINGS}).
    */
-  reload(resources: RouterResources): void;
+  reload(resources: RouterResources): ReloadResult;
   /** Called after each successful reload; returns an unsubscribe function. */
   onReload(listener: (resources: RouterResources) => void): () => void;
   /** Stops the scheduler's store subscription. */
@@ -116,6 +144,8 @@ export function createRouterCore(resources: RouterResources, o: RouterCoreOption
   let router = buildRouter(scheduler, resources);
   let key = schedulerKey(resources);
   let current = resources;
+  // Start-only settings are compared with what the process started with, not the last reload.
+  const started = resources.router;
   applySettings(resources);
 
   return {
@@ -157,6 +187,10 @@ export function createRouterCore(resources: RouterResources, o: RouterCoreOption
       current = next;
       applySettings(next);
       for (const l of listeners) l(next);
+      const startOnly = START_ONLY_SETTINGS.filter(
+        (k) => JSON.stringify(setting(next.router, k)) !== JSON.stringify(setting(started, k)),
+      );
+      return { startOnly: startOnly.map((k) => `RouterConfig spec.${k}`) };
     },
     onReload(listener) {
       listeners.add(listener);

@@ -137,7 +137,7 @@ kind: RouterConfig
 spec: {limits: {maxBodyBytes: 1000, maxEndpointsPerSnapshot: 7}}
 `,
     );
-    core.reload(next);
+    expect(core.reload(next).startOnly).toEqual([]);
     expect(core.limits).toBe(limits);
     expect(limits).toMatchObject({ maxBodyBytes: 1000, maxEndpoints: 7 });
     expect(core.store.pool("pool-b")).toBeUndefined();
@@ -168,5 +168,26 @@ spec: {priority: -1, poolRef: {name: pool-a}}
     );
     expect(core.explain(input({ headers })).explanation.error?.code).toBe("ResourceExhausted");
     expect(core.route(input()).endpoints.length).toBeGreaterThan(0);
+  });
+
+  it("names the changed settings that wait for the next start, against what the process started with", () => {
+    const { core } = setup(load(pool("pool-a")));
+    const withPorts = (port: number) =>
+      load(
+        pool("pool-a"),
+        `apiVersion: inference-router.dev/v1alpha1
+kind: RouterConfig
+spec: {listen: {httpPort: ${port}}, limits: {maxMessageBytes: 1048576}}
+`,
+      );
+    expect(core.reload(withPorts(8081)).startOnly).toEqual([
+      "RouterConfig spec.listen",
+      "RouterConfig spec.limits.maxMessageBytes",
+    ]);
+    expect(core.reload(withPorts(8082)).startOnly).toEqual([
+      "RouterConfig spec.listen",
+      "RouterConfig spec.limits.maxMessageBytes",
+    ]);
+    expect(core.reload(load(pool("pool-a"))).startOnly).toEqual([]);
   });
 });
