@@ -126,76 +126,94 @@ const defaultPorts: Record<string, string> = {
   "9090": "metrics",
 };
 
-describe("the README's quick-start commands, run as printed (on free ports)", () => {
+describe("the quick-start commands of the READMEs, run as printed (on free ports)", () => {
   const running: CliProcess[] = [];
   afterEach(async () => {
     await Promise.all(running.splice(0).map((p) => p.stop("SIGTERM")));
   });
 
-  const marked = blocks.filter((b) => b.marker !== undefined);
-
-  it("marks at least the operator's and the model owner's blocks", () => {
+  it("marks at least the operator's and the model owner's blocks in the README", () => {
+    const marked = blocks.filter((b) => b.marker !== undefined);
     expect(marked.filter((b) => !b.marker!.includes("pending")).length).toBeGreaterThanOrEqual(2);
-    expect(marked.every((b) => b.lang === "sh" || b.lang === "console")).toBe(true);
   });
 
-  for (const block of marked) {
-    const title = `README.md:${block.line}: ${commands(block.text)
+  const marked = documents.flatMap((path) =>
+    readMarkdown(readFileSync(join(repoRoot, path), "utf8"))
+      .blocks.filter((b) => b.marker !== undefined)
+      .map((block) => ({ path, block })),
+  );
+
+  it("marks only shell blocks", () => {
+    expect(marked.filter(({ block }) => block.lang !== "sh" && block.lang !== "console")).toEqual([]);
+  });
+
+  for (const { path, block } of marked) {
+    const title = `${path}:${block.line}: ${commands(block.text)
       .map((c) => c.words.slice(0, 3).join(" "))
       .join("; ")}`;
     // A block whose command lands with other work is listed here, skipped, until its marker drops "pending".
     const run = block.marker!.includes("pending") ? it.skip : it;
-    run(
-      title,
-      async () => {
-        let ports: Record<string, number> = {};
-        const local = (word: string) =>
-          word.replace(/\b(127\.0\.0\.1|localhost):(\d+)\b/g, (all, host: string, port: string) => {
-            const service = defaultPorts[port];
-            return service && ports[service] ? `${host}:${ports[service]}` : all;
-          });
-
-        for (const command of commands(block.text)) {
-          const words = command.words.map(local);
-          if (words[0] === "curl") {
-            const { url, init } = curlToFetch(words);
-            let status = 0;
-            // Pushes from a just-started simulator land within a few hundred ms: poll, do not sleep.
-            await until(
-              async () => {
-                status = (await fetch(url, init).then(
-                  (r) => r.status,
-                  () => 0,
-                )) as number;
-                return status >= 200 && status < 300;
-              },
-              15_000,
-              `${command.text} to answer 2xx (last status ${status})`,
-            );
-            continue;
-          }
-          expect(words.slice(0, 2), command.text).toEqual(["npx", "inference-router"]);
-          const [sub, ...rest] = words.slice(2);
-          if (!command.background) {
-            const cli = await startCli([sub!, ...rest]);
-            expect(await cli.exited, `${command.text}\n${cli.stderr()}`).toBe(0);
-          } else if (sub === "serve") {
-            const serve = await startCli(["serve", ...rest, ...loopbackPorts], {
-              waitFor: Object.values(defaultPorts),
-            });
-            running.push(serve);
-            ports = Object.fromEntries(Object.values(defaultPorts).map((s) => [s, serve.port(s)]));
-          } else if (sub === "sim") {
-            const args = rest.map((w, i) => (rest[i - 1] === "--base-port" ? "0" : w));
-            const sim = await startCli(["sim", ...args, "--host", "127.0.0.1"], { waitFor: ["sim"] });
-            running.push(sim);
-            await until(() => sim.logs.some((l) => l.msg === "sim ready"), 15_000, "sim ready");
-          } else {
-            throw new Error(`no rule to run "${command.text}" in the background`);
-          }
-        }
-      },
-      60_000,
-    );
+    run(title, () => runBlock(block.text, running), 60_000);
   }
 });
+
+/**
+ * Runs one block's commands in order: `npx inference-router serve|sim ... &` start in the background on
+ * free ports (the ports the README prints are then rewritten to the real ones), other `npx
+ * inference-router` commands must exit 0, and every curl must answer 2xx.
+ */
+async function runBlock(text: string, running: CliProcess[]): Promise<void> {
+  const ports = new Map<string, number>();
+  const local = (word: string) =>
+    word.replace(/\b(127\.0\.0\.1|localhost):(\d+)\b/g, (all, host: string, port: string) => {
+      const real = ports.get(port);
+      return real === undefined ? all : `${host}:${real}`;
+    });
+
+  for (const command of commands(text)) {
+    const words = command.words.map(local);
+    if (words[0] === "curl") {
+      const { url, init } = curlToFetch(words);
+      let status = 0;
+      // Pushes from a just-started producer land within a few hundred ms: poll, do not sleep.
+      await until(
+        async () => {
+          status = await fetch(url, init).then(
+            (r) => r.status,
+            () => 0,
+          );
+          return status >= 200 && status < 300;
+        },
+        15_000,
+        `${command.text} to answer 2xx (last status ${status})`,
+      );
+      continue;
+    }
+    expect(words.slice(0, 2), command.text).toEqual(["npx", "inference-router"]);
+    const [sub, ...rest] = words.slice(2);
+    if (!command.background) {
+      const cli = await startCli([sub!, ...rest]);
+      expect(await cli.exited, `${command.text}\n${cli.stderr()}`).toBe(0);
+    } else if (sub === "serve") {
+      const services = Object.values(defaultPorts);
+      const serve = await startCli(["serve", ...rest, ...loopbackPorts], { waitFor: services });
+      running.push(serve);
+      const flag = (name: string) => rest[rest.indexOf(`--${name}-port`) + 1];
+      for (const [port, service] of Object.entries(defaultPorts)) {
+        ports.set(rest.includes(`--${service}-port`) ? flag(service)! : port, serve.port(service));
+      }
+    } else if (sub === "sim") {
+      const at = rest.indexOf("--base-port");
+      const base = at < 0 ? 8000 : Number(rest[at + 1]);
+      const args = rest.map((w, i) => (rest[i - 1] === "--base-port" ? "0" : w));
+      const sim = await startCli(["sim", ...args, "--host", "127.0.0.1"], { waitFor: ["sim"] });
+      running.push(sim);
+      await until(() => sim.logs.some((l) => l.msg === "sim ready"), 15_000, "sim ready");
+      for (const l of sim.logs.filter((l) => l.msg === "listening" && l.service === "sim")) {
+        ports.set(String(base + Number(l.replica)), Number(l.port));
+      }
+    } else {
+      throw new Error(`no rule to run "${command.text}" in the background`);
+    }
+  }
+}
