@@ -5,6 +5,8 @@
 import { setMaxListeners } from "node:events";
 import type { Clock } from "../../src/core/clock.js";
 import { createExtProcProcessor } from "../../src/extproc/index.js";
+import { extProcMessageLimit } from "../../src/extproc/message-limit.js";
+import { servedPool } from "../../src/extproc/served-pool.js";
 import type { RouterCore } from "../../src/routing/router-core.js";
 import { startExtProcServer } from "./extproc-server.js";
 import { type FlagValues, UsageError } from "./flags.js";
@@ -32,9 +34,13 @@ export async function startPickerListeners(
   // connect-node links every call to the shutdown signal: thousands of streams, thousands of listeners.
   setMaxListeners(0, o.shutdownSignal);
   const cfg = resources.router;
-  const pool =
-    (flags["pool-name"] as string | undefined) ??
-    (resources.pools.length === 1 ? resources.pools[0]?.name : undefined);
+  const configured = resources.pools.map((p) => p.name);
+  let pool: string | undefined;
+  try {
+    pool = servedPool(configured, flags["pool-name"] as string | undefined);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
   if (pool === undefined && resources.pools.length > 1) {
     log("warn", "several pools and no --pool-name: ext_proc picks the pool from the model", {
       pools: resources.pools.map((p) => p.name),
@@ -67,12 +73,13 @@ export async function startPickerListeners(
   const tls = await resolveTls(tlsFlags);
   if (flags["enable-cert-reload"] === true && tls?.source !== "files")
     throw new UsageError("--enable-cert-reload: needs --cert-path (there is no file to watch)");
+  const maxMessageBytes = extProcMessageLimit(cfg);
   const extproc = await startExtProcServer({
     processor,
     host: o.host,
     port: (flags["extproc-port"] as number | undefined) ?? cfg.listen.extprocPort,
     tls,
-    maxMessageBytes: Math.max(cfg.limits.maxMessageBytes, 4 * 1024 * 1024),
+    maxMessageBytes,
     transport,
     shutdownSignal: o.shutdownSignal,
     windows: {
@@ -88,6 +95,7 @@ export async function startPickerListeners(
     ...(tls !== undefined ? { certificate: tls.source } : {}),
     transport,
     bodyMode: cfg.extproc.bodyMode,
+    maxMessageBytes,
     pool: pool ?? null,
   });
   const stopWatch =
