@@ -24,7 +24,11 @@ export interface SchedulingRequestInput {
   resolution: ModelResolution;
   /** Subset hint (ip:port list) from ext_proc metadata; undefined = none. */
   subset?: readonly string[];
-  /** Block size and cap of the prefix hashes (the prefix-cache-scorer's parameters). */
+  /**
+   * Block size and cap of the prefix hashes: the scheduler's `prefixIndexOptions`, which every plugin
+   * owning a prefix index shares (the scheduler refuses a config where they differ), so one hashing
+   * per request serves them all. Default: 64-character blocks, at most 256.
+   */
   hashing?: PromptHashOptions;
   /** Output tokens when the body sets none. Default {@link DEFAULT_MAX_TOKENS}. */
   defaultMaxTokens?: number;

@@ -1,7 +1,9 @@
 /**
  * Every built-in plugin type, registered in this one place. Type names are the upstream ones where
  * the concept is the same, so an existing EndpointPickerConfig carries over; the legacy filters are
- * also registered under their older short names.
+ * also registered under their older short names. Peers' policies re-implemented for the quality
+ * benchmark (SGLang cache_aware, Dynamo KV cost) are not here: test/bench/baselines/ registers them
+ * for the benchmark only.
  */
 import type { PluginFactory } from "./framework/plugin.js";
 import { createDecisionTreeFilter, decisionTreeFilterType } from "./plugins/filter/decision-tree-filter.js";
@@ -13,15 +15,10 @@ import {
   createSheddableCapacityFilter,
   sheddableCapacityFilterType,
 } from "./plugins/filter/sheddable-capacity-filter.js";
-import { createDynamoKvCostPicker, dynamoKvCostPickerType } from "./plugins/picker/dynamo-kv-cost-picker.js";
 import { leastRequestPickerFactory, leastRequestPickerType } from "./plugins/picker/least-request-picker.js";
 import { createMaxScorePicker, maxScorePickerType } from "./plugins/picker/max-score-picker.js";
 import { createRandomPicker, randomPickerType } from "./plugins/picker/random-picker.js";
 import { createRoundRobinPicker, roundRobinPickerType } from "./plugins/picker/round-robin-picker.js";
-import {
-  createSglangCacheAwarePicker,
-  sglangCacheAwarePickerType,
-} from "./plugins/picker/sglang-cache-aware-picker.js";
 import {
   createWeightedRandomPicker,
   weightedRandomPickerType,
@@ -67,9 +64,6 @@ export const builtinPlugins: PluginRegistry = new Map<string, PluginFactory>([
   [roundRobinPickerType, createRoundRobinPicker],
   [leastRequestPickerType, leastRequestPickerFactory(leastRequestPickerType)],
   ["least-request", leastRequestPickerFactory("least-request")],
-  // peers' policies, re-implemented for comparison (benchmark baselines)
-  [sglangCacheAwarePickerType, createSglangCacheAwarePicker],
-  [dynamoKvCostPickerType, createDynamoKvCostPicker],
   // filters (legacy decision tree), with upstream's short names as aliases
   [lowQueueFilterType, createLowQueueFilter],
   ["low-queue", createLowQueueFilter],

@@ -11,8 +11,10 @@ import { type ExcludedEndpoint, type StaleEndpointPolicy, selectCandidates } fro
 import { buildProfiles } from "./config/build-profiles.js";
 import { defaultSchedulerConfig } from "./config/default-config.js";
 import { parseSchedulerConfig } from "./config/scheduler-config.js";
+import { watchEndpointDepartures } from "./endpoint-departures.js";
 import type { Explanation, ProfileExplanation } from "./explanation.js";
 import type { CycleContext, Plugin } from "./framework/plugin.js";
+import type { PrefixIndexOwner } from "./framework/prefix-index-owner.js";
 import type { ProfileHandler } from "./framework/profile-handler.js";
 import type {
   PluginTimer,
@@ -21,9 +23,9 @@ import type {
   SchedulerProfile,
 } from "./framework/scheduler-profile.js";
 import { noopSchedulerMetrics, type SchedulerMetrics } from "./metrics.js";
-import { PrefixCacheScorer } from "./plugins/scorer/prefix-cache-scorer.js";
 import { createPrefixIndex } from "./prefix/lru-prefix-index.js";
 import type { PrefixIndex, PrefixIndexFactory, PrefixIndexOptions } from "./prefix-index.js";
+import { collectPrefixOwners } from "./prefix-owners.js";
 import { builtinPlugins, type PluginRegistry } from "./registry.js";
 import type { SaturationDetector } from "./saturation/saturation-detector.js";
 import { createUtilizationDetector, defaultSaturationThresholds } from "./saturation/utilization-detector.js";
@@ -36,7 +38,7 @@ export interface SchedulerOptions {
   config?: unknown;
   /** Randomness for tie-breaks and random pickers. */
   random: Random;
-  /** Builds the index behind prefix-cache-scorer. Default: `createPrefixIndex` from ./prefix/. */
+  /** Builds the index of every plugin that owns one (prefix-cache-scorer...). Default: `createPrefixIndex` from ./prefix/. */
   prefixIndexFactory?: PrefixIndexFactory;
   /** Metrics hooks. Default: no-op. */
   metrics?: SchedulerMetrics;
@@ -73,11 +75,14 @@ export interface Scheduler {
   readonly plugins: ReadonlyMap<string, Plugin>;
   readonly profiles: readonly SchedulerProfile[];
   /**
-   * The prefix-cache-scorer's parameters (blockSize, maxPrefixBlocksToMatch), so the request side
-   * hashes prompts with the same block size; undefined when no profile scores prefixes.
+   * How the request side must hash prompts (blockSize, maxPrefixBlocksToMatch): the options shared by
+   * every plugin that owns a prefix index (a config where they differ is refused); undefined when no
+   * plugin owns one.
    */
   readonly prefixIndexOptions: PrefixIndexOptions | undefined;
-  /** The prefix indexes in use (one per prefix-cache-scorer instance). */
+  /** The plugins that own a prefix index (declared capability, see PrefixIndexOwner), in config order. */
+  readonly prefixIndexOwners: readonly PrefixIndexOwner[];
+  /** Their indexes, same order; each is purged when endpoints leave every pool. */
   readonly prefixIndexes: readonly PrefixIndex[];
   /** Stops listening to the store. */
   dispose(): void;
@@ -99,6 +104,7 @@ class DefaultScheduler implements Scheduler {
   readonly plugins: ReadonlyMap<string, Plugin>;
   readonly profiles: readonly SchedulerProfile[];
   readonly prefixIndexOptions: PrefixIndexOptions | undefined;
+  readonly prefixIndexOwners: readonly PrefixIndexOwner[];
   readonly prefixIndexes: readonly PrefixIndex[];
   readonly #store: PoolStore;
   readonly #handler: ProfileHandler;
@@ -143,10 +149,17 @@ class DefaultScheduler implements Scheduler {
       time: (point, type, name, start) =>
         metrics.observePluginDuration(point, type, name, (now() - start) / 1000),
     };
-    const prefixScorers = [...built.plugins.values()].filter((p) => p instanceof PrefixCacheScorer);
-    this.prefixIndexes = prefixScorers.map((p) => p.index);
-    this.prefixIndexOptions = prefixScorers[0]?.options;
-    this.#unsubscribe = this.prefixIndexes.length > 0 ? this.#watchForVanishedEndpoints() : () => {};
+    const prefix = collectPrefixOwners(built.plugins.values());
+    this.prefixIndexOwners = prefix.owners;
+    this.prefixIndexes = prefix.owners.map((p) => p.prefixIndex);
+    this.prefixIndexOptions = prefix.hashing;
+    const indexes = this.prefixIndexes;
+    this.#unsubscribe =
+      indexes.length > 0
+        ? watchEndpointDepartures(o.store, (keep) => {
+            for (const index of indexes) index.purge(keep);
+          })
+        : () => {};
   }
 
   schedule(pool: string, request: SchedulingRequest, options?: ScheduleOptions): SchedulingResult {
@@ -310,21 +323,5 @@ class DefaultScheduler implements Scheduler {
     };
     if (trace.failedAt !== undefined) out.failedAt = trace.failedAt;
     return out;
-  }
-
-  /** Purges prefix-index entries of endpoints that left every pool (expiry, config, a push without them). */
-  #watchForVanishedEndpoints(): () => void {
-    const counts = new Map<string, number>();
-    const count = (pool: string) => this.#store.endpoints(pool)?.length ?? 0;
-    for (const p of this.#store.pools()) counts.set(p.name, p.endpoints.length);
-    return this.#store.subscribe((change) => {
-      const before = counts.get(change.pool) ?? 0;
-      const after = count(change.pool);
-      counts.set(change.pool, after);
-      if (change.reason === "stale" || (change.reason === "push" && after >= before)) return;
-      const keep = new Set<string>();
-      for (const p of this.#store.pools()) for (const e of p.endpoints) keep.add(e.address);
-      for (const index of this.prefixIndexes) index.purge((address) => keep.has(address));
-    });
   }
 }

@@ -13,6 +13,7 @@ import { createEngine, type Engine, type EngineRequest, type PresetName } from "
 import type { Lease } from "../../../src/state/in-flight.js";
 import { PoolStore } from "../../../src/state/pool-store.js";
 import type { Snapshot } from "../../../src/state/types.js";
+import { benchmarkPlugins } from "../baselines/registry.js";
 import { EventKind, EventQueue } from "./event-queue.js";
 import { replicaAddress, replicaSnapshot } from "./replica-snapshot.js";
 import type { BenchRequest } from "./workloads/workload.js";
@@ -84,7 +85,12 @@ export function runSimulation(
     return replicaSnapshot(POOL, i, engines[i]!.metrics(), sequences[i]!, now);
   };
   for (let i = 0; i < o.replicas; i++) store.push(snapshotOf(i, 0));
-  const scheduler = createScheduler({ store, config: o.config, random: createSeededRandom(o.seed) });
+  const scheduler = createScheduler({
+    store,
+    config: o.config,
+    random: createSeededRandom(o.seed),
+    registry: benchmarkPlugins,
+  });
 
   const q = new EventQueue();
   for (let i = 0; i < o.replicas; i++) q.push(rnd.next() * o.pushIntervalMs, EventKind.PushObserve, i);

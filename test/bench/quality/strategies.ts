@@ -3,6 +3,10 @@
  * Kubernetes-Service-like baselines, the legacy decision tree, upstream's default profile, the two
  * peers' policies (re-implemented as plugins) and our tuned profile. Shedding is off everywhere:
  * every request has priority 0, so no strategy may drop work.
+ *
+ * The peers' policies (sglang, dynamo) are registered only in ../baselines/registry.ts, which the
+ * virtual-time run passes to createScheduler; a live run (`bench:quality:live`) starts the product
+ * `serve`, whose registry refuses them as unknown plugin types.
  */
 import { defaultSchedulerConfig } from "../../../src/scheduling/config/default-config.js";
 

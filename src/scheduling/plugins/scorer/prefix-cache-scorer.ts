@@ -1,7 +1,9 @@
 /**
  * prefix-cache-scorer: prefers endpoints that probably still hold the prompt's leading blocks in
  * their KV cache. score = matched blocks / total blocks of the request (0 for a request without
- * hashes). After a committed pick it records the prompt's blocks for the primary endpoint.
+ * hashes). After a committed pick it records the prompt's blocks for the primary endpoint. It owns
+ * its index (PrefixIndexOwner): the scheduler hashes requests with its blockSize and purges the index
+ * when endpoints leave.
  *
  * Parameters (upstream names; they configure the index): blockSize (characters per block, 64),
  * maxPrefixBlocksToMatch (256), lruCapacityPerServer (31,250 blocks).
@@ -15,6 +17,7 @@ import {
   parsePluginParameters,
   pluginError,
 } from "../../framework/plugin.js";
+import type { PrefixIndexOwner } from "../../framework/prefix-index-owner.js";
 import type { Scorer } from "../../framework/scorer.js";
 import type { SchedulerMetrics } from "../../metrics.js";
 import type { PrefixIndex, PrefixIndexOptions } from "../../prefix-index.js";
@@ -47,11 +50,11 @@ const parametersSchema = z.strictObject({
 /** Report the index size once in this many records (size() may walk the index). */
 const sizeSampleEvery = 256;
 
-export class PrefixCacheScorer implements Scorer, PickObserver {
+export class PrefixCacheScorer implements Scorer, PickObserver, PrefixIndexOwner {
   readonly type = prefixCacheScorerType;
   readonly name: string;
-  readonly index: PrefixIndex;
-  readonly options: PrefixIndexOptions;
+  readonly prefixIndex: PrefixIndex;
+  readonly prefixHashing: PrefixIndexOptions;
   readonly #metrics: SchedulerMetrics;
   #addresses: string[] = [];
   /** Matches from the last score() call; read by onPicked in the same synchronous decision. */
@@ -60,14 +63,14 @@ export class PrefixCacheScorer implements Scorer, PickObserver {
 
   constructor(name: string, index: PrefixIndex, options: PrefixIndexOptions, metrics: SchedulerMetrics) {
     this.name = name;
-    this.index = index;
-    this.options = options;
+    this.prefixIndex = index;
+    this.prefixHashing = options;
     this.#metrics = metrics;
   }
 
   score(_ctx: CycleContext, req: SchedulingRequest, endpoints: readonly Endpoint[], out: Float64Array): void {
     const n = endpoints.length;
-    const total = Math.min(req.prefixHashes.length, this.options.maxPrefixBlocksToMatch);
+    const total = Math.min(req.prefixHashes.length, this.prefixHashing.maxPrefixBlocksToMatch);
     if (total === 0) {
       out.fill(0, 0, n);
       this.#lastMatches = undefined;
@@ -76,7 +79,7 @@ export class PrefixCacheScorer implements Scorer, PickObserver {
     const addresses = this.#addresses;
     addresses.length = n;
     for (let i = 0; i < n; i++) addresses[i] = endpoints[i]!.address;
-    const matches = this.index.matchLengths(req.prefixHashes, addresses);
+    const matches = this.prefixIndex.matchLengths(req.prefixHashes, addresses);
     this.#lastMatches = matches;
     for (let i = 0; i < n; i++) out[i] = (matches.get(addresses[i]!) ?? 0) / total;
   }
@@ -85,13 +88,13 @@ export class PrefixCacheScorer implements Scorer, PickObserver {
     const hashes = req.prefixHashes;
     if (hashes.length === 0) return;
     const primary = picked[0]!.address;
-    const total = Math.min(hashes.length, this.options.maxPrefixBlocksToMatch);
+    const total = Math.min(hashes.length, this.prefixHashing.maxPrefixBlocksToMatch);
     const matched = this.#lastMatches?.get(primary) ?? 0;
     this.#lastMatches = undefined;
     this.#metrics.observePrefixHitRatio(Math.min(matched, total) / total);
-    this.index.record(primary, hashes);
+    this.prefixIndex.record(primary, hashes);
     if (++this.#records % sizeSampleEvery === 1) {
-      const s = this.index.size();
+      const s = this.prefixIndex.size();
       this.#metrics.setPrefixIndexSize(s.entries, s.bytes);
     }
   }

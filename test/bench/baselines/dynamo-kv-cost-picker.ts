@@ -1,6 +1,7 @@
 /**
  * dynamo-kv-cost-picker: the Dynamo KV router's worker cost, re-implemented from its published
- * description for comparison benchmarks. Lowest cost wins (router temperature 0; ties at random):
+ * description for comparison benchmarks. A peer's policy, not a product plugin: registered only in
+ * the benchmark's registry (./registry.ts). Lowest cost wins (router temperature 0; ties at random):
  *
  *   cost = overlapScoreWeight x prefill blocks + decode blocks
  *   prefill blocks = request prompt blocks - blocks already cached on the endpoint (overlap)
@@ -11,23 +12,26 @@
  * on the endpoint (`inFlight.tokens`, prompt + expected output of each request) / kvBlockSize.
  * Overlap comes from a router-side record of the prompts sent to each endpoint (Dynamo's mode
  * without KV events): prefix-index blocks of `blockSize` characters, converted to tokens at 4
- * characters a token. After a committed pick the prompt is recorded for the primary endpoint.
+ * characters a token. After a committed pick the prompt is recorded for the primary endpoint. It owns
+ * that record (PrefixIndexOwner): the scheduler hashes requests with its blockSize and purges the
+ * record when endpoints leave.
  *
  * Parameters: overlapScoreWeight (1), kvBlockSize (tokens, 16), blockSize (characters, 64),
- * lruCapacityPerServer (31,250 blocks).
+ * lruCapacityPerServer (31,250 blocks), maxPrefixBlocksToMatch (256).
  */
 import { z } from "zod";
-import type { Endpoint } from "../../../state/types.js";
-import type { PickObserver } from "../../framework/pick-observer.js";
-import type { Picker } from "../../framework/picker.js";
+import type { PickObserver } from "../../../src/scheduling/framework/pick-observer.js";
+import type { Picker } from "../../../src/scheduling/framework/picker.js";
 import {
   type CycleContext,
   type PluginFactory,
   parsePluginParameters,
   pluginError,
-} from "../../framework/plugin.js";
-import type { PrefixIndex } from "../../prefix-index.js";
-import type { SchedulingRequest } from "../../types.js";
+} from "../../../src/scheduling/framework/plugin.js";
+import type { PrefixIndexOwner } from "../../../src/scheduling/framework/prefix-index-owner.js";
+import type { PrefixIndex, PrefixIndexOptions } from "../../../src/scheduling/prefix-index.js";
+import type { SchedulingRequest } from "../../../src/scheduling/types.js";
+import type { Endpoint } from "../../../src/state/types.js";
 
 export const dynamoKvCostPickerType = "dynamo-kv-cost-picker";
 
@@ -39,24 +43,31 @@ const parametersSchema = z.strictObject({
   kvBlockSize: z.number().int().min(1).max(1_024).default(16),
   blockSize: z.number().int().min(1).max(1_000_000).default(64),
   lruCapacityPerServer: z.number().int().min(1).max(100_000_000).default(31_250),
+  maxPrefixBlocksToMatch: z.number().int().min(1).max(100_000).default(256),
 });
 
 /** The policy's parameters (Dynamo router names, camel-cased). */
 export type DynamoKvCostParameters = z.output<typeof parametersSchema>;
 
-export class DynamoKvCostPicker implements Picker, PickObserver {
+export class DynamoKvCostPicker implements Picker, PickObserver, PrefixIndexOwner {
   readonly type = dynamoKvCostPickerType;
   readonly name: string;
   readonly maxNumOfEndpoints = 1;
   readonly usesScores = false;
   readonly params: DynamoKvCostParameters;
-  readonly index: PrefixIndex;
+  readonly prefixIndex: PrefixIndex;
+  readonly prefixHashing: PrefixIndexOptions;
   #addresses: string[] = [];
 
   constructor(name: string, params: DynamoKvCostParameters, index: PrefixIndex) {
     this.name = name;
     this.params = params;
-    this.index = index;
+    this.prefixIndex = index;
+    this.prefixHashing = {
+      blockSize: params.blockSize,
+      maxPrefixBlocksToMatch: params.maxPrefixBlocksToMatch,
+      lruCapacityPerServer: params.lruCapacityPerServer,
+    };
   }
 
   /** The cost of sending `req` to `e` given `overlapBlocks` prefix-index blocks already cached there. */
@@ -75,7 +86,7 @@ export class DynamoKvCostPicker implements Picker, PickObserver {
     addresses.length = n;
     for (let i = 0; i < n; i++) addresses[i] = endpoints[i]!.address;
     const matches =
-      req.prefixHashes.length > 0 ? this.index.matchLengths(req.prefixHashes, addresses) : undefined;
+      req.prefixHashes.length > 0 ? this.prefixIndex.matchLengths(req.prefixHashes, addresses) : undefined;
     let best = 0;
     let bestCost = Number.POSITIVE_INFINITY;
     let ties = 0;
@@ -93,7 +104,7 @@ export class DynamoKvCostPicker implements Picker, PickObserver {
   }
 
   onPicked(_ctx: CycleContext, req: SchedulingRequest, picked: readonly Endpoint[]): void {
-    if (req.prefixHashes.length > 0) this.index.record(picked[0]!.address, req.prefixHashes);
+    if (req.prefixHashes.length > 0) this.prefixIndex.record(picked[0]!.address, req.prefixHashes);
   }
 }
 
@@ -103,7 +114,7 @@ export const createDynamoKvCostPicker: PluginFactory = (name, parameters, deps) 
     throw pluginError(name, dynamoKvCostPickerType, "needs a prefix index factory");
   const index = deps.prefixIndexFactory({
     blockSize: p.blockSize,
-    maxPrefixBlocksToMatch: 256,
+    maxPrefixBlocksToMatch: p.maxPrefixBlocksToMatch,
     lruCapacityPerServer: p.lruCapacityPerServer,
   });
   return new DynamoKvCostPicker(name, p, index);

@@ -1,17 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { noopSchedulerMetrics } from "../../../../src/scheduling/metrics.js";
+import { noopSchedulerMetrics } from "../../../src/scheduling/metrics.js";
+import { createFixture, ctx, hashes, MapPrefixIndex, POOL, request } from "../../scheduling/helpers.js";
 import {
   createDynamoKvCostPicker,
   type DynamoKvCostParameters,
   DynamoKvCostPicker,
-} from "../../../../src/scheduling/plugins/picker/dynamo-kv-cost-picker.js";
-import { createFixture, ctx, hashes, MapPrefixIndex, POOL, request } from "../../helpers.js";
+} from "./dynamo-kv-cost-picker.js";
 
 const params: DynamoKvCostParameters = {
   overlapScoreWeight: 1,
   kvBlockSize: 16,
   blockSize: 64,
   lruCapacityPerServer: 1_000,
+  maxPrefixBlocksToMatch: 256,
 };
 
 describe("dynamo-kv-cost-picker", () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { noopSchedulerMetrics } from "../../../../src/scheduling/metrics.js";
+import { noopSchedulerMetrics } from "../../../src/scheduling/metrics.js";
+import { createFixture, ctx, hashes, MapPrefixIndex, POOL, request } from "../../scheduling/helpers.js";
 import {
   createSglangCacheAwarePicker,
   type SglangCacheAwareParameters,
   SglangCacheAwarePicker,
-} from "../../../../src/scheduling/plugins/picker/sglang-cache-aware-picker.js";
-import { createFixture, ctx, hashes, MapPrefixIndex, POOL, request } from "../../helpers.js";
+} from "./sglang-cache-aware-picker.js";
 
 const params: SglangCacheAwareParameters = {
   cacheThreshold: 0.5,
@@ -13,6 +13,7 @@ const params: SglangCacheAwareParameters = {
   balanceRelThreshold: 1.5,
   maxTreeSize: 1_000,
   blockSize: 64,
+  maxPrefixBlocksToMatch: 256,
 };
 
 function setup(loads: number[], p: Partial<SglangCacheAwareParameters> = {}) {
