@@ -124,17 +124,13 @@ describe("HTTP router failover and stream endings", () => {
     expect(res.headers.get("x-inference-endpoint")).not.toBe(dead);
   });
 
-  it("delivers each SSE chunk within a few ms of the upstream writing it", async () => {
+  it("passes each SSE chunk through as the upstream writes it, not buffered to the end", async () => {
     const res = await post("tick", chatBody({ stream: true }));
     const chunks = await readChunks(res);
-    const delays: number[] = [];
-    const now = Date.now() - performance.now(); // performance.now -> epoch ms
-    for (const c of chunks)
-      for (const m of c.text.matchAll(/"t":(\d+)/g)) delays.push(now + c.at - Number(m[1]));
-    expect(delays).toHaveLength(8);
-    delays.sort((a, b) => a - b);
-    // Typically 1-3 ms on loopback; generous bounds for a loaded CI machine. Chunks are 80 ms apart.
-    expect(delays[4]!).toBeLessThan(40);
+    const events = chunks.flatMap((c) => [...c.text.matchAll(/"t":(\d+)/g)]);
+    expect(events).toHaveLength(8);
+    // The upstream writes 8 events 80 ms apart: a buffering proxy hands them over in one or two reads.
+    // (How fast each arrives is measured by npm run bench:proxy, not asserted here.)
     expect(chunks.length).toBeGreaterThanOrEqual(6);
   });
 
