@@ -81,3 +81,13 @@ export async function receiveWindows(port: number): Promise<{ stream: number; co
     session.close();
   }
 }
+
+/**
+ * The ext_proc transports `serve` offers, with the flags that choose each: every transport-independent
+ * ext_proc case runs on both. h2 is the default, so it runs without the flag and the default itself is
+ * what is tested.
+ */
+export const extprocTransports = [
+  { transport: "connect", flag: ["--extproc-transport", "connect"] },
+  { transport: "h2", flag: [] as string[] },
+] as const;
