@@ -16,6 +16,7 @@ import {
   PushSnapshotRequestSchema,
 } from "../../src/gen/inferencerouter/v1/pool_state_pb.js";
 import { ExtProcCall, requestBody, requestHeaders, setHeaders } from "./extproc-client.js";
+import { extprocTransports } from "./helpers/extproc-picker.js";
 import { type CliProcess, loopbackPorts, repoRoot, startCli } from "./helpers/spawn-cli.js";
 
 /** A self-signed certificate for localhost in a fresh directory; undefined without openssl. */
@@ -164,66 +165,88 @@ function presentedCert(port: number): Promise<string> {
   });
 }
 
-describe.skipIf(!haveOpenssl)("serve --cert-path <directory>: the upstream layout (tls.crt, tls.key)", () => {
-  let server: CliProcess;
-  let client: grpc.Client;
-  const made = makeCert();
-  const dir = made ? mkdtempSync(join(tmpdir(), "extproc-tls-dir-")) : "";
+describe.skipIf(!haveOpenssl).each(extprocTransports)(
+  "serve --cert-path <directory> (ext_proc transport $transport): the upstream layout (tls.crt, tls.key)",
+  ({ transport, flag }) => {
+    let server: CliProcess;
+    let client: grpc.Client;
+    const made = makeCert();
+    const dir = made ? mkdtempSync(join(tmpdir(), "extproc-tls-dir-")) : "";
 
-  beforeAll(async () => {
-    copyFileSync(made!.cert, join(dir, "tls.crt"));
-    copyFileSync(made!.key, join(dir, "tls.key"));
-    server = await startCli(
-      ["serve", "--config", "runtimes/node/examples/minimal", "--cert-path", dir, ...loopbackPorts],
-      {
-        waitFor: ["api", "extproc"],
-      },
-    );
-    await pushOne(server);
-    client = tlsClient(server.port("extproc"), readFileSync(made!.cert));
-  }, 30_000);
+    beforeAll(async () => {
+      copyFileSync(made!.cert, join(dir, "tls.crt"));
+      copyFileSync(made!.key, join(dir, "tls.key"));
+      server = await startCli(
+        [
+          "serve",
+          "--config",
+          "runtimes/node/examples/minimal",
+          "--cert-path",
+          dir,
+          ...flag,
+          ...loopbackPorts,
+        ],
+        {
+          waitFor: ["api", "extproc"],
+        },
+      );
+      await pushOne(server);
+      client = tlsClient(server.port("extproc"), readFileSync(made!.cert));
+    }, 30_000);
 
-  afterAll(async () => {
-    client?.close();
-    await server?.stop();
-    if (made) rmSync(made.dir, { recursive: true, force: true });
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+    afterAll(async () => {
+      client?.close();
+      await server?.stop();
+      if (made) rmSync(made.dir, { recursive: true, force: true });
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
 
-  it("serves TLS with the directory's certificate", async () => {
-    const line = server.logs.find((l) => l.service === "extproc");
-    expect(line).toMatchObject({ tls: true, certificate: "files" });
-    await picksOverTls(client);
-  });
-});
+    it("serves TLS with the directory's certificate", async () => {
+      const line = server.logs.find((l) => l.service === "extproc");
+      expect(line).toMatchObject({ tls: true, certificate: "files", transport });
+      await picksOverTls(client);
+    });
+  },
+);
 
-describe("serve --secure-serving without a certificate: a self-signed one, as upstream", () => {
-  let server: CliProcess;
-  let client: grpc.Client;
+describe.each(extprocTransports)(
+  "serve --secure-serving without a certificate (ext_proc transport $transport): a self-signed one, as upstream",
+  ({ transport, flag }) => {
+    let server: CliProcess;
+    let client: grpc.Client;
 
-  beforeAll(async () => {
-    server = await startCli(
-      ["serve", "--config", "runtimes/node/examples/minimal", "--secure-serving", ...loopbackPorts],
-      {
-        waitFor: ["api", "extproc"],
-      },
-    );
-    await pushOne(server);
-    client = tlsClient(server.port("extproc"), await presentedCert(server.port("extproc")));
-  }, 30_000);
+    beforeAll(async () => {
+      server = await startCli(
+        [
+          "serve",
+          "--config",
+          "runtimes/node/examples/minimal",
+          "--secure-serving",
+          ...flag,
+          ...loopbackPorts,
+        ],
+        {
+          waitFor: ["api", "extproc"],
+        },
+      );
+      await pushOne(server);
+      client = tlsClient(server.port("extproc"), await presentedCert(server.port("extproc")));
+    }, 30_000);
 
-  afterAll(async () => {
-    client?.close();
-    await server?.stop();
-  });
+    afterAll(async () => {
+      client?.close();
+      await server?.stop();
+    });
 
-  it("logs a self-signed certificate and picks over TLS for a client that pins it", async () => {
-    const line = server.logs.find((l) => l.service === "extproc");
-    expect(line).toMatchObject({ tls: true, certificate: "self-signed" });
-    await picksOverTls(client);
-  });
-});
+    it("logs a self-signed certificate and picks over TLS for a client that pins it", async () => {
+      const line = server.logs.find((l) => l.service === "extproc");
+      expect(line).toMatchObject({ tls: true, certificate: "self-signed", transport });
+      await picksOverTls(client);
+    });
+  },
+);
 
+// Flag checks end the process before any listener starts, so the transport plays no part in them.
 describe("serve TLS flags that do not fit together", () => {
   const run = promisify(execFile);
   const serve = async (args: string[]) => {
@@ -257,6 +280,12 @@ describe("serve TLS flags that do not fit together", () => {
     expect(fileNoKey.code).toBe(2);
     expect(fileNoKey.stderr).toContain("--key-path");
   });
+
+  it("refuses --enable-cert-reload without files to watch", async () => {
+    const err = await serve(["--secure-serving", "--enable-cert-reload"]);
+    expect(err.code).toBe(2);
+    expect(err.stderr).toContain("--enable-cert-reload");
+  });
 });
 
 /** The base64 body of a PEM certificate, for comparing what a server presents with a file. */
@@ -270,70 +299,55 @@ async function eventually(check: () => Promise<boolean> | boolean, ms: number, w
   }
 }
 
-describe.skipIf(!haveOpenssl)("serve --enable-cert-reload: a rotated certificate without a restart", () => {
-  let server: CliProcess;
-  const first = makeCert();
-  const second = makeCert();
-  const dir = mkdtempSync(join(tmpdir(), "extproc-tls-reload-"));
+describe.skipIf(!haveOpenssl).each(extprocTransports)(
+  "serve --enable-cert-reload (ext_proc transport $transport): a rotated certificate without a restart",
+  ({ flag }) => {
+    let server: CliProcess;
+    const first = makeCert();
+    const second = makeCert();
+    const dir = mkdtempSync(join(tmpdir(), "extproc-tls-reload-"));
 
-  beforeAll(async () => {
-    copyFileSync(first!.cert, join(dir, "tls.crt"));
-    copyFileSync(first!.key, join(dir, "tls.key"));
-    server = await startCli(
-      [
-        "serve",
-        "--config",
-        "runtimes/node/examples/minimal",
-        "--cert-path",
-        dir,
-        "--enable-cert-reload",
-        ...loopbackPorts,
-      ],
-      { waitFor: ["api", "extproc"] },
-    );
-  }, 30_000);
+    beforeAll(async () => {
+      copyFileSync(first!.cert, join(dir, "tls.crt"));
+      copyFileSync(first!.key, join(dir, "tls.key"));
+      server = await startCli(
+        [
+          "serve",
+          "--config",
+          "runtimes/node/examples/minimal",
+          "--cert-path",
+          dir,
+          "--enable-cert-reload",
+          ...flag,
+          ...loopbackPorts,
+        ],
+        { waitFor: ["api", "extproc"] },
+      );
+    }, 30_000);
 
-  afterAll(async () => {
-    await server?.stop();
-    for (const d of [first?.dir, second?.dir, dir]) if (d) rmSync(d, { recursive: true, force: true });
-  });
+    afterAll(async () => {
+      await server?.stop();
+      for (const d of [first?.dir, second?.dir, dir]) if (d) rmSync(d, { recursive: true, force: true });
+    });
 
-  it("keeps the old certificate for a broken pair, then serves the new one once both files are in place", async () => {
-    const port = server.port("extproc");
-    expect(pemBody(await presentedCert(port))).toBe(pemBody(readFileSync(first!.cert, "utf8")));
-    writeFileSync(join(dir, "tls.key"), "not a key\n");
-    await eventually(
-      () => server.logs.some((l) => l.msg === "certificate not reloaded; the previous one stays"),
-      10_000,
-      "the refusal to be logged",
-    );
-    expect(pemBody(await presentedCert(port))).toBe(pemBody(readFileSync(first!.cert, "utf8")));
-    copyFileSync(second!.key, join(dir, "tls.key"));
-    copyFileSync(second!.cert, join(dir, "tls.crt"));
-    await eventually(
-      async () => pemBody(await presentedCert(port)) === pemBody(readFileSync(second!.cert, "utf8")),
-      10_000,
-      "the new certificate to be served",
-    );
-    expect(server.logs.some((l) => l.msg === "certificate reloaded")).toBe(true);
-  });
-
-  it("refuses --enable-cert-reload without files to watch", async () => {
-    const run = promisify(execFile);
-    const err = (await run(
-      process.execPath,
-      [
-        join(repoRoot, "runtimes/node/bin.js"),
-        "serve",
-        "--config",
-        "runtimes/node/examples/minimal",
-        "--secure-serving",
-        "--enable-cert-reload",
-        ...loopbackPorts,
-      ],
-      { cwd: repoRoot },
-    ).catch((e) => e)) as { code: number; stderr: string };
-    expect(err.code).toBe(2);
-    expect(err.stderr).toContain("--enable-cert-reload");
-  });
-});
+    it("keeps the old certificate for a broken pair, then serves the new one once both files are in place", async () => {
+      const port = server.port("extproc");
+      expect(pemBody(await presentedCert(port))).toBe(pemBody(readFileSync(first!.cert, "utf8")));
+      writeFileSync(join(dir, "tls.key"), "not a key\n");
+      await eventually(
+        () => server.logs.some((l) => l.msg === "certificate not reloaded; the previous one stays"),
+        10_000,
+        "the refusal to be logged",
+      );
+      expect(pemBody(await presentedCert(port))).toBe(pemBody(readFileSync(first!.cert, "utf8")));
+      copyFileSync(second!.key, join(dir, "tls.key"));
+      copyFileSync(second!.cert, join(dir, "tls.crt"));
+      await eventually(
+        async () => pemBody(await presentedCert(port)) === pemBody(readFileSync(second!.cert, "utf8")),
+        10_000,
+        "the new certificate to be served",
+      );
+      expect(server.logs.some((l) => l.msg === "certificate reloaded")).toBe(true);
+    });
+  },
+);

@@ -16,6 +16,7 @@ import {
 } from "./extproc-client.js";
 import {
   chat,
+  extprocTransports,
   POST,
   type Pod,
   type PoolApi,
@@ -72,11 +73,7 @@ function healthCheck(service: string): Promise<Msg> {
   );
 }
 
-// h2 is the default transport: it runs without the flag, so the default itself is what is tested.
-describe.each([
-  { transport: "connect", flag: ["--extproc-transport", "connect"] },
-  { transport: "h2", flag: [] },
-])(
+describe.each(extprocTransports)(
   "serve (ext_proc transport $transport): ext_proc picker over gRPC (grpc-js plays Envoy)",
   ({ transport, flag }) => {
     beforeAll(async () => {

@@ -41,9 +41,22 @@ let sequence = 0;
 
 /** Pushes the pods as pool-a's whole state (source "test"). */
 export async function pushPods(api: PoolApi, pods: Pod[]): Promise<void> {
+  await pushPool(api, "pool-a", pods);
+}
+
+/**
+ * Pushes the pods as `pool`'s whole state (source "test"), every pod ready; `models`, when given, are
+ * the models each pod advertises (none = the pod serves whatever it is sent).
+ */
+export async function pushPool(
+  api: PoolApi,
+  pool: string,
+  pods: Pod[],
+  models: string[] = [],
+): Promise<void> {
   await api.pushSnapshot(
     create(PushSnapshotRequestSchema, {
-      pool: "pool-a",
+      pool,
       source: "test",
       sequence: BigInt(++sequence),
       observedAt: timestampFromMs(Date.now()),
@@ -51,6 +64,7 @@ export async function pushPods(api: PoolApi, pods: Pod[]): Promise<void> {
         address,
         ready: true,
         engine: "vllm",
+        models,
         metrics: {
           waitingRequests,
           kvCacheUsage,
@@ -81,3 +95,13 @@ export async function receiveWindows(port: number): Promise<{ stream: number; co
     session.close();
   }
 }
+
+/**
+ * The ext_proc transports `serve` offers, with the flags that choose each: every transport-independent
+ * ext_proc case runs on both. h2 is the default, so it runs without the flag and the default itself is
+ * what is tested.
+ */
+export const extprocTransports = [
+  { transport: "connect", flag: ["--extproc-transport", "connect"] },
+  { transport: "h2", flag: [] as string[] },
+] as const;
