@@ -151,9 +151,8 @@ describe.each(extprocTransports)("serve (ext_proc transport $transport): admissi
       expect(answer.body).toMatch(/^inference error: ServiceUnavailable - /);
     });
 
-    // Fails today (500: src/extproc/processor.ts `anyEndpoint` looks only at the --pool-name pool, and
-    // there is none). Turn `it.fails` into `it` with the fix.
-    it.fails("sends a request without a body to a ready endpoint of some pool, not a 500", async () => {
+    // Was 500 while the endpoint of a bodiless request was looked up only in the --pool-name pool.
+    it("sends a request without a body to a ready endpoint of some pool, not a 500", async () => {
       const answer = await exchange(client, undefined);
       expect(answer.status).toBeUndefined();
       expect(podAddresses).toContain(answer.destination);
