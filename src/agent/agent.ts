@@ -10,11 +10,11 @@ import type { PushSnapshotRequest } from "../gen/inferencerouter/v1/pool_state_p
 import type { EndpointMetrics } from "../state/types.js";
 import type { AgentOptions } from "./agent-options.js";
 import { type AgentStats, createAgentStats } from "./agent-stats.js";
-import { type BackoffOptions, backoffDelay, defaultBackoff } from "./backoff.js";
+import { type BackoffOptions, backoffDelay, defaultBackoff } from "../push/backoff.js";
 import { metricsFromScrape } from "./metrics-from-scrape.js";
 import { pushRequestFromAgentPush } from "./push-request.js";
 import { ScrapeError } from "./scrape-error.js";
-import { nextSequence } from "./sequence.js";
+import { nextSequence } from "../push/sequence.js";
 
 /** The platform pieces an agent needs. */
 export interface AgentDeps {

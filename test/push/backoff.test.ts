@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backoffDelay, defaultBackoff } from "../../src/agent/backoff.js";
+import { backoffDelay, defaultBackoff } from "../../src/push/backoff.js";
 import { createSeededRandom, type Random } from "../../src/core/random.js";
 
 const fixed = (v: number): Random => ({ next: () => v });

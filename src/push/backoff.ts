@@ -1,4 +1,4 @@
-/** How long the agent waits before retrying a push the router did not take. */
+/** How long a push loop waits before retrying a push the receiver did not take. */
 import type { Random } from "../core/random.js";
 
 /** Exponential backoff with jitter. */
