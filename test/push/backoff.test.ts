@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { backoffDelay, defaultBackoff } from "../../src/push/backoff.js";
 import { createSeededRandom, type Random } from "../../src/core/random.js";
+import { backoffDelay, defaultBackoff } from "../../src/push/backoff.js";
 
 const fixed = (v: number): Random => ({ next: () => v });
 
