@@ -1,9 +1,8 @@
 /**
  * `inference-router agent`: the Node shell around src/agent. It supplies fetch with timeouts, the
- * Connect client, timers, signals and the log; every decision (mapping, backoff, sequence, what to
- * push) is made in src/agent.
+ * Connect client, signals and the log; every decision (mapping, backoff, sequence, what to push) is
+ * made in src/agent and src/push.
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { createAgent } from "../../src/agent/agent.js";
@@ -69,8 +68,11 @@ export async function agentMain(argv: string[]): Promise<void> {
       await res.arrayBuffer();
       return res.ok;
     },
-    async push(request) {
-      await client.pushSnapshot(request, { headers, timeoutMs: o.timeoutMs });
+    send: {
+      mode: "unary",
+      async push(request, signal) {
+        await client.pushSnapshot(request, { headers, signal, timeoutMs: o.timeoutMs });
+      },
     },
     log,
   });
@@ -101,20 +103,13 @@ export async function agentMain(argv: string[]): Promise<void> {
   }, lagLogEveryMs);
   lagTimer.unref();
 
-  const stop = new AbortController();
-  const loop = (async () => {
-    while (!stop.signal.aborted) {
-      const delay = await agent.tick();
-      await sleep(delay, undefined, { signal: stop.signal }).catch(() => {});
-    }
-  })();
+  agent.start();
+  let stopping = false;
   const shutdown = async (signal: string) => {
-    if (stop.signal.aborted) return;
+    if (stopping) return;
+    stopping = true;
     log("info", "stopping", { signal });
-    stop.abort();
-    await loop;
-    // The pod is going away: tell the router now rather than letting the snapshot go stale.
-    const told = await agent.pushNotReady().catch(() => false);
+    const told = await agent.close().catch(() => false);
     clearInterval(lagTimer);
     stats?.close();
     log("info", "stopped", { pushedNotReady: told });
