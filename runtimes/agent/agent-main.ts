@@ -9,7 +9,11 @@ import { createAgent } from "../../src/agent/agent.js";
 import { type AgentOptions, validateAgentOptions } from "../../src/agent/agent-options.js";
 import { agentStatsToText } from "../../src/agent/agent-stats.js";
 import { RouterError } from "../../src/core/errors.js";
-import { PoolStateService } from "../../src/gen/inferencerouter/v1/pool_state_pb.js";
+import {
+  PoolStateService,
+  type PushSnapshotRequest,
+} from "../../src/gen/inferencerouter/v1/pool_state_pb.js";
+import { openHeldStream } from "../../src/push/held-stream.js";
 import { formatHelp, parseFlags, UsageError } from "../node/flags.js";
 import { type LogLevel, log, setLogLevel } from "../node/log.js";
 import { agentFlags } from "./agent-flags.js";
@@ -51,7 +55,8 @@ export async function agentMain(argv: string[]): Promise<void> {
   const { options: o, host } = parsed;
   const client = createClient(
     PoolStateService,
-    createConnectTransport({ baseUrl: o.pushUrl, httpVersion: "1.1" }),
+    // Client streaming needs HTTP/2 (the router's API port speaks h2c); unary pushes keep HTTP/1.1.
+    createConnectTransport({ baseUrl: o.pushUrl, httpVersion: o.pushStream ? "2" : "1.1" }),
   );
   const headers: Record<string, string> = o.token ? { authorization: `Bearer ${o.token}` } : {};
   const agent = createAgent(o, {
@@ -68,12 +73,20 @@ export async function agentMain(argv: string[]): Promise<void> {
       await res.arrayBuffer();
       return res.ok;
     },
-    send: {
-      mode: "unary",
-      async push(request, signal) {
-        await client.pushSnapshot(request, { headers, signal, timeoutMs: o.timeoutMs });
-      },
-    },
+    send: o.pushStream
+      ? {
+          mode: "stream",
+          open: () =>
+            openHeldStream<PushSnapshotRequest>((requests, signal) =>
+              client.streamSnapshots(requests, { headers, signal }),
+            ),
+        }
+      : {
+          mode: "unary",
+          async push(request, signal) {
+            await client.pushSnapshot(request, { headers, signal, timeoutMs: o.timeoutMs });
+          },
+        },
     log,
   });
   const stats =
@@ -89,6 +102,7 @@ export async function agentMain(argv: string[]): Promise<void> {
     push: o.pushUrl,
     source: o.source,
     intervalMs: o.intervalMs,
+    pushStream: o.pushStream,
   });
   const lagTimer = setInterval(() => {
     const s = agent.stats;
