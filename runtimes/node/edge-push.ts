@@ -4,7 +4,7 @@
  * unreachable, each change between failing and succeeding logged once, never throws. On close it
  * sends one last push marked draining, so the edge stops sending new requests here at once.
  */
-import { Code, createClient } from "@connectrpc/connect";
+import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import type { RouterConfig } from "../../src/api/router-config.js";
 import { RouterError } from "../../src/core/errors.js";
@@ -13,6 +13,7 @@ import { regionIdentityFrom } from "../../src/edge/region-push-identity.js";
 import { type RegionIdentity, regionPushMessage } from "../../src/edge/region-push-message.js";
 import { EdgeService } from "../../src/gen/inferencerouter/v1/edge_pb.js";
 import { backoffForInterval } from "../../src/push/backoff.js";
+import { logPushChanges } from "../../src/push/log-push-changes.js";
 import { createPushLoop } from "../../src/push/push-loop.js";
 import type { PoolStore } from "../../src/state/pool-store.js";
 import { ConfigError } from "./config-loader.js";
@@ -62,12 +63,7 @@ export function startEdgePush(o: EdgePushOptions): EdgePusher {
         await client.pushRegion(request, { headers, signal, timeoutMs });
       },
     },
-    onPush(e) {
-      if (!e.changed) return;
-      if (e.ok && e.failuresBefore > 0) log("info", "edge push recovered", where);
-      if (!e.ok)
-        log("warn", "edge push failed", { ...where, code: Code[e.error.code], error: e.error.rawMessage });
-    },
+    onPush: logPushChanges(log, "edge push", where),
   });
   loop.start();
   log("info", "edge push started", { ...where, intervalMs: o.intervalMs });

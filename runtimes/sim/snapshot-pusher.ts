@@ -5,13 +5,14 @@
  */
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { Code, createClient } from "@connectrpc/connect";
+import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import {
   PoolStateService,
   PushSnapshotRequestSchema,
 } from "../../src/gen/inferencerouter/v1/pool_state_pb.js";
 import { backoffForInterval } from "../../src/push/backoff.js";
+import { logPushChanges } from "../../src/push/log-push-changes.js";
 import { createPushLoop } from "../../src/push/push-loop.js";
 import { endpointSnapshotOf, type ReplicaIdentity } from "../../src/sim/endpoint-snapshot.js";
 import type { EngineMetrics } from "../../src/sim/index.js";
@@ -58,20 +59,7 @@ export function startPusher(o: PusherOptions): () => void {
         await client.pushSnapshot(request, { headers, signal, timeoutMs });
       },
     },
-    onPush(e) {
-      if (!e.changed) return;
-      if (e.ok && e.failuresBefore > 0)
-        log("info", "push recovered", { service: "sim", replica: o.replica, after: e.failuresBefore });
-      if (!e.ok)
-        log("warn", "push failed", {
-          service: "sim",
-          replica: o.replica,
-          url: o.url,
-          code: Code[e.error.code],
-          error: e.error.rawMessage,
-          retryInMs: e.retryInMs,
-        });
-    },
+    onPush: logPushChanges(log, "push", { service: "sim", replica: o.replica, url: o.url }),
   });
   loop.start();
   return () => void loop.close();
