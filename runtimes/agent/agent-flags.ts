@@ -16,6 +16,11 @@ export const agentFlags: readonly FlagSpec[] = [
   { name: "pool", type: "string", help: "InferencePool name the endpoint belongs to (required)" },
   { name: "push", type: "string", help: "Router's Connect API base URL, e.g. http://router:9004 (required)" },
   { name: "token", type: "string", help: "Bearer token for PushSnapshot" },
+  {
+    name: "push-stream",
+    type: "boolean",
+    help: "Hold one StreamSnapshots call open over HTTP/2 instead of one PushSnapshot call per scrape",
+  },
   { name: "interval", type: "duration", default: "100ms", help: "Time between scrapes" },
   { name: "timeout", type: "duration", default: "1s", help: "Limit on each scrape, health check and push" },
   { name: "health-url", type: "string", help: "Readiness URL (default: the metrics URL's origin + /health)" },

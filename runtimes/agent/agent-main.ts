@@ -1,16 +1,19 @@
 /**
  * `inference-router agent`: the Node shell around src/agent. It supplies fetch with timeouts, the
- * Connect client, timers, signals and the log; every decision (mapping, backoff, sequence, what to
- * push) is made in src/agent.
+ * Connect client, signals and the log; every decision (mapping, backoff, sequence, what to push) is
+ * made in src/agent and src/push.
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { createAgent } from "../../src/agent/agent.js";
 import { type AgentOptions, validateAgentOptions } from "../../src/agent/agent-options.js";
 import { agentStatsToText } from "../../src/agent/agent-stats.js";
 import { RouterError } from "../../src/core/errors.js";
-import { PoolStateService } from "../../src/gen/inferencerouter/v1/pool_state_pb.js";
+import {
+  PoolStateService,
+  type PushSnapshotRequest,
+} from "../../src/gen/inferencerouter/v1/pool_state_pb.js";
+import { openHeldStream } from "../../src/push/held-stream.js";
 import { formatHelp, parseFlags, UsageError } from "../node/flags.js";
 import { type LogLevel, log, setLogLevel } from "../node/log.js";
 import { agentFlags } from "./agent-flags.js";
@@ -52,7 +55,8 @@ export async function agentMain(argv: string[]): Promise<void> {
   const { options: o, host } = parsed;
   const client = createClient(
     PoolStateService,
-    createConnectTransport({ baseUrl: o.pushUrl, httpVersion: "1.1" }),
+    // Client streaming needs HTTP/2 (the router's API port speaks h2c); unary pushes keep HTTP/1.1.
+    createConnectTransport({ baseUrl: o.pushUrl, httpVersion: o.pushStream ? "2" : "1.1" }),
   );
   const headers: Record<string, string> = o.token ? { authorization: `Bearer ${o.token}` } : {};
   const agent = createAgent(o, {
@@ -69,9 +73,20 @@ export async function agentMain(argv: string[]): Promise<void> {
       await res.arrayBuffer();
       return res.ok;
     },
-    async push(request) {
-      await client.pushSnapshot(request, { headers, timeoutMs: o.timeoutMs });
-    },
+    send: o.pushStream
+      ? {
+          mode: "stream",
+          open: () =>
+            openHeldStream<PushSnapshotRequest>((requests, signal) =>
+              client.streamSnapshots(requests, { headers, signal }),
+            ),
+        }
+      : {
+          mode: "unary",
+          async push(request, signal) {
+            await client.pushSnapshot(request, { headers, signal, timeoutMs: o.timeoutMs });
+          },
+        },
     log,
   });
   const stats =
@@ -87,6 +102,7 @@ export async function agentMain(argv: string[]): Promise<void> {
     push: o.pushUrl,
     source: o.source,
     intervalMs: o.intervalMs,
+    pushStream: o.pushStream,
   });
   const lagTimer = setInterval(() => {
     const s = agent.stats;
@@ -101,20 +117,13 @@ export async function agentMain(argv: string[]): Promise<void> {
   }, lagLogEveryMs);
   lagTimer.unref();
 
-  const stop = new AbortController();
-  const loop = (async () => {
-    while (!stop.signal.aborted) {
-      const delay = await agent.tick();
-      await sleep(delay, undefined, { signal: stop.signal }).catch(() => {});
-    }
-  })();
+  agent.start();
+  let stopping = false;
   const shutdown = async (signal: string) => {
-    if (stop.signal.aborted) return;
+    if (stopping) return;
+    stopping = true;
     log("info", "stopping", { signal });
-    stop.abort();
-    await loop;
-    // The pod is going away: tell the router now rather than letting the snapshot go stale.
-    const told = await agent.pushNotReady().catch(() => false);
+    const told = await agent.close().catch(() => false);
     clearInterval(lagTimer);
     stats?.close();
     log("info", "stopped", { pushedNotReady: told });

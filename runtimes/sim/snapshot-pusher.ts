@@ -1,16 +1,19 @@
 /**
- * Pushes one replica's snapshot to the router's PushSnapshot every interval, with its own source id
- * and an increasing sequence. Backs off (doubling, up to 5 s) while the router is unreachable and
- * logs each change of state once; never throws.
+ * Pushes one replica's snapshot to the router's PushSnapshot every interval, with its own source id,
+ * through the shared push loop (restart-safe sequence; backoff while the router is unreachable,
+ * doubling from two intervals up to 5 s or one interval; each change of state logged once). Never throws.
  */
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import {
   PoolStateService,
   PushSnapshotRequestSchema,
 } from "../../src/gen/inferencerouter/v1/pool_state_pb.js";
+import { backoffForInterval } from "../../src/push/backoff.js";
+import { logPushChanges } from "../../src/push/log-push-changes.js";
+import { createPushLoop } from "../../src/push/push-loop.js";
 import { endpointSnapshotOf, type ReplicaIdentity } from "../../src/sim/endpoint-snapshot.js";
 import type { EngineMetrics } from "../../src/sim/index.js";
 import { log } from "../node/log.js";
@@ -29,65 +32,35 @@ export interface PusherOptions {
 
 const maxBackoffMs = 5000;
 
-/** Starts the loop; the returned function stops it. */
+/** Starts the loop; the returned function stops it (cutting a push in flight). */
 export function startPusher(o: PusherOptions): () => void {
   const client = createClient(
     PoolStateService,
     createConnectTransport({ baseUrl: o.url, httpVersion: "1.1" }),
   );
   const headers: Record<string, string> = o.token ? { authorization: `Bearer ${o.token}` } : {};
-  // Start from the clock so a restarted simulator is not refused as a replay of its old sequence.
-  let sequence = BigInt(Date.now()) * 1000n;
-  let failures = 0;
-  let stopped = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const abort = new AbortController();
-
-  async function pushOnce(): Promise<void> {
-    sequence++;
-    const req = create(PushSnapshotRequestSchema, {
-      pool: o.pool,
-      source: o.source,
-      sequence,
-      observedAt: timestampFromMs(Date.now()),
-      endpoints: [endpointSnapshotOf(o.identity(), o.metrics())],
-    });
-    try {
-      await client.pushSnapshot(req, {
-        headers,
-        signal: abort.signal,
-        timeoutMs: Math.max(1000, o.intervalMs * 5),
-      });
-      if (failures > 0)
-        log("info", "push recovered", { service: "sim", replica: o.replica, after: failures });
-      failures = 0;
-    } catch (err) {
-      if (stopped) return;
-      const e = ConnectError.from(err);
-      if (failures === 0 || failures % 50 === 0)
-        log("warn", "push failed", {
-          service: "sim",
-          replica: o.replica,
-          url: o.url,
-          code: Code[e.code],
-          error: e.rawMessage,
-          failures: failures + 1,
-        });
-      failures++;
-    }
-  }
-
-  const loop = async () => {
-    await pushOnce();
-    if (stopped) return;
-    const delay =
-      failures === 0 ? o.intervalMs : Math.min(maxBackoffMs, o.intervalMs * 2 ** Math.min(failures, 10));
-    timer = setTimeout(loop, delay);
-  };
-  void loop();
-  return () => {
-    stopped = true;
-    clearTimeout(timer);
-    abort.abort();
-  };
+  const timeoutMs = Math.max(1000, o.intervalMs * 5);
+  const loop = createPushLoop({
+    intervalMs: o.intervalMs,
+    timeoutMs,
+    backoff: backoffForInterval(o.intervalMs, maxBackoffMs),
+    clock: { now: () => Date.now() },
+    random: { next: Math.random },
+    produce: () =>
+      create(PushSnapshotRequestSchema, {
+        pool: o.pool,
+        source: o.source,
+        observedAt: timestampFromMs(Date.now()),
+        endpoints: [endpointSnapshotOf(o.identity(), o.metrics())],
+      }),
+    send: {
+      mode: "unary",
+      async push(request, signal) {
+        await client.pushSnapshot(request, { headers, signal, timeoutMs });
+      },
+    },
+    onPush: logPushChanges(log, "push", { service: "sim", replica: o.replica, url: o.url }),
+  });
+  loop.start();
+  return () => void loop.close();
 }

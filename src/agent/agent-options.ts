@@ -32,6 +32,11 @@ export interface AgentOptions {
   labels: Record<string, string>;
   /** Port of the agent's own /metrics; undefined = off. */
   metricsPort: number | undefined;
+  /**
+   * Hold one StreamSnapshots call open (HTTP/2) instead of one PushSnapshot call per scrape: less
+   * work per push at short intervals. Default false.
+   */
+  pushStream: boolean;
 }
 
 type Raw = Readonly<Record<string, string | number | boolean | undefined>>;
@@ -110,5 +115,6 @@ export function validateAgentOptions(raw: Raw): AgentOptions {
     models,
     labels: parseLabels(str(raw, "labels")),
     metricsPort: typeof raw["metrics-port"] === "number" ? raw["metrics-port"] : undefined,
+    pushStream: raw["push-stream"] === true,
   };
 }

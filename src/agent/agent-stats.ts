@@ -20,22 +20,6 @@ export interface AgentStats {
   nextDelayMs: number;
 }
 
-/** Zeroed stats. */
-export function createAgentStats(): AgentStats {
-  return {
-    scrapes: 0,
-    scrapeFailures: 0,
-    pushes: 0,
-    pushFailures: 0,
-    consecutiveFailures: 0,
-    scrapeMs: 0,
-    pushMs: 0,
-    lastPushAt: undefined,
-    ready: false,
-    nextDelayMs: 0,
-  };
-}
-
 /**
  * The stats in the Prometheus text format (names prefixed inference_router_agent_). Time since the
  * last push is -1 before the first one.

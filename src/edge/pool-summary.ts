@@ -89,9 +89,3 @@ export function summarizePools(store: PoolStore, o: PoolSummaryOptions = {}): Mo
   }
   return out.sort((a, b) => (a.model < b.model ? -1 : a.model > b.model ? 1 : 0));
 }
-
-/** The sequence of the next push: wall clock x 1000, or previous + 1 when the clock has not moved on. */
-export function nextRegionSequence(previous: bigint | undefined, nowMs: number): bigint {
-  const fromClock = BigInt(Math.max(1, Math.floor(nowMs))) * 1000n;
-  return previous === undefined || fromClock > previous ? fromClock : previous + 1n;
-}

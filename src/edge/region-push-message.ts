@@ -16,7 +16,7 @@ export interface RegionIdentity {
  * The push message.
  *
  * @example
- * regionPushMessage(identity, summarizePools(store), nextRegionSequence(prev, Date.now()), Date.now(), false);
+ * regionPushMessage(identity, summarizePools(store), nextSequence(prev, Date.now()), Date.now(), false);
  */
 export function regionPushMessage(
   identity: RegionIdentity,

@@ -150,6 +150,46 @@ describe("inference-router agent", () => {
     await until("ready=true again", async () => ((await endpoint())?.ready === true ? true : undefined));
   });
 
+  it("pushes over one held StreamSnapshots call with --push-stream, and ready=false on SIGTERM", async () => {
+    const streamed = "10.1.2.4:8000";
+    const find = async () =>
+      (await client().getPool({ pool: "pool-a" })).pool?.endpoints.find((e) => e.address === streamed);
+    const second = await startCli(
+      [
+        "agent",
+        "--engine",
+        "vllm",
+        "--metrics-url",
+        `http://127.0.0.1:${fixturePort}/metrics`,
+        "--address",
+        streamed,
+        "--pool",
+        "pool-a",
+        "--push",
+        `http://127.0.0.1:${apiPort}`,
+        "--labels",
+        "app=pool-a",
+        "--interval",
+        "50ms",
+        "--push-stream",
+      ],
+      { waitFor: [] },
+    );
+    try {
+      const first = await until("the streamed endpoint", async () =>
+        (await find())?.ready ? await find() : undefined,
+      );
+      await until("a later push on the stream", async () => {
+        const e = await find();
+        return e && e.sequence > first.sequence ? e : undefined;
+      });
+      expect(second.logs.filter((l) => l.msg === "push failed; backing off")).toEqual([]);
+    } finally {
+      expect(await second.stop("SIGTERM")).toBe(0);
+    }
+    expect((await find())?.ready).toBe(false);
+  });
+
   it("backs off while the router is down and recovers when it returns on the same port", async () => {
     const from = agent.logs.length;
     // SIGKILL: a crashed router. (A SIGTERM drain waits while the agent's keep-alive connection stays busy.)

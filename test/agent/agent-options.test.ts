@@ -36,6 +36,7 @@ describe("validateAgentOptions", () => {
       models: [],
       labels: {},
       metricsPort: undefined,
+      pushStream: false,
     });
   });
 
@@ -49,6 +50,7 @@ describe("validateAgentOptions", () => {
       interval: 250,
       "health-url": "http://127.0.0.1:8001/ready",
       "metrics-port": 9100,
+      "push-stream": true,
     });
     expect(o).toMatchObject({
       labels: { app: "pool-a", tier: "gold" },
@@ -58,6 +60,7 @@ describe("validateAgentOptions", () => {
       intervalMs: 250,
       healthUrl: "http://127.0.0.1:8001/ready",
       metricsPort: 9100,
+      pushStream: true,
     });
   });
 

@@ -16,6 +16,7 @@ const opts = {
   labels: { app: "pool-a" },
   models: [],
   intervalMs: 100,
+  timeoutMs: 1000,
 };
 
 function harness() {
@@ -34,10 +35,13 @@ function harness() {
     async checkHealth() {
       return state.healthy;
     },
-    async push(req) {
-      clock.advance(2);
-      if (!state.routerUp) throw new ConnectError("connect ECONNREFUSED", Code.Unavailable);
-      pushes.push(req);
+    send: {
+      mode: "unary",
+      async push(req) {
+        clock.advance(2);
+        if (!state.routerUp) throw new ConnectError("connect ECONNREFUSED", Code.Unavailable);
+        pushes.push(req);
+      },
     },
     log: (level, msg, fields = {}) => logs.push({ level, msg, fields }),
   };
@@ -129,12 +133,20 @@ describe("createAgent", () => {
     expect(h.agent.stats).toMatchObject({ pushFailures: 4, pushes: 1, consecutiveFailures: 0 });
   });
 
-  it("pushes ready=false on shutdown once it has metrics", async () => {
+  it("pushes nothing on close before its first good scrape", async () => {
     const h = harness();
-    expect(await h.agent.pushNotReady()).toBe(false);
+    expect(await h.agent.close()).toBe(false);
+    expect(h.pushes).toHaveLength(0);
+  });
+
+  it("pushes ready=false once on close, with its last good metrics and a newer sequence", async () => {
+    const h = harness();
     await h.agent.tick();
-    expect(await h.agent.pushNotReady()).toBe(true);
-    expect(h.pushes.at(-1)!.endpoints[0]!.ready).toBe(false);
+    expect(await h.agent.close()).toBe(true);
+    expect(await h.agent.close()).toBe(false);
+    expect(h.pushes).toHaveLength(2);
+    expect(h.pushes[1]!.endpoints[0]).toMatchObject({ ready: false, metrics: { waitingRequests: 4 } });
+    expect(h.pushes[1]!.sequence > h.pushes[0]!.sequence).toBe(true);
   });
 
   it("exposes its lag in the Prometheus text format", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { backoffDelay, defaultBackoff } from "../../src/agent/backoff.js";
 import { createSeededRandom, type Random } from "../../src/core/random.js";
+import { backoffDelay, backoffForInterval, defaultBackoff } from "../../src/push/backoff.js";
 
 const fixed = (v: number): Random => ({ next: () => v });
 
@@ -25,5 +25,16 @@ describe("backoffDelay", () => {
   it("honours custom options", () => {
     const opts = { initialMs: 50, maxMs: 300, factor: 3, jitter: 0 };
     expect([1, 2, 3].map((a) => backoffDelay(a, fixed(0.5), opts))).toEqual([50, 150, 300]);
+  });
+});
+
+describe("backoffForInterval", () => {
+  it("starts at two periods and caps at the limit", () => {
+    const opts = backoffForInterval(100, 5000);
+    expect([1, 2, 6, 7].map((a) => backoffDelay(a, fixed(0.999999), opts))).toEqual([200, 400, 5000, 5000]);
+  });
+
+  it("never retries sooner than one period for a slow producer", () => {
+    expect(backoffForInterval(30_000, 10_000)).toMatchObject({ initialMs: 30_000, maxMs: 30_000 });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { nextSequence } from "../../src/agent/sequence.js";
+import { nextSequence } from "../../src/push/sequence.js";
 
 describe("nextSequence", () => {
   it("starts from the wall clock so a restarted agent outranks its earlier pushes", () => {

@@ -1,4 +1,4 @@
-/** How long the agent waits before retrying a push the router did not take. */
+/** How long a push loop waits before retrying a push the receiver did not take. */
 import type { Random } from "../core/random.js";
 
 /** Exponential backoff with jitter. */
@@ -33,4 +33,16 @@ export function backoffDelay(
   const capped = Math.min(options.maxMs, options.initialMs * options.factor ** exponent);
   const fixed = capped * (1 - options.jitter);
   return Math.round(fixed + random.next() * (capped - fixed));
+}
+
+/**
+ * Backoff for a producer with its own push period: the first retry after two periods (a failure is
+ * seldom cured sooner), doubling up to `maxMs`, and never capped below one period.
+ *
+ * @example
+ * backoffForInterval(1000, 10_000); // { initialMs: 2000, maxMs: 10000, factor: 2, jitter: 0.5 }
+ */
+export function backoffForInterval(intervalMs: number, maxMs: number): BackoffOptions {
+  const cap = Math.max(intervalMs, maxMs);
+  return { initialMs: Math.min(cap, intervalMs * 2), maxMs: cap, factor: 2, jitter: 0.5 };
 }
