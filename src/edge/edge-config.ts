@@ -3,7 +3,7 @@
  * defaults, and errors that name the variable. Weights and limits of the region pick live here too.
  */
 import { z } from "zod";
-import { RouterError } from "../core/errors.js";
+import { parseOrBadRequest } from "../core/field-error.js";
 import { DEFAULT_REGION_STALE_MS } from "./region-directory.js";
 
 const num = (def: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -65,11 +65,7 @@ export interface RegionPickOptions {
  * @throws RouterError("BadRequest") naming the variable.
  */
 export function edgeConfigFromEnv(env: Record<string, unknown>): EdgeConfig {
-  const parsed = schema.safeParse(env);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const key = String(issue.path[0] ?? "");
-  throw new RouterError("BadRequest", `${key}: ${JSON.stringify(env[key])} ${issue.message}`, key);
+  return parseOrBadRequest(schema, env, "edge settings");
 }
 
 /** The pick options from a config. */
