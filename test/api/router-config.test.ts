@@ -120,10 +120,10 @@ plugins: [{ type: queue-scorer }]
 schedulingProfiles: [{ name: default, plugins: [{ pluginRef: queue-scorer }] }]
 `;
     expect(errorsOf(`${header}spec: { scheduler: { configRef: nope } }\n${epc}`)).toEqual([
-      'test.yaml#0 spec.scheduler.configRef: "nope" — must name an EndpointPickerConfig of this config (defined: sched)',
+      'test.yaml#0 spec.scheduler.configRef: "nope" — must name an EndpointPickerConfig of this config (defined: sched (test.yaml#1))',
     ]);
     expect(errorsOf(`${header}spec: { scheduler: { configRef: sched, profile: fast } }\n${epc}`)).toEqual([
-      'test.yaml#0 spec.scheduler.profile: "fast" — must name a profile of EndpointPickerConfig sched (defined: default)',
+      'test.yaml#0 spec.scheduler.profile: "fast" — must name a profile of EndpointPickerConfig sched (test.yaml#1) (defined: default)',
     ]);
     expect(
       resourcesOf(`${header}spec: { scheduler: { configRef: sched, profile: default } }\n${epc}`).router
