@@ -3,6 +3,7 @@
  * defaults, and errors that name the variable. Weights and limits of the region pick live here too.
  */
 import { z } from "zod";
+import { DEFAULT_MAX_BODY_BYTES } from "../api/router-config.js";
 import { parseOrBadRequest } from "../core/field-error.js";
 import { DEFAULT_REGION_STALE_MS } from "./region-directory.js";
 
@@ -40,8 +41,8 @@ const schema = z.object({
   SESSION_HEADER: z.string().min(1).default("x-session-id"),
   /** Sessions remembered per isolate for stickiness. Default 10000. */
   SESSION_CAPACITY: num(10_000, 0, 1_000_000),
-  /** Largest request body the edge buffers (bytes). Default 32 MiB. */
-  MAX_BODY_BYTES: num(32 * 1024 * 1024, 1),
+  /** Largest request body the edge buffers (bytes). Default 32 MiB, as the router's. */
+  MAX_BODY_BYTES: num(DEFAULT_MAX_BODY_BYTES, 1),
 });
 
 /** The edge's settings with defaults filled (names as the Workers vars). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultRouterConfig } from "../../src/api/router-config.js";
+import { defaultRouterConfig, routerDefaults } from "../../src/api/router-config.js";
 import { errorsOf, resourcesOf } from "./parse-helpers.js";
 
 const header = "apiVersion: inference-router.dev/v1alpha1\nkind: RouterConfig\n";
@@ -132,5 +132,14 @@ schedulingProfiles: [{ name: default, plugins: [{ pluginRef: queue-scorer }] }]
       configRef: "sched",
       profile: "default",
     });
+  });
+
+  it("fills every default from routerDefaults, the one place defaults are stated", () => {
+    const { edgePush, ...sections } = routerDefaults;
+    expect(defaultRouterConfig()).toMatchObject(sections);
+    expect(
+      resourcesOf(`${header}spec: { edge: { push: { url: "http://edge", region: eu } } }\n`).router.edge.push
+        ?.intervalMs,
+    ).toBe(edgePush.intervalMs);
   });
 });
