@@ -128,7 +128,10 @@ export const routerConfigSpecSchema = z.strictObject({
       }
     })
     .prefault({}),
-  /** Which scheduler configuration to use; unset = the built-in default profile. */
+  /**
+   * Which scheduler configuration runs (src/api/scheduler-selection.ts). Unset: the set's only
+   * EndpointPickerConfig, or the built-in default profile when it has none; several need a configRef.
+   */
   scheduler: z
     .strictObject({
       /** Name of an EndpointPickerConfig in the same config set. */
