@@ -1,6 +1,7 @@
 /** The `inference-router` command: dispatches to a subcommand. */
 import { agentMain } from "../agent/agent-main.js";
 import { simMain } from "../sim/sim-main.js";
+import { checkConfigMain } from "./check-config.js";
 import { demoMain } from "./demo.js";
 import { serveMain } from "./serve.js";
 
@@ -9,10 +10,14 @@ const commands: Record<string, { summary: string; run: (argv: string[]) => Promi
   sim: { summary: "run simulated vLLM-like model servers that push their state", run: simMain },
   demo: { summary: "start the router and a simulated pool, and print curl commands to try", run: demoMain },
   agent: { summary: "scrape one model server's /metrics and push its snapshot", run: agentMain },
+  "check-config": {
+    summary: "load a config file or directory as serve would; print what it resolves to, or every problem",
+    run: checkConfigMain,
+  },
 };
 
 function usage(): string {
-  const rows = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
+  const rows = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(13)} ${c.summary}`);
   return `Usage: inference-router <command> [options]\n\nCommands:\n${rows.join("\n")}\n\nRun "inference-router <command> --help" for a command's options.\n`;
 }
 

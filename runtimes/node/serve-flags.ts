@@ -1,5 +1,20 @@
 /** Flags of `inference-router serve`. Each has an environment twin (INFERENCE_ROUTER_<NAME>). */
+import { listenHelp, routerDefaults } from "../../src/api/router-config.js";
 import type { FlagSpec } from "./flags.js";
+
+type ListenKey = keyof typeof routerDefaults.listen;
+
+/** A flag overriding RouterConfig `spec.listen.<key>`: default and help text come from the RouterConfig. */
+function listenFlag(name: string, key: ListenKey, aliases?: readonly string[]): FlagSpec {
+  const spec: FlagSpec = {
+    name,
+    type: key === "host" ? "string" : "port",
+    default: String(routerDefaults.listen[key]),
+    help: `${listenHelp[key]} (RouterConfig spec.listen.${key})`,
+  };
+  if (aliases !== undefined) spec.aliases = aliases;
+  return spec;
+}
 
 export const serveFlags: readonly FlagSpec[] = [
   {
@@ -7,29 +22,12 @@ export const serveFlags: readonly FlagSpec[] = [
     type: "string",
     help: "Config file or directory of Kubernetes YAML (InferencePool, RouterConfig, ...)",
   },
-  { name: "host", type: "string", default: "0.0.0.0", help: "Address every listener binds" },
-  {
-    name: "api-port",
-    type: "port",
-    default: "9004",
-    help: "Connect/gRPC/gRPC-Web API (HTTP/1.1 and h2c); 0 = any free port",
-  },
-  { name: "http-port", type: "port", default: "8080", help: "OpenAI-compatible HTTP router" },
-  {
-    name: "extproc-port",
-    type: "port",
-    default: "9002",
-    help: "Envoy ext_proc gRPC",
-    aliases: ["grpc-port"],
-  },
-  {
-    name: "health-port",
-    type: "port",
-    default: "9003",
-    help: "gRPC health (grpc.health.v1)",
-    aliases: ["grpc-health-port"],
-  },
-  { name: "metrics-port", type: "port", default: "9090", help: "Prometheus /metrics, /healthz, /readyz" },
+  listenFlag("host", "host"),
+  listenFlag("api-port", "apiPort"),
+  listenFlag("http-port", "httpPort"),
+  listenFlag("extproc-port", "extprocPort", ["grpc-port"]),
+  listenFlag("health-port", "healthPort", ["grpc-health-port"]),
+  listenFlag("metrics-port", "metricsPort"),
   {
     name: "pool-name",
     type: "string",

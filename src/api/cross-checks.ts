@@ -1,10 +1,11 @@
 /**
  * Rules that span documents: no two resources with the same kind, namespace and name; at most one
- * RouterConfig; every poolRef names a pool of the set; a RouterConfig's scheduler refs resolve; an
- * InferenceModel's modelName is unique within its pool.
+ * RouterConfig; every poolRef names a pool of the set; the EndpointPickerConfig and profile that run can
+ * be told (./scheduler-selection.ts); an InferenceModel's modelName is unique within its pool.
  */
 import { formatValue, type ManifestIssue } from "./manifest-issue.js";
 import type { RouterResources } from "./resources.js";
+import { selectSchedulerConfig } from "./scheduler-selection.js";
 import type { DocumentSource } from "./zod-issues.js";
 
 /** Resources gathered from a config set before the cross checks. */
@@ -107,39 +108,26 @@ export function crossCheck(set: GatheredResources): ManifestIssue[] {
       );
   }
 
-  if (first !== undefined) checkSchedulerRef(first, set, out);
+  checkSchedulerRef(first, set, out);
   return out;
 }
 
 function checkSchedulerRef(
-  router: GatheredResources["routers"][number],
+  router: GatheredResources["routers"][number] | undefined,
   set: GatheredResources,
   out: ManifestIssue[],
 ) {
-  const { configRef, profile } = router.value.scheduler;
-  if (configRef === undefined) return;
-  const config = set.schedulerConfigs.find((c) => c.name === configRef);
-  if (config === undefined) {
-    const known = set.schedulerConfigs.map((c) => c.name).join(", ") || "none";
-    out.push(
-      issue(
-        router.source,
-        "spec.scheduler.configRef",
-        configRef,
-        `must name an EndpointPickerConfig of this config (defined: ${known})`,
-      ),
-    );
-    return;
-  }
-  if (profile !== undefined && !config.schedulingProfiles.some((p) => p.name === profile)) {
-    const known = config.schedulingProfiles.map((p) => p.name).join(", ") || "none";
-    out.push(
-      issue(
-        router.source,
-        "spec.scheduler.profile",
-        profile,
-        `must name a profile of EndpointPickerConfig ${configRef} (defined: ${known})`,
-      ),
-    );
-  }
+  const settings = router?.value ?? { scheduler: {} };
+  const selected = selectSchedulerConfig(settings, set.schedulerConfigs);
+  if (selected.ok) return;
+  const { at, field, value, rule } = selected.problem;
+  // A "router" problem comes from RouterConfig fields, so a RouterConfig is there to point at.
+  const source = at === "router" ? router!.source : at;
+  out.push({
+    file: source.file,
+    doc: source.doc,
+    field,
+    value: value === undefined ? undefined : formatValue(value),
+    rule,
+  });
 }

@@ -9,6 +9,47 @@ import { optionalNameMetadataSchema } from "./names.js";
 /** apiVersion of RouterConfig. */
 export const ROUTER_CONFIG_V1ALPHA1 = "inference-router.dev/v1alpha1";
 
+/** Largest request body the router buffers, in bytes, unless `spec.limits.maxBodyBytes` says otherwise: 32 MiB. */
+export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Every RouterConfig default, stated once: the schema below fills them, the CLI flags show them in
+ * `--help`, and the proxy, the ext_proc processor and the edge read their defaults from here.
+ */
+export const routerDefaults = {
+  listen: {
+    apiPort: 9004,
+    httpPort: 8080,
+    extprocPort: 9002,
+    healthPort: 9003,
+    metricsPort: 9090,
+    host: "0.0.0.0",
+  },
+  limits: {
+    maxMessageBytes: 4 * 1024 * 1024,
+    maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+    maxEndpointsPerSnapshot: 10_000,
+  },
+  state: { stalenessMs: 2000, expiryMs: 60_000, sweepIntervalMs: 500 },
+  extproc: {
+    initialConnectionWindowSize: 16 * 1024 * 1024,
+    initialStreamWindowSize: 1024 * 1024,
+    bodyMode: "FULL_DUPLEX_STREAMED",
+  },
+  proxy: { connectTimeoutMs: 2000, firstByteTimeoutMs: 60_000, idleTimeoutMs: 60_000, maxAttempts: 3 },
+  edgePush: { intervalMs: 1000 },
+} as const;
+
+/** What each listener serves: the `spec.listen` field docs, and the help text of the matching CLI flags. */
+export const listenHelp: Readonly<Record<keyof typeof routerDefaults.listen, string>> = {
+  apiPort: "Connect/gRPC/gRPC-Web API (HTTP/1.1 and h2c); 0 = any free port",
+  httpPort: "OpenAI-compatible HTTP router",
+  extprocPort: "Envoy ext_proc gRPC",
+  healthPort: "gRPC health (grpc.health.v1)",
+  metricsPort: "Prometheus /metrics, /healthz, /readyz",
+  host: "Address every listener binds",
+};
+
 const LISTEN_PORT_RULE = "must be between 0 and 65535 (0 picks a free port)";
 const listenPort = (port: number) =>
   z.int().min(0, { error: LISTEN_PORT_RULE }).max(65535, { error: LISTEN_PORT_RULE }).default(port);
@@ -23,21 +64,21 @@ const http2Window = (value: number) =>
 
 /** The `spec` of a RouterConfig; parsing `{}` yields {@link defaultRouterConfig}. */
 export const routerConfigSpecSchema = z.strictObject({
-  /** Listeners. Port 0 picks a free port. */
+  /** Listeners ({@link listenHelp}). Port 0 picks a free port. */
   listen: z
     .strictObject({
-      /** ConnectRPC snapshot/query API (h2c). Default 9004. */
-      apiPort: listenPort(9004),
-      /** OpenAI-compatible HTTP router. Default 8080. */
-      httpPort: listenPort(8080),
-      /** Envoy ext_proc gRPC. Default 9002. */
-      extprocPort: listenPort(9002),
-      /** gRPC health. Default 9003. */
-      healthPort: listenPort(9003),
-      /** Prometheus metrics. Default 9090. */
-      metricsPort: listenPort(9090),
-      /** Bind address. Default "0.0.0.0". */
-      host: z.string().min(1).default("0.0.0.0"),
+      /** Default 9004. */
+      apiPort: listenPort(routerDefaults.listen.apiPort),
+      /** Default 8080. */
+      httpPort: listenPort(routerDefaults.listen.httpPort),
+      /** Default 9002. */
+      extprocPort: listenPort(routerDefaults.listen.extprocPort),
+      /** Default 9003. */
+      healthPort: listenPort(routerDefaults.listen.healthPort),
+      /** Default 9090. */
+      metricsPort: listenPort(routerDefaults.listen.metricsPort),
+      /** Default "0.0.0.0". */
+      host: z.string().min(1).default(routerDefaults.listen.host),
     })
     .prefault({}),
   /** Bearer tokens; the *File variants name files the runtime reads. None set = no auth. */
@@ -64,22 +105,22 @@ export const routerConfigSpecSchema = z.strictObject({
   limits: z
     .strictObject({
       /** Largest RPC message accepted. Default 4 MiB. */
-      maxMessageBytes: positiveInt(4 * 1024 * 1024),
+      maxMessageBytes: positiveInt(routerDefaults.limits.maxMessageBytes),
       /** Largest request body the router buffers. Default 32 MiB. */
-      maxBodyBytes: positiveInt(32 * 1024 * 1024),
+      maxBodyBytes: positiveInt(routerDefaults.limits.maxBodyBytes),
       /** Most endpoints in one pushed snapshot. Default 10000. */
-      maxEndpointsPerSnapshot: positiveInt(10_000),
+      maxEndpointsPerSnapshot: positiveInt(routerDefaults.limits.maxEndpointsPerSnapshot),
     })
     .prefault({}),
   /** Freshness of pushed endpoint state (milliseconds). */
   state: z
     .strictObject({
       /** After this long without a push an endpoint is stale (not fresh). Default 2000 ms. */
-      stalenessMs: positiveInt(2000),
+      stalenessMs: positiveInt(routerDefaults.state.stalenessMs),
       /** After this long without a push an endpoint is dropped. Default 60000 ms. */
-      expiryMs: positiveInt(60_000),
+      expiryMs: positiveInt(routerDefaults.state.expiryMs),
       /** How often expired endpoints are swept. Default 500 ms. */
-      sweepIntervalMs: positiveInt(500),
+      sweepIntervalMs: positiveInt(routerDefaults.state.sweepIntervalMs),
     })
     .superRefine((state, ctx) => {
       if (state.expiryMs < state.stalenessMs) {
@@ -87,7 +128,10 @@ export const routerConfigSpecSchema = z.strictObject({
       }
     })
     .prefault({}),
-  /** Which scheduler configuration to use; unset = the built-in default profile. */
+  /**
+   * Which scheduler configuration runs (src/api/scheduler-selection.ts). Unset: the set's only
+   * EndpointPickerConfig, or the built-in default profile when it has none; several need a configRef.
+   */
   scheduler: z
     .strictObject({
       /** Name of an EndpointPickerConfig in the same config set. */
@@ -105,9 +149,9 @@ export const routerConfigSpecSchema = z.strictObject({
   extproc: z
     .strictObject({
       /** Per connection (all streams). Default 16 MiB, the most grpc-go's window grows to. */
-      initialConnectionWindowSize: http2Window(16 * 1024 * 1024),
+      initialConnectionWindowSize: http2Window(routerDefaults.extproc.initialConnectionWindowSize),
       /** Per stream (one request's body chunks in flight). Default 1 MiB. */
-      initialStreamWindowSize: http2Window(1024 * 1024),
+      initialStreamWindowSize: http2Window(routerDefaults.extproc.initialStreamWindowSize),
       /**
        * The request_body_mode Envoy's ext_proc filter is configured with (ProcessingMode.BodySendMode
        * names): FULL_DUPLEX_STREAMED (default, as upstream: the pick on a headers reply, the body back
@@ -118,20 +162,20 @@ export const routerConfigSpecSchema = z.strictObject({
         .enum(["FULL_DUPLEX_STREAMED", "BUFFERED"], {
           error: "must be FULL_DUPLEX_STREAMED or BUFFERED (Envoy's request_body_mode)",
         })
-        .default("FULL_DUPLEX_STREAMED"),
+        .default(routerDefaults.extproc.bodyMode),
     })
     .prefault({}),
   /** Forwarding (standalone router). Milliseconds. */
   proxy: z
     .strictObject({
       /** Default 2000 ms. */
-      connectTimeoutMs: positiveInt(2000),
+      connectTimeoutMs: positiveInt(routerDefaults.proxy.connectTimeoutMs),
       /** Time to the first response byte. Default 60000 ms. */
-      firstByteTimeoutMs: positiveInt(60_000),
+      firstByteTimeoutMs: positiveInt(routerDefaults.proxy.firstByteTimeoutMs),
       /** Longest silence while streaming. Default 60000 ms. */
-      idleTimeoutMs: positiveInt(60_000),
+      idleTimeoutMs: positiveInt(routerDefaults.proxy.idleTimeoutMs),
       /** Endpoints tried per request, first pick included (1..16). Default 3. */
-      maxAttempts: z.int().min(1).max(16).default(3),
+      maxAttempts: z.int().min(1).max(16).default(routerDefaults.proxy.maxAttempts),
     })
     .prefault({}),
   /** Multi-region: push this region's summary to an edge router. */
@@ -143,7 +187,7 @@ export const routerConfigSpecSchema = z.strictObject({
           url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
           token: z.string().min(1).optional(),
           /** Push period. Default 1000 ms. */
-          intervalMs: positiveInt(1000),
+          intervalMs: positiveInt(routerDefaults.edgePush.intervalMs),
           /** This region's name as the edge knows it. */
           region: z.string().min(1),
           /** URL the edge forwards this region's requests to. Default: this router's HTTP listener. */
@@ -185,10 +229,10 @@ export const routerConfigSchema = z.strictObject({
 });
 
 /**
- * The settings used when no RouterConfig is given: ports api 9004, http 8080, extproc 9002, health 9003,
- * metrics 9090 on 0.0.0.0; no auth; 4 MiB messages, 32 MiB bodies, 10000 endpoints per snapshot;
- * staleness 2000 ms, expiry 60000 ms, sweep 500 ms; proxy connect 2000 ms, first byte 60000 ms, idle
- * 60000 ms, 3 attempts; no edge push. Returns a fresh object each call.
+ * The settings used when no RouterConfig is given: {@link routerDefaults} (ports api 9004, http 8080,
+ * extproc 9002, health 9003, metrics 9090 on 0.0.0.0; 4 MiB messages, 32 MiB bodies, 10000 endpoints per
+ * snapshot; staleness 2000 ms, expiry 60000 ms, sweep 500 ms; proxy connect 2000 ms, first byte 60000 ms,
+ * idle 60000 ms, 3 attempts), no auth, no edge push. Returns a fresh object each call.
  */
 export function defaultRouterConfig(): RouterConfig {
   return routerConfigSpecSchema.parse({});

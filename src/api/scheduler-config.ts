@@ -1,9 +1,13 @@
 /**
  * EndpointPickerConfig: the scheduler's plugins and profiles, in the upstream endpoint picker's format so
- * existing configs carry over. Only the shape is checked here (types, unique names, references); each
- * plugin's `parameters` are parsed later by the plugin's own factory.
+ * existing configs carry over. The one schema of the picker config: everything but the plugins themselves
+ * is checked here (shape, unique names, references, weights, the saturation detector's thresholds), and
+ * createScheduler takes the typed result. Each plugin's `parameters` are parsed by the plugin's own
+ * factory, and plugin types are looked up in the registry, when the scheduler is built.
  */
 import { z } from "zod";
+import type { SchedulerConfig } from "../scheduling/config/scheduler-config.js";
+import { defaultSaturationThresholds } from "../scheduling/saturation/utilization-detector.js";
 import { optionalNameMetadataSchema } from "./names.js";
 import type { DocumentSource } from "./zod-issues.js";
 
@@ -29,21 +33,39 @@ export interface SchedulingProfileSpec {
   plugins: { pluginRef: string; weight?: number }[];
 }
 
-/** An EndpointPickerConfig, normalized. */
-export interface SchedulerConfigResource {
+/** The utilization saturation detector's thresholds (upstream names), defaults filled. */
+export type SaturationDetectorSpec = z.output<typeof saturationDetectorSchema>;
+
+/** An EndpointPickerConfig, normalized; what createScheduler takes (a {@link SchedulerConfig}). */
+export interface SchedulerConfigResource extends SchedulerConfig {
   /** `metadata.name`, default "default". */
   name: string;
   namespace: string;
   plugins: PluginSpec[];
   schedulingProfiles: SchedulingProfileSpec[];
-  /** Raw saturation detector settings, when given. */
-  saturationDetector?: Record<string, unknown>;
+  /** The saturation detector's thresholds, when the config sets any (the rest filled with defaults). */
+  saturationDetector?: SaturationDetectorSpec;
   /** Enabled experimental features; [] by default. */
   featureGates: string[];
   source: DocumentSource;
 }
 
 const objectSchema = z.record(z.string(), z.unknown());
+
+/** Largest scorer weight accepted (a guard against typos such as 20000000). */
+export const MAX_SCORER_WEIGHT = 1_000_000;
+
+/** The saturation detector's thresholds; unset ones take the detector's defaults. */
+export const saturationDetectorSchema = z.strictObject({
+  /** Waiting requests at which an endpoint counts as fully utilized. Default 5. */
+  queueDepthThreshold: z.number().positive().default(defaultSaturationThresholds.queueDepthThreshold),
+  /** KV-cache usage at which an endpoint counts as fully utilized. Default 0.8. */
+  kvCacheUtilThreshold: z
+    .number()
+    .positive()
+    .max(1)
+    .default(defaultSaturationThresholds.kvCacheUtilThreshold),
+});
 
 /** The EndpointPickerConfig document. */
 export const schedulerConfigSchema = z
@@ -59,18 +81,21 @@ export const schedulerConfigSchema = z
           parameters: objectSchema.nullish(),
         }),
       )
-      .default([]),
+      .min(1, { error: "must declare at least one plugin" }),
     schedulingProfiles: z
       .array(
         z.strictObject({
           name: z.string().min(1),
           plugins: z.array(
-            z.strictObject({ pluginRef: z.string().min(1), weight: z.number().min(0).nullish() }),
+            z.strictObject({
+              pluginRef: z.string().min(1),
+              weight: z.number().min(0).max(MAX_SCORER_WEIGHT).nullish(),
+            }),
           ),
         }),
       )
-      .default([]),
-    saturationDetector: objectSchema.optional(),
+      .min(1, { error: "must declare at least one profile" }),
+    saturationDetector: saturationDetectorSchema.nullish(),
     featureGates: z.array(z.string().min(1)).default([]),
     // Upstream sections this router does not read yet; accepted so upstream files load.
     data: z.unknown().optional(),
@@ -138,6 +163,7 @@ export function schedulerConfigFromDoc(
     featureGates: doc.featureGates,
     source,
   };
-  if (doc.saturationDetector !== undefined) config.saturationDetector = doc.saturationDetector;
+  if (doc.saturationDetector !== undefined && doc.saturationDetector !== null)
+    config.saturationDetector = doc.saturationDetector;
   return config;
 }

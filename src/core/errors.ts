@@ -1,7 +1,9 @@
 /**
- * One error type for the core. Every boundary maps it once: Connect codes for RPC, HTTP statuses and
- * OpenAI's error JSON for the HTTP router, "inference error: <Code> - <msg>" for ext_proc.
+ * One error type for the core. Every boundary maps it once, through {@link errorCodes}: Connect codes
+ * for RPC, HTTP statuses and OpenAI's error JSON for the HTTP router, "inference error: <Code> - <msg>"
+ * for ext_proc.
  */
+import { Code } from "@connectrpc/connect";
 
 /** The closed set of error codes. Names follow the upstream endpoint picker where it has one. */
 export type ErrorCode =
@@ -16,28 +18,75 @@ export type ErrorCode =
   | "DeadlineExceeded"
   | "BadGateway";
 
-interface CodeInfo {
-  /** HTTP status for the HTTP router and ext_proc ImmediateResponse. */
+/** How one of our codes reads at each boundary. */
+export interface CodeInfo {
+  /** HTTP status: the HTTP router, the edge, and the ext_proc ImmediateResponse. */
   http: number;
-  /** Connect / gRPC code name (lower snake case as in the Connect protocol). */
-  connect: string;
+  /** Connect / gRPC code, for the RPC services (src/services/connect-error.ts). */
+  grpc: Code;
+  /**
+   * The `<Code>` of ext_proc's `inference error: <Code> - <message>` body. Our code names follow the
+   * upstream endpoint picker's where it has one, so this is the code's own name.
+   */
+  extproc: ErrorCode;
   /** OpenAI error `type`. */
   openai: string;
 }
 
-/** The one table mapping our codes to HTTP statuses and Connect codes. */
+/** The one table mapping our codes to HTTP statuses, Connect/gRPC codes, ext_proc names and OpenAI types. */
 export const errorCodes: Readonly<Record<ErrorCode, CodeInfo>> = {
-  BadRequest: { http: 400, connect: "invalid_argument", openai: "invalid_request_error" },
-  NotFound: { http: 404, connect: "not_found", openai: "not_found_error" },
-  ResourceExhausted: { http: 429, connect: "resource_exhausted", openai: "rate_limit_error" },
-  ServiceUnavailable: { http: 503, connect: "unavailable", openai: "service_unavailable" },
-  Internal: { http: 500, connect: "internal", openai: "internal_error" },
-  FailedPrecondition: { http: 409, connect: "failed_precondition", openai: "invalid_request_error" },
-  Unauthenticated: { http: 401, connect: "unauthenticated", openai: "authentication_error" },
-  PermissionDenied: { http: 403, connect: "permission_denied", openai: "permission_error" },
-  DeadlineExceeded: { http: 504, connect: "deadline_exceeded", openai: "timeout_error" },
-  BadGateway: { http: 502, connect: "unavailable", openai: "upstream_error" },
+  BadRequest: {
+    http: 400,
+    grpc: Code.InvalidArgument,
+    extproc: "BadRequest",
+    openai: "invalid_request_error",
+  },
+  NotFound: { http: 404, grpc: Code.NotFound, extproc: "NotFound", openai: "not_found_error" },
+  ResourceExhausted: {
+    http: 429,
+    grpc: Code.ResourceExhausted,
+    extproc: "ResourceExhausted",
+    openai: "rate_limit_error",
+  },
+  ServiceUnavailable: {
+    http: 503,
+    grpc: Code.Unavailable,
+    extproc: "ServiceUnavailable",
+    openai: "service_unavailable",
+  },
+  Internal: { http: 500, grpc: Code.Internal, extproc: "Internal", openai: "internal_error" },
+  FailedPrecondition: {
+    http: 409,
+    grpc: Code.FailedPrecondition,
+    extproc: "FailedPrecondition",
+    openai: "invalid_request_error",
+  },
+  Unauthenticated: {
+    http: 401,
+    grpc: Code.Unauthenticated,
+    extproc: "Unauthenticated",
+    openai: "authentication_error",
+  },
+  PermissionDenied: {
+    http: 403,
+    grpc: Code.PermissionDenied,
+    extproc: "PermissionDenied",
+    openai: "permission_error",
+  },
+  DeadlineExceeded: {
+    http: 504,
+    grpc: Code.DeadlineExceeded,
+    extproc: "DeadlineExceeded",
+    openai: "timeout_error",
+  },
+  // An upstream that failed is, to an RPC caller, a service that is not available.
+  BadGateway: { http: 502, grpc: Code.Unavailable, extproc: "BadGateway", openai: "upstream_error" },
 };
+
+/** The ext_proc ImmediateResponse body for an error: `inference error: <Code> - <message>`, as upstream. */
+export function extprocErrorBody(code: ErrorCode, message: string): string {
+  return `inference error: ${errorCodes[code].extproc} - ${message}`;
+}
 
 /**
  * An error the core raises on purpose. `field` names the offending input field (dotted path) when

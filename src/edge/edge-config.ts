@@ -3,7 +3,8 @@
  * defaults, and errors that name the variable. Weights and limits of the region pick live here too.
  */
 import { z } from "zod";
-import { RouterError } from "../core/errors.js";
+import { DEFAULT_MAX_BODY_BYTES } from "../api/router-config.js";
+import { parseOrBadRequest } from "../core/field-error.js";
 import { DEFAULT_REGION_STALE_MS } from "./region-directory.js";
 
 const num = (def: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -40,8 +41,8 @@ const schema = z.object({
   SESSION_HEADER: z.string().min(1).default("x-session-id"),
   /** Sessions remembered per isolate for stickiness. Default 10000. */
   SESSION_CAPACITY: num(10_000, 0, 1_000_000),
-  /** Largest request body the edge buffers (bytes). Default 32 MiB. */
-  MAX_BODY_BYTES: num(32 * 1024 * 1024, 1),
+  /** Largest request body the edge buffers (bytes). Default 32 MiB, as the router's. */
+  MAX_BODY_BYTES: num(DEFAULT_MAX_BODY_BYTES, 1),
 });
 
 /** The edge's settings with defaults filled (names as the Workers vars). */
@@ -65,11 +66,7 @@ export interface RegionPickOptions {
  * @throws RouterError("BadRequest") naming the variable.
  */
 export function edgeConfigFromEnv(env: Record<string, unknown>): EdgeConfig {
-  const parsed = schema.safeParse(env);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const key = String(issue.path[0] ?? "");
-  throw new RouterError("BadRequest", `${key}: ${JSON.stringify(env[key])} ${issue.message}`, key);
+  return parseOrBadRequest(schema, env, "edge settings");
 }
 
 /** The pick options from a config. */

@@ -1,8 +1,8 @@
 /**
- * Options of the forwarding proxy, with their defaults (the same as RouterConfig `spec.proxy`), and
+ * Options of the forwarding proxy, with their defaults (RouterConfig `spec.proxy`'s), and
  * the fetch-shaped transport (src/proxy/web.ts adapts it to the callback seam of src/proxy/upstream.ts).
  */
-import type { RouterConfig } from "../api/router-config.js";
+import { type RouterConfig, routerDefaults } from "../api/router-config.js";
 
 /** What the proxy hands to the transport for one attempt. */
 export interface UpstreamInit {
@@ -34,13 +34,8 @@ export interface ProxyOptions {
   maxAttempts: number;
 }
 
-/** The defaults of {@link ProxyOptions}. */
-export const defaultProxyOptions: Readonly<ProxyOptions> = {
-  connectTimeoutMs: 2000,
-  firstByteTimeoutMs: 60_000,
-  idleTimeoutMs: 60_000,
-  maxAttempts: 3,
-};
+/** The defaults of {@link ProxyOptions}: RouterConfig `spec.proxy`'s, stated in src/api/router-config.ts. */
+export const defaultProxyOptions: Readonly<ProxyOptions> = { ...routerDefaults.proxy };
 
 /** ProxyOptions from a RouterConfig (its `proxy` section is already validated and defaulted). */
 export function proxyOptionsFromConfig(config: Pick<RouterConfig, "proxy">): ProxyOptions {

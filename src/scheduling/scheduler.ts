@@ -10,7 +10,7 @@ import type { Endpoint } from "../state/types.js";
 import { type ExcludedEndpoint, type StaleEndpointPolicy, selectCandidates } from "./candidates.js";
 import { buildProfiles } from "./config/build-profiles.js";
 import { defaultSchedulerConfig } from "./config/default-config.js";
-import { parseSchedulerConfig } from "./config/scheduler-config.js";
+import type { SchedulerConfig } from "./config/scheduler-config.js";
 import { watchEndpointDepartures } from "./endpoint-departures.js";
 import type { Explanation, ProfileExplanation } from "./explanation.js";
 import type { CycleContext, Plugin } from "./framework/plugin.js";
@@ -34,8 +34,8 @@ import type { ScheduleOptions, SchedulingRequest, SchedulingResult } from "./typ
 export interface SchedulerOptions {
   /** Pools and endpoints; leases are taken here. */
   store: PoolStore;
-  /** EndpointPickerConfig-shaped object (validated here). Default: `defaultSchedulerConfig()`. */
-  config?: unknown;
+  /** A parsed EndpointPickerConfig (src/api parses the manifest). Default: `defaultSchedulerConfig()`. */
+  config?: SchedulerConfig | undefined;
   /** Randomness for tie-breaks and random pickers. */
   random: Random;
   /** Builds the index of every plugin that owns one (prefix-cache-scorer...). Default: `createPrefixIndex` from ./prefix/. */
@@ -124,7 +124,7 @@ class DefaultScheduler implements Scheduler {
   #decisions = 0;
 
   constructor(o: SchedulerOptions) {
-    const config = parseSchedulerConfig(o.config ?? defaultSchedulerConfig());
+    const config = o.config ?? defaultSchedulerConfig();
     this.#metrics = o.metrics ?? noopSchedulerMetrics;
     const built = buildProfiles(config, {
       registry: o.registry ?? builtinPlugins,

@@ -4,7 +4,7 @@
  * as a permissive server would.
  */
 import { z } from "zod";
-import { RouterError } from "../core/errors.js";
+import { parseOrBadRequest } from "../core/field-error.js";
 
 /** Which OpenAI endpoint a request came in on. */
 export type SimRequestKind = "completion" | "chat";
@@ -49,13 +49,6 @@ function contentText(content: z.infer<typeof message>["content"]): string {
   return content.map((p) => p.text ?? "").join("");
 }
 
-function unwrap<T>(r: z.ZodSafeParseResult<T>): T {
-  if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  const field = issue?.path.join(".") ?? "";
-  throw new RouterError("BadRequest", `${field || "body"}: ${issue?.message ?? "invalid"}`, field);
-}
-
 /**
  * Parses a JSON body; throws RouterError BadRequest naming the first bad field.
  *
@@ -67,11 +60,11 @@ export function parseSimRequest(kind: SimRequestKind, body: unknown): SimRequest
   let promptTokenIds: number[] | undefined;
   let b: z.infer<typeof chatBody> | z.infer<typeof completionBody>;
   if (kind === "chat") {
-    const chat = unwrap(chatBody.safeParse(body));
+    const chat = parseOrBadRequest(chatBody, body, "body");
     promptText = chat.messages.map((m) => `${m.role}\n${contentText(m.content)}\n`).join("");
     b = chat;
   } else {
-    const completion = unwrap(completionBody.safeParse(body));
+    const completion = parseOrBadRequest(completionBody, body, "body");
     b = completion;
     const p = completion.prompt;
     if (typeof p === "string") promptText = p;

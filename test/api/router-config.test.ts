@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultRouterConfig } from "../../src/api/router-config.js";
+import { defaultRouterConfig, routerDefaults } from "../../src/api/router-config.js";
 import { errorsOf, resourcesOf } from "./parse-helpers.js";
 
 const header = "apiVersion: inference-router.dev/v1alpha1\nkind: RouterConfig\n";
@@ -120,10 +120,10 @@ plugins: [{ type: queue-scorer }]
 schedulingProfiles: [{ name: default, plugins: [{ pluginRef: queue-scorer }] }]
 `;
     expect(errorsOf(`${header}spec: { scheduler: { configRef: nope } }\n${epc}`)).toEqual([
-      'test.yaml#0 spec.scheduler.configRef: "nope" — must name an EndpointPickerConfig of this config (defined: sched)',
+      'test.yaml#0 spec.scheduler.configRef: "nope" — must name an EndpointPickerConfig of this config (defined: sched (test.yaml#1))',
     ]);
     expect(errorsOf(`${header}spec: { scheduler: { configRef: sched, profile: fast } }\n${epc}`)).toEqual([
-      'test.yaml#0 spec.scheduler.profile: "fast" — must name a profile of EndpointPickerConfig sched (defined: default)',
+      'test.yaml#0 spec.scheduler.profile: "fast" — must name a profile of EndpointPickerConfig sched (test.yaml#1) (defined: default)',
     ]);
     expect(
       resourcesOf(`${header}spec: { scheduler: { configRef: sched, profile: default } }\n${epc}`).router
@@ -132,5 +132,14 @@ schedulingProfiles: [{ name: default, plugins: [{ pluginRef: queue-scorer }] }]
       configRef: "sched",
       profile: "default",
     });
+  });
+
+  it("fills every default from routerDefaults, the one place defaults are stated", () => {
+    const { edgePush, ...sections } = routerDefaults;
+    expect(defaultRouterConfig()).toMatchObject(sections);
+    expect(
+      resourcesOf(`${header}spec: { edge: { push: { url: "http://edge", region: eu } } }\n`).router.edge.push
+        ?.intervalMs,
+    ).toBe(edgePush.intervalMs);
   });
 });

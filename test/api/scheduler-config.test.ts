@@ -20,6 +20,7 @@ schedulingProfiles:
       - { pluginRef: max-score-picker }
 saturationDetector: { queueDepthThreshold: 5 }
 `).schedulerConfigs;
+    // The detector's other threshold takes its default (0.8), so the scheduler needs no schema of its own.
     expect(config).toEqual({
       name: "default",
       namespace: "default",
@@ -38,7 +39,7 @@ saturationDetector: { queueDepthThreshold: 5 }
           ],
         },
       ],
-      saturationDetector: { queueDepthThreshold: 5 },
+      saturationDetector: { queueDepthThreshold: 5, kvCacheUtilThreshold: 0.8 },
       featureGates: ["prepareDataPlugins"],
       source: { file: "test.yaml", doc: 0 },
     });
@@ -71,6 +72,30 @@ schedulingProfiles: [{ name: p, plugins: [{ pluginRef: y, weight: -1 }] }]
       "test.yaml#0 plugins[0].type: (missing) — is required",
       "test.yaml#0 plugins[1].parameters: [1] — must be a mapping",
       "test.yaml#0 schedulingProfiles[0].plugins[0].weight: -1 — must be at least 0",
+    ]);
+  });
+
+  it("refuses a profile without a name, a misspelt detector threshold and a weight above the limit", () => {
+    const errors = errorsOf(`${header}plugins: [{ type: queue-scorer }]
+schedulingProfiles: [{ plugins: [{ pluginRef: queue-scorer, weight: 2000000 }] }]
+saturationDetector: { queueDepth: 1, kvCacheUtilThreshold: 1.5 }
+`);
+    expect(errors).toEqual([
+      "test.yaml#0 schedulingProfiles[0].name: (missing) — is required",
+      "test.yaml#0 schedulingProfiles[0].plugins[0].weight: 2000000 — must be at most 1000000",
+      "test.yaml#0 saturationDetector.kvCacheUtilThreshold: 1.5 — must be at most 1",
+      "test.yaml#0 saturationDetector.queueDepth: 1 — is not a known field (check its spelling)",
+    ]);
+  });
+
+  it("refuses a config without plugins or profiles", () => {
+    expect(
+      errorsOf(`${header}plugins: []
+schedulingProfiles: []
+`),
+    ).toEqual([
+      "test.yaml#0 plugins: [] — must declare at least one plugin",
+      "test.yaml#0 schedulingProfiles: [] — must declare at least one profile",
     ]);
   });
 });

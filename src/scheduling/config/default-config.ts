@@ -1,11 +1,11 @@
 /** The built-in scheduler config, used when none is given: upstream's default profile. */
-import type { SchedulerConfigInput } from "./scheduler-config.js";
+import type { SchedulerConfig } from "./scheduler-config.js";
 
 /**
  * One profile "default": queue-scorer 2, kv-cache-utilization-scorer 2, prefix-cache-scorer 3,
  * max-score-picker; single-profile-handler; utilization saturation detector with its defaults.
  */
-export function defaultSchedulerConfig(options: { maxNumOfEndpoints?: number } = {}): SchedulerConfigInput {
+export function defaultSchedulerConfig(options: { maxNumOfEndpoints?: number } = {}): SchedulerConfig {
   return {
     plugins: [
       { type: "single-profile-handler" },

@@ -1,63 +1,46 @@
 /**
- * The scheduler's configuration: the upstream EndpointPickerConfig shape. Accepts any plain object
- * of that shape (src/api's SchedulerConfigResource, YAML parsed elsewhere, or a literal).
+ * What the scheduler is built from: the upstream EndpointPickerConfig's plugins, profiles and saturation
+ * detector, already parsed. The one schema is src/api/scheduler-config.ts (its SchedulerConfigResource is
+ * a SchedulerConfig); code and tests that build a scheduler directly write a literal of this type.
+ * Plugin types, plugin parameters and profile references are checked when the scheduler is built
+ * (./build-profiles.ts), as only the registry knows the plugins.
  */
-import { z } from "zod";
-import { RouterError } from "../../core/errors.js";
 
-const pluginSpec = z.object({
-  type: z.string().min(1),
-  name: z.string().min(1).optional(),
-  parameters: z.unknown().optional(),
-});
+/** One plugin instance. */
+export interface PluginSpec {
+  /** Plugin type, e.g. "queue-scorer". */
+  type: string;
+  /** Instance name referenced by profiles; defaults to `type`. */
+  name?: string;
+  /** Raw parameters, parsed by the plugin's factory; absent = {}. */
+  parameters?: unknown;
+}
 
-const profilePluginRef = z.object({
-  pluginRef: z.string().min(1),
-  /** Scorer weight; a scorer without one gets 1. */
-  weight: z.number().min(0).max(1_000_000).optional(),
-});
+/** A plugin of a profile; `weight` applies to scorers (default 1). */
+export interface ProfilePluginRef {
+  pluginRef: string;
+  weight?: number;
+}
 
-const profileSpec = z.object({
-  name: z.string().min(1),
-  plugins: z.array(profilePluginRef),
-});
+/** A named scheduling profile: an ordered list of plugin references. */
+export interface SchedulingProfileSpec {
+  name: string;
+  plugins: readonly ProfilePluginRef[];
+}
 
-/** The saturation detector's thresholds (upstream utilization detector names). */
-export const saturationDetectorSchema = z.strictObject({
+/** The utilization saturation detector's thresholds (upstream names). */
+export interface SaturationDetectorConfig {
   /** Waiting requests at which an endpoint counts as fully utilized. Default 5. */
-  queueDepthThreshold: z.number().positive().default(5),
+  queueDepthThreshold: number;
   /** KV-cache usage at which an endpoint counts as fully utilized. Default 0.8. */
-  kvCacheUtilThreshold: z.number().positive().max(1).default(0.8),
-});
+  kvCacheUtilThreshold: number;
+}
 
-export const schedulerConfigSchema = z.object({
-  plugins: z.array(pluginSpec).min(1),
-  schedulingProfiles: z.array(profileSpec).min(1),
-  saturationDetector: saturationDetectorSchema.nullish(),
-});
-
-/** Input shape (what a user writes). */
-export type SchedulerConfigInput = z.input<typeof schedulerConfigSchema>;
-/** Parsed config. */
-export type SchedulerConfig = z.output<typeof schedulerConfigSchema>;
-export type SaturationDetectorConfig = z.output<typeof saturationDetectorSchema>;
-
-/**
- * Parses a config object.
- * @throws RouterError("BadRequest") naming the field, e.g. `schedulingProfiles[0].plugins[1].pluginRef: ...`.
- */
-export function parseSchedulerConfig(input: unknown): SchedulerConfig {
-  const parsed = schedulerConfigSchema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const field = issue.path
-    .map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))
-    .join("")
-    .slice(1);
-  const keys = issue.code === "unrecognized_keys" ? ` (${issue.keys.join(", ")})` : "";
-  throw new RouterError(
-    "BadRequest",
-    `scheduler config ${field || "(root)"}: ${issue.message}${keys}`,
-    field,
-  );
+/** A parsed EndpointPickerConfig, as createScheduler takes it. */
+export interface SchedulerConfig {
+  plugins: readonly PluginSpec[];
+  /** The profiles to run; the profile handler decides which run for a request. */
+  schedulingProfiles: readonly SchedulingProfileSpec[];
+  /** Unset: the detector's defaults. */
+  saturationDetector?: SaturationDetectorConfig | undefined;
 }

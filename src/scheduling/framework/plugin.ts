@@ -5,6 +5,7 @@
  */
 import type { z } from "zod";
 import { RouterError } from "../../core/errors.js";
+import { fieldPath, formatFieldIssue, parseFields } from "../../core/field-error.js";
 import type { Random } from "../../core/random.js";
 import type { SchedulerMetrics } from "../metrics.js";
 import type { PrefixIndexFactory } from "../prefix-index.js";
@@ -53,12 +54,11 @@ export function parsePluginParameters<S extends z.ZodType>(
   type: string,
   parameters: unknown,
 ): z.output<S> {
-  const parsed = schema.safeParse(parameters ?? {});
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const path = issue.path.map(String).join(".");
-  const keys = issue.code === "unrecognized_keys" ? ` (${issue.keys.join(", ")})` : "";
-  throw pluginError(name, type, `parameters${path ? `.${path}` : ""}: ${issue.message}${keys}`);
+  const parsed = parseFields(schema, parameters ?? {});
+  if (parsed.ok) return parsed.value;
+  const issue = parsed.issues[0]!;
+  const field = fieldPath(["parameters", ...issue.path]);
+  throw pluginError(name, type, formatFieldIssue({ ...issue, field }, "parameters"));
 }
 
 /** A configuration error about one plugin instance. */

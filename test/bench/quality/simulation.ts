@@ -7,6 +7,7 @@
  */
 import { createManualClock } from "../../../src/core/clock.js";
 import { createSeededRandom, type Random } from "../../../src/core/random.js";
+import type { SchedulerConfig } from "../../../src/scheduling/config/scheduler-config.js";
 import { createScheduler } from "../../../src/scheduling/scheduler.js";
 import type { SchedulingRequest } from "../../../src/scheduling/types.js";
 import { createEngine, type Engine, type EngineRequest, type PresetName } from "../../../src/sim/index.js";
@@ -32,7 +33,7 @@ export interface SimulationOptions {
   /** Seeds the scheduler's tie-breaks and the push phases/delays. */
   seed: number;
   /** The strategy's EndpointPickerConfig. */
-  config: unknown;
+  config: SchedulerConfig;
 }
 
 /** Per-request outcomes (ms, aligned with the input) and engine totals. */

@@ -9,16 +9,19 @@
  * `serve`, whose registry refuses them as unknown plugin types.
  */
 import { defaultSchedulerConfig } from "../../../src/scheduling/config/default-config.js";
+import type { SchedulerConfig } from "../../../src/scheduling/config/scheduler-config.js";
 
 /** A named strategy. */
 export interface Strategy {
   name: string;
   /** One line for the report. */
   description: string;
-  config: unknown;
+  config: SchedulerConfig;
 }
 
-function single(plugins: { type: string; name?: string; parameters?: unknown; weight?: number }[]): unknown {
+function single(
+  plugins: { type: string; name?: string; parameters?: unknown; weight?: number }[],
+): SchedulerConfig {
   return {
     plugins: [
       { type: "single-profile-handler" },

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type FlagSpec, formatHelp, parseFlags, UsageError } from "../../../runtimes/node/flags.js";
+import { serveFlags } from "../../../runtimes/node/serve-flags.js";
+import { listenHelp, routerDefaults } from "../../../src/api/router-config.js";
 
 const specs: FlagSpec[] = [
   { name: "secure-serving", type: "boolean", help: "tls" },
@@ -48,5 +50,18 @@ describe("parseFlags", () => {
 
   it("keeps = values of non-boolean flags as values", () => {
     expect(parseFlags(specs, ["--pool-name=a=b"], {}).values["pool-name"]).toBe("a=b");
+  });
+});
+
+describe("serve's listener flags", () => {
+  it("take their defaults and help from RouterConfig spec.listen", () => {
+    const apiPort = serveFlags.find((f) => f.name === "api-port")!;
+    expect(apiPort.default).toBe(String(routerDefaults.listen.apiPort));
+    expect(apiPort.help).toContain(listenHelp.apiPort);
+    expect(serveFlags.find((f) => f.name === "extproc-port")!.aliases).toEqual(["grpc-port"]);
+    const help = formatHelp("serve", "s", serveFlags);
+    expect(help).toMatch(
+      /--metrics-port <port>\s+Prometheus \/metrics, \/healthz, \/readyz \(RouterConfig spec.listen.metricsPort\) \(default 9090\)/,
+    );
   });
 });
