@@ -6,6 +6,7 @@
 /** The closed set of error codes. Names follow the upstream endpoint picker where it has one. */
 export type ErrorCode =
   | "BadRequest"
+  | "PayloadTooLarge"
   | "NotFound"
   | "ResourceExhausted"
   | "ServiceUnavailable"
@@ -28,6 +29,7 @@ interface CodeInfo {
 /** The one table mapping our codes to HTTP statuses and Connect codes. */
 export const errorCodes: Readonly<Record<ErrorCode, CodeInfo>> = {
   BadRequest: { http: 400, connect: "invalid_argument", openai: "invalid_request_error" },
+  PayloadTooLarge: { http: 413, connect: "resource_exhausted", openai: "invalid_request_error" },
   NotFound: { http: 404, connect: "not_found", openai: "not_found_error" },
   ResourceExhausted: { http: 429, connect: "resource_exhausted", openai: "rate_limit_error" },
   ServiceUnavailable: { http: 503, connect: "unavailable", openai: "service_unavailable" },

@@ -4,6 +4,7 @@ import { type ErrorCode, RouterError } from "../core/errors.js";
 
 const toConnect: Readonly<Record<ErrorCode, Code>> = {
   BadRequest: Code.InvalidArgument,
+  PayloadTooLarge: Code.ResourceExhausted,
   NotFound: Code.NotFound,
   ResourceExhausted: Code.ResourceExhausted,
   ServiceUnavailable: Code.Unavailable,
