@@ -131,6 +131,7 @@ const harness: ContractHarness = {
     behaviour[i] = b;
   },
   received: () => received,
+  inFlight: () => store.endpoints("pool-a")!.reduce((n, e) => n + e.inFlight.requests, 0),
 };
 
 beforeAll(async () => {

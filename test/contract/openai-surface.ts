@@ -45,6 +45,8 @@ export interface ContractHarness {
   upstream(i: 0 | 1, behaviour: UpstreamBehaviour): void;
   /** Requests the upstreams received since the case began, in arrival order. */
   received(): Received[];
+  /** Requests the front door counts as in flight over all endpoints (front doors that keep a count). */
+  inFlight?(): number;
 }
 
 /** One case: a sentence-like name, the check, and why it does not apply where it does not. */
@@ -235,6 +237,20 @@ export const openAiSurfaceCases: readonly ContractCase[] = [
       const res = await h.fetch(chatRequest(h));
       expect(res.status).toBe(200);
       expect(h.received().map((r) => r.upstream)).toEqual([0, 1]);
+    },
+  },
+  {
+    name: "after a failover the in-flight count follows the request and returns to zero at its end",
+    skip: {
+      edge: "the edge keeps no per-endpoint in-flight count: regions are known by their pushed summaries",
+    },
+    async run(h) {
+      h.upstream(0, "connect-error");
+      const res = await h.fetch(chatRequest(h, { stream: true }));
+      expect(res.status).toBe(200);
+      await res.text();
+      expect(h.received().map((r) => r.upstream)).toEqual([0, 1]);
+      expect(h.inFlight?.()).toBe(0);
     },
   },
   {
