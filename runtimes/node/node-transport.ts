@@ -6,7 +6,7 @@
  * byte and idle gaps live in src/proxy.
  */
 import { Agent, type Dispatcher } from "undici";
-import { UpstreamConnectError, type UpstreamTransport } from "../../src/proxy/upstream.js";
+import type { UpstreamTransport } from "../../src/proxy/upstream.js";
 
 /** undici's connect-timeout error code. */
 const CONNECT_TIMEOUT = "UND_ERR_CONNECT_TIMEOUT";
@@ -59,9 +59,7 @@ export function createNodeTransport(): UpstreamTransport {
         done = true;
         const code = (err as { code?: string }).code;
         const cause =
-          code === CONNECT_TIMEOUT
-            ? new UpstreamConnectError(`connect timeout after ${target.connectTimeoutMs} ms`)
-            : err;
+          code === CONNECT_TIMEOUT ? new Error(`connect timeout after ${target.connectTimeoutMs} ms`) : err;
         // undici reports a request it refuses (a header it will not send) from inside dispatch():
         // the transport contract says events never arrive from inside the call.
         if (dispatching) queueMicrotask(() => events.error(cause));

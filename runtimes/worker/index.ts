@@ -7,9 +7,9 @@
 import { RouterError } from "../../src/core/errors.js";
 import { createEdgeApp, type EdgeApp } from "../../src/edge/edge-app.js";
 import { edgeConfigFromEnv } from "../../src/edge/edge-config.js";
-import { errorResponse } from "../../src/edge/error-response.js";
 import type { RegionBackend } from "../../src/edge/region-backend.js";
 import type { RegionRecord } from "../../src/edge/region-types.js";
+import { openAiErrorResponse } from "../../src/openai/error-body.js";
 import type { Env } from "./env.js";
 
 export { RegionDirectoryObject } from "./region-directory-object.js";
@@ -53,7 +53,9 @@ export default {
       app = edgeFor(env);
     } catch (err) {
       // A bad var is the operator's mistake, not the client's: 500 naming the variable.
-      return errorResponse(new RouterError("Internal", `worker configuration: ${(err as Error).message}`));
+      return openAiErrorResponse(
+        new RouterError("Internal", `worker configuration: ${(err as Error).message}`),
+      );
     }
     return app.app.fetch(request, env, ctx);
   },

@@ -8,6 +8,7 @@ import { Code } from "@connectrpc/connect";
 /** The closed set of error codes. Names follow the upstream endpoint picker where it has one. */
 export type ErrorCode =
   | "BadRequest"
+  | "PayloadTooLarge"
   | "NotFound"
   | "ResourceExhausted"
   | "ServiceUnavailable"
@@ -39,6 +40,13 @@ export const errorCodes: Readonly<Record<ErrorCode, CodeInfo>> = {
     http: 400,
     grpc: Code.InvalidArgument,
     extproc: "BadRequest",
+    openai: "invalid_request_error",
+  },
+  // A request body above limits.maxBodyBytes, at every front door.
+  PayloadTooLarge: {
+    http: 413,
+    grpc: Code.ResourceExhausted,
+    extproc: "PayloadTooLarge",
     openai: "invalid_request_error",
   },
   NotFound: { http: 404, grpc: Code.NotFound, extproc: "NotFound", openai: "not_found_error" },

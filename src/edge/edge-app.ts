@@ -4,17 +4,18 @@
  * platform pieces (the Durable Object backend, request.cf, fetch).
  */
 import { Hono } from "hono";
-import { RouterError } from "../core/errors.js";
+import { openAiErrorResponse, pathNotFound } from "../openai/error-body.js";
+import { modelObjectFor, modelsList } from "../openai/models-list.js";
+import { requestIdOf } from "../openai/request-id.js";
 import { DirectoryCache } from "./directory-cache.js";
 import { type EdgeConfig, pickOptionsFrom } from "./edge-config.js";
-import { handleEdgeRequest, listModels } from "./edge-request.js";
+import { handleEdgeRequest, servedModels } from "./edge-request.js";
 import {
   CLIENT_LOCATION_HEADER,
   createEdgeAuthInterceptor,
   createEdgeConnectHandler,
   createEdgeService,
 } from "./edge-service.js";
-import { errorResponse } from "./error-response.js";
 import type { RegionBackend } from "./region-backend.js";
 import { SessionTable } from "./session-table.js";
 
@@ -70,16 +71,21 @@ export function createEdgeApp(o: EdgeAppOptions): EdgeApp {
 
   const app = new Hono();
   app.get("/healthz", (c) => c.text("ok\n"));
-  app.get("/v1/models", async () => {
-    const body = listModels(await directory.get(), now(), pickOptions.staleAfterMs);
-    return Response.json(body);
+  const models = async () => servedModels(await directory.get(), now(), pickOptions.staleAfterMs);
+  app.get("/v1/models", async () => Response.json(modelsList(await models(), now())));
+  app.get("/v1/models/:id{.+}", async (c) => {
+    try {
+      return Response.json(modelObjectFor(await models(), c.req.param("id"), now()));
+    } catch (err) {
+      return openAiErrorResponse(err);
+    }
   });
   app.post("/v1/*", async (c) => {
-    const requestId = c.req.header("x-request-id") ?? crypto.randomUUID();
+    const requestId = requestIdOf(c.req.raw.headers);
     try {
       return await handleEdgeRequest(c.req.raw, o.cf(c.req.raw), requestId, deps);
     } catch (err) {
-      return errorResponse(err, requestId);
+      return openAiErrorResponse(err, requestId);
     }
   });
   app.all("/inferencerouter.v1.EdgeService/:method", (c) => {
@@ -90,6 +96,6 @@ export function createEdgeApp(o: EdgeAppOptions): EdgeApp {
     headers.set(CLIENT_LOCATION_HEADER, JSON.stringify(o.cf(c.req.raw) ?? null));
     return handler(new Request(c.req.raw, { headers }));
   });
-  app.notFound((c) => errorResponse(new RouterError("NotFound", `path ${c.req.path} not found`)));
+  app.notFound((c) => openAiErrorResponse(pathNotFound(c.req.path)));
   return { app, directory, sessions };
 }

@@ -3,8 +3,10 @@
  * from the client's location, session and the cached directory, forward with failover, and remember
  * which region served the session.
  */
-import { RouterError } from "../core/errors.js";
-import { apiKindFromPath, parseBody } from "../request/parse-body.js";
+import { apiKindFromPath } from "../openai/api-kind.js";
+import { bodyTooLarge, pathNotFound } from "../openai/error-body.js";
+import { REQUEST_ID_HEADER } from "../request/headers.js";
+import { parseBody } from "../request/parse-body.js";
 import { clientLocationFromCf } from "./client-location.js";
 import type { EdgeConfig, RegionPickOptions } from "./edge-config.js";
 import { forwardableHeaders, forwardToRegions } from "./forward-to-regions.js";
@@ -23,14 +25,15 @@ export interface EdgeRequestDeps {
   now: () => number;
 }
 
-/** Reads a body up to `max` bytes; BadRequest (413 would leak nothing more useful) past it. */
+/** Where the edge's body limit is configured (named in the 413's message). */
+const BODY_LIMIT_SETTING = "MAX_BODY_BYTES";
+
+/** Reads a body up to `max` bytes; PayloadTooLarge (413) past it, as at every front door. */
 async function readBody(request: Request, max: number): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > max)
-    throw new RouterError("BadRequest", `request body: ${declared} bytes is above the limit ${max}`);
+  if (declared > max) throw bodyTooLarge(declared, max, BODY_LIMIT_SETTING);
   const bytes = new Uint8Array(await request.arrayBuffer());
-  if (bytes.length > max)
-    throw new RouterError("BadRequest", `request body: ${bytes.length} bytes is above the limit ${max}`);
+  if (bytes.length > max) throw bodyTooLarge(bytes.length, max, BODY_LIMIT_SETTING);
   return bytes;
 }
 
@@ -47,7 +50,7 @@ export async function handleEdgeRequest(
 ): Promise<Response> {
   const url = new URL(request.url);
   const kind = apiKindFromPath(url.pathname);
-  if (kind === undefined) throw new RouterError("NotFound", `path ${url.pathname} is not routed by the edge`);
+  if (kind === undefined) throw pathNotFound(url.pathname);
   const body = await readBody(request, d.config.MAX_BODY_BYTES);
   const parsed = parseBody(body, kind);
   const key = sessionKeyFor(request.headers.get(d.config.SESSION_HEADER), parsed.promptParts, parsed.model);
@@ -63,7 +66,7 @@ export async function handleEdgeRequest(
   );
   if (pick.error) throw pick.error;
   const headers = forwardableHeaders(request.headers);
-  headers.set("x-request-id", requestId);
+  headers.set(REQUEST_ID_HEADER, requestId);
   const result = await forwardToRegions(
     pick.ordered.map((c) => ({ region: c.region.region, baseUrl: c.region.baseUrl })),
     {
@@ -76,18 +79,21 @@ export async function handleEdgeRequest(
     { fetch: d.fetch, firstByteTimeoutMs: d.config.FIRST_BYTE_TIMEOUT_MS },
   );
   if (key !== undefined && result.response.status < 400) d.sessions.set(key, result.region);
+  // The client learns the id its request ran under (its own when usable, else the one made here).
+  result.response.headers.set(REQUEST_ID_HEADER, requestId);
   return result.response;
 }
 
-/** The OpenAI model list: models served by at least one fresh region (wildcards left out). */
-export function listModels(regions: readonly RegionRecord[], now: number, staleAfterMs: number): unknown {
+/** Models served by at least one fresh, non-draining region with a ready endpoint (wildcards left out). */
+export function servedModels(
+  regions: readonly RegionRecord[],
+  now: number,
+  staleAfterMs: number,
+): Set<string> {
   const models = new Set<string>();
   for (const r of regions) {
     if (now - r.receivedAt > staleAfterMs || r.draining) continue;
     for (const m of r.models) if (m.model !== "*" && m.endpointsReady > 0) models.add(m.model);
   }
-  return {
-    object: "list",
-    data: [...models].sort().map((id) => ({ id, object: "model", created: 0, owned_by: "inference-router" })),
-  };
+  return models;
 }

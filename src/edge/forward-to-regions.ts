@@ -1,11 +1,17 @@
 /**
  * Forwards one buffered request to regions in order with fetch. A region that refuses the
- * connection, times out before its response headers, or answers 5xx / 429 is skipped for the next
- * one, as long as nothing has reached the client yet (which is always the case here: the decision
+ * connection, times out before its response headers, or answers a retryable status (the forwarding
+ * policy, src/proxy/forward-policy.ts) is skipped for the next one, as long as nothing has reached the client yet (which is always the case here: the decision
  * is taken on the status line). The chosen response's body stream is handed on untouched (SSE
  * included); the last region's error response is passed through when every region failed that way.
  */
 import { RouterError } from "../core/errors.js";
+import {
+  connectionListed,
+  forwardsRequestHeader,
+  forwardsResponseHeader,
+  isRetryableStatus,
+} from "../proxy/forward-policy.js";
 
 /** Where to send: a region's name and its base URL (no trailing slash). */
 export interface ForwardTarget {
@@ -48,31 +54,30 @@ export interface ForwardResult {
 /** Response header naming the region that answered. */
 export const EDGE_REGION_HEADER = "x-edge-region";
 
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "transfer-encoding",
-  "te",
-  "trailer",
-  "upgrade",
-  "proxy-authorization",
-  "proxy-connection",
-  "host",
-  "content-length",
-  EDGE_REGION_HEADER,
-]);
-
-/** Request headers worth sending on: hop-by-hop and Cloudflare's own (cf-*) dropped. */
+/**
+ * Request headers worth sending on: the forwarding policy's (src/proxy/forward-policy.ts: no
+ * hop-by-hop, framing or routing headers), minus Cloudflare's own (cf-*) and the edge's region header.
+ */
 export function forwardableHeaders(headers: Headers): Headers {
   const out = new Headers();
+  const listed = connectionListed(headers.get("connection"));
   headers.forEach((value, name) => {
-    if (!HOP_BY_HOP.has(name) && !name.startsWith("cf-")) out.append(name, value);
+    if (!forwardsRequestHeader(name) || listed.has(name)) return;
+    if (name.startsWith("cf-") || name === EDGE_REGION_HEADER) return;
+    out.append(name, value);
   });
   return out;
 }
 
-function retryable(status: number): boolean {
-  return status >= 500 || status === 429;
+/** The client's response headers: the upstream's by the forwarding policy, plus the region that answered. */
+function clientHeaders(upstream: Headers, region: string): Headers {
+  const out = new Headers();
+  const listed = connectionListed(upstream.get("connection"));
+  upstream.forEach((value, name) => {
+    if (forwardsResponseHeader(name) && !listed.has(name)) out.append(name, value);
+  });
+  out.set(EDGE_REGION_HEADER, region);
+  return out;
 }
 
 /**
@@ -132,7 +137,7 @@ export async function forwardToRegions(
     } finally {
       if (timer !== undefined) clearTimeout(timer);
     }
-    if (retryable(upstream.status) && !last) {
+    if (isRetryableStatus(upstream.status) && !last) {
       attempts.push({ region: target.region, outcome: `status ${upstream.status}` });
       req.signal?.removeEventListener("abort", onClientAbort);
       await upstream.body?.cancel().catch(() => undefined);
@@ -140,10 +145,9 @@ export async function forwardToRegions(
     }
     attempts.push({
       region: target.region,
-      outcome: retryable(upstream.status) ? `status ${upstream.status}` : "ok",
+      outcome: isRetryableStatus(upstream.status) ? `status ${upstream.status}` : "ok",
     });
-    const headers = new Headers(upstream.headers);
-    headers.set(EDGE_REGION_HEADER, target.region);
+    const headers = clientHeaders(upstream.headers, target.region);
     const response = new Response(upstream.body, {
       status: upstream.status,
       statusText: upstream.statusText,

@@ -6,8 +6,8 @@
 
 import { concatBytes } from "../core/bytes.js";
 import type { ProcessingResponse } from "../gen/envoy/service/ext_proc/v3/external_processor_pb.js";
-import { SseUsageTap } from "../request/sse-usage-tap.js";
-import { type ModelMapping, tapJsonResponse, type Usage } from "../request/usage-tap.js";
+import { SseUsageTap } from "../openai/sse-usage-tap.js";
+import { type ModelMapping, tapJsonResponse, type Usage } from "../openai/usage-tap.js";
 import { bufferedBodyReply, pushChunks } from "./replies.js";
 
 /** How Envoy sends bodies: upstream's picker uses FULL_DUPLEX_STREAMED; BUFFERED sends one chunk. */

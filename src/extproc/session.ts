@@ -13,7 +13,10 @@ import type {
   ProcessingRequest,
   ProcessingResponse,
 } from "../gen/envoy/service/ext_proc/v3/external_processor_pb.js";
-import { apiKindFromPath } from "../request/parse-body.js";
+import { settleRequest } from "../metrics/request-metrics.js";
+import { apiKindFromPath } from "../openai/api-kind.js";
+import { bodyTooLarge } from "../openai/error-body.js";
+import { requestIdOf } from "../openai/request-id.js";
 import type { RouteDecision } from "../routing/types.js";
 import type { Lease } from "../state/in-flight.js";
 import type { ExtProcContext } from "./context.js";
@@ -29,6 +32,7 @@ export type CloseReason = "end" | "cancel" | "error" | "timeout";
 
 const NONE: ProcessingResponse[] = [];
 const NO_HEADERS: ReadonlyMap<string, string> = new Map();
+const NO_HIDDEN: readonly string[] = [];
 
 /** What the session keeps of its pick once the replies are out: the model names, for metrics and mapping. */
 type Models = Pick<RouteDecision, "clientModel" | "targetModel">;
@@ -108,7 +112,7 @@ export class ExtProcSession {
 
   #requestHeaders(h: HttpHeaders, req: ProcessingRequest): ProcessingResponse[] {
     this.#headers = headersFromMap(h.headers);
-    this.#requestId = this.#headers.get("x-request-id") || this.#ctx.generateId();
+    this.#requestId = requestIdOf(headerView(this.#headers, NO_HIDDEN), this.#ctx.generateId);
     this.#subset = subsetHintFrom(req.metadataContext);
     if (h.endOfStream) return this.#headersOnly();
     if (this.#ctx.bodyMode === "BUFFERED") return [headersReply("request")];
@@ -120,10 +124,7 @@ export class ExtProcSession {
     if (b.body.length > 0) {
       this.#bodyBytes += b.body.length;
       if (this.#bodyBytes > this.#ctx.maxBodyBytes) {
-        throw new RouterError(
-          "BadRequest",
-          `request body is larger than the limit of ${this.#ctx.maxBodyBytes} bytes`,
-        );
+        throw bodyTooLarge(this.#bodyBytes, this.#ctx.maxBodyBytes, "RouterConfig spec.limits.maxBodyBytes");
       }
       // More chunks to come: hold a copy, not a view of the read buffer (see handle()).
       this.#parts.push(b.endOfStream ? b.body : b.body.slice());
@@ -209,11 +210,7 @@ export class ExtProcSession {
 
   /** Envoy served a fallback endpoint: the count follows the request there. */
   #moveLease(served: string | undefined): void {
-    const lease = this.#lease;
-    if (!lease || !served || served === lease.address) return;
-    const moved = this.#ctx.leases.acquire(lease.pool, served, lease.tokens);
-    lease.release();
-    this.#lease = moved;
+    if (this.#lease && served) this.#lease = this.#lease.moveTo(served);
   }
 
   #fail(err: RouterError): ProcessingResponse[] {
@@ -226,25 +223,17 @@ export class ExtProcSession {
   #finish(completed: boolean): void {
     if (this.#finished) return;
     this.#finished = true;
-    this.#lease?.release();
-    this.#lease = undefined;
     this.#parts = [];
-    const d = this.#models;
-    const m = this.#ctx.metrics;
-    if (d && m) {
-      const usage = this.#tap?.usage;
-      if (usage) m.recordUsage(d.clientModel, d.targetModel, usage);
-      m.recordRequestEnd(
-        d.clientModel,
-        d.targetModel,
-        completed
-          ? {
-              durationSeconds: (this.#ctx.clock.now() - this.startedAt) / 1000,
-              responseBytes: this.#tap?.bytes ?? 0,
-            }
-          : undefined,
-      );
-    }
+    settleRequest(this.#lease, this.#ctx.metrics, this.#models, {
+      usage: this.#tap?.usage,
+      completed: completed
+        ? {
+            durationSeconds: (this.#ctx.clock.now() - this.startedAt) / 1000,
+            responseBytes: this.#tap?.bytes ?? 0,
+          }
+        : undefined,
+    });
+    this.#lease = undefined;
     this.#onClose(this);
   }
 }

@@ -5,12 +5,12 @@
  * rest through this app; any fetch-style runtime can serve all of it.
  */
 import { Hono } from "hono";
+import type { ApiKind } from "../openai/api-kind.js";
+import { openAiErrorResponse, pathNotFound } from "../openai/error-body.js";
+import { modelObjectFor, modelsList } from "../openai/models-list.js";
 import { headerRecord } from "../proxy/forwarded-headers.js";
 import { responseSink } from "../proxy/web.js";
-import type { ApiKind } from "../routing/types.js";
 import { type InferenceHandlerOptions, InferenceRequest, inferenceRoutes } from "./inference.js";
-import { modelsList } from "./models-list.js";
-import { notFoundResponse } from "./openai-error.js";
 
 export { inferenceRoutes } from "./inference.js";
 
@@ -74,12 +74,19 @@ export function createHttpApp(o: HttpAppOptions): Hono {
   }
 
   app.get("/v1/models", (c) => c.json(modelsList(o.router().models(), Date.now())));
+  app.get("/v1/models/:id{.+}", (c) => {
+    try {
+      return c.json(modelObjectFor(o.router().models(), c.req.param("id"), Date.now()));
+    } catch (err) {
+      return openAiErrorResponse(err);
+    }
+  });
   app.get("/healthz", (c) => c.text("ok"));
   app.get("/readyz", (c) => (o.ready?.() === false ? c.text("draining", 503) : c.text("ok")));
   if (o.metricsText !== undefined) {
     const text = o.metricsText;
     app.get("/metrics", (c) => c.text(text(), 200, { "content-type": "text/plain; version=0.0.4" }));
   }
-  app.notFound((c) => notFoundResponse(c.req.path));
+  app.notFound((c) => openAiErrorResponse(pathNotFound(c.req.path)));
   return app;
 }

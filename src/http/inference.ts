@@ -5,27 +5,26 @@
  * src/http/app.ts drives it from a Web Request; runtimes/node from node:http without Web objects.
  */
 import { concatBytes } from "../core/bytes.js";
+import type { RouterError } from "../core/errors.js";
+import { type ApiKind, apiKindFromPath, apiPaths } from "../openai/api-kind.js";
+import { bodyTooLarge, openAiError } from "../openai/error-body.js";
+import { requestIdOf } from "../openai/request-id.js";
 import type { Forwarded, InferenceProxy } from "../proxy/proxy.js";
 import type { ClientSink, HeaderRecord } from "../proxy/upstream.js";
+import type { HeaderView } from "../request/headers.js";
 import type { ExtendedRequestRouter } from "../routing/request-router.js";
-import type { ApiKind, HeaderView } from "../routing/types.js";
-import { BodyTooLargeError, openAiError } from "./openai-error.js";
-import { requestIdOf } from "./request-id.js";
 
-/** Inference paths and the OpenAI API each one carries. */
-export const inferenceRoutes: Readonly<Record<string, ApiKind>> = {
-  "/v1/completions": "completions",
-  "/v1/chat/completions": "chat",
-  "/v1/embeddings": "embeddings",
-  "/v1/responses": "responses",
-};
+/** Inference paths and the OpenAI API each one carries (the one table, src/openai/api-kind.ts). */
+export const inferenceRoutes: Readonly<Record<string, ApiKind>> = apiPaths;
 
 /** The API of an inference request line, or undefined when it is not one ("?query" ignored). */
 export function inferenceKind(method: string | undefined, url: string | undefined): ApiKind | undefined {
   if (method !== "POST" || url === undefined) return undefined;
-  const q = url.indexOf("?");
-  return inferenceRoutes[q === -1 ? url : url.slice(0, q)];
+  return apiKindFromPath(url);
 }
+
+/** Where the HTTP router's body limit is configured (named in the 413's message). */
+const BODY_LIMIT_SETTING = "RouterConfig spec.limits.maxBodyBytes";
 
 /** What the handler needs from the router (shared by every request; read per request). */
 export interface InferenceHandlerOptions {
@@ -82,14 +81,15 @@ export class InferenceRequest {
     this.#requestId = requestIdOf(this.#view);
     this.#max = o.limits.maxBodyBytes;
     const declared = this.#view.get("content-length");
-    if (declared !== null && Number(declared) > this.#max) this.#refuse(new BodyTooLargeError(this.#max));
+    if (declared !== null && Number(declared) > this.#max)
+      this.#refuse(bodyTooLarge(Number(declared), this.#max, BODY_LIMIT_SETTING));
   }
 
   data(chunk: Uint8Array): boolean {
     if (this.#refused) return false;
     this.#total += chunk.length;
     if (this.#total > this.#max) {
-      this.#refuse(new BodyTooLargeError(this.#max));
+      this.#refuse(bodyTooLarge(this.#total, this.#max, BODY_LIMIT_SETTING));
       return false;
     }
     this.#parts.push(chunk);
@@ -124,7 +124,7 @@ export class InferenceRequest {
     this.#forwarded?.cancel();
   }
 
-  #refuse(err: BodyTooLargeError): void {
+  #refuse(err: RouterError): void {
     this.#refused = true;
     this.#parts = [];
     this.#answerError(err);

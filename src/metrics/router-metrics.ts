@@ -15,14 +15,9 @@ import {
   TOKEN_BUCKETS,
 } from "./buckets.js";
 import { MetricsRegistry } from "./registry.js";
+import type { RequestMetrics, TokenUsage } from "./request-metrics.js";
 
-/** Token counts a model server reported in a response's `usage`. */
-export interface TokenUsage {
-  promptTokens: number;
-  completionTokens: number;
-  /** prompt_tokens_details.cached_tokens, when reported. */
-  cachedTokens?: number;
-}
+export type { TokenUsage } from "./request-metrics.js";
 
 /** What the pool gauges are computed from at scrape time (PoolStore satisfies it). */
 export interface PoolSource {
@@ -38,7 +33,7 @@ const MODEL = ["model_name", "target_model_name"] as const;
  * const scheduler = createScheduler({ store, random, metrics, now: () => performance.now() });
  * metrics.recordRequest("llama", "llama-lora", 512);
  */
-export class RouterMetrics implements SchedulerMetrics {
+export class RouterMetrics implements SchedulerMetrics, RequestMetrics {
   readonly registry: MetricsRegistry;
   readonly #requests;
   readonly #errors;

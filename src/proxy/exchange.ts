@@ -6,11 +6,12 @@
  */
 import { concatBytes } from "../core/bytes.js";
 import { type ErrorCode, RouterError } from "../core/errors.js";
-import type { RouterMetrics } from "../metrics/router-metrics.js";
-import { SseUsageTap } from "../request/sse-usage-tap.js";
-import { type ModelMapping, tapJsonResponse } from "../request/usage-tap.js";
+import { type RequestMetrics, settleRequest } from "../metrics/request-metrics.js";
+import { SseUsageTap } from "../openai/sse-usage-tap.js";
+import { type ModelMapping, tapJsonResponse } from "../openai/usage-tap.js";
 import type { RouteDecision } from "../routing/types.js";
 import type { Lease } from "../state/in-flight.js";
+import { isRetryableStatus } from "./forward-policy.js";
 import { clientResponseHeaders, upstreamRequestHeaders } from "./forwarded-headers.js";
 import { IdleTimer } from "./idle-timer.js";
 import type { ProxyOptions } from "./proxy-options.js";
@@ -25,14 +26,11 @@ import type {
   UpstreamTransport,
 } from "./upstream.js";
 
-/** Takes an in-flight lease on another endpoint of the pool (PoolStore.acquire satisfies it). */
+/**
+ * Takes an in-flight lease on an endpoint of the pool (PoolStore.acquire satisfies it): used on
+ * failover only when the pick had no lease to move (its endpoint vanished between pick and send).
+ */
 export type AcquireLease = (pool: string, address: string, tokens: number) => Lease | undefined;
-
-/** The metrics calls the proxy makes (RouterMetrics satisfies it). */
-export type ProxyMetrics = Pick<
-  RouterMetrics,
-  "recordRequest" | "recordError" | "recordUsage" | "recordRequestEnd"
->;
 
 /** Everything an exchange needs besides the request (shared by all requests of a proxy). */
 export interface ExchangeContext {
@@ -40,7 +38,7 @@ export interface ExchangeContext {
   options: ProxyOptions;
   transport: UpstreamTransport;
   acquire: AcquireLease;
-  metrics: ProxyMetrics | undefined;
+  metrics: RequestMetrics | undefined;
   /** Monotonic ms clock for durations. */
   now: () => number;
   /** Told about every finished request (logs). */
@@ -65,8 +63,6 @@ export type OnFail = (error: RouterError) => void;
 const WAITING = 0;
 const STREAMING = 1;
 const BUFFERING = 2;
-
-const retryable = (status: number): boolean => status >= 500 || status === 429;
 
 function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
@@ -140,12 +136,11 @@ export class Exchange implements UpstreamEvents {
     const d = this.#d;
     const endpoint = d.endpoints[i]!;
     if (i > 0) {
-      this.#lease?.release();
-      this.#lease = this.#c.acquire(
-        d.pool,
-        endpoint.address,
-        d.lease?.tokens ?? d.promptTokens + d.maxTokens,
-      );
+      // The count follows the request: taken at the next endpoint, then given back at this one.
+      this.#lease =
+        this.#lease !== undefined
+          ? this.#lease.moveTo(endpoint.address)
+          : this.#c.acquire(d.pool, endpoint.address, d.promptTokens + d.maxTokens);
     }
     this.#index = i;
     const o = this.#c.options;
@@ -171,7 +166,7 @@ export class Exchange implements UpstreamEvents {
     if (this.#settled) return;
     clearTimeout(this.#timer);
     const address = this.#address();
-    if (this.#index < this.#limit - 1 && retryable(status)) {
+    if (this.#index < this.#limit - 1 && isRetryableStatus(status)) {
       // Nothing reached the client yet: drop this answer and try the next endpoint.
       this.#lastError = `${address} answered ${status}`;
       this.#call?.abort();
@@ -315,18 +310,15 @@ export class Exchange implements UpstreamEvents {
   #settle(outcome: StreamOutcome): void {
     if (this.#settled) return;
     this.#settled = true;
-    this.#lease?.release();
     const d = this.#d;
-    const metrics = this.#c.metrics;
-    if (outcome.usage !== undefined) metrics?.recordUsage(d.clientModel, d.targetModel, outcome.usage);
-    if (outcome.error) metrics?.recordError(d.clientModel, d.targetModel, outcome.error.code);
-    metrics?.recordRequestEnd(
-      d.clientModel,
-      d.targetModel,
-      outcome.status === "completed"
-        ? { durationSeconds: (this.#c.now() - this.#started) / 1000, responseBytes: outcome.responseBytes }
-        : undefined,
-    );
+    if (outcome.error) this.#c.metrics?.recordError(d.clientModel, d.targetModel, outcome.error.code);
+    settleRequest(this.#lease, this.#c.metrics, d, {
+      usage: outcome.usage,
+      completed:
+        outcome.status === "completed"
+          ? { durationSeconds: (this.#c.now() - this.#started) / 1000, responseBytes: outcome.responseBytes }
+          : undefined,
+    });
     const onOutcome = this.#c.onOutcome;
     if (onOutcome === undefined) return;
     const endpoint = this.#mode === WAITING ? undefined : this.#address();

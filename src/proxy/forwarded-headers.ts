@@ -1,9 +1,9 @@
 /**
- * Which headers cross the proxy. Hop-by-hop headers never do; the routing headers whose meaning the
- * router owns are dropped from the client's request so a client cannot choose its own endpoint; the
- * upstream's length/encoding headers are dropped because the body may be re-framed or rewritten.
+ * The proxy's header records in both directions, by the one forwarding policy
+ * (src/proxy/forward-policy.ts), plus what the proxy adds: the request id and where it was served.
  */
 import { REQUEST_ID_HEADER } from "../request/headers.js";
+import { connectionListed, forwardsRequestHeader, forwardsResponseHeader } from "./forward-policy.js";
 import type { HeaderRecord, OutHeaders } from "./upstream.js";
 
 /** Operator-facing response header: the endpoint ("ip:port") that served the request. */
@@ -11,33 +11,13 @@ export const ENDPOINT_HEADER = "x-inference-endpoint";
 /** Operator-facing response header: how many endpoints were tried (1 = no failover). */
 export const ATTEMPTS_HEADER = "x-inference-attempts";
 
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-  // The router answers 100-continue itself and holds the whole body before it forwards.
-  "expect",
-  "host",
-  "content-length",
-  // The transport negotiates its own encoding; fetch would decode silently and keep the header.
-  "accept-encoding",
-]);
-
-/** Routing headers a client may not set (upstream's system headers). */
-const SYSTEM_PREFIX = "x-gateway-destination-endpoint";
-
 /** The request headers to send upstream: the client's minus hop-by-hop and routing headers, plus the id. */
 export function upstreamRequestHeaders(client: HeaderRecord, requestId: string): Record<string, string> {
   const out: Record<string, string> = {};
+  const listed = client.connection === undefined ? undefined : connectionListed(client.connection);
   for (const name in client) {
     const value = client[name];
-    if (value === undefined || HOP_BY_HOP.has(name) || name.startsWith(SYSTEM_PREFIX)) continue;
+    if (value === undefined || !forwardsRequestHeader(name) || listed?.has(name)) continue;
     out[name] = typeof value === "string" ? value : value.join(", ");
   }
   out[REQUEST_ID_HEADER] = requestId;
@@ -45,8 +25,6 @@ export function upstreamRequestHeaders(client: HeaderRecord, requestId: string):
   out["accept-encoding"] = "identity";
   return out;
 }
-
-const RESPONSE_DROPPED = new Set([...HOP_BY_HOP, "content-encoding"]);
 
 /** The response headers to send the client: the upstream's minus hop-by-hop, plus where it was served. */
 export function clientResponseHeaders(
@@ -56,9 +34,10 @@ export function clientResponseHeaders(
   attempts: number,
 ): OutHeaders {
   const out: OutHeaders = {};
+  const listed = upstream.connection === undefined ? undefined : connectionListed(upstream.connection);
   for (const name in upstream) {
     const value = upstream[name];
-    if (value === undefined || RESPONSE_DROPPED.has(name)) continue;
+    if (value === undefined || !forwardsResponseHeader(name) || listed?.has(name)) continue;
     out[name] = typeof value === "string" ? value : [...value];
   }
   out[REQUEST_ID_HEADER] = requestId;

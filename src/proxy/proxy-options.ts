@@ -16,9 +16,8 @@ export interface UpstreamInit {
 }
 
 /**
- * Sends one request upstream; resolves when the response head arrives. A transport that gives up
- * connecting throws {@link UpstreamConnectError}; any other rejection before the head is also treated
- * as a connection failure (nothing reached the client, so the next endpoint may be tried).
+ * Sends one request upstream; resolves when the response head arrives. Any rejection before the head
+ * is treated as a connection failure (nothing reached the client, so the next endpoint may be tried).
  */
 export type UpstreamFetch = (url: string, init: UpstreamInit) => Promise<Response>;
 

@@ -3,6 +3,7 @@
  * rules), over the transport a runtime supplies. Front ends hand it a RouteDecision, the client's
  * request head and a sink for the response.
  */
+import type { RequestMetrics } from "../metrics/request-metrics.js";
 import type { RouteDecision } from "../routing/types.js";
 import {
   type AcquireLease,
@@ -10,24 +11,23 @@ import {
   Exchange,
   type ExchangeContext,
   type OnFail,
-  type ProxyMetrics,
 } from "./exchange.js";
 import { type ProxyOptions, platformFetch, type UpstreamFetch } from "./proxy-options.js";
 import type { StreamOutcome } from "./stream-outcome.js";
 import type { ClientSink, UpstreamTransport } from "./upstream.js";
 import { fetchTransport } from "./web.js";
 
-export type { AcquireLease, ClientRequestHead, ProxyMetrics } from "./exchange.js";
+export type { AcquireLease, ClientRequestHead } from "./exchange.js";
 
 /** Construction options of {@link createProxy}. */
 export interface CreateProxyOptions {
   /** Read per request: a config reload may mutate it in place. */
   options: ProxyOptions;
-  /** Leases on fallback endpoints (PoolStore.acquire). */
+  /** Leases on fallback endpoints when the pick had none to move (PoolStore.acquire). */
   acquire: AcquireLease;
   /** How requests reach endpoints: a callback transport, or a fetch-shaped function. Default: fetch. */
   transport?: UpstreamTransport | { fetch: UpstreamFetch };
-  metrics?: ProxyMetrics;
+  metrics?: RequestMetrics;
   /** Monotonic ms clock for durations. Default performance.now. */
   now?: () => number;
   /** Told about every finished request (logs). */

@@ -2,7 +2,8 @@
  * The event that ends a stream the upstream broke mid-way: the client gets a well-formed SSE error
  * (OpenAI's error object under `event: error`) and then the end of the response, never a hang.
  */
-import { type ErrorCode, errorCodes } from "../core/errors.js";
+import { type ErrorCode, RouterError } from "../core/errors.js";
+import { openAiErrorObject } from "../openai/error-body.js";
 
 const encoder = new TextEncoder();
 
@@ -11,7 +12,7 @@ const encoder = new TextEncoder();
  * error is parsed as an event of its own.
  */
 export function sseErrorEvent(code: ErrorCode, message: string, prefix = ""): Uint8Array {
-  const error = { message, type: errorCodes[code].openai, code };
+  const error = openAiErrorObject(new RouterError(code, message));
   return encoder.encode(`${prefix}event: error\ndata: ${JSON.stringify({ error })}\n\n`);
 }
 

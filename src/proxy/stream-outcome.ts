@@ -1,6 +1,6 @@
 /** How a forwarded response ended, reported once per request (lease release, metrics, logs). */
 import type { ErrorCode } from "../core/errors.js";
-import type { Usage } from "../request/usage-tap.js";
+import type { Usage } from "../openai/usage-tap.js";
 
 export interface StreamOutcome {
   /** "completed": the upstream finished; "failed": it broke or went idle; "cancelled": the client left. */

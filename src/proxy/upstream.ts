@@ -49,11 +49,6 @@ export interface UpstreamCall {
 /** Sends one request; events arrive asynchronously (never from inside this call). */
 export type UpstreamTransport = (target: UpstreamTarget, events: UpstreamEvents) => UpstreamCall;
 
-/** Thrown (or reported) by transports when the connection could not be made (refused, timed out). */
-export class UpstreamConnectError extends Error {
-  override readonly name = "UpstreamConnectError";
-}
-
 /** The client's side of the response. */
 export interface ClientSink {
   /** The status and headers; no content-length means the body streams (send the head now). */
@@ -64,12 +59,4 @@ export interface ClientSink {
   end(chunk?: Uint8Array): void;
   /** Calls `resume` once, when the client has taken what was written. */
   onDrain(resume: () => void): void;
-}
-
-/** "10.0.0.1:8000" -> ["10.0.0.1", 8000]; "[::1]:8000" -> ["::1", 8000]. */
-export function splitAddress(address: string): [host: string, port: number] {
-  const at = address.lastIndexOf(":");
-  const host = address.slice(0, at);
-  const port = Number(address.slice(at + 1));
-  return [host.startsWith("[") ? host.slice(1, -1) : host, port];
 }

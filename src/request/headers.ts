@@ -7,22 +7,22 @@
 export const OBJECTIVE_HEADER = "x-gateway-inference-objective";
 /** Overrides the target model after every other resolution step. */
 export const MODEL_NAME_REWRITE_HEADER = "x-gateway-model-name-rewrite";
-/** Flow-control fairness key (default {@link DEFAULT_FAIRNESS_ID}). */
-export const FAIRNESS_ID_HEADER = "x-gateway-inference-fairness-id";
-/** Fairness key of requests that set none. */
-export const DEFAULT_FAIRNESS_ID = "default-flow";
 /** Request id; generated when absent. */
 export const REQUEST_ID_HEADER = "x-request-id";
 
-/** Read-only header access by (case-insensitive, lower-case) name; null when absent. */
-export interface HeaderReader {
+/**
+ * Read-only header access, the one view every front end hands the core: Fetch `Headers` satisfies it,
+ * and so do the views over Envoy's header map and a node:http header record.
+ */
+export interface HeaderView {
+  /** Case-insensitive; null when absent. */
   get(name: string): string | null;
 }
 
-/** A HeaderReader over a plain map of lower-case names (ext_proc headers, tests). */
-export function headerReaderFromMap(
+/** A HeaderView over a plain map of lower-case names (tests). */
+export function headerViewFromMap(
   map: ReadonlyMap<string, string> | Readonly<Record<string, string>>,
-): HeaderReader {
+): HeaderView {
   if (map instanceof Map) return { get: (name) => map.get(name.toLowerCase()) ?? null };
   const record = map as Readonly<Record<string, string>>;
   return {

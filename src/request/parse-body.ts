@@ -5,6 +5,7 @@
 import type { z } from "zod";
 import { RouterError } from "../core/errors.js";
 import { badRequestFromIssue, renderValue } from "../core/field-error.js";
+import type { ApiKind } from "../openai/api-kind.js";
 import {
   chatBodySchema,
   completionsBodySchema,
@@ -17,9 +18,6 @@ import {
   promptPartsFromInput,
   promptPartsFromMessages,
 } from "./prompt-parts.js";
-
-/** The OpenAI APIs the router understands. */
-export type ApiKind = "completions" | "chat" | "embeddings" | "responses";
 
 /** A parsed request body. */
 export interface ParsedBody {
@@ -38,18 +36,8 @@ export interface ParsedBody {
   json: Record<string, unknown>;
 }
 
-const PATHS: Readonly<Record<string, ApiKind>> = {
-  "/v1/completions": "completions",
-  "/v1/chat/completions": "chat",
-  "/v1/embeddings": "embeddings",
-  "/v1/responses": "responses",
-};
-
-/** The API kind of a request path (query string ignored), or undefined for paths the router does not parse. */
-export function apiKindFromPath(path: string): ApiKind | undefined {
-  const q = path.indexOf("?");
-  return PATHS[q < 0 ? path : path.slice(0, q)];
-}
+// Re-exported: the routing pipeline reads ApiKind next to ParsedBody.
+export type { ApiKind } from "../openai/api-kind.js";
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 

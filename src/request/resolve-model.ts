@@ -16,7 +16,7 @@
  */
 import { RouterError } from "../core/errors.js";
 import type { Random } from "../core/random.js";
-import { type HeaderReader, MODEL_NAME_REWRITE_HEADER, OBJECTIVE_HEADER } from "./headers.js";
+import { type HeaderView, MODEL_NAME_REWRITE_HEADER, OBJECTIVE_HEADER } from "./headers.js";
 import { pickWeighted } from "./weighted-choice.js";
 
 /** An InferenceObjective as resolution reads it (src/api ObjectiveResource satisfies this). */
@@ -83,7 +83,7 @@ export interface ModelResolution {
 
 /** A compiled resolver: lookups are map gets, not scans. Rebuild it when resources change. */
 export interface ModelResolver {
-  resolve(clientModel: string, headers: HeaderReader, random: Random): ModelResolution;
+  resolve(clientModel: string, headers: HeaderView, random: Random): ModelResolution;
 }
 
 interface RuleHit {
@@ -188,7 +188,7 @@ export function createModelResolver(
 /** One-off resolution (compiles the resources each call; prefer {@link createModelResolver} on hot paths). */
 export function resolveModel(
   clientModel: string,
-  headers: HeaderReader,
+  headers: HeaderView,
   random: Random,
   resources: ModelResolutionResources,
   options: ModelResolverOptions = {},

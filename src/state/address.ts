@@ -48,8 +48,3 @@ function parsePort(text: string): number | string {
   if (port < 1 || port > 65535) return `port ${port} must be between 1 and 65535`;
   return port;
 }
-
-/** Formats an IP and port the way the destination header wants it. */
-export function formatAddress(ip: string, port: number): string {
-  return ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
-}

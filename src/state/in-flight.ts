@@ -16,6 +16,13 @@ export interface Lease {
   readonly tokens: number;
   /** Gives the counts back. Idempotent. */
   release(): void;
+  /**
+   * The request is now served by `address` (a failover, or Envoy served a fallback): takes a lease
+   * there first, then releases this one, so the request is never counted nowhere. Returns the new
+   * lease; undefined when the pool does not know `address` (this lease is released all the same) or
+   * this lease was already released (nothing is taken). The same address returns this lease.
+   */
+  moveTo(address: string): Lease | undefined;
 }
 
 /** Per-endpoint ledger of outstanding requests. */

@@ -202,7 +202,7 @@ export class PoolStore {
     const id = this.#nextLease++;
     rec.ledger.add(id, this.clock.now(), tokens);
     let released = false;
-    return {
+    const lease: Lease = {
       pool,
       address,
       tokens,
@@ -211,7 +211,15 @@ export class PoolStore {
         released = true;
         rec.ledger.remove(id);
       },
+      moveTo: (to) => {
+        if (released) return undefined;
+        if (to === address) return lease;
+        const moved = this.acquire(pool, to, tokens);
+        lease.release();
+        return moved;
+      },
     };
+    return lease;
   }
 
   /** Listens to pool changes; returns the unsubscribe function. */

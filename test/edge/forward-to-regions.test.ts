@@ -65,4 +65,44 @@ describe("forwardToRegions", () => {
     );
     expect([...h.keys()]).toEqual(["x-session-id"]);
   });
+
+  it("drops the client's routing headers, the edge's region header and what Connection lists", () => {
+    const h = forwardableHeaders(
+      new Headers({
+        connection: "x-trace",
+        "x-trace": "1",
+        "x-gateway-destination-endpoint": "10.0.0.9:8000",
+        "x-edge-region": "forged",
+        "content-length": "10",
+        "x-request-id": "r",
+      }),
+    );
+    expect([...h.keys()]).toEqual(["x-request-id"]);
+  });
+
+  it("moves on after a 429 or a 5xx, and passes a 4xx through as the answer", async () => {
+    const answers: Record<string, number> = { "a.test": 429, "b.test": 404 };
+    const r = await forwardToRegions(targets, request(), {
+      firstByteTimeoutMs: 1000,
+      fetch: async (req) => new Response("x", { status: answers[new URL(req.url).host] }),
+    });
+    expect(r.attempts).toEqual([
+      { region: "a", outcome: "status 429" },
+      { region: "b", outcome: "ok" },
+    ]);
+    expect(r.response.status).toBe(404);
+  });
+
+  it("drops hop-by-hop, length and encoding headers of the region's answer", async () => {
+    const r = await forwardToRegions(targets, request(), {
+      firstByteTimeoutMs: 1000,
+      fetch: async () =>
+        new Response("ok", {
+          headers: { "keep-alive": "timeout=5", "content-encoding": "gzip", "x-engine": "vllm" },
+        }),
+    });
+    expect(r.response.headers.get("keep-alive")).toBeNull();
+    expect(r.response.headers.get("content-encoding")).toBeNull();
+    expect(r.response.headers.get("x-engine")).toBe("vllm");
+  });
 });

@@ -38,6 +38,28 @@ describe("ExtProcSession: request path", () => {
     expect(setHeaders(s.handle(body(chat("llama"), true))[0])["x-request-id"]).toBe("abc");
   });
 
+  it("replaces a client's x-request-id carrying CR/LF instead of copying it into a header mutation", () => {
+    const { processor } = setup();
+    const s = processor.open();
+    s.handle(headers({ ...POST, "x-request-id": "abc\r\nx-evil: 1" }));
+    expect(setHeaders(s.handle(body(chat("llama"), true))[0])["x-request-id"]).toBe("gen-1");
+  });
+
+  it("answers a body above the limit with an ImmediateResponse 413 PayloadTooLarge", () => {
+    const { processor, metrics } = setup({ maxBodyBytes: 100 });
+    const s = processor.open();
+    s.handle(headers(POST));
+    expect(s.handle(body("x".repeat(60), false))).toEqual([]);
+    const [reply] = s.handle(body("x".repeat(60), false));
+    const ir = reply?.response.case === "immediateResponse" ? reply.response.value : undefined;
+    expect(ir?.status?.code).toBe(413);
+    expect(new TextDecoder().decode(ir?.body)).toBe(
+      "inference error: PayloadTooLarge - request body: 120 bytes is larger than the limit of 100 bytes (RouterConfig spec.limits.maxBodyBytes)",
+    );
+    expect(s.finished).toBe(true);
+    expect(metrics.expose()).toContain('error_code="PayloadTooLarge"');
+  });
+
   it("returns a 1 MiB body in chunks of at most 62,000 bytes, end_of_stream on the last only", () => {
     const { processor } = setup();
     const s = processor.open();

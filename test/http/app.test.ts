@@ -113,13 +113,26 @@ describe("HTTP router app", () => {
     const t = setup();
     const bad = await t.post("/v1/chat/completions", "{nope");
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error).toMatchObject({ type: "invalid_request_error", code: "BadRequest" });
+    expect((await bad.json()).error).toMatchObject({
+      type: "invalid_request_error",
+      code: "BadRequest",
+      param: null,
+    });
     const unknown = await t.post("/v1/chat/completions", chat("gpt-9"));
     expect(unknown.status).toBe(404);
-    expect((await unknown.json()).error).toMatchObject({ type: "not_found_error", code: "NotFound" });
+    expect((await unknown.json()).error).toMatchObject({
+      type: "invalid_request_error",
+      code: "model_not_found",
+      param: "model",
+    });
     const big = await t.post("/v1/chat/completions", chat().replace("hi", "x".repeat(2000)));
     expect(big.status).toBe(413);
-    expect((await big.json()).error.message).toContain("1000 bytes (limits.maxBodyBytes)");
+    expect((await big.json()).error).toMatchObject({
+      type: "invalid_request_error",
+      code: "request_too_large",
+      param: null,
+      message: expect.stringContaining("the limit of 1000 bytes (RouterConfig spec.limits.maxBodyBytes)"),
+    });
     expect(t.seen).toHaveLength(0);
   });
 

@@ -100,15 +100,16 @@ describe("InferenceRequest", () => {
   });
 
   it("answers a routing refusal in OpenAI's shape with its status", () => {
-    const h = harness({ refuse: new RouterError("NotFound", 'unknown model "x"') });
+    const h = harness({ refuse: new RouterError("NotFound", 'unknown model "x"', "model") });
     const r = h.start({ "x-request-id": "id-2" });
     r.data(enc.encode('{"model":"x"}'));
     r.end();
     expect(h.out.status).toBe(404);
     expect(JSON.parse(h.out.body).error).toEqual({
       message: 'unknown model "x"',
-      type: "not_found_error",
-      code: "NotFound",
+      type: "invalid_request_error",
+      param: "model",
+      code: "model_not_found",
     });
     expect(h.out.headers["content-length"]).toBe(String(enc.encode(h.out.body).length));
     expect(h.out.headers.connection).toBeUndefined();

@@ -102,7 +102,7 @@ describe.each(extprocTransports)(
           })
           .toMatchObject({ level: "warn", keys: ["RouterConfig spec.limits.maxMessageBytes"] });
         const refused = await exchange();
-        expect(refused?.immediate_response?.status?.code).toBe(400);
+        expect(refused?.immediate_response?.status?.code).toBe(413);
         expect(Buffer.from(refused?.immediate_response?.body).toString()).toContain(
           "larger than the limit of 1000 bytes",
         );

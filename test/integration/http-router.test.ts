@@ -74,7 +74,10 @@ describe("HTTP router with a simulated pool", () => {
     expect((await bad.json()).error.type).toBe("invalid_request_error");
     const unknown = await post(chatBody({ model: "no-such-model" }));
     expect(unknown.status).toBe(404);
-    expect((await unknown.json()).error).toMatchObject({ type: "not_found_error", code: "NotFound" });
+    expect((await unknown.json()).error).toMatchObject({
+      type: "invalid_request_error",
+      code: "model_not_found",
+    });
   });
 
   it("ignores a spoofed x-gateway-destination-endpoint", async () => {

@@ -31,6 +31,11 @@ function leases() {
       release: () => {
         rec.released = true;
       },
+      moveTo: (to) => {
+        const moved = make(to);
+        rec.released = true;
+        return moved;
+      },
     };
   };
   return { all, make, acquire: (_p: string, address: string) => make(address) };

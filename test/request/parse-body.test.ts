@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RouterError } from "../../src/core/errors.js";
-import { apiKindFromPath, parseBody } from "../../src/request/parse-body.js";
+import { parseBody } from "../../src/request/parse-body.js";
 import { MESSAGE_SEPARATOR } from "../../src/request/prompt-parts.js";
 
 const bytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
@@ -91,14 +91,6 @@ describe("parseBody", () => {
     expect(parseBody(JSON.stringify({ model: "r", input: "Hi" }), "responses").promptParts.join("")).toBe(
       `user\nHi${MESSAGE_SEPARATOR}`,
     );
-  });
-
-  it("maps request paths to API kinds", () => {
-    expect(apiKindFromPath("/v1/chat/completions")).toBe("chat");
-    expect(apiKindFromPath("/v1/completions?x=1")).toBe("completions");
-    expect(apiKindFromPath("/v1/embeddings")).toBe("embeddings");
-    expect(apiKindFromPath("/v1/responses")).toBe("responses");
-    expect(apiKindFromPath("/v1/models")).toBeUndefined();
   });
 
   it("refuses invalid JSON", () => {

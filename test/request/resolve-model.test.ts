@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { RouterError } from "../../src/core/errors.js";
 import { createSeededRandom, type Random } from "../../src/core/random.js";
-import { headerReaderFromMap } from "../../src/request/headers.js";
+import { headerViewFromMap } from "../../src/request/headers.js";
 import {
   createModelResolver,
   type ModelResolutionResources,
   resolveModel,
 } from "../../src/request/resolve-model.js";
 
-const NO_HEADERS = headerReaderFromMap({});
+const NO_HEADERS = headerViewFromMap({});
 const fixed = (value: number): Random => ({ next: () => value });
 
 const resources: ModelResolutionResources = {
@@ -63,7 +63,7 @@ describe("model resolution", () => {
     });
     const batch = resolveModel(
       "chatbot",
-      headerReaderFromMap({ "x-gateway-inference-objective": "batch" }),
+      headerViewFromMap({ "x-gateway-inference-objective": "batch" }),
       fixed(0),
       resources,
     );

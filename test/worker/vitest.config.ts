@@ -23,6 +23,8 @@ export default defineConfig({
           // Short, so a test can let a region go stale.
           REGION_STALE_MS: "1500",
           FIRST_BYTE_TIMEOUT_MS: "2000",
+          // Small, so the contract's body-too-large case sends little (test/worker/contract.test.ts).
+          MAX_BODY_BYTES: "65536",
         },
       },
     }),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { SseUsageTap } from "../../src/request/sse-usage-tap.js";
-import { tapJsonResponse, usageFromJson } from "../../src/request/usage-tap.js";
+import { SseUsageTap } from "../../src/openai/sse-usage-tap.js";
+import { tapJsonResponse, usageFromJson } from "../../src/openai/usage-tap.js";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
