@@ -48,7 +48,6 @@ export async function startPickerListeners(
   }
   const processor = createExtProcProcessor({
     router: core,
-    store,
     ...(pool !== undefined && { pool }),
     clock: o.clock,
     metrics: core.metrics,

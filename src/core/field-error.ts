@@ -138,6 +138,12 @@ export function fieldIssues(error: z.ZodError, input: unknown): FieldIssue[] {
   for (const issue of error.issues) {
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) push([...issue.path, key], "is not a known field (check its spelling)");
+    } else if (
+      (issue.code === "invalid_type" || issue.code === "invalid_union") &&
+      valueAt(input, issue.path) === undefined
+    ) {
+      // A missing field reads the same whatever type the schema (or its own message) expected.
+      push(issue.path, "is required");
     } else push(issue.path, issue.message);
   }
   return out;
@@ -182,24 +188,4 @@ export function parseOrBadRequest<S extends z.ZodType>(
   const parsed = parseFields(schema, input);
   if (parsed.ok) return parsed.value;
   throw badRequestFromFieldIssue(parsed.issues[0]!, whole);
-}
-
-/** The parts of a zod issue this module reads. */
-export interface IssueLike {
-  path: readonly PropertyKey[];
-  message: string;
-}
-
-/**
- * A BadRequest for one zod issue of a parse made without {@link zodErrorMap} (so a missing field is
- * worded here): `endpoints[0].metrics.kvCacheUsage: 1.5 must be between 0 and 1`, `model: (missing) is
- * required`. New code calls {@link parseOrBadRequest} instead.
- */
-export function badRequestFromIssue(input: unknown, issue: IssueLike, whole: string): RouterError {
-  const value = valueAt(input, issue.path);
-  const rule = value === undefined ? "is required" : issue.message;
-  return badRequestFromFieldIssue(
-    { path: issue.path, field: fieldPath(issue.path), value: renderValue(value), rule },
-    whole,
-  );
 }

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { RouterError } from "../core/errors.js";
-import { badRequestFromIssue, renderValue } from "../core/field-error.js";
+import { parseOrBadRequest, renderValue } from "../core/field-error.js";
 import type { RegionRecord } from "./region-types.js";
 
 /** Most models one push may carry. */
@@ -72,11 +72,7 @@ const pushSchema = z.object({
  * @throws RouterError("BadRequest") naming the first bad field.
  */
 export function parseRegionPush(input: unknown, receivedAt: number): RegionRecord {
-  const parsed = pushSchema.safeParse(input);
-  if (!parsed.success) {
-    throw badRequestFromIssue(input, parsed.error.issues[0]!, "push");
-  }
-  const p = parsed.data;
+  const p = parseOrBadRequest(pushSchema, input, "push");
   const url = new URL(p.baseUrl);
   if (url.search !== "" || url.hash !== "") {
     throw new RouterError(

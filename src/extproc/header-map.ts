@@ -4,7 +4,7 @@ import {
   type HeaderValueOption,
   HeaderValueOption_HeaderAppendAction,
 } from "../gen/envoy/config/core/v3/base_pb.js";
-import type { HeaderView } from "../routing/types.js";
+import type { HeaderView } from "../request/headers.js";
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();

@@ -1,5 +1,4 @@
 /** The ext_proc endpoint picker, transport-agnostic: see processor.ts and session.ts. */
-export type { ExtProcMetrics, LeaseSource } from "./context.js";
 export { encodeGrpcFrames, encodeProcessingResponse } from "./grpc-frames.js";
 export {
   createExtProcProcessor,

@@ -4,7 +4,9 @@
  */
 import type { Clock } from "../core/clock.js";
 import type { RequestRouter } from "../routing/types.js";
-import type { ExtProcContext, ExtProcMetrics, LeaseSource } from "./context.js";
+import { DEFAULT_MAX_BODY_BYTES } from "../api/router-config.js";
+import type { RequestMetrics } from "../metrics/request-metrics.js";
+import type { ExtProcContext } from "./context.js";
 import type { BodyMode } from "./response-tap.js";
 import { ExtProcSession } from "./session.js";
 
@@ -16,12 +18,10 @@ export interface ExtProcRouter extends RequestRouter {
 
 export interface ExtProcOptions {
   router: ExtProcRouter;
-  /** Takes leases (the PoolStore): a lease follows the request to the endpoint Envoy served. */
-  store: LeaseSource;
   /** Pool the picker serves (upstream: one pool per picker). Undefined = the router picks by model. */
   pool?: string;
   clock: Clock;
-  metrics?: ExtProcMetrics;
+  metrics?: RequestMetrics;
   /** Request ids when the request has no x-request-id. Default: crypto.randomUUID. */
   generateId?: () => string;
   /** Envoy's body mode for both directions. Default FULL_DUPLEX_STREAMED. */
@@ -47,7 +47,7 @@ export interface ExtProcProcessor {
 
 /**
  * @example
- * const processor = createExtProcProcessor({ router: core, store: core.store, pool: "pool-a", clock });
+ * const processor = createExtProcProcessor({ router: core, pool: "pool-a", clock });
  * const session = processor.open();
  * for (const reply of session.handle(request)) send(reply);
  * session.close("end");
@@ -58,14 +58,13 @@ export function createExtProcProcessor(o: ExtProcOptions): ExtProcProcessor {
   const { router, pool } = o;
   const ctx: ExtProcContext = {
     router,
-    leases: o.store,
     pool,
     anyEndpoint: (subset) => router.anyEndpoint(pool, subset),
     metrics: o.metrics,
     clock: o.clock,
     generateId: o.generateId ?? (() => crypto.randomUUID()),
     bodyMode: o.bodyMode ?? "FULL_DUPLEX_STREAMED",
-    maxBodyBytes: o.maxBodyBytes ?? 32 * 1024 * 1024,
+    maxBodyBytes: o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
   };
   const onClose = (s: ExtProcSession) => open.delete(s);
   return {

@@ -4,7 +4,7 @@
  */
 import type { z } from "zod";
 import { RouterError } from "../core/errors.js";
-import { badRequestFromIssue, renderValue } from "../core/field-error.js";
+import { parseOrBadRequest, renderValue } from "../core/field-error.js";
 import type { ApiKind } from "../openai/api-kind.js";
 import {
   chatBodySchema,
@@ -36,15 +36,11 @@ export interface ParsedBody {
   json: Record<string, unknown>;
 }
 
-// Re-exported: the routing pipeline reads ApiKind next to ParsedBody.
-export type { ApiKind } from "../openai/api-kind.js";
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 function check<S extends z.ZodType>(schema: S, json: unknown): z.output<S> {
-  const result = schema.safeParse(json);
-  if (!result.success) throw badRequestFromIssue(json, result.error.issues[0]!, "request body");
-  return result.data;
+  return parseOrBadRequest(schema, json, "request body");
 }
 
 function limit(...values: (number | null | undefined)[]): number | undefined {

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { RouterError } from "../core/errors.js";
-import { badRequestFromIssue, renderValue } from "../core/field-error.js";
+import { parseOrBadRequest, renderValue } from "../core/field-error.js";
 import { parseAddress } from "./address.js";
 import type { Snapshot } from "./types.js";
 
@@ -77,11 +77,7 @@ export type SnapshotInput = z.input<ReturnType<typeof snapshotSchema>>;
  * @throws RouterError("BadRequest") naming the first bad field.
  */
 export function parseSnapshot(input: unknown, receivedAt: number, limits = defaultSnapshotLimits): Snapshot {
-  const parsed = snapshotSchema(limits).safeParse(input);
-  if (!parsed.success) {
-    throw badRequestFromIssue(input, parsed.error.issues[0]!, "snapshot");
-  }
-  const s = parsed.data;
+  const s = parseOrBadRequest(snapshotSchema(limits), input, "snapshot");
   const seen = new Set<string>();
   const endpoints = s.endpoints.map((e, i) => {
     const addr = parseAddress(e.address);

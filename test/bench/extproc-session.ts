@@ -87,7 +87,6 @@ export async function runSession(): Promise<string> {
   );
   const processor = createExtProcProcessor({
     router: core,
-    store,
     pool: "pool-a",
     clock,
     metrics,

@@ -129,7 +129,6 @@ export function setup(over: Partial<ExtProcOptions> = {}, resources?: Partial<Mo
   let id = 0;
   const processor = createExtProcProcessor({
     router: core,
-    store,
     pool: "pool-a",
     clock,
     metrics,
