@@ -2,10 +2,11 @@
  * The ext_proc processor: opens one session per Envoy stream, keeps the open ones, and expires
  * sessions older than the safety timeout so a stream Envoy never closes cannot hold a count forever.
  */
-import type { Clock } from "../core/clock.js";
-import type { RequestRouter } from "../routing/types.js";
+
 import { DEFAULT_MAX_BODY_BYTES } from "../api/router-config.js";
+import type { Clock } from "../core/clock.js";
 import type { RequestMetrics } from "../metrics/request-metrics.js";
+import type { RequestRouter } from "../routing/types.js";
 import type { ExtProcContext } from "./context.js";
 import type { BodyMode } from "./response-tap.js";
 import { ExtProcSession } from "./session.js";

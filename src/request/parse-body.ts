@@ -36,7 +36,6 @@ export interface ParsedBody {
   json: Record<string, unknown>;
 }
 
-
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 function check<S extends z.ZodType>(schema: S, json: unknown): z.output<S> {

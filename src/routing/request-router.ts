@@ -4,8 +4,8 @@
  */
 import { RouterError } from "../core/errors.js";
 import type { Random } from "../core/random.js";
-import { rewriteModelInBody } from "../request/body-rewrite.js";
 import type { ApiKind } from "../openai/api-kind.js";
+import { rewriteModelInBody } from "../request/body-rewrite.js";
 import { type ParsedBody, parseBody } from "../request/parse-body.js";
 import {
   createModelResolver,

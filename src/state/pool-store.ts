@@ -4,6 +4,7 @@
  * source reported for that pool. Endpoints not heard of for `staleAfterMs` turn stale, and after
  * `expireAfterMs` they are removed. Time comes from the injected clock only.
  */
+import { routerDefaults } from "../api/router-config.js";
 import type { Clock } from "../core/clock.js";
 import { RouterError } from "../core/errors.js";
 import { EndpointRecord } from "./endpoint-record.js";
@@ -64,8 +65,8 @@ export class PoolStore {
 
   constructor(options: PoolStoreOptions) {
     this.clock = options.clock;
-    this.staleAfterMs = options.staleAfterMs ?? 2_000;
-    this.expireAfterMs = options.expireAfterMs ?? 60_000;
+    this.staleAfterMs = options.staleAfterMs ?? routerDefaults.state.stalenessMs;
+    this.expireAfterMs = options.expireAfterMs ?? routerDefaults.state.expiryMs;
     if (!(this.staleAfterMs > 0)) throw new RangeError(`staleAfterMs: ${this.staleAfterMs} must be > 0`);
     if (!(this.expireAfterMs >= this.staleAfterMs)) {
       throw new RangeError(

@@ -2,7 +2,9 @@
  * Turns an untrusted push (the decoded PushSnapshotRequest, or any object of that shape) into a
  * validated `Snapshot`. Every refusal names the field, the value and the limit.
  */
+
 import { z } from "zod";
+import { routerDefaults } from "../api/router-config.js";
 import { RouterError } from "../core/errors.js";
 import { parseOrBadRequest, renderValue } from "../core/field-error.js";
 import { parseAddress } from "./address.js";
@@ -14,7 +16,9 @@ export interface SnapshotLimits {
   maxEndpoints: number;
 }
 
-export const defaultSnapshotLimits: SnapshotLimits = { maxEndpoints: 10_000 };
+export const defaultSnapshotLimits: SnapshotLimits = {
+  maxEndpoints: routerDefaults.limits.maxEndpointsPerSnapshot,
+};
 
 const name = z.string().min(1, "must not be empty").max(253, "must be at most 253 characters");
 const count = z.number().int().min(0).max(1_000_000, "must be at most 1000000");
