@@ -6,6 +6,7 @@ import type { RouterResources } from "../../src/api/resources.js";
 import type { Clock } from "../../src/core/clock.js";
 import { createHttpRouter } from "../../src/http/http-router.js";
 import { createRouterCore, type RouterCore } from "../../src/routing/router-core.js";
+import { describeScheduler } from "../../src/routing/scheduler-config-ref.js";
 import { createAuthInterceptor } from "../../src/services/auth.js";
 import type { PoolStore } from "../../src/state/pool-store.js";
 import { startApiServer } from "./api-server.js";
@@ -59,6 +60,7 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
   const applyConfig = (r: RouterResources) => {
     // Say which edited keys wait for a restart rather than let them look applied.
     const { startOnly } = core.reload(r);
+    log("info", "scheduler", { ...describeScheduler(r) });
     if (startOnly.length > 0)
       log("warn", "config change takes effect at the next start", { keys: startOnly });
   };
@@ -120,6 +122,7 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
     pools: resources.pools.map((p) => p.name),
     auth: { push: !!tokens.pushToken, read: !!tokens.readToken },
   });
+  log("info", "scheduler", { ...describeScheduler(resources) });
 
   return {
     ports: Object.fromEntries(listeners.map(([name, l]) => [name, l.port])),
