@@ -1,6 +1,5 @@
 /** The ext_proc endpoint picker, transport-agnostic: see processor.ts and session.ts. */
 export type { ExtProcMetrics, LeaseSource } from "./context.js";
-export { encodeGrpcFrames, encodeProcessingResponse } from "./grpc-frames.js";
 export {
   createExtProcProcessor,
   type EndpointSource,
@@ -10,3 +9,4 @@ export {
 export type { BodyMode } from "./response-tap.js";
 export { type CloseReason, ExtProcSession } from "./session.js";
 export * from "./system-headers.js";
+export { encodeGrpcFrames, encodeProcessingResponse } from "./wire/grpc-frames.js";

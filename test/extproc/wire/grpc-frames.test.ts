@@ -1,27 +1,27 @@
 import { create, fromBinary, type JsonObject, toBinary } from "@bufbuild/protobuf";
 import { DurationSchema } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
-import { RouterError } from "../../src/core/errors.js";
-import { encodeGrpcFrames, encodeProcessingResponse } from "../../src/extproc/grpc-frames.js";
-import { setHeader } from "../../src/extproc/header-map.js";
-import { pickReplies } from "../../src/extproc/pick-replies.js";
+import { RouterError } from "../../../src/core/errors.js";
+import { setHeader } from "../../../src/extproc/header-map.js";
+import { pickReplies } from "../../../src/extproc/pick-replies.js";
 import {
   errorReply,
   headersReply,
   type Mutation,
   streamedChunk,
   trailersReply,
-} from "../../src/extproc/replies.js";
-import { handEncoded } from "../../src/extproc/reply-wire.js";
+} from "../../../src/extproc/replies.js";
+import { encodeGrpcFrames, encodeProcessingResponse } from "../../../src/extproc/wire/grpc-frames.js";
+import { handEncoded } from "../../../src/extproc/wire/reply-encoder.js";
 import {
   HeaderValueOption_HeaderAppendAction as AppendAction,
   type HeaderValueOption,
   HeaderValueOptionSchema,
-} from "../../src/gen/envoy/config/core/v3/base_pb.js";
+} from "../../../src/gen/envoy/config/core/v3/base_pb.js";
 import {
   type ProcessingResponse,
   ProcessingResponseSchema,
-} from "../../src/gen/envoy/service/ext_proc/v3/external_processor_pb.js";
+} from "../../../src/gen/envoy/service/ext_proc/v3/external_processor_pb.js";
 
 const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31) & 0xff);
 /** Byte equality without vitest's element-by-element diff (slow on megabytes). */
