@@ -24,10 +24,18 @@ function options(strategy: string, over: Partial<SimulationOptions> = {}): Simul
 
 describe("the quality simulation's bookkeeping", () => {
   for (const workload of workloads.values()) {
-    for (const strategy of ["round-robin", "upstream-default", "sglang", "dynamo", "ours"]) {
+    for (const strategy of [
+      "round-robin",
+      "kubernetes-service",
+      "upstream-default",
+      "sglang",
+      "dynamo",
+      "ours",
+    ]) {
       it(`completes every ${workload.name} request exactly once and releases every lease (${strategy})`, () => {
         const requests = generateStream(workload, { qps: 12, durationMs: 4_000, seed: 3 });
         const o = options(strategy, workload.engine ? { engine: workload.engine } : {});
+        if (strategy === "kubernetes-service") o.connections = { count: 8 };
         const r = runSimulation(requests, o, [0, 4_000]);
         expect(requests.length).toBeGreaterThan(20);
         expect([...r.completions].every((c) => c === 1)).toBe(true);
@@ -40,6 +48,19 @@ describe("the quality simulation's bookkeeping", () => {
       });
     }
   }
+
+  it("sends kubernetes-service traffic only to the endpoints its K connections are bound to", () => {
+    const requests = generateStream(workloads.get("sharegpt")!, { qps: 20, durationMs: 4_000, seed: 5 });
+    const r = runSimulation(
+      requests,
+      options("kubernetes-service", { replicas: 10, connections: { count: 2 } }),
+      [0, 4_000],
+    );
+    const used = r.perReplica.filter((x) => x > 0);
+    expect(used.length).toBeGreaterThanOrEqual(1);
+    expect(used.length).toBeLessThanOrEqual(2);
+    expect(used.reduce((a, b) => a + b, 0)).toBe(requests.length);
+  });
 
   it("gives a lone request exactly the engine's own TTFT and e2e (a request every 60 s)", () => {
     const texts = ["a".repeat(640), "b".repeat(2_000), "c".repeat(130)];
@@ -84,6 +105,7 @@ describe("the quality simulation's bookkeeping", () => {
       replicas: 3,
       pushIntervalMs: 100,
       pushDelayMs: [5, 20],
+      connections: 8,
     };
     const a = runPoint(task);
     expect(runPoint(task)).toEqual(a);

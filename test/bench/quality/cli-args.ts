@@ -19,6 +19,8 @@ export interface BenchOptions {
   pushIntervalMs: number;
   burstiness: number;
   replicas: number;
+  /** Keep-alive connections of the kubernetes-service client (K). */
+  connections: number;
   quick: boolean;
   /** Rebuild summary.md and the charts from the CSV files in --out, without running. */
   reportOnly: boolean;
@@ -36,6 +38,7 @@ export const usage = `Routing-quality benchmark (virtual time, real scheduler, s
   --push-interval MS    metrics push period per replica, virtual ms (env QUALITY_PUSH_INTERVAL, default 100)
   --bursty              gamma inter-arrivals of shape 0.25 instead of Poisson (env QUALITY_BURSTY=1)
   --replicas N          replicas of llama2-7b-h100 (env QUALITY_REPLICAS, default 10)
+  --connections K       keep-alive connections of the kubernetes-service client, each bound to a random endpoint (env QUALITY_CONNECTIONS, default 8)
   --quick               reduced sweep (< 60 s): sharegpt + shared-prefix at 50/90/100% of saturation
   --report-only         rebuild summary.md and the charts from the CSV files already in --out
   --out DIR             results directory (env QUALITY_OUT, default test/bench/results; quick: test/bench/results/quick)
@@ -72,6 +75,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
       "push-interval": { type: "string" },
       bursty: { type: "boolean" },
       replicas: { type: "string" },
+      connections: { type: "string" },
       quick: { type: "boolean" },
       "report-only": { type: "boolean" },
       out: { type: "string" },
@@ -115,6 +119,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
     pushIntervalMs,
     burstiness: (v.bursty ?? env.QUALITY_BURSTY === "1") ? 0.25 : 1,
     replicas: num("--replicas", v.replicas ?? env.QUALITY_REPLICAS, 10, 1, 1_000),
+    connections: num("--connections", v.connections ?? env.QUALITY_CONNECTIONS, 8, 1, 10_000),
     quick,
     reportOnly: v["report-only"] === true,
     out: v.out ?? env.QUALITY_OUT ?? (quick ? "test/bench/results/quick" : "test/bench/results"),

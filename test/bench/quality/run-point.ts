@@ -17,6 +17,8 @@ export interface PointTask {
   replicas: number;
   pushIntervalMs: number;
   pushDelayMs: [number, number];
+  /** Keep-alive connections of the client for the kubernetes-service strategy (K). */
+  connections: number;
 }
 
 /** Warm-up left out of the measurement: the first third of the arrival window (the batch fills up over ~p90 e2e). */
@@ -45,6 +47,7 @@ export function runPoint(task: PointTask): ResultRow[] {
       config: s.config,
     };
     if (workload.engine) options.engine = workload.engine;
+    if (s.clientPool) options.connections = { count: task.connections };
     const result = runSimulation(requests, options, window);
     return summarize(requests, result, window, {
       workload: task.workload,

@@ -38,6 +38,7 @@ function task(
     replicas: o.replicas,
     pushIntervalMs: o.pushIntervalMs,
     pushDelayMs: [Math.min(5, o.pushIntervalMs / 4), Math.min(20, o.pushIntervalMs / 2)],
+    connections: o.connections,
   };
 }
 
