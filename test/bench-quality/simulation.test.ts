@@ -96,6 +96,8 @@ describe("the quality simulation's bookkeeping", () => {
   it("gives the same numbers for the same seed, and different ones for another seed", () => {
     const task: PointTask = {
       workload: "shared-prefix",
+      engine: "h100",
+      routers: 1,
       qps: 20,
       grid: "t",
       strategies: ["random", "ours"],
