@@ -51,10 +51,10 @@ export function quickPointCount(a: MatrixAxes): number {
 }
 
 /**
- * `count` distinct points covering every axis value (count >= the longest axis). Greedy: for each
- * new point, each axis in turn takes the value used least so far, ties broken by the fewest
- * earlier points sharing a pair of values with the choices already made for this point, then by
- * axis order. Deterministic; never returns a point twice (capped at the cross product's size).
+ * `count` distinct points covering every axis value (count >= the longest axis). Greedy over the
+ * whole cross product: each new point is the unused one whose values have been used least so far
+ * (summed over the axes), ties broken by the fewest earlier points sharing a pair of values with
+ * it, then by cross-product order. Deterministic; capped at the cross product's size.
  */
 export function quickMatrix(a: MatrixAxes, count = quickPointCount(a)): MatrixPoint[] {
   const axes: readonly (readonly (string | number)[])[] = [
@@ -65,36 +65,33 @@ export function quickMatrix(a: MatrixAxes, count = quickPointCount(a)): MatrixPo
     a.loadPercents,
   ];
   const total = axes.reduce((n, x) => n * x.length, 1);
+  const candidates = Array.from({ length: total }, (_, idx) => indicesOf(idx, axes));
   const uses = axes.map((x) => new Array<number>(x.length).fill(0));
   const pairs = new Map<string, number>();
-  const chosen: number[][] = [];
-  const seen = new Set<string>();
   const pairKey = (i: number, vi: number, j: number, vj: number) => `${i}:${vi}/${j}:${vj}`;
+  const taken = new Uint8Array(total);
+  const chosen: number[][] = [];
   while (chosen.length < Math.min(count, total)) {
-    const pick: number[] = [];
-    for (let k = 0; k < axes.length; k++) {
-      let best = -1;
-      let bestCost = Number.POSITIVE_INFINITY;
-      for (let v = 0; v < axes[k]!.length; v++) {
-        let pairCost = 0;
-        for (let j = 0; j < k; j++) pairCost += pairs.get(pairKey(j, pick[j]!, k, v)) ?? 0;
-        // The last axis must not repeat a whole point: skip values that would.
-        if (k === axes.length - 1 && seen.has([...pick, v].join(","))) continue;
-        const cost = uses[k]![v]! * 1_000 + pairCost;
-        if (cost < bestCost) {
-          bestCost = cost;
-          best = v;
-        }
+    let best = -1;
+    let bestUse = Number.POSITIVE_INFINITY;
+    let bestPair = Number.POSITIVE_INFINITY;
+    for (let c = 0; c < total; c++) {
+      if (taken[c]) continue;
+      const v = candidates[c]!;
+      let use = 0;
+      for (let k = 0; k < axes.length; k++) use += uses[k]![v[k]!]!;
+      if (use > bestUse) continue;
+      let pair = 0;
+      for (let k = 1; k < axes.length; k++)
+        for (let j = 0; j < k; j++) pair += pairs.get(pairKey(j, v[j]!, k, v[k]!)) ?? 0;
+      if (use < bestUse || pair < bestPair) {
+        best = c;
+        bestUse = use;
+        bestPair = pair;
       }
-      if (best < 0) break;
-      pick.push(best);
     }
-    if (pick.length < axes.length) {
-      // Every last-axis value repeats a point for this prefix: take the first unused point instead.
-      const next = fullMatrix(a).findIndex((_, idx) => !seen.has(indexToKey(idx, axes)));
-      pick.splice(0, pick.length, ...indexToKey(next, axes).split(",").map(Number));
-    }
-    seen.add(pick.join(","));
+    const pick = candidates[best]!;
+    taken[best] = 1;
     chosen.push(pick);
     for (let k = 0; k < axes.length; k++) {
       uses[k]![pick[k]!]!++;
@@ -113,15 +110,48 @@ export function quickMatrix(a: MatrixAxes, count = quickPointCount(a)): MatrixPo
   }));
 }
 
-/** Value indices ("w,e,p,r,l") of the cross product's point number `idx` (fullMatrix order). */
-function indexToKey(idx: number, axes: readonly (readonly unknown[])[]): string {
-  const out: number[] = [];
+/** Value indices of the cross product's point number `idx` (fullMatrix order). */
+function indicesOf(idx: number, axes: readonly (readonly unknown[])[]): number[] {
+  const out: number[] = new Array(axes.length);
   let rest = idx;
   for (let k = axes.length - 1; k >= 0; k--) {
-    out.unshift(rest % axes[k]!.length);
+    out[k] = rest % axes[k]!.length;
     rest = Math.floor(rest / axes[k]!.length);
   }
-  return out.join(",");
+  return out;
+}
+
+/**
+ * Points `--quick` always adds when the axes have them: the calibrated sharegpt setting at 80 and
+ * 100% load, where issue 17's comparison with a Kubernetes Service is checked.
+ */
+export const quickAnchors: readonly MatrixPoint[] = [80, 100].map((loadPercent) => ({
+  workload: "sharegpt",
+  engine: "h100",
+  pushIntervalMs: 200,
+  routers: 1,
+  loadPercent,
+}));
+
+/** The --quick selection: `quickMatrix` plus the anchors the axes allow, without duplicates. */
+export function quickSelection(a: MatrixAxes, count?: number): MatrixPoint[] {
+  const out = quickMatrix(a, count);
+  const key = (p: MatrixPoint) =>
+    `${p.workload}/${p.engine}/${p.pushIntervalMs}/${p.routers}/${p.loadPercent}`;
+  const seen = new Set(out.map(key));
+  for (const p of quickAnchors) {
+    const inAxes =
+      a.workloads.includes(p.workload) &&
+      a.engines.includes(p.engine) &&
+      a.pushIntervalsMs.includes(p.pushIntervalMs) &&
+      a.routers.includes(p.routers) &&
+      a.loadPercents.includes(p.loadPercent);
+    if (inAxes && !seen.has(key(p))) {
+      seen.add(key(p));
+      out.push(p);
+    }
+  }
+  return out;
 }
 
 /** "shared-prefix / kv-bound / push 200 ms / 3 routers / 80%": how reports name a point. */

@@ -3,7 +3,7 @@
  * workload, then run every strategy at every selected point, at its load relative to that capacity.
  */
 import type { BenchOptions } from "./cli-args.js";
-import { fullMatrix, type MatrixPoint, quickMatrix } from "./matrix.js";
+import { fullMatrix, type MatrixPoint, quickSelection } from "./matrix.js";
 import type { PointTask } from "./run-point.js";
 import type { ResultRow } from "./summary.js";
 import { progress, runTasks } from "./worker-pool.js";
@@ -34,7 +34,7 @@ export const pairKey = (engine: string, workload: string) => `${engine}/${worklo
 
 /** The points a run covers: the cross product, or the covering subset with --quick. */
 export function selectPoints(o: BenchOptions): MatrixPoint[] {
-  return o.quick ? quickMatrix(o.axes, o.quickPoints) : fullMatrix(o.axes);
+  return o.quick ? quickSelection(o.axes, o.quickPoints) : fullMatrix(o.axes);
 }
 
 function task(
@@ -108,8 +108,12 @@ async function measureCapacity(
     });
   }
   const saturation = pairs.map((_, i) => round1(lo[i]!));
+  // Long enough for ~100 requests in the measurement window, however slow the engine.
   const unloaded = await runTasks(
-    pairs.map((_, i) => at(i, Math.max(0.2, round1((saturation[i]! * unloadedPercent) / 100)), o.durationS)),
+    pairs.map((_, i) => {
+      const qps = Math.max(0.1, round1((saturation[i]! * unloadedPercent) / 100));
+      return at(i, qps, Math.max(o.durationS, Math.ceil(150 / qps)));
+    }),
     o.jobs,
     "unloaded reference",
   );
