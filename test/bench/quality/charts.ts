@@ -31,7 +31,7 @@ export const heatmaps: readonly HeatmapSpec[] = [
 ];
 
 /**
- * Renders each heatmap to SVG text (log colour scale centred on 1, the ratio printed in each cell).
+ * Renders each heatmap to SVG text (log colour scale centred on 1 and clamped to 0.5..3, the ratio printed in each cell).
  * Returns the reason instead when vega / vega-lite cannot be loaded.
  */
 export async function renderHeatmaps(
@@ -60,7 +60,13 @@ export async function renderHeatmaps(
       label: c[h.field].toFixed(2),
     }));
     const x = { field: "strategy", type: "nominal" as const, sort: strategies, title: "strategy" };
-    const y = { field: "point", type: "nominal" as const, sort: points, title: "matrix point" };
+    const y = {
+      field: "point",
+      type: "nominal" as const,
+      sort: points,
+      title: null,
+      axis: { labelLimit: 480 },
+    };
     const spec = vl.compile({
       $schema: "https://vega.github.io/schema/vega-lite/v6.json",
       title: h.title,
@@ -77,7 +83,15 @@ export async function renderHeatmaps(
               field: "value",
               type: "quantitative",
               title: h.legend,
-              scale: { type: "log", scheme: "redyellowgreen", reverse: true, domainMid: 1 },
+              // Clamped to 0.5..3 so one far-off strategy does not wash out the differences that matter.
+              scale: {
+                type: "log",
+                scheme: "redyellowgreen",
+                reverse: true,
+                domain: [0.5, 3],
+                domainMid: 1,
+                clamp: true,
+              },
             },
           },
         },

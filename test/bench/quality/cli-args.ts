@@ -47,9 +47,9 @@ workloads x engines x push intervals x router replicas x load, every strategy at
   --load a,b            percent of round-robin's capacity on that engine and workload (env QUALITY_LOAD, default ${defaults.loadPercents.join(",")})
   --strategies a,b      ${strategies.map((s) => s.name).join(", ")} (env QUALITY_STRATEGIES, default all; round-robin always runs)
   --qps a,b             explicit QPS points instead of the load axis (env QUALITY_QPS)
-  --duration S          virtual seconds of arrivals per point; the first third is warm-up (env QUALITY_DURATION, default 60; quick 20)
+  --duration S          virtual seconds of arrivals per point; the first third is warm-up (env QUALITY_DURATION, default 60; quick 30)
   --bursty              gamma inter-arrivals of shape 0.25 instead of Poisson for every workload (env QUALITY_BURSTY=1)
-  --replicas N          model-server replicas in the pool (env QUALITY_REPLICAS, default 10; quick 6)
+  --replicas N          model-server replicas in the pool (env QUALITY_REPLICAS, default 10)
   --connections K       keep-alive connections of the kubernetes-service client, each bound to a random endpoint (env QUALITY_CONNECTIONS, default 8)
   --quick               a covering subset of the matrix (every axis value at least once; < 3 min on 2 cores)
   --points N            points of the --quick subset (env QUALITY_POINTS, default twice the longest axis)
@@ -149,9 +149,9 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
     },
     strategies: st,
     qps,
-    durationS: num("--duration", v.duration ?? env.QUALITY_DURATION, quick ? 20 : 60, 1, 3_600),
+    durationS: num("--duration", v.duration ?? env.QUALITY_DURATION, quick ? 30 : 60, 1, 3_600),
     burstiness: (v.bursty ?? env.QUALITY_BURSTY === "1") ? 0.25 : 1,
-    replicas: int("--replicas", v.replicas ?? env.QUALITY_REPLICAS, quick ? 6 : 10, 1, 1_000),
+    replicas: int("--replicas", v.replicas ?? env.QUALITY_REPLICAS, 10, 1, 1_000),
     connections: int("--connections", v.connections ?? env.QUALITY_CONNECTIONS, 8, 1, 10_000),
     quick,
     quickPoints: points === undefined ? undefined : int("--points", points, 0, 1, 100_000),

@@ -15,10 +15,10 @@ export const keepUpTtftMs = 1_000;
 /** Load of the unloaded-TTFT reference run, percent of the saturation point. */
 export const unloadedPercent = 5;
 /**
- * CPU seconds per simulated request and strategy, measured on the quick run (2-core machine under
- * load): the basis of the full run's time estimate.
+ * Wall seconds per simulated request and strategy on one job, measured on the quick run (2-core
+ * machine at load average ~5: 393k requests in ~45 s on 2 jobs): the basis of the time estimate.
  */
-export const cpuSecondsPerRequest = 40e-6;
+export const secondsPerRequest = 230e-6;
 
 /** Run output. */
 export interface SweepResult {
@@ -151,7 +151,7 @@ export async function runSweep(o: BenchOptions): Promise<SweepResult> {
   }
   const requests = tasks.reduce((n, t) => n + t.qps * t.durationS * t.strategies.length, 0);
   progress(
-    `matrix: ${tasks.length} points x ${o.strategies.length} strategies, ~${Math.round(requests).toLocaleString("en")} simulated requests; estimate ${Math.ceil((requests * cpuSecondsPerRequest) / o.jobs / 60)} min on ${o.jobs} jobs`,
+    `matrix: ${tasks.length} points x ${o.strategies.length} strategies, ~${Math.round(requests).toLocaleString("en")} simulated requests; estimate ${Math.ceil((requests * secondsPerRequest) / o.jobs / 60)} min on ${o.jobs} jobs (busy 2-core machine)`,
   );
   if (process.stderr.isTTY) process.stderr.write("\n");
   const results = await runTasks(tasks, o.jobs, "matrix");
