@@ -49,6 +49,14 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
       clock: systemClock,
       random: systemRandom,
       now: () => performance.now(),
+      onStaleEndpoints: ({ pool, stale, endpoints }) =>
+        stale
+          ? log("warn", "no fresh endpoint: picking among stale endpoints, counted as saturated", {
+              pool,
+              stale: endpoints,
+              setting: "RouterConfig spec.state.staleEndpoints",
+            })
+          : log("info", "fresh endpoints again: stale endpoints no longer picked", { pool }),
     });
   } catch (err) {
     // The scheduler refuses its config (unknown plugin type, bad parameters) by naming the plugin.
