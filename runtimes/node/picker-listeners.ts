@@ -4,6 +4,7 @@
  */
 import { setMaxListeners } from "node:events";
 import type { Clock } from "../../src/core/clock.js";
+import { extProcMaxEndpoints } from "../../src/extproc/endpoint-count.js";
 import { createExtProcProcessor } from "../../src/extproc/index.js";
 import { extProcMessageLimit } from "../../src/extproc/message-limit.js";
 import { servedPool } from "../../src/extproc/served-pool.js";
@@ -52,10 +53,14 @@ export async function startPickerListeners(
     clock: o.clock,
     metrics: core.metrics,
     maxBodyBytes: core.limits.maxBodyBytes,
+    maxEndpoints: extProcMaxEndpoints(resources),
     bodyMode: cfg.extproc.bodyMode,
   });
-  // The request-body limit applies on reload (the rest of the picker's settings at the next start).
-  const unsubscribe = core.onReload((r) => processor.setMaxBodyBytes(r.router.limits.maxBodyBytes));
+  // The body limit and the endpoint count follow reloads (the rest of the picker's settings wait for a restart).
+  const unsubscribe = core.onReload((r) => {
+    processor.setMaxBodyBytes(r.router.limits.maxBodyBytes);
+    processor.setMaxEndpoints(extProcMaxEndpoints(r));
+  });
   const sweep = setInterval(() => processor.sweep(), 1000);
   // Ready once a snapshot arrived for the picker's pool (or any pool when it serves several).
   const ready = () =>

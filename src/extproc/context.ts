@@ -16,4 +16,6 @@ export interface ExtProcContext {
   generateId(): string;
   bodyMode: BodyMode;
   maxBodyBytes: number;
+  /** Most endpoints listed per pick; undefined = all the picker returns. */
+  maxEndpoints: number | undefined;
 }

@@ -27,6 +27,8 @@ export interface ExtProcOptions {
   generateId?: () => string;
   /** Envoy's body mode for both directions. Default FULL_DUPLEX_STREAMED. */
   bodyMode?: BodyMode;
+  /** Most endpoints listed per pick (primary + fallbacks). Default: all the picker returns. */
+  maxEndpoints?: number | undefined;
   /** Largest request body accepted, and largest response body buffered for rewriting (bytes). Default 32 MiB. */
   maxBodyBytes?: number;
   /** Sessions older than this are closed by `sweep` (ms). Default 600,000 (10 min). */
@@ -44,6 +46,8 @@ export interface ExtProcProcessor {
   closeAll(): void;
   /** A new request-body limit (config reload); applies to the body chunks that arrive from now on. */
   setMaxBodyBytes(bytes: number): void;
+  /** Most endpoints listed per pick from now on (config reload); undefined = all the picker returns. */
+  setMaxEndpoints(count: number | undefined): void;
 }
 
 /**
@@ -66,6 +70,7 @@ export function createExtProcProcessor(o: ExtProcOptions): ExtProcProcessor {
     generateId: o.generateId ?? (() => crypto.randomUUID()),
     bodyMode: o.bodyMode ?? "FULL_DUPLEX_STREAMED",
     maxBodyBytes: o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    maxEndpoints: o.maxEndpoints,
   };
   const onClose = (s: ExtProcSession) => open.delete(s);
   return {
@@ -92,6 +97,9 @@ export function createExtProcProcessor(o: ExtProcOptions): ExtProcProcessor {
     },
     setMaxBodyBytes(bytes) {
       ctx.maxBodyBytes = bytes;
+    },
+    setMaxEndpoints(count) {
+      ctx.maxEndpoints = count;
     },
   };
 }

@@ -161,6 +161,7 @@ export class ExtProcSession {
       pool: this.#ctx.pool,
       ...(kind !== undefined && { kind }),
       ...(this.#subset !== undefined && { subset: this.#subset }),
+      ...(this.#ctx.maxEndpoints !== undefined && { maxEndpoints: this.#ctx.maxEndpoints }),
     });
     this.#headers = NO_HEADERS;
     // Not the decision itself: its body may be a view of the read buffer, and its endpoints and

@@ -24,9 +24,9 @@ import type { RouteDecision, RouteInput } from "./types.js";
 
 /**
  * Endpoints the built-in scheduler config returns per pick: the primary and 2 ordered fallbacks. The
- * HTTP router fails over to them before the first response byte; the ext_proc picker lists them in
- * `x-gateway-destination-endpoint`, which Envoy's override_host policy takes as fallbacks. A
- * front door may ask for fewer per call ({@link RouteInput.maxEndpoints}).
+ * HTTP router fails over to them before the first response byte. A front door may ask for fewer per
+ * call ({@link RouteInput.maxEndpoints}): the ext_proc picker lists one under the built-in config
+ * (src/extproc/endpoint-count.ts).
  */
 export const DEFAULT_MAX_NUM_OF_ENDPOINTS = 3;
 

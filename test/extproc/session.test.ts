@@ -191,3 +191,20 @@ describe("ExtProcSession: request path", () => {
     expect(reply?.dynamicMetadata).toBeDefined();
   });
 });
+
+describe("ExtProcSession: endpoints listed per pick", () => {
+  const pick = (processor: ReturnType<typeof setup>["processor"]) => {
+    const s = processor.open();
+    s.handle(headers(POST));
+    return setHeaders(s.handle(body(chat("llama"), true))[0])["x-gateway-destination-endpoint"]?.split(",");
+  };
+
+  it("lists as many endpoints as the processor is set to, and follows a reload", () => {
+    const { processor } = setup({ maxEndpoints: 1 });
+    expect(pick(processor)).toEqual(["192.168.1.2:8000"]);
+    processor.setMaxEndpoints(undefined);
+    expect(pick(processor)).toHaveLength(3);
+    processor.setMaxEndpoints(2);
+    expect(pick(processor)).toHaveLength(2);
+  });
+});
