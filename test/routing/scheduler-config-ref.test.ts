@@ -89,7 +89,7 @@ describe("schedulerConfigFor", () => {
   it("gives undefined (the built-in default) for builtin default, and configRef wins over builtin", () => {
     expect(schedulerConfigFor(load(pool, builtin("default")))).toBeUndefined();
     const named = load(pool, scheduler(), builtin("upstream-default", ", configRef: sched"));
-    expect(schedulerConfigFor(named)?.schedulingProfiles[0]!.name).toBe("by-queue");
+    expect(schedulerConfigFor(named)?.schedulingProfiles[0]?.name).toBe("by-queue");
   });
 
   it("refuses hand-built resources with two configs and none named, naming both", () => {

@@ -31,7 +31,7 @@ describe("scheduler config", () => {
       ["lora-affinity-scorer", 1],
     ]);
     expect(p!.picker.type).toBe("near-max-score-picker");
-    expect(s.prefixIndexOptions.lruCapacityPerServer).toBe(7_353);
+    expect(s.prefixIndexOptions?.lruCapacityPerServer).toBe(7_353);
   });
 
   it("builds upstream's default profile: queue 2, kv-cache 2, prefix 3, max-score-picker", () => {
