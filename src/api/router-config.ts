@@ -4,6 +4,7 @@
  * strict so a misspelt key is an error that names it.
  */
 import { z } from "zod";
+import { builtinSchedulerNames } from "../scheduling/config/default-config.js";
 import { optionalNameMetadataSchema } from "./names.js";
 
 /** apiVersion of RouterConfig. */
@@ -162,11 +163,18 @@ export const routerConfigSpecSchema = z.strictObject({
   /**
    * Which scheduler configuration runs (src/api/scheduler-selection.ts). Unset: the set's only
    * EndpointPickerConfig, or the built-in default profile when it has none; several need a configRef.
+   * `builtin` names a built-in config instead of the set's EndpointPickerConfigs (configRef wins).
    */
   scheduler: z
     .strictObject({
       /** Name of an EndpointPickerConfig in the same config set. */
       configRef: z.string().min(1).optional(),
+      /**
+       * A built-in config: "default" (ours, chosen on the routing-quality matrix) or "upstream-default"
+       * (upstream's queue-scorer 2, kv-cache-utilization-scorer 2, prefix-cache-scorer 3). Unset =
+       * "default" when the set holds no EndpointPickerConfig.
+       */
+      builtin: z.enum(builtinSchedulerNames).optional(),
       /** Profile to run from that config; unset = its first profile. */
       profile: z.string().min(1).optional(),
     })

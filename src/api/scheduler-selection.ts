@@ -1,7 +1,8 @@
 /**
  * Which EndpointPickerConfig of a config set runs, and which of its profiles: the one RouterConfig
- * `spec.scheduler.configRef` names; else a lone EndpointPickerConfig in the set (as upstream's
- * `--config-file`); else, with none, the built-in default. Several and none named is an error that lists
+ * `spec.scheduler.configRef` names; else the built-in config `spec.scheduler.builtin` names; else a
+ * lone EndpointPickerConfig in the set (as upstream's `--config-file`); else, with none, the built-in
+ * default. Several and none named is an error that lists
  * them, so a dropped-in scheduler file is never silently ignored. `spec.scheduler.profile` picks the
  * profile; unset, the config's first.
  */
@@ -26,7 +27,10 @@ export interface SchedulerSelectionProblem {
   rule: string;
 }
 
-/** Outcome of {@link selectSchedulerConfig}; `choice` undefined = the built-in default runs. */
+/**
+ * Outcome of {@link selectSchedulerConfig}; `choice` undefined = a built-in config runs (RouterConfig
+ * `spec.scheduler.builtin`, "default" when unset).
+ */
 export type SchedulerSelection =
   | { ok: true; choice: SchedulerChoice | undefined }
   | { ok: false; problem: SchedulerSelectionProblem };
@@ -47,9 +51,21 @@ export function selectSchedulerConfig(
   router: Pick<RouterConfig, "scheduler">,
   configs: readonly SchedulerConfigResource[],
 ): SchedulerSelection {
-  const { configRef, profile } = router.scheduler;
+  const { configRef, profile, builtin } = router.scheduler;
   let config: SchedulerConfigResource;
   let reason: SchedulerChoice["reason"];
+  if (configRef === undefined && builtin !== undefined) {
+    if (profile === undefined) return { ok: true, choice: undefined };
+    return {
+      ok: false,
+      problem: {
+        at: "router",
+        field: "spec.scheduler.profile",
+        value: profile,
+        rule: `names a profile, but spec.scheduler.builtin "${builtin}" runs a built-in config (one profile); name an EndpointPickerConfig with configRef`,
+      },
+    };
+  }
   if (configRef !== undefined) {
     const named = configs.filter((c) => c.name === configRef);
     if (named.length !== 1) {

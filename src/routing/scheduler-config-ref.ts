@@ -1,13 +1,22 @@
 /**
  * Which EndpointPickerConfig the router runs (the rule is src/api/scheduler-selection.ts: the one
- * RouterConfig `spec.scheduler.configRef` names, else a lone one in the set, else the built-in default),
+ * RouterConfig `spec.scheduler.configRef` names, else the built-in `spec.scheduler.builtin` names, else
+ * a lone one in the set, else the built-in default),
  * as createScheduler takes it and as the logs and `check-config` describe it.
  */
 import type { RouterResources } from "../api/resources.js";
 import { type SchedulerChoice, selectSchedulerConfig } from "../api/scheduler-selection.js";
 import { RouterError } from "../core/errors.js";
-import { defaultSchedulerConfig } from "../scheduling/config/default-config.js";
+import {
+  type BuiltinSchedulerName,
+  builtinMaxNumOfEndpoints,
+  builtinSchedulerConfig,
+} from "../scheduling/config/default-config.js";
 import type { SchedulerConfig } from "../scheduling/config/scheduler-config.js";
+
+function builtinOf(resources: RouterResources): BuiltinSchedulerName {
+  return resources.router.scheduler.builtin ?? "default";
+}
 
 function choiceOf(resources: RouterResources): SchedulerChoice | undefined {
   const selected = selectSchedulerConfig(resources.router, resources.schedulerConfigs);
@@ -19,15 +28,21 @@ function choiceOf(resources: RouterResources): SchedulerChoice | undefined {
 
 /**
  * The scheduler config for createScheduler: the chosen EndpointPickerConfig with only the chosen profile
- * (one single-profile-handler runs one), or undefined for the built-in default (queue-scorer 2,
- * kv-cache-utilization-scorer 2, prefix-cache-scorer 3, max-score-picker). The result holds no file
- * names, so it is equal (as JSON) across reloads that leave the scheduler unchanged.
+ * (one single-profile-handler runs one); upstream's default profile (with builtinMaxNumOfEndpoints
+ * endpoints) for `spec.scheduler.builtin: upstream-default`; or undefined for the built-in default
+ * (`defaultSchedulerConfig`, which the caller builds with its own maxNumOfEndpoints). The result holds
+ * no file names, so it is equal (as JSON) across reloads that leave the scheduler unchanged.
  * @throws RouterError("BadRequest") when the set does not say which config runs (parseManifests refuses
  * such a set first).
  */
 export function schedulerConfigFor(resources: RouterResources): SchedulerConfig | undefined {
   const choice = choiceOf(resources);
-  if (choice === undefined) return undefined;
+  if (choice === undefined) {
+    const builtin = builtinOf(resources);
+    return builtin === "default"
+      ? undefined
+      : builtinSchedulerConfig(builtin, { maxNumOfEndpoints: builtinMaxNumOfEndpoints });
+  }
   const { plugins, saturationDetector } = choice.config;
   const schedulingProfiles = [choice.profile];
   return saturationDetector === undefined
@@ -46,7 +61,7 @@ export interface PluginDescription {
 
 /** Which scheduler runs, for the start-up and reload logs and `check-config`. */
 export interface SchedulerDescription {
-  /** The EndpointPickerConfig's `metadata.name`, or "built-in default". */
+  /** The EndpointPickerConfig's `metadata.name`, or "built-in default" / "built-in upstream-default". */
   config: string;
   /** Why this config: named by RouterConfig, the set's only one, or none given. */
   reason: SchedulerChoice["reason"] | "built-in";
@@ -66,7 +81,8 @@ export interface SchedulerDescription {
  */
 export function describeScheduler(resources: RouterResources): SchedulerDescription {
   const choice = choiceOf(resources);
-  const config = choice?.config ?? defaultSchedulerConfig();
+  const builtin = builtinOf(resources);
+  const config = choice?.config ?? builtinSchedulerConfig(builtin);
   const profile = choice?.profile ?? config.schedulingProfiles[0]!;
   const plugins = profile.plugins.map((ref) => {
     const spec = config.plugins.find((p) => (p.name ?? p.type) === ref.pluginRef);
@@ -76,7 +92,7 @@ export function describeScheduler(resources: RouterResources): SchedulerDescript
   });
   if (choice === undefined)
     return {
-      config: "built-in default",
+      config: `built-in ${builtin}`,
       reason: "built-in",
       profile: profile.name,
       plugins,

@@ -21,6 +21,15 @@ export function effectiveRequests(e: Endpoint): number {
 }
 
 /**
+ * Requests the endpoint holds or is about to: the larger of the router's own outstanding requests
+ * (exact for one router, seen the moment they are sent) and the pushed waiting + running + the
+ * router's requests sent since that push (covers what other router replicas sent).
+ */
+export function outstandingRequests(e: Endpoint): number {
+  return Math.max(e.inFlight.requests, effectiveRequests(e));
+}
+
+/**
  * Tokens the endpoint holds or is about to: KV tokens in use from the push (usage x blocks x block
  * size, when the engine reports its geometry) + estimated tokens of the router's requests since.
  */

@@ -12,11 +12,16 @@ import { createLeastQueueFilter, leastQueueFilterType } from "./plugins/filter/l
 import { createLoraAffinityFilter, loraAffinityFilterType } from "./plugins/filter/lora-affinity-filter.js";
 import { createLowQueueFilter, lowQueueFilterType } from "./plugins/filter/low-queue-filter.js";
 import {
+  createPrefixCacheAffinityFilter,
+  prefixCacheAffinityFilterType,
+} from "./plugins/filter/prefix-cache-affinity-filter.js";
+import {
   createSheddableCapacityFilter,
   sheddableCapacityFilterType,
 } from "./plugins/filter/sheddable-capacity-filter.js";
 import { leastRequestPickerFactory, leastRequestPickerType } from "./plugins/picker/least-request-picker.js";
 import { createMaxScorePicker, maxScorePickerType } from "./plugins/picker/max-score-picker.js";
+import { createNearMaxScorePicker, nearMaxScorePickerType } from "./plugins/picker/near-max-score-picker.js";
 import { createRandomPicker, randomPickerType } from "./plugins/picker/random-picker.js";
 import { createRoundRobinPicker, roundRobinPickerType } from "./plugins/picker/round-robin-picker.js";
 import {
@@ -27,6 +32,10 @@ import {
   createSingleProfileHandler,
   singleProfileHandlerType,
 } from "./plugins/profile-handler/single-profile-handler.js";
+import {
+  activeRequestScorerType,
+  createActiveRequestScorer,
+} from "./plugins/scorer/active-request-scorer.js";
 import {
   createKvCacheUtilizationScorer,
   kvCacheUtilizationScorerType,
@@ -57,8 +66,10 @@ export const builtinPlugins: PluginRegistry = new Map<string, PluginFactory>([
   [tokenLoadScorerType, createTokenLoadScorer],
   [prefixCacheScorerType, createPrefixCacheScorer],
   [outstandingTokensScorerType, createOutstandingTokensScorer],
+  [activeRequestScorerType, createActiveRequestScorer],
   // pickers
   [maxScorePickerType, createMaxScorePicker],
+  [nearMaxScorePickerType, createNearMaxScorePicker],
   [randomPickerType, createRandomPicker],
   [weightedRandomPickerType, createWeightedRandomPicker],
   [roundRobinPickerType, createRoundRobinPicker],
@@ -76,6 +87,7 @@ export const builtinPlugins: PluginRegistry = new Map<string, PluginFactory>([
   [sheddableCapacityFilterType, createSheddableCapacityFilter],
   [decisionTreeFilterType, createDecisionTreeFilter],
   ["decision-tree", createDecisionTreeFilter],
+  [prefixCacheAffinityFilterType, createPrefixCacheAffinityFilter],
   // profile handlers
   [singleProfileHandlerType, createSingleProfileHandler],
 ]);

@@ -50,6 +50,31 @@ describe("which EndpointPickerConfig runs", () => {
     expect(selection([{ path: "pool.yaml", text: poolYaml() }])).toEqual({ ok: true, choice: undefined });
   });
 
+  it("runs a built-in config RouterConfig names by builtin, beside EndpointPickerConfigs, unless configRef names one", () => {
+    const files = [
+      { path: "a.yaml", text: config("a") },
+      { path: "b.yaml", text: config("b") },
+    ];
+    expect(selection([...files, { path: "r.yaml", text: router("{ builtin: upstream-default }") }])).toEqual({
+      ok: true,
+      choice: undefined,
+    });
+    const named = selection([
+      ...files,
+      { path: "r.yaml", text: router("{ builtin: upstream-default, configRef: a }") },
+    ]);
+    expect(named.ok && named.choice?.config.name).toBe("a");
+  });
+
+  it("refuses an unknown builtin name and a profile with a builtin config", () => {
+    expect(errorsOf([{ path: "r.yaml", text: router("{ builtin: fastest }") }]).join("\n")).toMatch(
+      /spec\.scheduler\.builtin.*default.*upstream-default/,
+    );
+    expect(errorsOf([{ path: "r.yaml", text: router("{ builtin: default, profile: p }") }])).toEqual([
+      'r.yaml#0 spec.scheduler.profile: "p" — names a profile, but spec.scheduler.builtin "default" runs a built-in config (one profile); name an EndpointPickerConfig with configRef',
+    ]);
+  });
+
   it("refuses two EndpointPickerConfigs that nothing names, naming both with their files", () => {
     expect(
       errorsOf([

@@ -1,6 +1,6 @@
 /**
  * Scheduler overhead benchmark (not a test): decisions/s and p50/p99 time per decision with the
- * default profile (queue 2, kv-cache 2, prefix 3, max-score-picker) for 10, 100 and 1,000 endpoints,
+ * built-in default profile (defaultSchedulerConfig, printed in the report) for 10, 100 and 1,000 endpoints,
  * on 2 KB chat prompts, plus the prefix index's memory at 1,000 endpoints at default capacity.
  * Each decision is a full non-dry-run schedule: candidates, saturation, scoring, pick, lease, prefix
  * record. Prompt hashing happens once per request on the request side and is timed separately.
@@ -10,6 +10,7 @@
 import { performance } from "node:perf_hooks";
 import { createManualClock } from "../../src/core/clock.js";
 import { createSeededRandom, type Random } from "../../src/core/random.js";
+import { defaultSchedulerConfig } from "../../src/scheduling/config/default-config.js";
 import { createPrefixIndex } from "../../src/scheduling/prefix/lru-prefix-index.js";
 import { hashPrompt } from "../../src/scheduling/prefix/prefix-hash.js";
 import { createScheduler } from "../../src/scheduling/scheduler.js";
@@ -18,6 +19,15 @@ import { PoolStore } from "../../src/state/pool-store.js";
 import type { SnapshotEndpoint } from "../../src/state/types.js";
 
 const POOL = "bench";
+
+/** The profile measured, as "type weight, ...". */
+function profileLine(): string {
+  const c = defaultSchedulerConfig();
+  return c.schedulingProfiles[0]!.plugins.map((r) => {
+    const type = c.plugins.find((p) => (p.name ?? p.type) === r.pluginRef)?.type ?? r.pluginRef;
+    return r.weight === undefined ? type : `${type} ${r.weight}`;
+  }).join(", ");
+}
 const MODEL = "meta-llama/Llama-3.1-8B-Instruct";
 const SIZES = [10, 100, 1_000];
 /** Per size: at most this many timed decisions, and at most this much time. */
@@ -111,6 +121,7 @@ for (const n of SIZES) {
   push();
   const scheduler = createScheduler({
     store,
+    config: defaultSchedulerConfig(),
     random: createSeededRandom(7),
     prefixIndexFactory: createPrefixIndex,
   });
@@ -166,7 +177,7 @@ const heapAfter = process.memoryUsage().heapUsed + process.memoryUsage().arrayBu
 const fullSize = full.size();
 
 console.log(
-  `\n## Scheduler decision time (default profile, ${Math.round(promptChars)}-char chat prompts, ${hashed[0]!.length} blocks)\n`,
+  `\n## Scheduler decision time (built-in default profile: ${profileLine()}, ${Math.round(promptChars)}-char chat prompts, ${hashed[0]!.length} blocks)\n`,
 );
 console.log("| endpoints | decisions | decisions/s | p50 µs | p99 µs | index entries | index MB |");
 console.log("|---:|---:|---:|---:|---:|---:|---:|");

@@ -272,10 +272,12 @@ describe("serve: PoolStateService", () => {
     expect(x.picked.length).toBeGreaterThan(0);
     const candidates = x.profiles[0]!.candidates;
     expect(candidates.length).toBeGreaterThanOrEqual(2);
+    // The built-in default profile's scorers.
     expect(candidates[0]!.scores.map((s) => s.plugin).sort()).toEqual([
-      "kv-cache-utilization-scorer",
+      "active-request-scorer",
+      "lora-affinity-scorer",
+      "outstanding-tokens-scorer",
       "prefix-cache-scorer",
-      "queue-scorer",
     ]);
     // The endpoint with the empty queue (waitingRequests 0) wins over the one with 1 waiting.
     expect(x.picked[0]).not.toBe("10.0.6.2:8000");

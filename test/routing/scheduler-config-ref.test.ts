@@ -29,6 +29,11 @@ kind: RouterConfig
 spec: {scheduler: {configRef: sched${profile ? `, profile: ${profile}` : ""}}}
 `;
 
+const builtin = (name: string, extra = "") => `apiVersion: inference-router.dev/v1alpha1
+kind: RouterConfig
+spec: {scheduler: {builtin: ${name}${extra}}}
+`;
+
 function load(...docs: string[]): RouterResources {
   const parsed = parseManifests([{ path: "all.yaml", text: docs.join("---\n") }]);
   if (!parsed.ok) throw new Error(parsed.errors.join("\n"));
@@ -61,6 +66,30 @@ describe("schedulerConfigFor", () => {
 
   it("gives undefined (the built-in default) for a set without an EndpointPickerConfig", () => {
     expect(schedulerConfigFor(load(pool))).toBeUndefined();
+  });
+
+  it("gives upstream's 2/2/3 profile with three endpoints for builtin upstream-default, even beside a lone config", () => {
+    for (const r of [
+      load(pool, builtin("upstream-default")),
+      load(pool, scheduler(), builtin("upstream-default")),
+    ]) {
+      const c = schedulerConfigFor(r)!;
+      expect(c.schedulingProfiles[0]!.plugins.map((p) => [p.pluginRef, p.weight])).toEqual([
+        ["queue-scorer", 2],
+        ["kv-cache-utilization-scorer", 2],
+        ["prefix-cache-scorer", 3],
+        ["max-score-picker", undefined],
+      ]);
+      expect(c.plugins.at(-1)).toEqual({ type: "max-score-picker", parameters: { maxNumOfEndpoints: 3 } });
+      const core = createRouterCore(r, { clock: createManualClock(0), random: createSeededRandom(1) });
+      expect(core.scheduler.profiles[0]!.picker.type).toBe("max-score-picker");
+    }
+  });
+
+  it("gives undefined (the built-in default) for builtin default, and configRef wins over builtin", () => {
+    expect(schedulerConfigFor(load(pool, builtin("default")))).toBeUndefined();
+    const named = load(pool, scheduler(), builtin("upstream-default", ", configRef: sched"));
+    expect(schedulerConfigFor(named)?.schedulingProfiles[0]?.name).toBe("by-queue");
   });
 
   it("refuses hand-built resources with two configs and none named, naming both", () => {
@@ -103,6 +132,19 @@ describe("describeScheduler", () => {
       "default",
       "built-in",
     ]);
+    expect(d.plugins.map((p) => [p.type, p.weight])).toEqual([
+      ["prefix-cache-affinity-filter", undefined],
+      ["prefix-cache-scorer", 2],
+      ["active-request-scorer", 2],
+      ["outstanding-tokens-scorer", 2],
+      ["lora-affinity-scorer", 1],
+      ["near-max-score-picker", undefined],
+    ]);
+  });
+
+  it("describes upstream's default profile when RouterConfig names builtin upstream-default", () => {
+    const d = describeScheduler(load(pool, builtin("upstream-default")));
+    expect([d.config, d.reason, d.source]).toEqual(["built-in upstream-default", "built-in", "built-in"]);
     expect(d.plugins.map((p) => [p.type, p.weight])).toEqual([
       ["queue-scorer", 2],
       ["kv-cache-utilization-scorer", 2],

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { createSeededRandom } from "../../src/core/random.js";
-import { defaultSchedulerConfig } from "../../src/scheduling/config/default-config.js";
+import {
+  defaultSchedulerConfig,
+  upstreamDefaultSchedulerConfig,
+} from "../../src/scheduling/config/default-config.js";
 import type { SchedulerConfig } from "../../src/scheduling/config/scheduler-config.js";
 import { createScheduler } from "../../src/scheduling/scheduler.js";
 import { createFixture, MapPrefixIndex } from "./helpers.js";
@@ -16,8 +19,23 @@ function build(config: SchedulerConfig) {
 }
 
 describe("scheduler config", () => {
-  it("builds the default profile: queue 2, kv-cache 2, prefix 3, max-score-picker", () => {
+  it("builds the built-in default: affinity filter, prefix 2, active requests 2, tokens 2, LoRA 1, near-max picker", () => {
     const s = build(defaultSchedulerConfig());
+    const [p] = s.profiles;
+    expect(p!.name).toBe("default");
+    expect(p!.filters.map((f) => f.type)).toEqual(["prefix-cache-affinity-filter"]);
+    expect(p!.scorers.map((w) => [w.scorer.type, w.weight])).toEqual([
+      ["prefix-cache-scorer", 2],
+      ["active-request-scorer", 2],
+      ["outstanding-tokens-scorer", 2],
+      ["lora-affinity-scorer", 1],
+    ]);
+    expect(p!.picker.type).toBe("near-max-score-picker");
+    expect(s.prefixIndexOptions?.lruCapacityPerServer).toBe(7_353);
+  });
+
+  it("builds upstream's default profile: queue 2, kv-cache 2, prefix 3, max-score-picker", () => {
+    const s = build(upstreamDefaultSchedulerConfig());
     const [p] = s.profiles;
     expect(p!.name).toBe("default");
     expect(p!.scorers.map((w) => [w.scorer.type, w.weight])).toEqual([

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { RouterError } from "../../src/core/errors.js";
 import { createSeededRandom } from "../../src/core/random.js";
+import { upstreamDefaultSchedulerConfig } from "../../src/scheduling/config/default-config.js";
 import type { SchedulerMetrics } from "../../src/scheduling/metrics.js";
 import { address, hashes, POOL, request } from "./helpers.js";
 import { scenario } from "./scenarios/scenario-helpers.js";
@@ -95,11 +96,15 @@ describe("scheduler", () => {
   });
 
   it("explains every candidate with raw, weighted and total scores, and the pick, without side effects", () => {
-    const s = scenario([
-      { waitingRequests: 3, kvCacheUsage: 0.2 },
-      { waitingRequests: 0, kvCacheUsage: 0.1 },
-      { waitingRequests: 10, kvCacheUsage: 0.2 },
-    ]);
+    // Pins upstream's profile's scores, so it selects that profile explicitly.
+    const s = scenario(
+      [
+        { waitingRequests: 3, kvCacheUsage: 0.2 },
+        { waitingRequests: 0, kvCacheUsage: 0.1 },
+        { waitingRequests: 10, kvCacheUsage: 0.2 },
+      ],
+      { config: upstreamDefaultSchedulerConfig() },
+    );
     const e = s.scheduler.explain(POOL, request({ prefixHashes: hashes(3, 4) }), {
       random: createSeededRandom(5),
     });
@@ -164,7 +169,8 @@ describe("scheduler", () => {
     ]);
     expect(seen.filter((x) => x.startsWith("hit"))).toEqual(["hit 0", "hit 1"]);
     expect(seen).toContain("plugin Scorer prefix-cache-scorer");
-    expect(seen).toContain("plugin Picker max-score-picker");
+    expect(seen).toContain("plugin Filter prefix-cache-affinity-filter");
+    expect(seen).toContain("plugin Picker near-max-score-picker");
     expect(seen).toContain("size 2");
     expect(seen.filter((x) => x === "e2e true")).toHaveLength(3);
   });

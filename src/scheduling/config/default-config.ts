@@ -1,11 +1,77 @@
-/** The built-in scheduler config, used when none is given: upstream's default profile. */
+/**
+ * The built-in scheduler configs, used when no EndpointPickerConfig is given. `default` is ours,
+ * chosen on the routing-quality matrix (issue 17, test/bench/results/default-profile/);
+ * `upstream-default` is upstream's default profile (queue 2, KV 2, prefix 3), kept selectable by name
+ * (RouterConfig `spec.scheduler.builtin`).
+ */
 import type { SchedulerConfig } from "./scheduler-config.js";
 
+/** Names of the built-in configs. */
+export const builtinSchedulerNames = ["default", "upstream-default"] as const;
+export type BuiltinSchedulerName = (typeof builtinSchedulerNames)[number];
+
 /**
- * One profile "default": queue-scorer 2, kv-cache-utilization-scorer 2, prefix-cache-scorer 3,
- * max-score-picker; single-profile-handler; utilization saturation detector with its defaults.
+ * Endpoints the router's built-in configs return (primary + fallbacks for failover); the router core
+ * builds the built-in default with the same figure.
  */
-export function defaultSchedulerConfig(options: { maxNumOfEndpoints?: number } = {}): SchedulerConfig {
+export const builtinMaxNumOfEndpoints = 3;
+
+/** Options of the built-in configs. */
+export interface BuiltinSchedulerOptions {
+  /** Endpoints the picker returns, primary first (upstream default 1). */
+  maxNumOfEndpoints?: number;
+}
+
+/**
+ * The built-in default, one profile "default":
+ * - prefix-cache-scorer 2 (lruCapacityPerServer 7,353 = an H100's KV blocks for a 7-8B model, so the
+ *   router does not believe in blocks the engine evicted long ago), declared first because
+ * - prefix-cache-affinity-filter (affinityThreshold 0.8, capBySavedPrefill) reads its index: a hot
+ *   prefix narrows the set to its holders only while the holders' extra load costs less than the
+ *   prefill the hit saves;
+ * - active-request-scorer 2 (requests: the bound on a sequence-limited engine) and
+ *   outstanding-tokens-scorer 2 (tokens: the bound on a KV-limited one), both counting the router's
+ *   own work since the last push, so a burst between pushes spreads;
+ * - lora-affinity-scorer 1;
+ * - near-max-score-picker (epsilon 0.02): a random endpoint among the near-best, so router replicas
+ *   with the same stale view do not all pick one argmax.
+ */
+export function defaultSchedulerConfig(options: BuiltinSchedulerOptions = {}): SchedulerConfig {
+  return {
+    plugins: [
+      { type: "single-profile-handler" },
+      { type: "prefix-cache-scorer", parameters: { lruCapacityPerServer: 7_353 } },
+      { type: "prefix-cache-affinity-filter", parameters: { capBySavedPrefill: true } },
+      { type: "active-request-scorer" },
+      { type: "outstanding-tokens-scorer" },
+      { type: "lora-affinity-scorer" },
+      {
+        type: "near-max-score-picker",
+        parameters: { maxNumOfEndpoints: options.maxNumOfEndpoints ?? 1, epsilon: 0.02 },
+      },
+    ],
+    schedulingProfiles: [
+      {
+        name: "default",
+        plugins: [
+          { pluginRef: "prefix-cache-affinity-filter" },
+          { pluginRef: "prefix-cache-scorer", weight: 2 },
+          { pluginRef: "active-request-scorer", weight: 2 },
+          { pluginRef: "outstanding-tokens-scorer", weight: 2 },
+          { pluginRef: "lora-affinity-scorer", weight: 1 },
+          { pluginRef: "near-max-score-picker" },
+        ],
+      },
+    ],
+  };
+}
+
+/**
+ * Upstream's default profile (llm-d-router `loadDefaultConfig`), one profile "default": queue-scorer 2,
+ * kv-cache-utilization-scorer 2, prefix-cache-scorer 3, max-score-picker; single-profile-handler;
+ * utilization saturation detector with its defaults.
+ */
+export function upstreamDefaultSchedulerConfig(options: BuiltinSchedulerOptions = {}): SchedulerConfig {
   return {
     plugins: [
       { type: "single-profile-handler" },
@@ -26,4 +92,14 @@ export function defaultSchedulerConfig(options: { maxNumOfEndpoints?: number } =
       },
     ],
   };
+}
+
+/** The built-in config of that name. */
+export function builtinSchedulerConfig(
+  name: BuiltinSchedulerName,
+  options: BuiltinSchedulerOptions = {},
+): SchedulerConfig {
+  return name === "upstream-default"
+    ? upstreamDefaultSchedulerConfig(options)
+    : defaultSchedulerConfig(options);
 }

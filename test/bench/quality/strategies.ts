@@ -1,14 +1,17 @@
 /**
  * The routing strategies compared, each an EndpointPickerConfig for the same `createScheduler`:
  * Kubernetes-Service-like baselines, the legacy decision tree, upstream's default profile, the two
- * peers' policies (re-implemented as plugins) and our tuned profile. Shedding is off everywhere:
+ * peers' policies (re-implemented as plugins) and the built-in default (`ours`). Shedding is off everywhere:
  * every request has priority 0, so no strategy may drop work.
  *
  * The peers' policies (sglang, dynamo) are registered only in ../baselines/registry.ts, which the
  * virtual-time run passes to createScheduler; a live run (`bench:quality:live`) starts the product
  * `serve`, whose registry refuses them as unknown plugin types.
  */
-import { defaultSchedulerConfig } from "../../../src/scheduling/config/default-config.js";
+import {
+  defaultSchedulerConfig,
+  upstreamDefaultSchedulerConfig,
+} from "../../../src/scheduling/config/default-config.js";
 import type { SchedulerConfig } from "../../../src/scheduling/config/scheduler-config.js";
 
 /** A named strategy. */
@@ -71,7 +74,7 @@ export const strategies: readonly Strategy[] = [
     name: "upstream-default",
     description:
       "upstream default profile: queue-scorer 2, kv-cache-utilization-scorer 2, prefix-cache-scorer 3",
-    config: defaultSchedulerConfig(),
+    config: upstreamDefaultSchedulerConfig(),
   },
   {
     name: "sglang",
@@ -88,14 +91,8 @@ export const strategies: readonly Strategy[] = [
   {
     name: "ours",
     description:
-      "ours: outstanding-tokens-scorer 4 (router's in-flight tokens folded with pushed KV, ratio to the least loaded), prefix-cache-scorer 2 (lruCapacityPerServer 7353 = the replica's KV blocks), lora-affinity-scorer 1, queue-scorer 1, max-score-picker",
-    config: single([
-      { type: "outstanding-tokens-scorer", weight: 4 },
-      { type: "prefix-cache-scorer", weight: 2, parameters: { lruCapacityPerServer: 7_353 } },
-      { type: "lora-affinity-scorer", weight: 1 },
-      { type: "queue-scorer", weight: 1 },
-      { type: "max-score-picker" },
-    ]),
+      "the built-in default (defaultSchedulerConfig): prefix-cache-affinity-filter (0.8, capBySavedPrefill), prefix-cache-scorer 2 (lruCapacityPerServer 7353), active-request-scorer 2, outstanding-tokens-scorer 2, lora-affinity-scorer 1, near-max-score-picker (epsilon 0.02)",
+    config: defaultSchedulerConfig(),
   },
 ];
 

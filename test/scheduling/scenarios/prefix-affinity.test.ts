@@ -27,8 +27,12 @@ describe("prefix-cache affinity", () => {
     first.lease?.release();
     const i = s.endpoints().indexOf(first.endpoints[0]!);
     s.clock.advance(10);
+    // The engines report their KV geometry (1,000 blocks of 16 tokens), so the held tokens are visible.
+    const kv = { numBlocks: 1_000, blockSize: 16 };
     s.push(
-      [0, 1, 2].map((j) => (j === i ? { waitingRequests: 40, kvCacheUsage: 0.95 } : { kvCacheUsage: 0.1 })),
+      [0, 1, 2].map((j) =>
+        j === i ? { ...kv, waitingRequests: 40, kvCacheUsage: 0.95 } : { ...kv, kvCacheUsage: 0.1 },
+      ),
     );
     const r = s.scheduler.schedule(POOL, request({ prefixHashes: prompt(1) }));
     expect(r.endpoints[0]).not.toBe(first.endpoints[0]);
