@@ -9,7 +9,7 @@ import type { Clock } from "../core/clock.js";
 import type { Random } from "../core/random.js";
 import { RouterMetrics } from "../metrics/router-metrics.js";
 import { subsetEntryIp } from "../scheduling/candidates.js";
-import { defaultSchedulerConfig } from "../scheduling/config/default-config.js";
+import { builtinMaxNumOfEndpoints, defaultSchedulerConfig } from "../scheduling/config/default-config.js";
 import { createScheduler, type Scheduler, type StaleEndpointChange } from "../scheduling/scheduler.js";
 import { PoolStore } from "../state/pool-store.js";
 import type { SnapshotLimits } from "../state/snapshot.js";
@@ -21,14 +21,6 @@ import {
 } from "./request-router.js";
 import { schedulerConfigFor } from "./scheduler-config-ref.js";
 import type { RouteDecision, RouteInput } from "./types.js";
-
-/**
- * Endpoints the built-in scheduler config returns per pick: the primary and 2 ordered fallbacks. The
- * HTTP router fails over to them before the first response byte. A front door may ask for fewer per
- * call ({@link RouteInput.maxEndpoints}): the ext_proc picker lists one under the built-in config
- * (src/extproc/endpoint-count.ts).
- */
-export const DEFAULT_MAX_NUM_OF_ENDPOINTS = 3;
 
 /**
  * RouterConfig settings read once, at start (whole sections, or one key of a section): listeners,
@@ -136,7 +128,7 @@ export function createRouterCore(resources: RouterResources, o: RouterCoreOption
       staleEndpoints,
       ...(o.onStaleEndpoints !== undefined ? { onStaleEndpoints: o.onStaleEndpoints } : {}),
       config:
-        schedulerConfigFor(r) ?? defaultSchedulerConfig({ maxNumOfEndpoints: DEFAULT_MAX_NUM_OF_ENDPOINTS }),
+        schedulerConfigFor(r) ?? defaultSchedulerConfig({ maxNumOfEndpoints: builtinMaxNumOfEndpoints }),
       ...(o.now !== undefined ? { now: o.now } : {}),
       metrics,
     });

@@ -26,6 +26,11 @@ function choiceOf(resources: RouterResources): SchedulerChoice | undefined {
   throw new RouterError("BadRequest", `${field || "EndpointPickerConfig"}: ${rule}`, field);
 }
 
+/** True when no EndpointPickerConfig of the set runs: one of the built-in configs does. */
+export function runsBuiltinScheduler(resources: RouterResources): boolean {
+  return choiceOf(resources) === undefined;
+}
+
 /**
  * The scheduler config for createScheduler: the chosen EndpointPickerConfig with only the chosen profile
  * (one single-profile-handler runs one); upstream's default profile (with builtinMaxNumOfEndpoints

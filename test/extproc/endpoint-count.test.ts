@@ -30,6 +30,14 @@ describe("extProcMaxEndpoints", () => {
     expect(extProcMaxEndpoints(load(POOL))).toBe(1);
   });
 
+  it("lists one endpoint under upstream's built-in profile too", () => {
+    const router = `apiVersion: inference-router.dev/v1alpha1
+kind: RouterConfig
+spec: {scheduler: {builtin: upstream-default}}
+`;
+    expect(extProcMaxEndpoints(load(POOL, router))).toBe(1);
+  });
+
   it("lists what the user's EndpointPickerConfig returns", () => {
     expect(extProcMaxEndpoints(load(POOL, PICKER))).toBeUndefined();
   });

@@ -11,8 +11,10 @@ export const builtinSchedulerNames = ["default", "upstream-default"] as const;
 export type BuiltinSchedulerName = (typeof builtinSchedulerNames)[number];
 
 /**
- * Endpoints the router's built-in configs return (primary + fallbacks for failover); the router core
- * builds the built-in default with the same figure.
+ * Endpoints the router's built-in configs return per pick: the primary and 2 ordered fallbacks. The
+ * HTTP router fails over to them before the first response byte; a front door may ask for fewer per
+ * call (RouteInput.maxEndpoints): the ext_proc picker lists one under a built-in config
+ * (src/extproc/endpoint-count.ts).
  */
 export const builtinMaxNumOfEndpoints = 3;
 
