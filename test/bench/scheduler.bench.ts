@@ -1,16 +1,21 @@
 /**
  * Scheduler overhead benchmark (not a test): decisions/s and p50/p99 time per decision with the
- * built-in default profile (defaultSchedulerConfig, printed in the report) for 10, 100 and 1,000 endpoints,
+ * built-in profile `--profile NAME` names (default: the built-in default; `upstream-default`: upstream's
+ * 2/2/3; printed in the report) for 10, 100 and 1,000 endpoints,
  * on 2 KB chat prompts, plus the prefix index's memory at 1,000 endpoints at default capacity.
  * Each decision is a full non-dry-run schedule: candidates, saturation, scoring, pick, lease, prefix
  * record. Prompt hashing happens once per request on the request side and is timed separately.
  *
- * Run: npx tsx test/bench/scheduler.bench.ts   (the lead wires it as `npm run bench:scheduler`)
+ * Run: npm run bench:scheduler [-- --profile default|upstream-default]  (env SCHEDULER_BENCH_PROFILE)
  */
 import { performance } from "node:perf_hooks";
 import { createManualClock } from "../../src/core/clock.js";
 import { createSeededRandom, type Random } from "../../src/core/random.js";
-import { defaultSchedulerConfig } from "../../src/scheduling/config/default-config.js";
+import {
+  type BuiltinSchedulerName,
+  builtinSchedulerConfig,
+  builtinSchedulerNames,
+} from "../../src/scheduling/config/default-config.js";
 import { createPrefixIndex } from "../../src/scheduling/prefix/lru-prefix-index.js";
 import { hashPrompt } from "../../src/scheduling/prefix/prefix-hash.js";
 import { createScheduler } from "../../src/scheduling/scheduler.js";
@@ -20,9 +25,36 @@ import type { SnapshotEndpoint } from "../../src/state/types.js";
 
 const POOL = "bench";
 
+const USAGE = `npm run bench:scheduler [-- --profile NAME]
+
+Decisions per second and p50/p99 per decision of the real scheduler at 10 / 100 / 1,000 endpoints,
+prompt hashing, and the prefix index's memory at 1,000 endpoints.
+
+  --profile NAME   the built-in profile measured: ${builtinSchedulerNames.join(" | ")}
+                   (env SCHEDULER_BENCH_PROFILE, default "default")
+  --help
+`;
+
+function profileName(argv: readonly string[], env: NodeJS.ProcessEnv): BuiltinSchedulerName {
+  if (argv.includes("--help")) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  const at = argv.indexOf("--profile");
+  const name = at >= 0 ? argv[at + 1] : (env.SCHEDULER_BENCH_PROFILE ?? "default");
+  if (!builtinSchedulerNames.includes(name as BuiltinSchedulerName)) {
+    process.stderr.write(`--profile: "${name}" is not one of ${builtinSchedulerNames.join(", ")}\n`);
+    process.exit(2);
+  }
+  return name as BuiltinSchedulerName;
+}
+
+const PROFILE = profileName(process.argv.slice(2), process.env);
+const profileConfig = () => builtinSchedulerConfig(PROFILE);
+
 /** The profile measured, as "type weight, ...". */
 function profileLine(): string {
-  const c = defaultSchedulerConfig();
+  const c = profileConfig();
   return c.schedulingProfiles[0]!.plugins.map((r) => {
     const type = c.plugins.find((p) => (p.name ?? p.type) === r.pluginRef)?.type ?? r.pluginRef;
     return r.weight === undefined ? type : `${type} ${r.weight}`;
@@ -121,7 +153,7 @@ for (const n of SIZES) {
   push();
   const scheduler = createScheduler({
     store,
-    config: defaultSchedulerConfig(),
+    config: profileConfig(),
     random: createSeededRandom(7),
     prefixIndexFactory: createPrefixIndex,
   });
@@ -177,7 +209,7 @@ const heapAfter = process.memoryUsage().heapUsed + process.memoryUsage().arrayBu
 const fullSize = full.size();
 
 console.log(
-  `\n## Scheduler decision time (built-in default profile: ${profileLine()}, ${Math.round(promptChars)}-char chat prompts, ${hashed[0]!.length} blocks)\n`,
+  `\n## Scheduler decision time (built-in profile ${PROFILE}: ${profileLine()}, ${Math.round(promptChars)}-char chat prompts, ${hashed[0]!.length} blocks)\n`,
 );
 console.log("| endpoints | decisions | decisions/s | p50 µs | p99 µs | index entries | index MB |");
 console.log("|---:|---:|---:|---:|---:|---:|---:|");
