@@ -29,8 +29,9 @@ export const routerDefaults = {
     maxMessageBytes: 4 * 1024 * 1024,
     maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
     maxEndpointsPerSnapshot: 10_000,
+    maxSourcesPerPool: 1000,
   },
-  state: { stalenessMs: 2000, expiryMs: 60_000, sweepIntervalMs: 500 },
+  state: { stalenessMs: 2000, expiryMs: 60_000, sweepIntervalMs: 500, maxClockSkewMs: 5000 },
   extproc: {
     initialConnectionWindowSize: 16 * 1024 * 1024,
     initialStreamWindowSize: 1024 * 1024,
@@ -110,6 +111,12 @@ export const routerConfigSpecSchema = z.strictObject({
       maxBodyBytes: positiveInt(routerDefaults.limits.maxBodyBytes),
       /** Most endpoints in one pushed snapshot. Default 10000. */
       maxEndpointsPerSnapshot: positiveInt(routerDefaults.limits.maxEndpointsPerSnapshot),
+      /**
+       * Most sources (producers, by their `source` name) one pool remembers; a push from one more is
+       * refused with ResourceExhausted. A source is forgotten `state.expiryMs` after its last push.
+       * Default 1000.
+       */
+      maxSourcesPerPool: positiveInt(routerDefaults.limits.maxSourcesPerPool),
     })
     .prefault({}),
   /** Freshness of pushed endpoint state (milliseconds). */
@@ -121,6 +128,11 @@ export const routerConfigSpecSchema = z.strictObject({
       expiryMs: positiveInt(routerDefaults.state.expiryMs),
       /** How often expired endpoints are swept. Default 500 ms. */
       sweepIntervalMs: positiveInt(routerDefaults.state.sweepIntervalMs),
+      /**
+       * How far a push's observedAt may be ahead of the router's clock before the push is refused
+       * (InvalidArgument): a future observedAt would read as fresh for longer than it is. Default 5000 ms.
+       */
+      maxClockSkewMs: z.int().min(0).default(routerDefaults.state.maxClockSkewMs),
     })
     .superRefine((state, ctx) => {
       if (state.expiryMs < state.stalenessMs) {
@@ -231,7 +243,8 @@ export const routerConfigSchema = z.strictObject({
 /**
  * The settings used when no RouterConfig is given: {@link routerDefaults} (ports api 9004, http 8080,
  * extproc 9002, health 9003, metrics 9090 on 0.0.0.0; 4 MiB messages, 32 MiB bodies, 10000 endpoints per
- * snapshot; staleness 2000 ms, expiry 60000 ms, sweep 500 ms; proxy connect 2000 ms, first byte 60000 ms,
+ * snapshot, 1000 sources per pool; staleness 2000 ms, expiry 60000 ms, sweep 500 ms, clock skew 5000 ms;
+ * proxy connect 2000 ms, first byte 60000 ms,
  * idle 60000 ms, 3 attempts), no auth, no edge push. Returns a fresh object each call.
  */
 export function defaultRouterConfig(): RouterConfig {
