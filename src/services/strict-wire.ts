@@ -7,7 +7,14 @@
  * message that does not decode is InvalidArgument on every protocol, not Connect's Internal
  * ({@link refuseMalformedBinary}).
  */
-import { type DescField, type DescMessage, fromBinary, ScalarType } from "@bufbuild/protobuf";
+import {
+  type DescField,
+  type DescMessage,
+  fromBinary,
+  fromJson,
+  type JsonValue,
+  ScalarType,
+} from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type {
   UniversalHandler,
@@ -33,7 +40,7 @@ const DECIMAL_NUMBER = /^(-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|NaN|-?Infinity)$/
 
 /**
  * Handler options for one method (pass to `router.rpc(method, impl, strictWireOptions(method.input))`):
- * JSON zero values spelt out in answers, unknown keys refused, numbers checked as {@link checkJsonNumbers}.
+ * JSON zero values spelt out in answers, unknown keys refused, numbers checked as {@link checkJsonFields}.
  */
 export function strictWireOptions(input: DescMessage): Partial<UniversalHandlerOptions> {
   const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -51,7 +58,7 @@ export function strictWireOptions(input: DescMessage): Partial<UniversalHandlerO
       } catch {
         return text; // protobuf-es words the syntax error
       }
-      checkJsonNumbers(input, json);
+      checkJsonFields(input, json);
       return text;
     },
   };
@@ -62,12 +69,26 @@ export function strictWireOptions(input: DescMessage): Partial<UniversalHandlerO
 
 /**
  * Refuses a JSON string in a numeric field unless it is a plain decimal number (protobuf's JSON form
- * allows quoted numbers; protobuf-es would also read hex, binary and padded forms).
+ * allows quoted numbers; protobuf-es would also read hex, binary and padded forms), and a well-known type
+ * (a Timestamp's RFC 3339 string) protobuf-es cannot read, naming the field (protobuf-es names only the
+ * type: "cannot decode message google.protobuf.Timestamp").
  * @throws ConnectError(InvalidArgument) naming the field and the value.
  */
-export function checkJsonNumbers(desc: DescMessage, json: unknown, path: PropertyKey[] = []): void {
+export function checkJsonFields(desc: DescMessage, json: unknown, path: PropertyKey[] = []): void {
+  if (desc.typeName.startsWith("google.protobuf.")) {
+    if (path.length === 0) return;
+    try {
+      fromJson(desc, json as JsonValue);
+    } catch (e) {
+      const reason = (e as Error).message.replace(/^cannot decode message [\w.]+ from JSON: /, "");
+      throw new ConnectError(
+        `${fieldPath(path)}: ${renderValue(json)} is not a valid ${desc.typeName} (${reason})`,
+        Code.InvalidArgument,
+      );
+    }
+    return;
+  }
   if (json === null || typeof json !== "object" || Array.isArray(json)) return;
-  if (desc.typeName.startsWith("google.protobuf.")) return; // well-known types have their own JSON forms
   for (const [key, value] of Object.entries(json)) {
     const field = desc.fields.find((f) => f.jsonName === key || f.name === key);
     if (field) checkField(field, value, [...path, key]);
@@ -80,20 +101,20 @@ function checkField(field: DescField, value: unknown, path: PropertyKey[]): void
       checkScalar(field.scalar, value, path);
       return;
     case "message":
-      checkJsonNumbers(field.message, value, path);
+      checkJsonFields(field.message, value, path);
       return;
     case "list":
       if (!Array.isArray(value)) return;
       value.forEach((v, i) => {
         if (field.listKind === "scalar") checkScalar(field.scalar, v, [...path, i]);
-        else if (field.listKind === "message") checkJsonNumbers(field.message, v, [...path, i]);
+        else if (field.listKind === "message") checkJsonFields(field.message, v, [...path, i]);
       });
       return;
     case "map":
       if (value === null || typeof value !== "object") return;
       for (const [k, v] of Object.entries(value)) {
         if (field.mapKind === "scalar") checkScalar(field.scalar, v, [...path, k]);
-        else if (field.mapKind === "message") checkJsonNumbers(field.message, v, [...path, k]);
+        else if (field.mapKind === "message") checkJsonFields(field.message, v, [...path, k]);
       }
       return;
     default:

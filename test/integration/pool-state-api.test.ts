@@ -360,6 +360,10 @@ describe("serve: PoolStateService", () => {
       ],
       [{ sequence: "0x10" }, 'sequence: "0x10" must be a decimal integer'],
       [
+        { sequence: 1, observedAt: "10000-01-01T00:00:00Z" },
+        'observedAt: "10000-01-01T00:00:00Z" is not a valid google.protobuf.Timestamp',
+      ],
+      [
         { sequence: 1, endpoints: [{ address: "10.0.13.1:8000", metrics: { waitingRequests: " 5" } }] },
         "endpoints[0].metrics.waitingRequests",
       ],
