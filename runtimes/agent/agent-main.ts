@@ -3,7 +3,7 @@
  * Connect client, signals and the log; every decision (mapping, backoff, sequence, what to push) is
  * made in src/agent and src/push.
  */
-import { createClient } from "@connectrpc/connect";
+import { Code, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { createAgent } from "../../src/agent/agent.js";
 import { type AgentOptions, validateAgentOptions } from "../../src/agent/agent-options.js";
@@ -48,7 +48,10 @@ async function fetchWithTimeout(url: string, timeoutMs: number): Promise<Respons
   return fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: "text/plain" } });
 }
 
-/** CLI entry. Exit codes: 0 stopped by a signal, 2 bad usage. */
+/**
+ * CLI entry. Exit codes: 0 stopped by a signal, 2 bad usage, or a push refused in a way no retry cures
+ * (unknown pool, malformed push, missing or wrong token: a setting here or on the router is wrong).
+ */
 export async function agentMain(argv: string[]): Promise<void> {
   const parsed = parse(argv);
   if (!parsed) return;
@@ -88,6 +91,14 @@ export async function agentMain(argv: string[]): Promise<void> {
           },
         },
     log,
+    onRefused(error) {
+      // The agent has logged the refusal; exiting makes it visible to whatever runs the agent, whose
+      // restart policy (with its own backoff) retries once someone fixes the setting.
+      process.stderr.write(
+        `inference-router agent: the router refused the push (${Code[error.code]}: ${error.rawMessage}); not retrying\n`,
+      );
+      process.exit(2);
+    },
   });
   const stats =
     o.metricsPort === undefined

@@ -58,9 +58,33 @@ export function watchResources(path: string, apply: (r: RouterResources) => void
   });
 }
 
-/** A token given inline or in a file (file contents trimmed). */
-export function readToken(inline: string | undefined, file: string | undefined): string | undefined {
-  if (inline !== undefined) return inline;
+/**
+ * A token given inline or in a file (file contents trimmed). `setting` names the RouterConfig key for
+ * errors ("pushToken" reads `spec.auth.pushToken` / `spec.auth.pushTokenFile`). A token that is set but
+ * empty or only whitespace is a ConfigError, never "no auth": an empty Secret must not open the API.
+ */
+export function readToken(
+  inline: string | undefined,
+  file: string | undefined,
+  setting = "token",
+): string | undefined {
+  if (inline !== undefined) {
+    if (inline.trim() === "")
+      throw new ConfigError([`RouterConfig spec.auth.${setting}: is empty; set a token or remove the key`]);
+    return inline;
+  }
   if (file === undefined) return undefined;
-  return readFileSync(file, "utf8").trim();
+  const where = `RouterConfig spec.auth.${setting}File: ${file}`;
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new ConfigError([`${where}: cannot be read (${(err as Error).message})`]);
+  }
+  const token = text.trim();
+  if (token === "")
+    throw new ConfigError([
+      `${where}: the file is empty or only whitespace; a token file must hold the token`,
+    ]);
+  return token;
 }

@@ -1,58 +1,34 @@
 /**
- * ext_proc's one bidi method served straight on node:http2 with gRPC framing (5-byte envelopes,
- * grpc-status trailers): the default ext_proc transport (connect-node stays as `--extproc-transport
- * connect`). Same processor, same messages; it skips connect's per-call pipeline of async iterables,
- * abort signals and headers objects, which cost most of the picker's CPU per request on loopback and
- * kept the issue's throughput/latency/memory targets out of reach (see the README, "Envoy").
+ * ext_proc's one bidi method served straight on node:http2 with gRPC framing: the default ext_proc
+ * transport (connect-node stays as `--extproc-transport connect`). Same processor, same messages; it
+ * skips connect's per-call pipeline of async iterables, abort signals and headers objects, which cost
+ * most of the picker's CPU per request on loopback (see the README, "Envoy"). Carries bytes only: the
+ * framing, the refusals and the reply encoding are src/extproc/wire's.
  */
 import type http2 from "node:http2";
 import { fromBinary } from "@bufbuild/protobuf";
-import { type ExtProcProcessor, type ExtProcSession, encodeGrpcFrames } from "../../src/extproc/index.js";
+import type { ExtProcProcessor, ExtProcSession } from "../../src/extproc/index.js";
 import {
-  ProcessingRequestSchema,
-  type ProcessingResponse,
-} from "../../src/gen/envoy/service/ext_proc/v3/external_processor_pb.js";
+  createSlabAllocator,
+  encodeGrpcMessage,
+  GrpcFrameEncoder,
+  GrpcMessageReader,
+  GrpcStatus,
+  GrpcStatusError,
+  refuseCall,
+} from "../../src/extproc/wire/index.js";
+import { ProcessingRequestSchema } from "../../src/gen/envoy/service/ext_proc/v3/external_processor_pb.js";
 
-const PATH = "/envoy.service.ext_proc.v3.ExternalProcessor/Process";
-const EMPTY = Buffer.alloc(0);
-
-/** gRPC status codes used here. */
-const Status = { OK: 0, INTERNAL: 13, UNIMPLEMENTED: 12, RESOURCE_EXHAUSTED: 8 } as const;
-
-/**
- * Reply bytes are carved out of 64 KiB slabs, never reused (a slab is freed once every reply in it
- * was written out): one ArrayBuffer per ~14 picks instead of one per pick, each of which V8 would
- * otherwise free on its own in a young-generation GC. Larger replies get their own buffer. As with
- * Node's Buffer pool, a reply that HTTP/2 flow control holds back keeps its whole slab alive until it
- * is sent (Envoy's 256 MiB default windows make that rare).
- */
-const SLAB_BYTES = 64 * 1024;
-let slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-let slabUsed = 0;
-function allocReply(size: number): Buffer {
-  if (size > SLAB_BYTES / 4) return Buffer.allocUnsafeSlow(size);
-  if (slabUsed + size > SLAB_BYTES) {
-    slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-    slabUsed = 0;
-  }
-  const out = slab.subarray(slabUsed, slabUsed + size);
-  slabUsed += (size + 7) & ~7;
-  return out;
-}
-
-function encode(replies: readonly ProcessingResponse[]): Buffer {
-  return replies.length === 0 ? EMPTY : (encodeGrpcFrames(replies, allocReply) as Buffer);
-}
+const allocReply = createSlabAllocator();
 
 /** What one stream's listeners share; the listeners themselves are the module's (no closures per stream). */
 interface StreamState {
   session: ExtProcSession;
-  maxMessageBytes: number;
+  reader: GrpcMessageReader;
+  frames: GrpcFrameEncoder;
   /** gRPC status and message for the trailers. */
   status: number;
   message: string;
-  /** Bytes of an incomplete gRPC message. */
-  pending: Buffer;
 }
 
 const STATE = Symbol("extproc stream state");
@@ -60,14 +36,14 @@ type ExtProcStream = http2.ServerHttp2Stream & { [STATE]?: StreamState | undefin
 
 function onWantTrailers(this: ExtProcStream): void {
   const st = this[STATE];
-  const trailers: http2.OutgoingHttpHeaders = { "grpc-status": String(st?.status ?? Status.OK) };
-  if (st !== undefined && st.message !== "") trailers["grpc-message"] = encodeURIComponent(st.message);
+  const trailers: http2.OutgoingHttpHeaders = { "grpc-status": String(st?.status ?? GrpcStatus.OK) };
+  if (st !== undefined && st.message !== "") trailers["grpc-message"] = encodeGrpcMessage(st.message);
   this.sendTrailers(trailers);
 }
 
-function fail(stream: ExtProcStream, st: StreamState, code: number, text: string): void {
-  st.status = code;
-  st.message = text;
+function fail(stream: ExtProcStream, st: StreamState, err: unknown): void {
+  st.status = err instanceof GrpcStatusError ? err.code : GrpcStatus.INTERNAL;
+  st.message = err instanceof Error ? err.message : String(err);
   st.session.close("error");
   if (!stream.writableEnded) stream.end();
 }
@@ -78,41 +54,32 @@ function resume(this: ExtProcStream): void {
 
 function onData(this: ExtProcStream, chunk: Buffer): void {
   const st = this[STATE];
-  if (st === undefined) return;
-  let pending = st.pending.length === 0 ? chunk : Buffer.concat([st.pending, chunk]);
-  let at = 0;
-  while (pending.length - at >= 5) {
-    const length = pending.readUInt32BE(at + 1);
-    if (pending[at] !== 0) {
-      fail(this, st, Status.UNIMPLEMENTED, "compressed messages are not supported");
-      return;
+  if (st === undefined || st.status !== GrpcStatus.OK) return;
+  st.reader.push(chunk);
+  try {
+    for (let body = st.reader.next(); body !== undefined; body = st.reader.next()) {
+      const replies = st.session.handle(fromBinary(ProcessingRequestSchema, body));
+      if (replies.length === 0) continue;
+      if (!this.write(st.frames.encode(replies, allocReply))) {
+        this.pause();
+        this.once("drain", resume);
+      }
     }
-    if (length > st.maxMessageBytes) {
-      const text = `message of ${length} bytes is larger than ${st.maxMessageBytes}`;
-      fail(this, st, Status.RESOURCE_EXHAUSTED, text);
-      return;
-    }
-    if (pending.length - at - 5 < length) break;
-    const body = pending.subarray(at + 5, at + 5 + length);
-    at += 5 + length;
-    let out: Buffer;
-    try {
-      out = encode(st.session.handle(fromBinary(ProcessingRequestSchema, body)));
-    } catch (err) {
-      fail(this, st, Status.INTERNAL, err instanceof Error ? err.message : String(err));
-      return;
-    }
-    if (out.length > 0 && !this.write(out)) {
-      this.pause();
-      this.once("drain", resume);
-    }
+  } catch (err) {
+    fail(this, st, err);
   }
-  pending = at === pending.length ? EMPTY : pending.subarray(at);
-  st.pending = pending;
 }
 
 function onEnd(this: ExtProcStream): void {
-  this[STATE]?.session.close("end");
+  const st = this[STATE];
+  if (st === undefined || st.status !== GrpcStatus.OK) return;
+  try {
+    st.reader.end();
+  } catch (err) {
+    fail(this, st, err);
+    return;
+  }
+  st.session.close("end");
   if (!this.writableEnded) this.end();
 }
 
@@ -143,21 +110,29 @@ const LISTENERS = [
 
 /** Handles `stream` events of an Http2Server for the ExternalProcessor service. */
 export function handleExtProcStream(processor: ExtProcProcessor, maxMessageBytes: number) {
+  // One encoder per listener: its sizing record is reused by every stream's replies, one batch at a time.
+  const frames = new GrpcFrameEncoder();
   return (stream: ExtProcStream, headers: http2.IncomingHttpHeaders): void => {
-    const contentType = headers["content-type"] ?? "";
-    if (headers[":path"] !== PATH || !contentType.startsWith("application/grpc")) {
+    const refusal = refuseCall(headers);
+    if (refusal !== undefined) {
       stream.respond(
-        { ":status": 200, "content-type": "application/grpc", "grpc-status": String(Status.UNIMPLEMENTED) },
+        {
+          ":status": refusal.httpStatus,
+          "content-type": "application/grpc",
+          "grpc-status": String(refusal.grpcStatus),
+          "grpc-message": encodeGrpcMessage(refusal.message),
+        },
         { endStream: true },
       );
       return;
     }
+    const encoding = headers["grpc-encoding"];
     stream[STATE] = {
       session: processor.open(),
-      maxMessageBytes,
-      status: Status.OK,
+      reader: new GrpcMessageReader(maxMessageBytes, typeof encoding === "string" ? encoding : undefined),
+      frames,
+      status: GrpcStatus.OK,
       message: "",
-      pending: EMPTY,
     };
     stream.respond(
       { ":status": 200, "content-type": "application/grpc", "grpc-accept-encoding": "identity" },

@@ -15,6 +15,11 @@ export interface FlagSpec {
   help: string;
   /** Other names accepted for the same flag (the upstream picker's, so its command lines carry over). */
   aliases?: readonly string[];
+  /**
+   * A secret (a bearer token): an empty or whitespace-only value, from the flag or the environment, is
+   * refused rather than taken as "not set", so an empty Secret cannot switch authentication off.
+   */
+  secret?: boolean;
 }
 
 export type FlagValues = Record<string, string | number | boolean | undefined>;
@@ -62,6 +67,8 @@ function convert(spec: FlagSpec, raw: string | boolean, origin: string): string 
     }
     default:
       if (typeof raw !== "string" || raw === "") throw new UsageError(`${where} needs a value`);
+      if (spec.secret && raw.trim() === "")
+        throw new UsageError(`${where} is only whitespace: give the token, or leave it unset`);
       return raw;
   }
 }
@@ -110,6 +117,10 @@ export function parseFlags(
     const flag = explicit.get(s.name) ?? (given[0] === undefined ? undefined : parsed.values[given[0]]);
     const fromEnv = env[envName(s.name)];
     if (flag !== undefined) values[s.name] = convert(s, flag as string | boolean, "flag");
+    else if (s.secret && fromEnv !== undefined && fromEnv.trim() === "")
+      throw new UsageError(
+        `${envName(s.name)} (for --${s.name}) is set but empty: give the token, or unset it`,
+      );
     else if (fromEnv !== undefined && fromEnv !== "") values[s.name] = convert(s, fromEnv, "env");
     else if (applyDefaults && s.default !== undefined) values[s.name] = convert(s, s.default, "flag");
   }

@@ -64,8 +64,22 @@ export const serveFlags: readonly FlagSpec[] = [
   {
     name: "push-token",
     type: "string",
-    help: "Bearer token required on PushSnapshot (overrides auth.pushToken)",
+    secret: true,
+    help: "Bearer token required on PushSnapshot (overrides auth.pushToken); empty is refused",
   },
-  { name: "read-token", type: "string", help: "Bearer token required on reads (overrides auth.readToken)" },
+  {
+    name: "read-token",
+    type: "string",
+    secret: true,
+    help: "Bearer token required on reads (overrides auth.readToken); empty is refused",
+  },
+  {
+    name: "allow-unauthenticated-push",
+    type: "boolean",
+    default: String(routerDefaults.auth.allowUnauthenticatedPush),
+    help:
+      "Listen beyond loopback with no push token: anyone who reaches the API port can push pool state" +
+      " (RouterConfig spec.auth.allowUnauthenticatedPush)",
+  },
   { name: "log-level", type: "string", default: "info", help: "debug | info | warn | error" },
 ];

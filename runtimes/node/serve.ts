@@ -20,6 +20,11 @@ import { createNodeTransport } from "./node-transport.js";
 import { startPickerListeners } from "./picker-listeners.js";
 import { serveFlags } from "./serve-flags.js";
 
+/** Hosts only this machine can reach: the only ones `serve` listens on with unauthenticated pushes by default. */
+export function isLoopbackHost(host: string): boolean {
+  return host === "127.0.0.1" || host === "::1" || host === "[::1]" || host === "localhost";
+}
+
 export const systemClock: Clock = { now: () => Date.now() };
 const systemRandom = { next: Math.random };
 
@@ -44,6 +49,14 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
       clock: systemClock,
       random: systemRandom,
       now: () => performance.now(),
+      onStaleEndpoints: ({ pool, stale, endpoints }) =>
+        stale
+          ? log("warn", "no fresh endpoint: picking among stale endpoints, counted as saturated", {
+              pool,
+              stale: endpoints,
+              setting: "RouterConfig spec.state.staleEndpoints",
+            })
+          : log("info", "fresh endpoints again: stale endpoints no longer picked", { pool }),
     });
   } catch (err) {
     // The scheduler refuses its config (unknown plugin type, bad parameters) by naming the plugin.
@@ -66,11 +79,22 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
   };
   const tokens = {
     pushToken:
-      (flags["push-token"] as string | undefined) ?? readToken(cfg.auth.pushToken, cfg.auth.pushTokenFile),
+      (flags["push-token"] as string | undefined) ??
+      readToken(cfg.auth.pushToken, cfg.auth.pushTokenFile, "pushToken"),
     readToken:
-      (flags["read-token"] as string | undefined) ?? readToken(cfg.auth.readToken, cfg.auth.readTokenFile),
+      (flags["read-token"] as string | undefined) ??
+      readToken(cfg.auth.readToken, cfg.auth.readTokenFile, "readToken"),
   };
   const host = (flags.host as string | undefined) ?? cfg.listen.host;
+  const allowUnauthenticated =
+    (flags["allow-unauthenticated-push"] as boolean | undefined) ?? cfg.auth.allowUnauthenticatedPush;
+  if (tokens.pushToken === undefined && !allowUnauthenticated && !isLoopbackHost(host)) {
+    throw new ConfigError([
+      `--host ${host}: pushes would need no token on a non-loopback address; set a push token` +
+        " (--push-token, RouterConfig spec.auth.pushToken or pushTokenFile), listen on 127.0.0.1, or" +
+        " accept it with --allow-unauthenticated-push (RouterConfig spec.auth.allowUnauthenticatedPush)",
+    ]);
+  }
   // Watch before listening: a change made right after the first "listening" line is not missed.
   const stopWatch = configPath ? watchResources(configPath, applyConfig) : () => undefined;
   const sweep = setInterval(() => store.sweep(), cfg.state.sweepIntervalMs);
@@ -92,6 +116,7 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
     port: api.port,
     host,
     protocols: ["connect", "grpc", "grpc-web"],
+    pushes: tokens.pushToken === undefined ? "unauthenticated" : "need a bearer token",
   });
   const pickerListeners = await startPickerListeners({
     flags,

@@ -3,11 +3,17 @@
  * scrape into metrics and say what to push. The push itself (sequence, backoff, final push) is the
  * shared push loop's; the Node runtime supplies fetch-with-timeout, the send, timers and the logger.
  */
+import { Code, type ConnectError } from "@connectrpc/connect";
 import type { Clock } from "../core/clock.js";
 import type { Random } from "../core/random.js";
 import type { PushSnapshotRequest } from "../gen/inferencerouter/v1/pool_state_pb.js";
-import type { BackoffOptions } from "../push/backoff.js";
-import { createPushLoop, type PushEvent, type PushSend } from "../push/push-loop.js";
+import { type BackoffOptions, backoffDelay, defaultBackoff } from "../push/backoff.js";
+import {
+  createPushLoop,
+  type PushEvent,
+  type PushSend,
+  REFUSALS_THAT_CANNOT_SUCCEED,
+} from "../push/push-loop.js";
 import type { Timers } from "../push/timers.js";
 import type { EndpointMetrics } from "../state/types.js";
 import type { AgentOptions } from "./agent-options.js";
@@ -29,7 +35,13 @@ export interface AgentDeps {
   /** How pushes reach the router (PushSnapshot per push, or one held StreamSnapshots). */
   send: PushSend<PushSnapshotRequest>;
   log(level: "debug" | "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>): void;
+  /** Backoff while pushes fail, and while scrapes fail. Default 200 ms doubling to 10 s, half jittered. */
   backoff?: BackoffOptions;
+  /**
+   * Called once when the router refuses a push in a way no retry can cure (REFUSALS_THAT_CANNOT_SUCCEED:
+   * unknown pool, malformed message, missing or wrong token): the agent has stopped pushing.
+   */
+  onRefused?(error: ConnectError): void;
 }
 
 /** A running agent. */
@@ -56,6 +68,11 @@ type Opts = Pick<
 export function createAgent(opts: Opts, deps: AgentDeps): Agent {
   const scrapeStats = { scrapes: 0, scrapeFailures: 0, scrapeMs: 0, ready: false };
   let lastGood: EndpointMetrics | undefined;
+  const backoff = deps.backoff ?? defaultBackoff;
+  // Failed scrapes in a row, and the wait they ask for: an engine that is down is scraped (and
+  // logged) on the push backoff, not at every interval.
+  let scrapeFailuresInRow = 0;
+  let scrapeRetryMs = 0;
 
   const request = (metrics: EndpointMetrics, ready: boolean, observedAt: number) =>
     pushRequestFromAgentPush({ ...opts, sequence: 0n, observedAt, ready, metrics });
@@ -77,13 +94,24 @@ export function createAgent(opts: Opts, deps: AgentDeps): Agent {
       if ("error" in scraped) throw scraped.error;
       metrics = metricsFromScrape(opts.engine, scraped.text);
       lastGood = metrics;
+      if (scrapeFailuresInRow > 0) deps.log("info", "scrape recovered", { after: scrapeFailuresInRow });
+      scrapeFailuresInRow = 0;
+      scrapeRetryMs = 0;
     } catch (err) {
       scrapeStats.scrapeFailures++;
+      scrapeFailuresInRow++;
+      scrapeRetryMs = backoffDelay(scrapeFailuresInRow, deps.random, backoff);
       const fields =
         err instanceof ScrapeError
           ? { reason: err.reason, metric: err.metric, error: err.message }
           : { reason: "fetch", error: err instanceof Error ? err.message : String(err) };
-      deps.log("warn", "scrape not pushed", { ...fields, healthy });
+      // Once per outage at warn; the retries at debug.
+      deps.log(scrapeFailuresInRow === 1 ? "warn" : "debug", "scrape not pushed", {
+        ...fields,
+        healthy,
+        attempt: scrapeFailuresInRow,
+        retryInMs: scrapeRetryMs,
+      });
     }
     if (healthy !== scrapeStats.ready && loop.stats.pushes > 0 && (metrics || lastGood)) {
       deps.log(
@@ -99,11 +127,25 @@ export function createAgent(opts: Opts, deps: AgentDeps): Agent {
   }
 
   function report(e: PushEvent<PushSnapshotRequest>): void {
+    if (!e.ok && e.stopped) {
+      deps.log(
+        "error",
+        "push refused; not retrying: the router refuses every push until its config or this agent's flags change",
+        {
+          code: Code[e.error.code],
+          error: e.error.rawMessage,
+          pool: opts.pool,
+          address: opts.address,
+        },
+      );
+      deps.onRefused?.(e.error);
+      return;
+    }
     if (!e.ok) {
       const last = loop.stats.lastPushAt;
       deps.log(e.changed ? "warn" : "debug", "push failed; backing off", {
         error: e.error.rawMessage,
-        code: e.error.code,
+        code: Code[e.error.code],
         attempt: e.attempt,
         retryInMs: e.retryInMs,
         sinceLastPushMs: last === undefined ? null : deps.clock.now() - last,
@@ -131,7 +173,9 @@ export function createAgent(opts: Opts, deps: AgentDeps): Agent {
     produce,
     send: deps.send,
     finalPush: true,
-    ...(deps.backoff ? { backoff: deps.backoff } : {}),
+    backoff,
+    stopOn: REFUSALS_THAT_CANNOT_SUCCEED,
+    producerDelayMs: () => scrapeRetryMs,
     clock: deps.clock,
     random: deps.random,
     ...(deps.timers ? { timers: deps.timers } : {}),

@@ -31,15 +31,35 @@ export const routerDefaults = {
     maxEndpointsPerSnapshot: 10_000,
     maxSourcesPerPool: 1000,
   },
-  state: { stalenessMs: 2000, expiryMs: 60_000, sweepIntervalMs: 500, maxClockSkewMs: 5000 },
+  state: {
+    stalenessMs: 2000,
+    expiryMs: 60_000,
+    sweepIntervalMs: 500,
+    staleEndpoints: "saturated",
+    maxClockSkewMs: 5000,
+  },
+  auth: { allowUnauthenticatedPush: false },
   extproc: {
     initialConnectionWindowSize: 16 * 1024 * 1024,
     initialStreamWindowSize: 1024 * 1024,
     bodyMode: "FULL_DUPLEX_STREAMED",
   },
-  proxy: { connectTimeoutMs: 2000, firstByteTimeoutMs: 60_000, idleTimeoutMs: 60_000, maxAttempts: 3 },
+  proxy: {
+    connectTimeoutMs: 2000,
+    firstByteTimeoutMs: 60_000,
+    idleTimeoutMs: 60_000,
+    maxAttempts: 3,
+    trustedHeaders: [] as readonly string[],
+  },
   edgePush: { intervalMs: 1000 },
 } as const;
+
+/**
+ * Request headers that change where a request goes beyond the operator's config, so the HTTP router
+ * drops them from clients unless RouterConfig `spec.proxy.trustedHeaders` lists them. The objective
+ * header (`x-gateway-inference-objective`) is not here: it is upstream's client-facing header.
+ */
+export const TRUSTABLE_HEADERS = ["x-gateway-model-name-rewrite"] as const;
 
 /** What each listener serves: the `spec.listen` field docs, and the help text of the matching CLI flags. */
 export const listenHelp: Readonly<Record<keyof typeof routerDefaults.listen, string>> = {
@@ -82,13 +102,22 @@ export const routerConfigSpecSchema = z.strictObject({
       host: z.string().min(1).default(routerDefaults.listen.host),
     })
     .prefault({}),
-  /** Bearer tokens; the *File variants name files the runtime reads. None set = no auth. */
+  /**
+   * Bearer tokens; the *File variants name files the runtime reads. A token set but empty (or a file
+   * holding only whitespace) is a start-up error. No push token = no auth on pushes, which `serve`
+   * allows only on a loopback host unless `allowUnauthenticatedPush` is true.
+   */
   auth: z
     .strictObject({
       pushToken: z.string().min(1).optional(),
       readToken: z.string().min(1).optional(),
       pushTokenFile: z.string().min(1).optional(),
       readTokenFile: z.string().min(1).optional(),
+      /**
+       * Listen beyond loopback (host other than 127.0.0.1, ::1, localhost) with no push token, so anyone
+       * who reaches the API port can push pool state. Default false: `serve` refuses to start.
+       */
+      allowUnauthenticatedPush: z.boolean().default(routerDefaults.auth.allowUnauthenticatedPush),
     })
     .superRefine((auth, ctx) => {
       for (const kind of ["push", "read"] as const) {
@@ -128,6 +157,14 @@ export const routerConfigSpecSchema = z.strictObject({
       expiryMs: positiveInt(routerDefaults.state.expiryMs),
       /** How often expired endpoints are swept. Default 500 ms. */
       sweepIntervalMs: positiveInt(routerDefaults.state.sweepIntervalMs),
+      /**
+       * When no fresh endpoint can serve a request (every producer went quiet): "saturated" (default)
+       * picks among the stale ones, each counted as saturated (so sheddable requests are shed), and
+       * counts inference_extension_stale_endpoint_picks_total; "exclude" answers 503.
+       */
+      staleEndpoints: z
+        .enum(["saturated", "exclude"], { error: "must be saturated or exclude" })
+        .default(routerDefaults.state.staleEndpoints),
       /**
        * How far a push's observedAt may be ahead of the router's clock before the push is refused
        * (InvalidArgument): a future observedAt would read as fresh for longer than it is. Default 5000 ms.
@@ -188,6 +225,22 @@ export const routerConfigSpecSchema = z.strictObject({
       idleTimeoutMs: positiveInt(routerDefaults.proxy.idleTimeoutMs),
       /** Endpoints tried per request, first pick included (1..16). Default 3. */
       maxAttempts: z.int().min(1).max(16).default(routerDefaults.proxy.maxAttempts),
+      /**
+       * Request headers the HTTP router takes from its clients although they steer routing past the
+       * operator's rules (see {@link TRUSTABLE_HEADERS}); any other listed name is refused. Default []:
+       * a client's `x-gateway-model-name-rewrite` is ignored. List it only behind a proxy that sets or
+       * strips it. (The ext_proc picker reads it as upstream does: Envoy's side must strip it.)
+       */
+      trustedHeaders: z
+        .array(
+          z
+            .string()
+            .toLowerCase()
+            .refine((h) => (TRUSTABLE_HEADERS as readonly string[]).includes(h), {
+              error: `must be one of: ${TRUSTABLE_HEADERS.join(", ")}`,
+            }),
+        )
+        .default([...routerDefaults.proxy.trustedHeaders]),
     })
     .prefault({}),
   /** Multi-region: push this region's summary to an edge router. */
@@ -243,9 +296,10 @@ export const routerConfigSchema = z.strictObject({
 /**
  * The settings used when no RouterConfig is given: {@link routerDefaults} (ports api 9004, http 8080,
  * extproc 9002, health 9003, metrics 9090 on 0.0.0.0; 4 MiB messages, 32 MiB bodies, 10000 endpoints per
- * snapshot, 1000 sources per pool; staleness 2000 ms, expiry 60000 ms, sweep 500 ms, clock skew 5000 ms;
- * proxy connect 2000 ms, first byte 60000 ms,
- * idle 60000 ms, 3 attempts), no auth, no edge push. Returns a fresh object each call.
+ * snapshot, 1000 sources per pool; staleness 2000 ms, expiry 60000 ms, sweep 500 ms, clock skew 5000 ms,
+ * stale endpoints used as saturated when no fresh one is left; proxy connect 2000 ms, first byte 60000 ms,
+ * idle 60000 ms, 3 attempts, no trusted headers), no auth (which `serve` accepts on loopback only), no edge
+ * push. Returns a fresh object each call.
  */
 export function defaultRouterConfig(): RouterConfig {
   return routerConfigSpecSchema.parse({});

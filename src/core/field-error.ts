@@ -154,6 +154,10 @@ export function parseFields<S extends z.ZodType>(
   schema: S,
   input: unknown,
 ): { ok: true; value: z.output<S> } | { ok: false; issues: FieldIssue[] } {
+  // Plain first: zod runs its compiled fast path only when no per-parse params are given (with the
+  // error map, a 4 KiB chat body took ~4 us instead of ~0.6 us); only a refusal pays for the wording.
+  const fast = schema.safeParse(input);
+  if (fast.success) return { ok: true, value: fast.data };
   const result = schema.safeParse(input, { error: zodErrorMap });
   return result.success
     ? { ok: true, value: result.data }

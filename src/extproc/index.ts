@@ -1,5 +1,4 @@
 /** The ext_proc endpoint picker, transport-agnostic: see processor.ts and session.ts. */
-export { encodeGrpcFrames, encodeProcessingResponse } from "./grpc-frames.js";
 export {
   createExtProcProcessor,
   type ExtProcOptions,
@@ -9,3 +8,4 @@ export {
 export type { BodyMode } from "./response-tap.js";
 export { type CloseReason, ExtProcSession } from "./session.js";
 export * from "./system-headers.js";
+export { encodeGrpcFrames, encodeProcessingResponse } from "./wire/grpc-frames.js";

@@ -1,6 +1,6 @@
 /** Builders for the ProcessingResponse messages the session sends. */
 import { create, type JsonObject } from "@bufbuild/protobuf";
-import { errorCodes, type RouterError } from "../core/errors.js";
+import { errorCodes, extprocErrorBody, type RouterError } from "../core/errors.js";
 import type { HeaderValueOption } from "../gen/envoy/config/core/v3/base_pb.js";
 import {
   type CommonResponse,
@@ -145,7 +145,7 @@ export function errorReply(err: RouterError): ProcessingResponse {
       case: "immediateResponse",
       value: {
         status: { code: errorCodes[err.code].http as StatusCode },
-        body: encoder.encode(`inference error: ${err.code} - ${err.message}`),
+        body: encoder.encode(extprocErrorBody(err.code, err.message)),
       },
     },
   });

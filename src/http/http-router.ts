@@ -5,6 +5,7 @@
  * `app.fetch`).
  */
 import type { Hono } from "hono";
+import { type RouterConfig, TRUSTABLE_HEADERS } from "../api/router-config.js";
 import { type CreateProxyOptions, createProxy } from "../proxy/proxy.js";
 import { type ProxyOptions, proxyOptionsFromConfig } from "../proxy/proxy-options.js";
 import type { RouterCore } from "../routing/router-core.js";
@@ -53,12 +54,32 @@ export function createHttpRouter(o: HttpRouterOptions): HttpRouter {
     ...(o.now !== undefined ? { now: o.now } : {}),
     ...(o.onOutcome !== undefined ? { onOutcome: o.onOutcome } : {}),
   });
-  const inference: InferenceHandlerOptions = { router: () => core, proxy, limits: core.limits };
+  // Mutated in place on reload, like proxyOptions: the handler reads it per request.
+  const untrustedHeaders = { names: untrustedHeaderNames(core.resources.router) };
+  const inference: InferenceHandlerOptions = {
+    router: () => core,
+    proxy,
+    limits: core.limits,
+    untrustedHeaders,
+  };
   const app = createHttpApp({
     ...inference,
     metricsText: () => core.metrics.expose(),
     ...(o.ready !== undefined ? { ready: o.ready } : {}),
   });
-  const unsubscribe = core.onReload((r) => Object.assign(proxyOptions, proxyOptionsFromConfig(r.router)));
+  const unsubscribe = core.onReload((r) => {
+    Object.assign(proxyOptions, proxyOptionsFromConfig(r.router));
+    untrustedHeaders.names = untrustedHeaderNames(r.router);
+  });
   return { app, inference, proxyOptions, close: unsubscribe };
+}
+
+/**
+ * The routing headers the HTTP router hides from the core: every one of TRUSTABLE_HEADERS that
+ * RouterConfig `spec.proxy.trustedHeaders` does not list. The ext_proc picker hides none of them, as
+ * upstream: there the gateway sets them and must strip them from clients.
+ */
+export function untrustedHeaderNames(config: Pick<RouterConfig, "proxy">): string[] {
+  const trusted = config.proxy.trustedHeaders;
+  return TRUSTABLE_HEADERS.filter((h) => !trusted.includes(h));
 }

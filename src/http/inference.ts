@@ -33,6 +33,12 @@ export interface InferenceHandlerOptions {
   proxy: InferenceProxy;
   /** Largest request body (bytes); larger is 413. Mutated in place by reloads. */
   limits: { readonly maxBodyBytes: number };
+  /**
+   * Request headers the core must not see from this front door's clients (lower-case): those of
+   * TRUSTABLE_HEADERS that RouterConfig `spec.proxy.trustedHeaders` does not list. Read per request,
+   * so a reload may replace `names`. Default: none hidden.
+   */
+  untrustedHeaders?: { readonly names: readonly string[] };
   /** Observes errors answered before or instead of forwarding (refusals, bad bodies, no endpoint). */
   onError?: (requestId: string, status: number, message: string) => void;
 }
@@ -46,10 +52,14 @@ export interface InferenceHead {
   headers: HeaderRecord;
 }
 
-/** A header record read through the core's one-method view. */
-export function headerView(headers: HeaderRecord): HeaderView {
+/**
+ * A header record read through the core's one-method view; names in `hidden` (lower-case) read as
+ * absent, so a client cannot steer the core with a header only a trusted hop may set.
+ */
+export function headerView(headers: HeaderRecord, hidden: readonly string[] = []): HeaderView {
   return {
     get(name) {
+      if (hidden.length > 0 && hidden.includes(name.toLowerCase())) return null;
       const v = headers[name] ?? headers[name.toLowerCase()];
       return v === undefined ? null : typeof v === "string" ? v : v.join(", ");
     },
@@ -77,7 +87,7 @@ export class InferenceRequest {
     this.#o = o;
     this.#head = head;
     this.#sink = sink;
-    this.#view = headerView(head.headers);
+    this.#view = headerView(head.headers, o.untrustedHeaders?.names);
     this.#requestId = requestIdOf(this.#view);
     this.#max = o.limits.maxBodyBytes;
     const declared = this.#view.get("content-length");

@@ -49,6 +49,7 @@ export class RouterMetrics implements SchedulerMetrics, RequestMetrics {
   readonly #ready;
   readonly #schedulerDuration;
   readonly #attempts;
+  readonly #stalePicks;
   readonly #pluginDuration;
   readonly #prefixSize;
   readonly #prefixHitRatio;
@@ -133,6 +134,12 @@ export class RouterMetrics implements SchedulerMetrics, RequestMetrics {
       "Total number of scheduling attempts.",
       ["status"],
     );
+    // Ours (upstream has no such counter): a pick that had only stale endpoints to choose from.
+    this.#stalePicks = r.counter(
+      "inference_extension_stale_endpoint_picks_total",
+      "Picks made among stale endpoints (counted as saturated) because no fresh endpoint could serve the request.",
+      ["pool"],
+    );
     this.#pluginDuration = r.histogram(
       "inference_extension_plugin_duration_seconds",
       "Plugin processing latency distribution in seconds for each extension point, plugin type and plugin name.",
@@ -212,6 +219,10 @@ export class RouterMetrics implements SchedulerMetrics, RequestMetrics {
 
   countSchedulerAttempt(status: "success" | "failure"): void {
     this.#attempts.labels(status).inc();
+  }
+
+  countStaleEndpointPick(pool: string): void {
+    this.#stalePicks.labels(pool).inc();
   }
 
   observePluginDuration(

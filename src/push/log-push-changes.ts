@@ -29,7 +29,7 @@ export function logPushChanges(
       if (e.failuresBefore > 0) log("info", `${what} recovered`, { ...fields, after: e.failuresBefore });
       return;
     }
-    log("warn", `${what} failed`, {
+    log("warn", e.stopped ? `${what} refused; not retrying` : `${what} failed`, {
       ...fields,
       code: Code[e.error.code],
       error: e.error.rawMessage,

@@ -13,6 +13,18 @@ import type { PushStream } from "./held-stream.js";
 import { nextSequence } from "./sequence.js";
 import { systemTimers, type Timers } from "./timers.js";
 
+/**
+ * Refusals a retry cannot cure: the pool is not configured, the message is malformed, the token is
+ * missing or wrong. Producers pass them as `stopOn` so a misconfiguration stops the loop with one log
+ * line instead of retrying (and logging) forever.
+ */
+export const REFUSALS_THAT_CANNOT_SUCCEED: readonly Code[] = [
+  Code.NotFound,
+  Code.InvalidArgument,
+  Code.Unauthenticated,
+  Code.PermissionDenied,
+];
+
 /** How messages reach the receiver. */
 export type PushSend<M> =
   /** One call per push; `signal` aborts it at the deadline or on close. */
@@ -43,8 +55,10 @@ export type PushEvent<M> = {
       error: ConnectError;
       /** Consecutive failures including this one. */
       attempt: number;
-      /** Backoff before the next round, ms. */
+      /** Backoff before the next round, ms (0 when `stopped`). */
       retryInMs: number;
+      /** True when the error's code is in `stopOn`: the loop runs no more rounds. */
+      stopped: boolean;
     }
 );
 
@@ -78,6 +92,13 @@ export interface PushLoopOptions<M extends { sequence: bigint }> {
   finalPush?: boolean;
   /** Backoff while pushes fail. Default 200 ms doubling to 10 s, half jittered. */
   backoff?: BackoffOptions;
+  /** Refusal codes after which the loop stops instead of retrying (e.g. REFUSALS_THAT_CANNOT_SUCCEED). Default none. */
+  stopOn?: readonly Code[];
+  /**
+   * The producer's own wait before the next round, ms, read after each round (e.g. a backoff while the
+   * source it reads from is down); the longer of it and the loop's delay wins. Default none.
+   */
+  producerDelayMs?(): number;
   clock: Clock;
   random: Random;
   /** Default: the platform's setTimeout. */
@@ -88,6 +109,8 @@ export interface PushLoopOptions<M extends { sequence: bigint }> {
 
 /** A push loop. */
 export interface PushLoop {
+  /** True once a refusal listed in `stopOn` stopped the loop. */
+  readonly stopped: boolean;
   /** Runs rounds on the timers: the first at once, then after each round's delay. */
   start(): void;
   /** One round now (produce, push); resolves with the delay before the next round, ms. */
@@ -126,6 +149,7 @@ export function createPushLoop<M extends { sequence: bigint }>(o: PushLoopOption
   let stream: PushStream<M> | undefined;
   let started = false;
   let closing = false;
+  let stopped = false;
   let timer: unknown;
   let inFlight: Promise<unknown> | undefined;
   const sends = new Set<AbortController>();
@@ -200,7 +224,22 @@ export function createPushLoop<M extends { sequence: bigint }>(o: PushLoopOption
       stats.nextDelayMs = retryInMs;
       const attempt = stats.consecutiveFailures;
       const error = ConnectError.from(err);
-      o.onPush?.({ ok: false, message, final, changed: attempt === 1, error, attempt, retryInMs });
+      if (!final && o.stopOn?.includes(error.code)) {
+        stopped = true;
+        stats.nextDelayMs = 0;
+        o.onPush?.({ ok: false, message, final, changed: true, error, attempt, retryInMs: 0, stopped });
+        return { delayMs: 0, pushed: false };
+      }
+      o.onPush?.({
+        ok: false,
+        message,
+        final,
+        changed: attempt === 1,
+        error,
+        attempt,
+        retryInMs,
+        stopped: false,
+      });
       return { delayMs: retryInMs, pushed: false };
     }
     const now = o.clock.now();
@@ -215,8 +254,9 @@ export function createPushLoop<M extends { sequence: bigint }>(o: PushLoopOption
     return { delayMs: o.intervalMs, pushed: true };
   }
 
-  function schedule(ms: number): void {
-    if (closing) return;
+  function schedule(loopMs: number): void {
+    if (closing || stopped) return;
+    const ms = Math.max(loopMs, o.producerDelayMs?.() ?? 0);
     timer = timers.set(() => {
       timer = undefined;
       const r = runRound(false);
@@ -237,7 +277,7 @@ export function createPushLoop<M extends { sequence: bigint }>(o: PushLoopOption
       schedule(0);
     },
     async round() {
-      return (await runRound(false)).delayMs;
+      return Math.max((await runRound(false)).delayMs, o.producerDelayMs?.() ?? 0);
     },
     async close() {
       if (closing) return false;
@@ -263,5 +303,8 @@ export function createPushLoop<M extends { sequence: bigint }>(o: PushLoopOption
       return pushed;
     },
     stats,
+    get stopped() {
+      return stopped;
+    },
   };
 }

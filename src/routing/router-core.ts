@@ -10,7 +10,7 @@ import type { Random } from "../core/random.js";
 import { RouterMetrics } from "../metrics/router-metrics.js";
 import { subsetEntryIp } from "../scheduling/candidates.js";
 import { defaultSchedulerConfig } from "../scheduling/config/default-config.js";
-import { createScheduler, type Scheduler } from "../scheduling/scheduler.js";
+import { createScheduler, type Scheduler, type StaleEndpointChange } from "../scheduling/scheduler.js";
 import { PoolStore } from "../state/pool-store.js";
 import type { SnapshotLimits } from "../state/snapshot.js";
 import {
@@ -65,6 +65,11 @@ export interface RouterCoreOptions {
   now?: () => number;
   /** Default: a new RouterMetrics. */
   metrics?: RouterMetrics;
+  /**
+   * Told when a pool's picks start or stop being made among stale endpoints (RouterConfig
+   * `spec.state.staleEndpoints: saturated`, every producer quiet): once per change, for the log.
+   */
+  onStaleEndpoints?: (change: StaleEndpointChange) => void;
 }
 
 /** The limits front doors read per request; the object is updated in place on reload. */
@@ -123,10 +128,14 @@ export function createRouterCore(resources: RouterResources, o: RouterCoreOption
   const limits: CoreLimits = { maxEndpoints: 0, maxBodyBytes: 0, maxClockSkewMs: state.maxClockSkewMs };
   const listeners = new Set<(r: RouterResources) => void>();
 
+  // `state` is read at start (START_ONLY_SETTINGS), so a rebuilt scheduler keeps the first policy.
+  const staleEndpoints = state.staleEndpoints;
   const buildScheduler = (r: RouterResources): Scheduler =>
     createScheduler({
       store,
       random: o.random,
+      staleEndpoints,
+      ...(o.onStaleEndpoints !== undefined ? { onStaleEndpoints: o.onStaleEndpoints } : {}),
       config:
         schedulerConfigFor(r) ?? defaultSchedulerConfig({ maxNumOfEndpoints: DEFAULT_MAX_NUM_OF_ENDPOINTS }),
       ...(o.now !== undefined ? { now: o.now } : {}),

@@ -10,6 +10,11 @@ export interface SchedulerMetrics {
   /** inference_extension_scheduler_attempts_total{status}: one per non-dry-run decision. */
   countSchedulerAttempt(status: "success" | "failure"): void;
   /**
+   * inference_extension_stale_endpoint_picks_total{pool}: one per non-dry-run pick made among stale
+   * endpoints (policy "saturated", no fresh endpoint left).
+   */
+  countStaleEndpointPick(pool: string): void;
+  /**
    * inference_extension_plugin_duration_seconds{extension_point,plugin_type,plugin_name}: sampled
    * (one decision in `pluginSampleEvery`), seconds.
    */
@@ -29,6 +34,7 @@ export interface SchedulerMetrics {
 export const noopSchedulerMetrics: SchedulerMetrics = {
   observeSchedulerDuration() {},
   countSchedulerAttempt() {},
+  countStaleEndpointPick() {},
   observePluginDuration() {},
   setPrefixIndexSize() {},
   observePrefixHitRatio() {},

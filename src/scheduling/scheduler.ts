@@ -46,10 +46,24 @@ export interface SchedulerOptions {
   now?: () => number;
   /** Stale endpoints: "exclude" (default), or "saturated" = used, as saturated, when no fresh one is left. */
   staleEndpoints?: StaleEndpointPolicy;
+  /**
+   * Told once when a pool's picks start being made among stale endpoints (`stale: true`, with how many)
+   * and once when a pick finds a fresh endpoint again (`stale: false`): a runtime logs each change.
+   */
+  onStaleEndpoints?: (change: StaleEndpointChange) => void;
   /** Time plugins on one decision in this many (when `now` is given). Default 64. */
   pluginSampleEvery?: number;
   /** Plugin types available to the config. Default: the built-ins. */
   registry?: PluginRegistry;
+}
+
+/** A change of a pool between fresh picks and picks among stale endpoints (see onStaleEndpoints). */
+export interface StaleEndpointChange {
+  pool: string;
+  /** True: this pick and the next ones use stale endpoints (counted as saturated). */
+  stale: boolean;
+  /** Stale endpoints the pick chose among (0 when `stale` is false). */
+  endpoints: number;
 }
 
 export interface ExplainOptions {
@@ -121,6 +135,9 @@ class DefaultScheduler implements Scheduler {
   readonly #results = new Map<string, ProfileRunResult | null>();
   readonly #timer: PluginTimer | undefined;
   readonly #unsubscribe: () => void;
+  readonly #onStale: ((change: StaleEndpointChange) => void) | undefined;
+  /** Pools whose last pick was made among stale endpoints. */
+  readonly #stalePools = new Set<string>();
   #decisions = 0;
 
   constructor(o: SchedulerOptions) {
@@ -140,6 +157,7 @@ class DefaultScheduler implements Scheduler {
     this.#detector = createUtilizationDetector(config.saturationDetector ?? defaultSaturationThresholds);
     this.#now = o.now;
     this.#policy = o.staleEndpoints ?? "exclude";
+    this.#onStale = o.onStaleEndpoints;
     this.#sampleEvery = Math.max(1, o.pluginSampleEvery ?? 64);
     this.#isStale = (e) => o.store.isStale(e);
     const now = o.now;
@@ -171,7 +189,7 @@ class DefaultScheduler implements Scheduler {
     ctx.dryRun = dryRun;
     const sample = !dryRun && ++this.#decisions % this.#sampleEvery === 0;
     try {
-      const { profile, result, saturation } = this.#decide(
+      const { profile, result, saturation, usedStale } = this.#decide(
         pool,
         request,
         ctx,
@@ -186,6 +204,7 @@ class DefaultScheduler implements Scheduler {
         if (lease) out.lease = lease;
         for (const o of profile.observers) o.onPicked(ctx, request, result.endpoints);
         this.#metrics.countSchedulerAttempt("success");
+        if (usedStale || this.#stalePools.size > 0) this.#noteStale(pool, usedStale);
         if (now) this.#metrics.observeSchedulerDuration((now() - start) / 1000);
       }
       return out;
@@ -236,7 +255,7 @@ class DefaultScheduler implements Scheduler {
     ctx: CycleContext,
     explain?: { excluded: ExcludedEndpoint[]; traces: Map<string, ProfileTrace>; explanation: Explanation },
     timer?: PluginTimer,
-  ): { profile: SchedulerProfile; result: ProfileRunResult; saturation: number } {
+  ): { profile: SchedulerProfile; result: ProfileRunResult; saturation: number; usedStale: boolean } {
     const endpoints = this.#store.endpoints(pool);
     if (!endpoints) throw new RouterError("NotFound", `pool "${pool}" is not configured`, "pool");
     const candidates = this.#candidates;
@@ -282,7 +301,16 @@ class DefaultScheduler implements Scheduler {
     const result = winner === undefined ? undefined : results.get(winner);
     const profile = profiles.find((p) => p.name === winner);
     if (!result || !profile) throw this.#noResult(pool, request);
-    return { profile, result, saturation };
+    return { profile, result, saturation, usedStale };
+  }
+
+  /** Counts a pick among stale endpoints, and reports the start and end of each such episode once. */
+  #noteStale(pool: string, usedStale: boolean): void {
+    if (usedStale) this.#metrics.countStaleEndpointPick(pool);
+    if (usedStale === this.#stalePools.has(pool)) return;
+    if (usedStale) this.#stalePools.add(pool);
+    else this.#stalePools.delete(pool);
+    this.#onStale?.({ pool, stale: usedStale, endpoints: usedStale ? this.#candidates.length : 0 });
   }
 
   #noResult(pool: string, request: SchedulingRequest): RouterError {

@@ -84,7 +84,8 @@ describe("createAgent", () => {
   it("pushes nothing for a scrape it cannot parse, and logs why", async () => {
     const h = harness();
     h.state.body = "<html>oops</html>";
-    expect(await h.agent.tick()).toBe(100);
+    // The next scrape waits for the backoff's first step, not the 100 ms interval.
+    expect(await h.agent.tick()).toBe(200);
     expect(h.pushes).toHaveLength(0);
     expect(h.logs.find((l) => l.msg === "scrape not pushed")?.fields).toMatchObject({ reason: "parse" });
   });
@@ -125,7 +126,7 @@ describe("createAgent", () => {
     expect(delays).toEqual([200, 400, 800, 1600]);
     expect(h.logs.filter((l) => l.msg === "push failed; backing off")[0]).toMatchObject({
       level: "warn",
-      fields: { code: Code.Unavailable, attempt: 1, retryInMs: 200 },
+      fields: { code: "Unavailable", attempt: 1, retryInMs: 200 },
     });
     h.state.routerUp = true;
     expect(await h.agent.tick()).toBe(100);

@@ -15,21 +15,33 @@ describe("RouterConfig", () => {
         metricsPort: 9090,
         host: "0.0.0.0",
       },
-      auth: {},
+      auth: { allowUnauthenticatedPush: false },
       limits: {
         maxMessageBytes: 4194304,
         maxBodyBytes: 33554432,
         maxEndpointsPerSnapshot: 10000,
         maxSourcesPerPool: 1000,
       },
-      state: { stalenessMs: 2000, expiryMs: 60000, sweepIntervalMs: 500, maxClockSkewMs: 5000 },
+      state: {
+        stalenessMs: 2000,
+        expiryMs: 60000,
+        sweepIntervalMs: 500,
+        staleEndpoints: "saturated",
+        maxClockSkewMs: 5000,
+      },
       scheduler: {},
       extproc: {
         initialConnectionWindowSize: 16777216,
         initialStreamWindowSize: 1048576,
         bodyMode: "FULL_DUPLEX_STREAMED",
       },
-      proxy: { connectTimeoutMs: 2000, firstByteTimeoutMs: 60000, idleTimeoutMs: 60000, maxAttempts: 3 },
+      proxy: {
+        connectTimeoutMs: 2000,
+        firstByteTimeoutMs: 60000,
+        idleTimeoutMs: 60000,
+        maxAttempts: 3,
+        trustedHeaders: [],
+      },
       edge: {},
     });
   });
@@ -51,12 +63,35 @@ describe("RouterConfig", () => {
   edge: { push: { url: "https://edge.example.com", region: eu-west } }
 `);
     expect(router.listen).toEqual({ ...defaultRouterConfig().listen, httpPort: 0 });
-    expect(router.auth).toEqual({ pushToken: "secret", readTokenFile: "/run/read-token" });
+    expect(router.auth).toEqual({
+      pushToken: "secret",
+      readTokenFile: "/run/read-token",
+      allowUnauthenticatedPush: false,
+    });
     expect(router.edge.push).toEqual({
       url: "https://edge.example.com",
       region: "eu-west",
       intervalMs: 1000,
     });
+  });
+
+  it("trusts only the headers it knows to steer routing, case-insensitively, and names any other", () => {
+    const { router } = resourcesOf(
+      `${header}spec:\n  proxy: { trustedHeaders: [X-Gateway-Model-Name-Rewrite] }\n`,
+    );
+    expect(router.proxy.trustedHeaders).toEqual(["x-gateway-model-name-rewrite"]);
+    expect(errorsOf(`${header}spec:\n  proxy: { trustedHeaders: [x-forwarded-for] }\n`)[0]).toContain(
+      "spec.proxy.trustedHeaders[0]",
+    );
+  });
+
+  it("takes saturated or exclude as the stale-endpoint policy, and names anything else", () => {
+    expect(
+      resourcesOf(`${header}spec:\n  state: { staleEndpoints: exclude }\n`).router.state.staleEndpoints,
+    ).toBe("exclude");
+    expect(errorsOf(`${header}spec:\n  state: { staleEndpoints: drop }\n`)[0]).toContain(
+      "spec.state.staleEndpoints",
+    );
   });
 
   it("names a misspelt key as an error", () => {

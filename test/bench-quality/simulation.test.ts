@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createEngine, promptFromText, runToCompletion } from "../../src/sim/index.js";
+import { engineProfile } from "../bench/quality/engines.js";
 import { EventKind, EventQueue } from "../bench/quality/event-queue.js";
 import { type PointTask, runPoint } from "../bench/quality/run-point.js";
 import { runSimulation, type SimulationOptions } from "../bench/quality/simulation.js";
@@ -24,10 +25,18 @@ function options(strategy: string, over: Partial<SimulationOptions> = {}): Simul
 
 describe("the quality simulation's bookkeeping", () => {
   for (const workload of workloads.values()) {
-    for (const strategy of ["round-robin", "upstream-default", "sglang", "dynamo", "ours"]) {
+    for (const strategy of [
+      "round-robin",
+      "kubernetes-service",
+      "upstream-default",
+      "sglang",
+      "dynamo",
+      "ours",
+    ]) {
       it(`completes every ${workload.name} request exactly once and releases every lease (${strategy})`, () => {
         const requests = generateStream(workload, { qps: 12, durationMs: 4_000, seed: 3 });
         const o = options(strategy, workload.engine ? { engine: workload.engine } : {});
+        if (strategy === "kubernetes-service") o.connections = { count: 8 };
         const r = runSimulation(requests, o, [0, 4_000]);
         expect(requests.length).toBeGreaterThan(20);
         expect([...r.completions].every((c) => c === 1)).toBe(true);
@@ -40,6 +49,45 @@ describe("the quality simulation's bookkeeping", () => {
       });
     }
   }
+
+  it("sends kubernetes-service traffic only to the endpoints its K connections are bound to", () => {
+    const requests = generateStream(workloads.get("sharegpt")!, { qps: 20, durationMs: 4_000, seed: 5 });
+    const r = runSimulation(
+      requests,
+      options("kubernetes-service", { replicas: 10, connections: { count: 2 } }),
+      [0, 4_000],
+    );
+    const used = r.perReplica.filter((x) => x > 0);
+    expect(used.length).toBeGreaterThanOrEqual(1);
+    expect(used.length).toBeLessThanOrEqual(2);
+    expect(used.reduce((a, b) => a + b, 0)).toBe(requests.length);
+  });
+
+  it("splits traffic over three router replicas on a mixed pool and still completes and releases everything", () => {
+    const requests = generateStream(workloads.get("shared-prefix")!, { qps: 15, durationMs: 4_000, seed: 9 });
+    const hetero = engineProfile("hetero");
+    for (const strategy of ["round-robin", "least-request", "ours"]) {
+      const r = runSimulation(
+        requests,
+        options(strategy, { replicas: 6, routers: 3, engines: hetero.replicas }),
+        [0, 4_000],
+      );
+      expect([...r.completions].every((c) => c === 1)).toBe(true);
+      expect(r.leftInFlight).toBe(0);
+      expect(r.perReplica.reduce((a, b) => a + b, 0)).toBe(requests.length);
+    }
+  });
+
+  it("gives each router replica only its own in-flight view: three routers doing round-robin do not alternate as one", () => {
+    // One router alternates strictly over 2 endpoints; three independent ones, fed at random, do not.
+    const c = contentOf(["z".repeat(64)], BASE_MODEL, undefined, 2);
+    const requests: BenchRequest[] = Array.from({ length: 60 }, (_, i) => ({ arrivalMs: i * 1_000, ...c }));
+    const one = runSimulation(requests, options("round-robin", { replicas: 2 }), [0, 100_000]);
+    const three = runSimulation(requests, options("round-robin", { replicas: 2, routers: 3 }), [0, 100_000]);
+    expect(one.perReplica).toEqual([30, 30]);
+    expect(three.perReplica).not.toEqual([30, 30]);
+    expect(three.perReplica.reduce((a, b) => a + b, 0)).toBe(60);
+  });
 
   it("gives a lone request exactly the engine's own TTFT and e2e (a request every 60 s)", () => {
     const texts = ["a".repeat(640), "b".repeat(2_000), "c".repeat(130)];
@@ -75,6 +123,8 @@ describe("the quality simulation's bookkeeping", () => {
   it("gives the same numbers for the same seed, and different ones for another seed", () => {
     const task: PointTask = {
       workload: "shared-prefix",
+      engine: "h100",
+      routers: 1,
       qps: 20,
       grid: "t",
       strategies: ["random", "ours"],
@@ -84,6 +134,7 @@ describe("the quality simulation's bookkeeping", () => {
       replicas: 3,
       pushIntervalMs: 100,
       pushDelayMs: [5, 20],
+      connections: 8,
     };
     const a = runPoint(task);
     expect(runPoint(task)).toEqual(a);

@@ -8,8 +8,8 @@
  */
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
-import { encodeGrpcFrames } from "../../src/extproc/grpc-frames.js";
 import { pickReplies } from "../../src/extproc/pick-replies.js";
+import { encodeGrpcFrames } from "../../src/extproc/wire/grpc-frames.js";
 
 const bodyBytes = Number(process.argv[2] ?? 4096);
 const frames = encodeGrpcFrames(

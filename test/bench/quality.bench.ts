@@ -1,10 +1,11 @@
 /**
- * Routing-quality benchmark (issue 7): the real scheduler over simulated vLLM-like replicas in
- * virtual time, swept over QPS for every strategy and workload. Prints markdown tables and the
- * targets' verdicts, writes CSV, SVG charts and summary.md under --out.
+ * Routing-quality benchmark (issues 7 and 17): the real scheduler over simulated vLLM-like replicas
+ * in virtual time, every strategy at every point of a matrix (workloads x engines x push intervals x
+ * router replicas x load). Prints the profiles run, the regret summary and the targets' verdicts;
+ * writes matrix.csv, regret.csv, SVG heatmaps and summary.md under --out.
  *
- *   node --import tsx test/bench/quality.bench.ts --quick
- *   node --import tsx test/bench/quality.bench.ts            # full sweep (< 10 min on 2 cores)
+ *   node --import tsx test/bench/quality.bench.ts --quick   # covering subset, < 3 min on 2 cores
+ *   node --import tsx test/bench/quality.bench.ts           # the cross product (prints an estimate)
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
   }
   const started = Date.now();
   const { sweep, seconds } = parsed.reportOnly
-    ? await readRun(parsed.out, parsed.workloads)
+    ? await readRun(parsed.out)
     : { sweep: await runSweep(parsed), seconds: (Date.now() - started) / 1000 };
   await mkdir(parsed.out, { recursive: true });
   const report = await writeReport(parsed, sweep, seconds, (file, text) =>

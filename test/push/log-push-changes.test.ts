@@ -19,6 +19,7 @@ const failed = (changed: boolean, attempt: number): PushEvent<unknown> => ({
   error: new ConnectError("connect ECONNREFUSED", Code.Unavailable),
   attempt,
   retryInMs: 400,
+  stopped: false,
 });
 
 describe("logPushChanges", () => {

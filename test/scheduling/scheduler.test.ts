@@ -147,6 +147,7 @@ describe("scheduler", () => {
     const metrics: SchedulerMetrics = {
       observeSchedulerDuration: (s) => seen.push(`e2e ${s >= 0}`),
       countSchedulerAttempt: (status) => seen.push(`attempt ${status}`),
+      countStaleEndpointPick: (pool) => seen.push(`stale ${pool}`),
       observePluginDuration: (point, type) => seen.push(`plugin ${point} ${type}`),
       setPrefixIndexSize: (entries) => seen.push(`size ${entries}`),
       observePrefixHitRatio: (r) => seen.push(`hit ${r}`),

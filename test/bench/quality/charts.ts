@@ -1,49 +1,42 @@
 /**
- * SVG line charts (one line per strategy) drawn with vega-lite, rendered headless by vega's SVG
- * renderer. Both are devDependencies; when they are missing the benchmark still prints tables and
- * writes CSV, and says the charts were skipped.
+ * SVG heatmaps of regret (matrix point x strategy, coloured by a ratio) drawn with vega-lite,
+ * rendered headless by vega's SVG renderer. Both are devDependencies; when they are missing the
+ * benchmark still prints tables and writes CSV, and says the charts were skipped.
  */
-import type { ResultRow } from "./summary.js";
+import type { RegretCell } from "./regret.js";
 
-/** One chart: a metric of the rows against QPS. */
-export interface ChartSpec {
+/** One heatmap: a ratio field of the cells. */
+export interface HeatmapSpec {
   file: string;
   title: string;
-  field: keyof ResultRow;
-  axis: string;
-  log?: boolean;
-  /** Divide the metric by this (ms -> s). */
-  scale?: number;
+  field: "vsBest" | "vsRoundRobin";
+  /** Legend title. */
+  legend: string;
 }
 
-/** The three charts the report shows per workload and grid. */
-export function chartsFor(prefix: string, label: string): ChartSpec[] {
-  return [
-    { file: `${prefix}-tpot-p90.svg`, title: `${label}: p90 TPOT`, field: "tpotP90", axis: "p90 TPOT (ms)" },
-    {
-      file: `${prefix}-e2e-p90.svg`,
-      title: `${label}: p90 end-to-end latency`,
-      field: "e2eP90",
-      axis: "p90 e2e (s, log)",
-      log: true,
-      scale: 1000,
-    },
-    {
-      file: `${prefix}-throughput.svg`,
-      title: `${label}: throughput`,
-      field: "throughputTps",
-      axis: "output tokens/s",
-    },
-  ];
-}
+/** The two heatmaps the report writes. */
+export const heatmaps: readonly HeatmapSpec[] = [
+  {
+    file: "regret-vs-best.svg",
+    title: "p90 e2e / the best strategy's at each point",
+    field: "vsBest",
+    legend: "x best",
+  },
+  {
+    file: "ratio-vs-round-robin.svg",
+    title: "p90 e2e / round-robin's at each point",
+    field: "vsRoundRobin",
+    legend: "x round-robin",
+  },
+];
 
 /**
- * Renders each chart to SVG text. Returns undefined (and the reason) when vega / vega-lite cannot be
- * loaded.
+ * Renders each heatmap to SVG text (log colour scale centred on 1 and clamped to 0.5..3, the ratio printed in each cell).
+ * Returns the reason instead when vega / vega-lite cannot be loaded.
  */
-export async function renderCharts(
-  rows: readonly ResultRow[],
-  charts: readonly ChartSpec[],
+export async function renderHeatmaps(
+  cells: readonly RegretCell[],
+  specs: readonly HeatmapSpec[],
   strategyOrder: readonly string[],
 ): Promise<{ svgs: Map<string, string> } | { skipped: string }> {
   let vl: typeof import("vega-lite");
@@ -56,34 +49,57 @@ export async function renderCharts(
       skipped: `vega / vega-lite not installed (${err instanceof Error ? err.message : String(err)})`,
     };
   }
+  const points = [...new Set(cells.map((c) => c.point))];
+  const strategies = strategyOrder.filter((s) => cells.some((c) => c.strategy === s));
   const svgs = new Map<string, string>();
-  for (const c of charts) {
-    const values = rows.map((r) => ({
-      qps: r.qps,
-      strategy: r.strategy,
-      value: (r[c.field] as number) / (c.scale ?? 1),
+  for (const h of specs) {
+    const values = cells.map((c) => ({
+      point: c.point,
+      strategy: c.strategy,
+      value: c[h.field],
+      label: c[h.field].toFixed(2),
     }));
+    const x = { field: "strategy", type: "nominal" as const, sort: strategies, title: "strategy" };
+    const y = {
+      field: "point",
+      type: "nominal" as const,
+      sort: points,
+      title: null,
+      axis: { labelLimit: 480 },
+    };
     const spec = vl.compile({
       $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-      title: c.title,
-      width: 560,
-      height: 320,
+      title: h.title,
       background: "white",
       data: { values },
-      mark: { type: "line", point: true },
-      encoding: {
-        x: { field: "qps", type: "quantitative", title: "offered load (QPS)" },
-        y: {
-          field: "value",
-          type: "quantitative",
-          title: c.axis,
-          scale: c.log ? { type: "log" } : { zero: false },
+      width: 70 * strategies.length,
+      height: 18 * points.length,
+      encoding: { x: { ...x, axis: { labelAngle: -30 } }, y },
+      layer: [
+        {
+          mark: "rect",
+          encoding: {
+            color: {
+              field: "value",
+              type: "quantitative",
+              title: h.legend,
+              // Clamped to 0.5..3 so one far-off strategy does not wash out the differences that matter.
+              scale: {
+                type: "log",
+                scheme: "redyellowgreen",
+                reverse: true,
+                domain: [0.5, 3],
+                domainMid: 1,
+                clamp: true,
+              },
+            },
+          },
         },
-        color: { field: "strategy", type: "nominal", sort: [...strategyOrder], title: "strategy" },
-      },
+        { mark: { type: "text", fontSize: 9 }, encoding: { text: { field: "label", type: "nominal" } } },
+      ],
     }).spec;
     const view = new vega.View(vega.parse(spec), { renderer: "none" });
-    svgs.set(c.file, await view.toSVG());
+    svgs.set(h.file, await view.toSVG());
     view.finalize();
   }
   return { svgs };

@@ -1,44 +1,60 @@
 /** The benchmark's flags (each with an environment-variable twin), parsed and checked once. */
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
+import { engineProfiles } from "./engines.js";
+import type { MatrixAxes } from "./matrix.js";
 import { strategies } from "./strategies.js";
 import { workloads } from "./workloads/index.js";
 
-/** Everything a sweep needs. */
+/** Everything a run needs. */
 export interface BenchOptions {
   seed: number;
-  workloads: string[];
+  /** The matrix's axes (the full run is their cross product, --quick a covering subset). */
+  axes: MatrixAxes;
   strategies: string[];
-  /** Explicit QPS list: replaces both grids. */
+  /** Explicit QPS list: replaces the load axis (no saturation search). */
   qps: number[] | undefined;
-  /** Absolute grid (sharegpt only, as upstream). */
-  absoluteQps: number[];
-  /** Relative grid, percent of round-robin's saturation. */
-  saturationPercents: number[];
   durationS: number;
-  pushIntervalMs: number;
   burstiness: number;
+  /** Endpoints (model-server replicas) in the pool. */
   replicas: number;
+  /** Keep-alive connections of the kubernetes-service client (K). */
+  connections: number;
   quick: boolean;
+  /** Points of the --quick subset. */
+  quickPoints: number | undefined;
   /** Rebuild summary.md and the charts from the CSV files in --out, without running. */
   reportOnly: boolean;
   out: string;
   jobs: number;
 }
 
-export const usage = `Routing-quality benchmark (virtual time, real scheduler, simulated vLLM replicas).
+const defaults = {
+  engines: [...engineProfiles.keys()],
+  pushIntervalsMs: [50, 200, 1_000],
+  routers: [1, 3],
+  loadPercents: [50, 80, 100, 120],
+};
 
-  --seed N              seed of arrivals, contents, tie-breaks (env QUALITY_SEED, default 42)
-  --workload a,b        sharegpt, shared-prefix, multi-turn, lora (env QUALITY_WORKLOAD, default all; quick: sharegpt,shared-prefix)
-  --strategies a,b      ${strategies.map((s) => s.name).join(", ")} (env QUALITY_STRATEGIES, default all)
-  --qps a,b             explicit QPS points instead of the grids (env QUALITY_QPS)
+export const usage = `Routing-quality benchmark (virtual time, real scheduler, simulated vLLM replicas): a matrix of
+workloads x engines x push intervals x router replicas x load, every strategy at every point.
+
+  --seed N              seed of arrivals, contents, tie-breaks, connection bindings (env QUALITY_SEED, default 42)
+  --workload a,b        ${[...workloads.keys()].join(", ")} (env QUALITY_WORKLOAD, default all)
+  --engines a,b         ${[...engineProfiles.keys()].join(", ")} (env QUALITY_ENGINES, default all)
+  --push-interval a,b   metrics push periods per replica, virtual ms (env QUALITY_PUSH_INTERVAL, default ${defaults.pushIntervalsMs.join(",")})
+  --routers a,b         router replicas splitting the traffic, each seeing only its own in-flight (env QUALITY_ROUTERS, default ${defaults.routers.join(",")})
+  --load a,b            percent of round-robin's capacity on that engine and workload (env QUALITY_LOAD, default ${defaults.loadPercents.join(",")})
+  --strategies a,b      ${strategies.map((s) => s.name).join(", ")} (env QUALITY_STRATEGIES, default all; round-robin always runs)
+  --qps a,b             explicit QPS points instead of the load axis (env QUALITY_QPS)
   --duration S          virtual seconds of arrivals per point; the first third is warm-up (env QUALITY_DURATION, default 60; quick 30)
-  --push-interval MS    metrics push period per replica, virtual ms (env QUALITY_PUSH_INTERVAL, default 100)
-  --bursty              gamma inter-arrivals of shape 0.25 instead of Poisson (env QUALITY_BURSTY=1)
-  --replicas N          replicas of llama2-7b-h100 (env QUALITY_REPLICAS, default 10)
-  --quick               reduced sweep (< 60 s): sharegpt + shared-prefix at 50/90/100% of saturation
-  --report-only         rebuild summary.md and the charts from the CSV files already in --out
-  --out DIR             results directory (env QUALITY_OUT, default test/bench/results; quick: test/bench/results/quick)
+  --bursty              gamma inter-arrivals of shape 0.25 instead of Poisson for every workload (env QUALITY_BURSTY=1)
+  --replicas N          model-server replicas in the pool (env QUALITY_REPLICAS, default 10)
+  --connections K       keep-alive connections of the kubernetes-service client, each bound to a random endpoint (env QUALITY_CONNECTIONS, default 8)
+  --quick               a covering subset of the matrix (every axis value at least once; < 3 min on 2 cores)
+  --points N            points of the --quick subset (env QUALITY_POINTS, default twice the longest axis)
+  --report-only         rebuild summary.md and the charts from matrix.csv and run.json already in --out
+  --out DIR             results directory (env QUALITY_OUT, default test/bench/results/matrix; quick: test/bench/results/quick)
   --jobs N              worker processes (env QUALITY_JOBS, default the CPU count)
   --help`;
 
@@ -59,6 +75,27 @@ function num(flag: string, v: string | undefined, fallback: number, min: number,
   return n;
 }
 
+function int(flag: string, v: string | undefined, fallback: number, min: number, max: number): number {
+  const n = num(flag, v, fallback, min, max);
+  if (!Number.isInteger(n)) throw new Error(`${flag}: ${v} is not an integer`);
+  return n;
+}
+
+function names(flag: string, given: string[] | undefined, known: readonly string[]): string[] {
+  const out = given ?? [...known];
+  for (const x of out) {
+    if (!known.includes(x)) throw new Error(`${flag}: unknown "${x}" (known: ${known.join(", ")})`);
+  }
+  if (out.length === 0) throw new Error(`${flag}: empty list`);
+  return out;
+}
+
+function numbers(flag: string, given: string[] | undefined, fallback: number[], min: number, max: number) {
+  const out = given?.map((x) => int(flag, x, 0, min, max)) ?? fallback;
+  if (out.length === 0) throw new Error(`${flag}: empty list`);
+  return out;
+}
+
 /** Parses argv (flags win over environment variables). Throws naming the bad flag. */
 export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions | "help" {
   const { values: v } = parseArgs({
@@ -66,13 +103,18 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
     options: {
       seed: { type: "string" },
       workload: { type: "string" },
+      engines: { type: "string" },
+      "push-interval": { type: "string" },
+      routers: { type: "string" },
+      load: { type: "string" },
       strategies: { type: "string" },
       qps: { type: "string" },
       duration: { type: "string" },
-      "push-interval": { type: "string" },
       bursty: { type: "boolean" },
       replicas: { type: "string" },
+      connections: { type: "string" },
       quick: { type: "boolean" },
+      points: { type: "string" },
       "report-only": { type: "boolean" },
       out: { type: "string" },
       jobs: { type: "string" },
@@ -82,42 +124,39 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
   });
   if (v.help) return "help";
   const quick = v.quick === true;
-  const wl =
-    list(v.workload ?? env.QUALITY_WORKLOAD) ??
-    (quick ? ["sharegpt", "shared-prefix"] : [...workloads.keys()]);
-  for (const w of wl) {
-    if (!workloads.has(w))
-      throw new Error(`--workload: unknown "${w}" (known: ${[...workloads.keys()].join(", ")})`);
-  }
-  const st = list(v.strategies ?? env.QUALITY_STRATEGIES) ?? strategies.map((s) => s.name);
-  for (const s of st) {
-    if (!strategies.some((x) => x.name === s)) {
-      throw new Error(`--strategies: unknown "${s}" (known: ${strategies.map((x) => x.name).join(", ")})`);
-    }
-  }
+  const st = names(
+    "--strategies",
+    list(v.strategies ?? env.QUALITY_STRATEGIES),
+    strategies.map((s) => s.name),
+  );
   if (!st.includes("round-robin")) st.unshift("round-robin");
   const qps = list(v.qps ?? env.QUALITY_QPS)?.map((q) => num("--qps", q, 0, 0.1, 100_000));
-  const pushIntervalMs = num(
-    "--push-interval",
-    v["push-interval"] ?? env.QUALITY_PUSH_INTERVAL,
-    100,
-    1,
-    60_000,
-  );
+  const points = v.points ?? env.QUALITY_POINTS;
   return {
-    seed: num("--seed", v.seed ?? env.QUALITY_SEED, 42, 0, 2 ** 32 - 1),
-    workloads: wl,
+    seed: int("--seed", v.seed ?? env.QUALITY_SEED, 42, 0, 2 ** 32 - 1),
+    axes: {
+      workloads: names("--workload", list(v.workload ?? env.QUALITY_WORKLOAD), [...workloads.keys()]),
+      engines: names("--engines", list(v.engines ?? env.QUALITY_ENGINES), defaults.engines),
+      pushIntervalsMs: numbers(
+        "--push-interval",
+        list(v["push-interval"] ?? env.QUALITY_PUSH_INTERVAL),
+        defaults.pushIntervalsMs,
+        1,
+        60_000,
+      ),
+      routers: numbers("--routers", list(v.routers ?? env.QUALITY_ROUTERS), defaults.routers, 1, 64),
+      loadPercents: numbers("--load", list(v.load ?? env.QUALITY_LOAD), defaults.loadPercents, 1, 1_000),
+    },
     strategies: st,
     qps,
-    absoluteQps: quick ? [200] : [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000],
-    saturationPercents: quick ? [50, 90, 100] : [10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120],
     durationS: num("--duration", v.duration ?? env.QUALITY_DURATION, quick ? 30 : 60, 1, 3_600),
-    pushIntervalMs,
     burstiness: (v.bursty ?? env.QUALITY_BURSTY === "1") ? 0.25 : 1,
-    replicas: num("--replicas", v.replicas ?? env.QUALITY_REPLICAS, 10, 1, 1_000),
+    replicas: int("--replicas", v.replicas ?? env.QUALITY_REPLICAS, 10, 1, 1_000),
+    connections: int("--connections", v.connections ?? env.QUALITY_CONNECTIONS, 8, 1, 10_000),
     quick,
+    quickPoints: points === undefined ? undefined : int("--points", points, 0, 1, 100_000),
     reportOnly: v["report-only"] === true,
-    out: v.out ?? env.QUALITY_OUT ?? (quick ? "test/bench/results/quick" : "test/bench/results"),
-    jobs: num("--jobs", v.jobs ?? env.QUALITY_JOBS, Math.max(1, availableParallelism()), 1, 64),
+    out: v.out ?? env.QUALITY_OUT ?? (quick ? "test/bench/results/quick" : "test/bench/results/matrix"),
+    jobs: int("--jobs", v.jobs ?? env.QUALITY_JOBS, Math.max(1, availableParallelism()), 1, 64),
   };
 }

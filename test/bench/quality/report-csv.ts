@@ -1,8 +1,11 @@
-/** CSV of result rows: one line per (workload, grid, QPS, strategy), latencies in ms. */
+/** CSV of result rows: one line per (matrix point, strategy), latencies in ms. */
 import type { ResultRow } from "./summary.js";
 
 const columns: (keyof ResultRow)[] = [
   "workload",
+  "engine",
+  "pushIntervalMs",
+  "routers",
   "grid",
   "qps",
   "strategy",
@@ -18,6 +21,7 @@ const columns: (keyof ResultRow)[] = [
   "e2eP50",
   "e2eP90",
   "e2eP99",
+  "ntpotP90",
   "preemptions",
   "prefixHitRate",
 ];

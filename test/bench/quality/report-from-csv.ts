@@ -1,8 +1,10 @@
-/** Reads a finished run back (CSV files + run.json) so the report can be rebuilt without rerunning. */
+/** Reads a finished run back (matrix.csv + run.json) so the report can be rebuilt without rerunning. */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ResultRow } from "./summary.js";
 import type { SweepResult } from "./sweep.js";
+
+const textColumns = new Set(["workload", "engine", "grid", "strategy"]);
 
 /** Rows of one CSV written by `toCsv`. */
 export function rowsFromCsv(text: string): ResultRow[] {
@@ -13,25 +15,18 @@ export function rowsFromCsv(text: string): ResultRow[] {
     const row: Record<string, string | number> = {};
     cols.forEach((c, i) => {
       const v = cells[i] ?? "";
-      row[c] = c === "workload" || c === "grid" || c === "strategy" ? v : Number(v);
+      row[c] = textColumns.has(c) ? v : Number(v);
     });
     return row as unknown as ResultRow;
   });
 }
 
-/** The sweep of a results directory, and its wall time. */
-export async function readRun(
-  dir: string,
-  workloads: readonly string[],
-): Promise<{ sweep: SweepResult; seconds: number }> {
+/** The run of a results directory, and its wall time. */
+export async function readRun(dir: string): Promise<{ sweep: SweepResult; seconds: number }> {
   const run = JSON.parse(await readFile(join(dir, "run.json"), "utf8"));
-  const rows: ResultRow[] = [];
-  for (const w of workloads) {
-    try {
-      rows.push(...rowsFromCsv(await readFile(join(dir, `quality-${w}.csv`), "utf8")));
-    } catch {
-      // workload not in this run
-    }
-  }
-  return { sweep: { rows, saturation: run.saturation ?? {} }, seconds: run.wallSeconds ?? 0 };
+  const rows = rowsFromCsv(await readFile(join(dir, "matrix.csv"), "utf8"));
+  return {
+    sweep: { rows, saturation: run.saturation ?? {}, unloadedTtftMs: run.unloadedTtftMs ?? {} },
+    seconds: run.wallSeconds ?? 0,
+  };
 }

@@ -1,27 +1,58 @@
-/** Assembles the report: tables per workload and grid, targets, CSV, charts and run parameters. */
-
-import { chartsFor, renderCharts } from "./charts.js";
+/**
+ * Assembles the matrix report: the profiles the strategies ran, round-robin's capacity per engine
+ * and workload, the regret summary, issue 17's targets for `ours` and `upstream-default`, the
+ * heatmaps and every point; writes matrix.csv, regret.csv, the SVGs, summary.md and run.json.
+ */
+import { heatmaps, renderHeatmaps } from "./charts.js";
 import type { BenchOptions } from "./cli-args.js";
-import { bandTable } from "./report-band.js";
+import { engineProfiles } from "./engines.js";
+import { evaluateMatrixTargets, targetsMarkdown } from "./matrix-targets.js";
+import {
+  regretByStrategy,
+  regretCells,
+  regretCsv,
+  regretPointsMarkdown,
+  regretSummaryMarkdown,
+} from "./regret.js";
 import { toCsv } from "./report-csv.js";
-import { table } from "./report-table.js";
-import { strategies } from "./strategies.js";
+import { strategies, strategiesNamed } from "./strategies.js";
+import { describeStrategy } from "./strategy-profile.js";
 import type { SweepResult } from "./sweep.js";
-import { evaluateTargets, targetsMarkdown } from "./targets.js";
 import { workloads } from "./workloads/index.js";
 
-/** The command line that reproduces a run. */
+/** The strategies the targets are checked for. */
+export const checkedStrategies = ["ours", "upstream-default"] as const;
+
+/** The command line that reproduces a run (flags that differ from their defaults). */
 export function commandOf(o: BenchOptions): string {
   const parts = ["node --import tsx test/bench/quality.bench.ts"];
   if (o.quick) parts.push("--quick");
   parts.push(`--seed ${o.seed}`);
+  const a = o.axes;
+  parts.push(`--workload ${a.workloads.join(",")}`, `--engines ${a.engines.join(",")}`);
+  parts.push(`--push-interval ${a.pushIntervalsMs.join(",")}`, `--routers ${a.routers.join(",")}`);
   if (o.qps) parts.push(`--qps ${o.qps.join(",")}`);
+  else parts.push(`--load ${a.loadPercents.join(",")}`);
+  parts.push(`--replicas ${o.replicas}`, `--duration ${o.durationS}`, `--connections ${o.connections}`);
+  if (o.quickPoints !== undefined) parts.push(`--points ${o.quickPoints}`);
   if (o.burstiness !== 1) parts.push("--bursty");
-  if (o.pushIntervalMs !== 100) parts.push(`--push-interval ${o.pushIntervalMs}`);
   return parts.join(" ");
 }
 
-/** Writes CSV, SVG and summary.md through `write`; returns the markdown printed on stdout. */
+function capacityTable(o: BenchOptions, sweep: SweepResult): string {
+  const keys = Object.keys(sweep.saturation);
+  if (keys.length === 0) return "Explicit --qps points: no capacity search.";
+  return [
+    "| engine / workload | round-robin capacity (req/s, pool) | per replica | unloaded p90 TTFT (ms) |",
+    "|---|---:|---:|---:|",
+    ...keys.map(
+      (k) =>
+        `| ${k} | ${sweep.saturation[k]!.toFixed(1)} | ${(sweep.saturation[k]! / o.replicas).toFixed(2)} | ${(sweep.unloadedTtftMs[k] ?? Number.NaN).toFixed(1)} |`,
+    ),
+  ].join("\n");
+}
+
+/** Writes the result files through `write`; returns the markdown printed on stdout. */
 export async function writeReport(
   o: BenchOptions,
   sweep: SweepResult,
@@ -29,46 +60,75 @@ export async function writeReport(
   write: (file: string, text: string) => Promise<void>,
 ): Promise<string> {
   const order = strategies.map((s) => s.name);
+  const ran = order.filter((s) => sweep.rows.some((r) => r.strategy === s));
+  const cells = regretCells(sweep.rows);
+  const totals = regretByStrategy(cells, ran);
+  const points = new Set(cells.map((c) => c.point)).size;
   const md: string[] = [
-    "# Routing quality (virtual time)",
+    `# Routing quality matrix (virtual time)${o.quick ? ", quick subset" : ""}`,
     "",
-    `Command: \`${commandOf(o)}\` (seed ${o.seed}; ${o.replicas} replicas of llama2-7b-h100; ${o.durationS} s of arrivals per point, first third = warm-up; pushes every ${o.pushIntervalMs} ms, 5..20 ms late; ${o.burstiness === 1 ? "Poisson" : `gamma(${o.burstiness})`} arrivals). Wall time ${seconds.toFixed(0)} s.`,
+    `Command: \`${commandOf(o)}\`. ${points} points x ${ran.length} strategies; ${o.replicas} model-server replicas; ${o.durationS} s of arrivals per point (first third = warm-up); pushes 5..20 ms late (at most half the period); ${o.burstiness === 1 ? "Poisson" : `gamma(${o.burstiness})`} arrivals unless the workload has its own. Wall time ${seconds.toFixed(0)} s.`,
     "",
+    "## Strategies as run (read back from the scheduler each config builds)",
+    "",
+    ...strategiesNamed(ran).map((s) => `- ${describeStrategy(s, o.connections)}`),
+    "",
+    "## Round-robin's capacity per engine and workload",
+    "",
+    capacityTable(o, sweep),
+    "",
+    "## Regret summary (p90 e2e)",
+    "",
+    regretSummaryMarkdown(totals),
+    "",
+    "## Issue 17 targets",
+    "",
+    ...checkedStrategies.flatMap((s) => [
+      targetsMarkdown(evaluateMatrixTargets(sweep.rows, s, sweep.unloadedTtftMs)),
+      "",
+    ]),
   ];
-  md.push("## At 80 / 90 / 100% of round-robin's saturation point", "", bandTable(sweep.rows, order), "");
-  md.push("## Targets", "", targetsMarkdown(evaluateTargets(sweep.rows)), "");
+  const rendered = await renderHeatmaps(cells, heatmaps, order);
   const charts: string[] = [];
-  for (const w of o.workloads) {
-    const rows = sweep.rows.filter((r) => r.workload === w);
-    if (rows.length === 0) continue;
-    await write(`quality-${w}.csv`, toCsv(rows));
-    md.push(`## ${w}`, "", workloads.get(w)?.description ?? "", "");
-    if (sweep.saturation[w] !== undefined) {
-      md.push(`Round-robin saturation point: ${sweep.saturation[w].toFixed(1)} req/s.`, "");
+  if ("skipped" in rendered) md.push(`Heatmaps skipped: ${rendered.skipped}`, "");
+  else {
+    for (const [file, svg] of rendered.svgs) {
+      await write(file, svg);
+      charts.push(file);
     }
-    for (const grid of ["abs", "sat", "qps"]) {
-      const g = rows.filter((r) => r.grid === grid || r.grid.startsWith(`${grid}:`));
-      if (g.length === 0) continue;
-      const label = grid === "abs" ? "QPS 100..1000" : grid === "sat" ? "relative to saturation" : "QPS";
-      md.push(`### ${w}, ${label}`, "", table(g, order), "");
-      const prefix = `${w}-${grid}`;
-      const rendered = await renderCharts(g, chartsFor(prefix, `${w} (${label})`), order);
-      if ("skipped" in rendered) charts.push(`charts skipped: ${rendered.skipped}`);
-      else {
-        for (const [file, svg] of rendered.svgs) {
-          await write(file, svg);
-          charts.push(file);
-        }
-        md.push(...chartsFor(prefix, "").map((c) => `![${c.file}](${c.file})`), "");
-      }
-    }
+    md.push("## Heatmaps", "", ...charts.map((c) => `![${c}](${c})`), "");
   }
-  md.push("## Strategies", "", ...strategies.map((s) => `- ${s.name}: ${s.description}`), "");
+  md.push(
+    "## Every point: p90 e2e (s) / its ratio to round-robin / to the best",
+    "",
+    regretPointsMarkdown(cells, order),
+    "",
+    "## Axes",
+    "",
+    ...[...engineProfiles.values()]
+      .filter((e) => o.axes.engines.includes(e.name))
+      .map((e) => `- engine ${e.name}: ${e.description}`),
+    ...o.axes.workloads.map((w) => `- workload ${w}: ${workloads.get(w)?.description ?? ""}`),
+    "",
+  );
   const text = md.join("\n");
+  await write("matrix.csv", toCsv(sweep.rows));
+  await write("regret.csv", regretCsv(cells));
   await write("summary.md", text);
   await write(
     "run.json",
-    `${JSON.stringify({ command: commandOf(o), options: { ...o, reportOnly: undefined }, saturation: sweep.saturation, wallSeconds: seconds, charts }, null, 2)}\n`,
+    `${JSON.stringify(
+      {
+        command: commandOf(o),
+        options: { ...o, reportOnly: undefined },
+        saturation: sweep.saturation,
+        unloadedTtftMs: sweep.unloadedTtftMs,
+        wallSeconds: seconds,
+        charts,
+      },
+      null,
+      2,
+    )}\n`,
   );
   return text;
 }

@@ -1,4 +1,5 @@
-/** One (workload, QPS) point for a list of strategies: the stream is generated once and shared. */
+/** One matrix point for a list of strategies: the stream is generated once and shared. */
+import { engineProfile } from "./engines.js";
 import { runSimulation, type SimulationOptions } from "./simulation.js";
 import { strategiesNamed } from "./strategies.js";
 import { type ResultRow, summarize } from "./summary.js";
@@ -8,6 +9,10 @@ import { generateStream } from "./workloads/stream.js";
 /** A unit of work (also the message a worker process receives). */
 export interface PointTask {
   workload: string;
+  /** Engine profile name (engines.ts). */
+  engine: string;
+  /** Router replicas splitting the traffic. */
+  routers: number;
   qps: number;
   grid: string;
   strategies: string[];
@@ -17,6 +22,8 @@ export interface PointTask {
   replicas: number;
   pushIntervalMs: number;
   pushDelayMs: [number, number];
+  /** Keep-alive connections of the client for the kubernetes-service strategy (K). */
+  connections: number;
 }
 
 /** Warm-up left out of the measurement: the first third of the arrival window (the batch fills up over ~p90 e2e). */
@@ -35,19 +42,26 @@ export function runPoint(task: PointTask): ResultRow[] {
     burstiness: task.burstiness,
   });
   const window: [number, number] = [durationMs * warmupFraction, durationMs];
+  const engine = engineProfile(task.engine);
   return strategiesNamed(task.strategies).map((s) => {
     const options: SimulationOptions = {
       replicas: task.replicas,
-      preset: "llama2-7b-h100",
+      preset: engine.preset,
+      engines: engine.replicas,
+      routers: task.routers,
       pushIntervalMs: task.pushIntervalMs,
       pushDelayMs: task.pushDelayMs,
       seed: task.seed,
       config: s.config,
     };
     if (workload.engine) options.engine = workload.engine;
+    if (s.clientPool) options.connections = { count: task.connections };
     const result = runSimulation(requests, options, window);
     return summarize(requests, result, window, {
       workload: task.workload,
+      engine: task.engine,
+      pushIntervalMs: task.pushIntervalMs,
+      routers: task.routers,
       strategy: s.name,
       qps: task.qps,
       grid: task.grid,

@@ -4,17 +4,30 @@
  * request's last token is out), and one src/sim engine per replica. Replicas push their metrics every
  * `pushIntervalMs` (staggered) and each snapshot reaches the store `pushDelayMs` later, so the router
  * decides on slightly old metrics plus its own in-flight counts, as in production.
+ *
+ * With `routers` > 1 the traffic is split at random over that many router replicas, each with its
+ * own store (pushes reach each one with its own delay), scheduler and leases: a replica sees only
+ * its own in-flight requests, as several endpoint-picker replicas behind one gateway do. With
+ * `connections` the client's keep-alive pool picks the endpoint (the Kubernetes Service baseline)
+ * and no scheduler runs at all.
  */
 import { createManualClock } from "../../../src/core/clock.js";
 import { createSeededRandom, type Random } from "../../../src/core/random.js";
 import type { SchedulerConfig } from "../../../src/scheduling/config/scheduler-config.js";
 import { createScheduler } from "../../../src/scheduling/scheduler.js";
 import type { SchedulingRequest } from "../../../src/scheduling/types.js";
-import { createEngine, type Engine, type EngineRequest, type PresetName } from "../../../src/sim/index.js";
+import {
+  createEngine,
+  type Engine,
+  type EngineOptions,
+  type EngineRequest,
+  type PresetName,
+} from "../../../src/sim/index.js";
 import type { Lease } from "../../../src/state/in-flight.js";
 import { PoolStore } from "../../../src/state/pool-store.js";
 import type { Snapshot } from "../../../src/state/types.js";
 import { benchmarkPlugins } from "../baselines/registry.js";
+import { type ConnectionPool, createConnectionPool } from "./connection-pool.js";
 import { EventKind, EventQueue } from "./event-queue.js";
 import { replicaAddress, replicaSnapshot } from "./replica-snapshot.js";
 import type { BenchRequest } from "./workloads/workload.js";
@@ -26,14 +39,20 @@ export interface SimulationOptions {
   replicas: number;
   preset: PresetName;
   engine?: { loraLoadMs?: number; maxLoras?: number };
+  /** Per-replica engine overrides (a heterogeneous pool), applied before `engine`; cycled when shorter. */
+  engines?: readonly EngineOptions[];
+  /** Router replicas splitting the traffic, each with its own store view. Default 1. */
+  routers?: number;
+  /** The client's keep-alive pool picks the endpoint instead of a scheduler (kubernetes-service). */
+  connections?: { count: number; lifetimeMs?: number };
   /** Metrics push period per replica, ms. */
   pushIntervalMs: number;
   /** Push delay drawn uniformly from [min, max] ms. */
   pushDelayMs: readonly [number, number];
   /** Seeds the scheduler's tie-breaks and the push phases/delays. */
   seed: number;
-  /** The strategy's EndpointPickerConfig. */
-  config: SchedulerConfig;
+  /** The strategy's EndpointPickerConfig (unused with `connections`). */
+  config: SchedulerConfig | undefined;
 }
 
 /** Per-request outcomes (ms, aligned with the input) and engine totals. */
@@ -66,32 +85,56 @@ export function runSimulation(
   window: readonly [number, number],
 ): SimulationResult {
   const n = requests.length;
+  const routers = o.routers ?? 1;
   const clock = createManualClock(0);
-  const store = new PoolStore({ clock, staleAfterMs: 2_000, expireAfterMs: 60_000 });
-  store.configurePools([{ name: POOL, targetPorts: [8000] }]);
+  const stores: PoolStore[] = [];
+  for (let r = 0; r < routers; r++) {
+    const store = new PoolStore({ clock, staleAfterMs: 2_000, expireAfterMs: 60_000 });
+    store.configurePools([{ name: POOL, targetPorts: [8000] }]);
+    stores.push(store);
+  }
   const rnd: Random = createSeededRandom(o.seed ^ 0x2545f491);
   const engines: Engine<SimRequest>[] = [];
   const addresses: string[] = [];
   const byAddress = new Map<string, number>();
   for (let i = 0; i < o.replicas; i++) {
-    engines.push(createEngine<SimRequest>({ preset: o.preset, ...o.engine }));
+    const own = o.engines && o.engines.length > 0 ? o.engines[i % o.engines.length] : undefined;
+    engines.push(createEngine<SimRequest>({ preset: o.preset, ...own, ...o.engine }));
     const address = replicaAddress(i);
     addresses.push(address);
     byAddress.set(address, i);
   }
   const sequences = new Array<bigint>(o.replicas).fill(0n);
-  const pending: (Snapshot | undefined)[] = new Array(o.replicas);
+  // One pending snapshot per (replica, router): slot replica * routers + router.
+  const pending: (Snapshot | undefined)[] = new Array(o.replicas * routers);
   const snapshotOf = (i: number, now: number): Snapshot => {
     sequences[i]! += 1n;
     return replicaSnapshot(POOL, i, engines[i]!.metrics(), sequences[i]!, now);
   };
-  for (let i = 0; i < o.replicas; i++) store.push(snapshotOf(i, 0));
-  const scheduler = createScheduler({
-    store,
-    config: o.config,
-    random: createSeededRandom(o.seed),
-    registry: benchmarkPlugins,
-  });
+  for (let i = 0; i < o.replicas; i++) {
+    const s = snapshotOf(i, 0);
+    for (const store of stores) store.push(s);
+  }
+  const client: ConnectionPool | undefined = o.connections
+    ? createConnectionPool({
+        connections: o.connections.count,
+        endpoints: o.replicas,
+        random: createSeededRandom(o.seed ^ 0x1b873593),
+        ...(o.connections.lifetimeMs !== undefined ? { lifetimeMs: o.connections.lifetimeMs } : {}),
+      })
+    : undefined;
+  const schedulers = client
+    ? []
+    : stores.map((store, r) =>
+        createScheduler({
+          store,
+          config: o.config,
+          // Router 0 keeps the seed of a single-router run, so adding replicas changes nothing else.
+          random: createSeededRandom(r === 0 ? o.seed : (o.seed + 0x9e3779b9 * r) >>> 0),
+          registry: benchmarkPlugins,
+        }),
+      );
+  const split: Random = createSeededRandom(o.seed ^ 0x68e31da4);
 
   const q = new EventQueue();
   for (let i = 0; i < o.replicas; i++) q.push(rnd.next() * o.pushIntervalMs, EventKind.PushObserve, i);
@@ -133,9 +176,14 @@ export function runSimulation(
         request.promptTokens = r.promptTokens;
         request.maxTokens = r.maxTokens;
         request.prefixHashes = r.hashes;
-        const result = scheduler.schedule(POOL, request);
-        const replica = byAddress.get(result.endpoints[0]!.address)!;
-        leases[i] = result.lease;
+        let replica: number;
+        if (client) replica = client.pick(t);
+        else {
+          const router = routers > 1 ? Math.min(routers - 1, Math.floor(split.next() * routers)) : 0;
+          const result = schedulers[router]!.schedule(POOL, request);
+          replica = byAddress.get(result.endpoints[0]!.address)!;
+          leases[i] = result.lease;
+        }
         perReplica[replica]!++;
         const engineRequest: SimRequest = {
           index: i,
@@ -180,15 +228,18 @@ export function runSimulation(
         break;
       }
       case EventKind.PushObserve: {
-        pending[i] = snapshotOf(i, t);
-        q.push(t + delayMin + rnd.next() * (delayMax - delayMin), EventKind.PushDeliver, i);
+        const s = snapshotOf(i, t);
+        for (let r = 0; r < routers; r++) {
+          pending[i * routers + r] = s;
+          q.push(t + delayMin + rnd.next() * (delayMax - delayMin), EventKind.PushDeliver, i * routers + r);
+        }
         q.push(t + o.pushIntervalMs, EventKind.PushObserve, i);
         break;
       }
       case EventKind.PushDeliver: {
         const s = pending[i];
         pending[i] = undefined;
-        if (s) store.push(s);
+        if (s) stores[i % routers]!.push(s);
         break;
       }
     }
@@ -203,8 +254,10 @@ export function runSimulation(
     prefixCacheHits += m.prefixCacheHits;
   }
   let leftInFlight = 0;
-  for (const e of store.endpoints(POOL) ?? []) leftInFlight += e.inFlight.requests;
-  scheduler.dispose();
+  for (const store of stores) {
+    for (const e of store.endpoints(POOL) ?? []) leftInFlight += e.inFlight.requests;
+  }
+  for (const scheduler of schedulers) scheduler.dispose();
   return {
     leftInFlight,
     firstTokenMs,

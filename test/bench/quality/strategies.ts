@@ -16,7 +16,13 @@ export interface Strategy {
   name: string;
   /** One line for the report. */
   description: string;
-  config: SchedulerConfig;
+  /** The EndpointPickerConfig; undefined when the client picks (`clientPool`). */
+  config: SchedulerConfig | undefined;
+  /**
+   * The simulated client's keep-alive pool picks the endpoint, one random binding per connection
+   * (kube-proxy); no scheduler runs. The pool size is the run's `--connections`.
+   */
+  clientPool?: true;
 }
 
 function single(
@@ -41,6 +47,13 @@ export const strategies: readonly Strategy[] = [
     name: "round-robin",
     description: "round-robin-picker: the Kubernetes Service baseline",
     config: single([{ type: "round-robin-picker" }]),
+  },
+  {
+    name: "kubernetes-service",
+    description:
+      "kube-proxy: a random endpoint per TCP connection, the client holding K keep-alive connections (--connections, default 8) used in turn; the upstream announcement's baseline",
+    config: undefined,
+    clientPool: true,
   },
   { name: "random", description: "random-picker", config: single([{ type: "random-picker" }]) },
   {

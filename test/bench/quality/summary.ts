@@ -5,6 +5,12 @@ import type { BenchRequest } from "./workloads/workload.js";
 /** What the tables, CSV and charts show for one (workload, strategy, QPS). */
 export interface ResultRow {
   workload: string;
+  /** Engine profile (engines.ts). */
+  engine: string;
+  /** Metrics push period, ms. */
+  pushIntervalMs: number;
+  /** Router replicas splitting the traffic. */
+  routers: number;
   strategy: string;
   /** Offered load, requests/s. */
   qps: number;
@@ -26,6 +32,8 @@ export interface ResultRow {
   e2eP50: number;
   e2eP90: number;
   e2eP99: number;
+  /** p90 of e2e / output tokens (upstream's "normalized time per output token"), ms. */
+  ntpotP90: number;
   preemptions: number;
   /** Engine prefix-cache hits / queries (tokens), 0..1. */
   prefixHitRate: number;
@@ -46,11 +54,20 @@ export function summarize(
   requests: readonly BenchRequest[],
   r: SimulationResult,
   window: readonly [number, number],
-  labels: { workload: string; strategy: string; qps: number; grid: string },
+  labels: {
+    workload: string;
+    engine: string;
+    pushIntervalMs: number;
+    routers: number;
+    strategy: string;
+    qps: number;
+    grid: string;
+  },
 ): ResultRow {
   const ttft: number[] = [];
   const tpot: number[] = [];
   const e2e: number[] = [];
+  const ntpot: number[] = [];
   let completed = 0;
   let outputTokens = 0;
   for (let i = 0; i < requests.length; i++) {
@@ -63,6 +80,7 @@ export function summarize(
     const total = fin - req.arrivalMs;
     ttft.push(first);
     e2e.push(total);
+    ntpot.push(total / req.maxTokens);
     if (req.maxTokens > 1) tpot.push((total - first) / (req.maxTokens - 1));
   }
   const sorted = (a: number[]) => Float64Array.from(a).sort();
@@ -83,6 +101,7 @@ export function summarize(
     e2eP50: quantile(e, 0.5),
     e2eP90: quantile(e, 0.9),
     e2eP99: quantile(e, 0.99),
+    ntpotP90: quantile(sorted(ntpot), 0.9),
     preemptions: r.preemptions,
     prefixHitRate: r.prefixCacheQueries > 0 ? r.prefixCacheHits / r.prefixCacheQueries : 0,
   };

@@ -1,34 +1,54 @@
 /**
- * The sweep: measure round-robin's saturation point per workload, then run every strategy at the
- * absolute QPS grid (sharegpt, as upstream) and at the grid relative to that saturation point.
+ * The matrix run: measure round-robin's capacity (saturation point) and unloaded TTFT per engine and
+ * workload, then run every strategy at every selected point, at its load relative to that capacity.
  */
 import type { BenchOptions } from "./cli-args.js";
+import { fullMatrix, type MatrixPoint, quickSelection } from "./matrix.js";
 import type { PointTask } from "./run-point.js";
 import type { ResultRow } from "./summary.js";
-import { runTasks } from "./worker-pool.js";
+import { progress, runTasks } from "./worker-pool.js";
 
-/** Offered load of the saturation probe: far above what 10 replicas can serve on any workload. */
-export const saturationProbeQps = 1_000;
+/** Offered load of the saturation probe per replica: far above what one replica serves on any workload. */
+export const saturationProbeQpsPerReplica = 100;
 /** Round-robin keeps up at a point when its p90 TTFT stays under this: no admission queue builds. */
 export const keepUpTtftMs = 1_000;
+/** Load of the unloaded-TTFT reference run, percent of the saturation point. */
+export const unloadedPercent = 5;
+/**
+ * Wall seconds per simulated request and strategy on one job, measured on the quick run (2-core
+ * machine at load average ~5: 393k requests in ~45 s on 2 jobs): the basis of the time estimate.
+ */
+export const secondsPerRequest = 230e-6;
 
-/** Sweep output. */
+/** Run output. */
 export interface SweepResult {
   rows: ResultRow[];
-  /** Round-robin's saturation point per workload, requests/s. */
+  /** Round-robin's saturation point per "engine/workload" (the whole pool), requests/s. */
   saturation: Record<string, number>;
+  /** Round-robin's p90 TTFT per "engine/workload" at 5% of its saturation point, ms. */
+  unloadedTtftMs: Record<string, number>;
+}
+
+/** The key of an (engine, workload) pair in SweepResult's records. */
+export const pairKey = (engine: string, workload: string) => `${engine}/${workload}`;
+
+/** The points a run covers: the cross product, or the covering subset with --quick. */
+export function selectPoints(o: BenchOptions): MatrixPoint[] {
+  return o.quick ? quickSelection(o.axes, o.quickPoints) : fullMatrix(o.axes);
 }
 
 function task(
   o: BenchOptions,
-  workload: string,
+  p: { workload: string; engine: string; pushIntervalMs: number; routers: number },
   qps: number,
   grid: string,
   strategies: string[],
   durationS: number,
 ): PointTask {
   return {
-    workload,
+    workload: p.workload,
+    engine: p.engine,
+    routers: p.routers,
     qps,
     grid,
     strategies,
@@ -36,8 +56,9 @@ function task(
     seed: o.seed,
     burstiness: o.burstiness,
     replicas: o.replicas,
-    pushIntervalMs: o.pushIntervalMs,
-    pushDelayMs: [Math.min(5, o.pushIntervalMs / 4), Math.min(20, o.pushIntervalMs / 2)],
+    pushIntervalMs: p.pushIntervalMs,
+    pushDelayMs: [Math.min(5, p.pushIntervalMs / 4), Math.min(20, p.pushIntervalMs / 2)],
+    connections: o.connections,
   };
 }
 
@@ -50,24 +71,34 @@ export function keepsUp(row: ResultRow): boolean {
   return row.ttftP90 <= keepUpTtftMs;
 }
 
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
 /**
- * Round-robin's saturation point per workload: an upper bound from an overload probe (the token
- * throughput at 1,000 QPS / mean output tokens), then bisection for the highest QPS at which
- * round-robin keeps up (p90 TTFT <= 1 s) over the same duration as the sweep. Workloads are
- * bisected in parallel.
+ * Round-robin's saturation point per (engine, workload): an upper bound from an overload probe
+ * (token throughput / mean output tokens), then bisection between 40% of it and it for the highest
+ * QPS at which round-robin keeps up (p90 TTFT <= 1 s), on one router pushing every 200 ms (or the
+ * first push interval given). Pairs are bisected in parallel. Also round-robin's unloaded p90 TTFT.
  */
-async function measureSaturation(o: BenchOptions, rounds: number): Promise<Record<string, number>> {
-  const probeQps = saturationProbeQps * (o.replicas / 10);
-  const probes = o.workloads.map((w) =>
-    task(o, w, probeQps, "probe", ["round-robin"], Math.min(20, o.durationS)),
+async function measureCapacity(
+  o: BenchOptions,
+  pairs: readonly { engine: string; workload: string }[],
+  rounds: number,
+): Promise<Pick<SweepResult, "saturation" | "unloadedTtftMs">> {
+  const pushIntervalMs = o.axes.pushIntervalsMs.includes(200) ? 200 : o.axes.pushIntervalsMs[0]!;
+  const at = (i: number, qps: number, durationS: number) =>
+    task(o, { ...pairs[i]!, pushIntervalMs, routers: 1 }, qps, "probe", ["round-robin"], durationS);
+  const probeQps = saturationProbeQpsPerReplica * o.replicas;
+  const probed = await runTasks(
+    pairs.map((_, i) => at(i, probeQps, Math.min(10, o.durationS))),
+    o.jobs,
+    "saturation probe",
   );
-  const probed = await runTasks(probes, o.jobs, "saturation probe");
-  const lo = o.workloads.map(() => 0);
   const hi = probed.map((rows) => rows[0]!.throughputTps / rows[0]!.outputTokensPerRequest);
+  const lo = hi.map((h) => 0.4 * h);
   for (let round = 0; round < rounds; round++) {
-    const mids = o.workloads.map((_, i) => Math.round(((lo[i]! + hi[i]!) / 2) * 10) / 10);
+    const mids = pairs.map((_, i) => round1((lo[i]! + hi[i]!) / 2));
     const res = await runTasks(
-      o.workloads.map((w, i) => task(o, w, mids[i]!, "probe", ["round-robin"], o.durationS)),
+      pairs.map((_, i) => at(i, mids[i]!, o.durationS)),
       o.jobs,
       `saturation bisection ${round + 1}/${rounds}`,
     );
@@ -76,29 +107,53 @@ async function measureSaturation(o: BenchOptions, rounds: number): Promise<Recor
       else hi[i] = mids[i]!;
     });
   }
-  return Object.fromEntries(o.workloads.map((w, i) => [w, lo[i]! > 0 ? lo[i]! : hi[i]! / 2]));
+  const saturation = pairs.map((_, i) => round1(lo[i]!));
+  // Long enough for ~100 requests in the measurement window, however slow the engine.
+  const unloaded = await runTasks(
+    pairs.map((_, i) => {
+      const qps = Math.max(0.1, round1((saturation[i]! * unloadedPercent) / 100));
+      return at(i, qps, Math.max(o.durationS, Math.ceil(150 / qps)));
+    }),
+    o.jobs,
+    "unloaded reference",
+  );
+  const key = (i: number) => pairKey(pairs[i]!.engine, pairs[i]!.workload);
+  return {
+    saturation: Object.fromEntries(pairs.map((_, i) => [key(i), saturation[i]!])),
+    unloadedTtftMs: Object.fromEntries(pairs.map((_, i) => [key(i), unloaded[i]![0]!.ttftP90])),
+  };
 }
 
-/** Runs the whole sweep (or the explicit --qps points). */
+/** Runs the selected points (or the explicit --qps points) for every strategy. */
 export async function runSweep(o: BenchOptions): Promise<SweepResult> {
-  let saturation: Record<string, number> = {};
+  const points = selectPoints(o);
   const tasks: PointTask[] = [];
+  let capacity: Pick<SweepResult, "saturation" | "unloadedTtftMs"> = { saturation: {}, unloadedTtftMs: {} };
   if (o.qps) {
-    for (const w of o.workloads) {
-      for (const q of o.qps) tasks.push(task(o, w, q, "qps", o.strategies, o.durationS));
+    const seen = new Set<string>();
+    for (const p of points) {
+      const key = `${p.workload}/${p.engine}/${p.pushIntervalMs}/${p.routers}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      for (const q of o.qps) tasks.push(task(o, p, q, `qps:${q}`, o.strategies, o.durationS));
     }
   } else {
-    saturation = await measureSaturation(o, o.quick ? 3 : 5);
-    for (const w of o.workloads) {
-      for (const p of o.saturationPercents) {
-        const qps = Math.round(((saturation[w]! * p) / 100) * 10) / 10;
-        tasks.push(task(o, w, qps, `sat:${p}`, o.strategies, o.durationS));
-      }
-      if (w === "sharegpt") {
-        for (const q of o.absoluteQps) tasks.push(task(o, w, q, "abs", o.strategies, o.durationS));
-      }
+    const pairs = [
+      ...new Map(
+        points.map((p) => [pairKey(p.engine, p.workload), { engine: p.engine, workload: p.workload }]),
+      ).values(),
+    ];
+    capacity = await measureCapacity(o, pairs, o.quick ? 4 : 6);
+    for (const p of points) {
+      const qps = round1((capacity.saturation[pairKey(p.engine, p.workload)]! * p.loadPercent) / 100);
+      tasks.push(task(o, p, Math.max(0.1, qps), `sat:${p.loadPercent}`, o.strategies, o.durationS));
     }
   }
-  const results = await runTasks(tasks, o.jobs, "sweep");
-  return { rows: results.flat(), saturation };
+  const requests = tasks.reduce((n, t) => n + t.qps * t.durationS * t.strategies.length, 0);
+  progress(
+    `matrix: ${tasks.length} points x ${o.strategies.length} strategies, ~${Math.round(requests).toLocaleString("en")} simulated requests; estimate ${Math.ceil((requests * secondsPerRequest) / o.jobs / 60)} min on ${o.jobs} jobs (busy 2-core machine)`,
+  );
+  if (process.stderr.isTTY) process.stderr.write("\n");
+  const results = await runTasks(tasks, o.jobs, "matrix");
+  return { rows: results.flat(), ...capacity };
 }

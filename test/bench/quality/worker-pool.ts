@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { pointLabel } from "./matrix.js";
 import type { PointTask } from "./run-point.js";
 import type { ResultRow } from "./summary.js";
 
@@ -35,11 +36,15 @@ export async function runTasks(
   let next = 0;
   let finished = 0;
   const children: ChildProcess[] = [];
-  const show = (last?: PointTask) =>
+  const show = (last?: PointTask) => {
+    const elapsed = (Date.now() - started) / 1000;
+    const left = finished > 0 ? (elapsed / finished) * (tasks.length - finished) : Number.NaN;
     progress(
-      `${label}: ${finished}/${tasks.length} points, ${((Date.now() - started) / 1000).toFixed(0)} s` +
-        (last ? ` (last: ${last.workload} ${last.qps.toFixed(0)} QPS)` : ""),
+      `${label}: ${finished}/${tasks.length} points, ${elapsed.toFixed(0)} s` +
+        (Number.isFinite(left) && finished < tasks.length ? `, ~${left.toFixed(0)} s left` : "") +
+        (last ? ` (last: ${pointLabel(last)}, ${last.qps.toFixed(1)} QPS)` : ""),
     );
+  };
   try {
     await new Promise<void>((resolve, reject) => {
       if (tasks.length === 0) return resolve();

@@ -6,12 +6,20 @@ import { stringify } from "yaml";
 /** The pool every live run uses. */
 export const LIVE_POOL = "quality-pool";
 
-/** Writes pool.yaml, router.yaml and scheduler.yaml into `dir`. */
+/**
+ * Writes pool.yaml, router.yaml and scheduler.yaml into `dir`. Throws for a strategy without a
+ * scheduler config (kubernetes-service: in a live run nginx round-robin is the baseline).
+ */
 export async function writeConfigDir(
   dir: string,
   schedulerConfig: unknown,
   replicaPorts: readonly number[],
 ): Promise<void> {
+  if (schedulerConfig === undefined) {
+    throw new Error(
+      "--strategies: this strategy has no scheduler config (the simulated client picks); the live run cannot start a router for it",
+    );
+  }
   await mkdir(dir, { recursive: true });
   const docs: Record<string, unknown> = {
     "pool.yaml": {

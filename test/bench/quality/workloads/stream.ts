@@ -17,7 +17,10 @@ export interface StreamOptions {
  * generators, so the same seed gives the same stream, whatever the strategy.
  */
 export function generateStream(workload: Workload, o: StreamOptions): BenchRequest[] {
-  const arrivals = arrivalTimes(createSeededRandom(o.seed), o.qps, o.durationMs, o.burstiness ?? 1);
+  const random = createSeededRandom(o.seed);
+  const arrivals = workload.arrivals
+    ? workload.arrivals(random, o.qps, o.durationMs)
+    : arrivalTimes(random, o.qps, o.durationMs, o.burstiness ?? 1);
   const next = workload.contents(createSeededRandom((o.seed ^ 0x5bd1e995) >>> 0), o.qps);
   return arrivals.map((arrivalMs) => ({ arrivalMs, ...next() }));
 }

@@ -55,6 +55,11 @@ export interface Workload {
   /** Engine overrides for every replica (e.g. LoRA load time). */
   engine?: { loraLoadMs?: number; maxLoras?: number };
   /**
+   * Arrival times in [0, durationMs) at a mean of `qps` when the workload has its own arrival
+   * process (bursty); default the run's Poisson or gamma arrivals.
+   */
+  arrivals?(random: Random, qps: number, durationMs: number): number[];
+  /**
    * A content source for a run at `qps` (the same content mix at every rate in the built-in workloads).
    * Deterministic in `random`.
    */

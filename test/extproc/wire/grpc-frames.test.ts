@@ -1,27 +1,28 @@
 import { create, fromBinary, type JsonObject, toBinary } from "@bufbuild/protobuf";
 import { DurationSchema } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
-import { RouterError } from "../../src/core/errors.js";
-import { encodeGrpcFrames, encodeProcessingResponse } from "../../src/extproc/grpc-frames.js";
-import { setHeader } from "../../src/extproc/header-map.js";
-import { pickReplies } from "../../src/extproc/pick-replies.js";
+import { RouterError } from "../../../src/core/errors.js";
+import { setHeader } from "../../../src/extproc/header-map.js";
+import { pickReplies } from "../../../src/extproc/pick-replies.js";
 import {
   errorReply,
   headersReply,
   type Mutation,
   streamedChunk,
   trailersReply,
-} from "../../src/extproc/replies.js";
-import { handEncoded } from "../../src/extproc/reply-wire.js";
+} from "../../../src/extproc/replies.js";
+import { encodeGrpcFrames, encodeProcessingResponse } from "../../../src/extproc/wire/grpc-frames.js";
+import { handEncoded, ReplyEncoder } from "../../../src/extproc/wire/reply-encoder.js";
+import { createSlabAllocator } from "../../../src/extproc/wire/slab-allocator.js";
 import {
   HeaderValueOption_HeaderAppendAction as AppendAction,
   type HeaderValueOption,
   HeaderValueOptionSchema,
-} from "../../src/gen/envoy/config/core/v3/base_pb.js";
+} from "../../../src/gen/envoy/config/core/v3/base_pb.js";
 import {
   type ProcessingResponse,
   ProcessingResponseSchema,
-} from "../../src/gen/envoy/service/ext_proc/v3/external_processor_pb.js";
+} from "../../../src/gen/envoy/service/ext_proc/v3/external_processor_pb.js";
 
 const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31) & 0xff);
 /** Byte equality without vitest's element-by-element diff (slow on megabytes). */
@@ -186,5 +187,51 @@ describe("encodeGrpcFrames", () => {
     }
     expect(decoded).toEqual(replies);
     expect(encodeGrpcFrames([])).toHaveLength(0);
+  });
+
+  it("keeps each call's sizes its own when the allocator encodes another batch in between", () => {
+    const outer = [headersReply("request", { set: [setHeader("x-a", "1")], remove: [] }, true, { a: "b" })];
+    const inner = [headersReply("response", { set: [setHeader("x-long", "v".repeat(300))], remove: ["x"] })];
+    const expectedOuter = encodeGrpcFrames(outer);
+    const expectedInner = encodeGrpcFrames(inner);
+    let nested: Uint8Array | undefined;
+    const out = encodeGrpcFrames(outer, (size) => {
+      nested = encodeGrpcFrames(inner);
+      return new Uint8Array(size);
+    });
+    expect(same(out, expectedOuter)).toBe(true);
+    expect(same(nested ?? new Uint8Array(0), expectedInner)).toBe(true);
+  });
+
+  it("lets two ReplyEncoders size and write interleaved batches", () => {
+    const a = headersReply("request", { set: [setHeader("x-a", "é")], remove: ["x-b"] }, true, {
+      m: { n: "o" },
+    });
+    const b = headersReply("response", { set: [setHeader("x-c", "d".repeat(200))], remove: [] });
+    const ea = new ReplyEncoder();
+    const eb = new ReplyEncoder();
+    ea.reset();
+    eb.reset();
+    const outA = new Uint8Array(ea.size(a));
+    const outB = new Uint8Array(eb.size(b));
+    expect(ea.write(outA, 0, a)).toBe(outA.length);
+    expect(eb.write(outB, 0, b)).toBe(outB.length);
+    expect(same(outA, toBinary(ProcessingResponseSchema, a))).toBe(true);
+    expect(same(outB, toBinary(ProcessingResponseSchema, b))).toBe(true);
+  });
+});
+
+describe("createSlabAllocator", () => {
+  it("carves small replies out of one slab on 8-byte boundaries, and gives large ones their own buffer", () => {
+    const alloc = createSlabAllocator(64);
+    const first = alloc(5);
+    const second = alloc(3);
+    expect(second.buffer).toBe(first.buffer);
+    expect(second.byteOffset).toBe(8);
+    expect(alloc(17).buffer).not.toBe(first.buffer);
+    for (let i = 0; i < 3; i++) expect(alloc(16).buffer).toBe(first.buffer); // fills the 64 bytes
+    const next = alloc(1);
+    expect(next.buffer).not.toBe(first.buffer);
+    expect([next.byteOffset, next.length]).toEqual([0, 1]);
   });
 });
