@@ -10,12 +10,13 @@
 import {
   type DescField,
   type DescMessage,
+  type DescService,
   fromBinary,
   fromJson,
   type JsonValue,
   ScalarType,
 } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, ConnectError, type ConnectRouter, type ServiceImpl } from "@connectrpc/connect";
 import type {
   UniversalHandler,
   UniversalHandlerOptions,
@@ -40,10 +41,14 @@ const DECIMAL_NUMBER = /^(-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|NaN|-?Infinity)$/
 
 /**
  * Handler options for one method (pass to `router.rpc(method, impl, strictWireOptions(method.input))`):
- * JSON zero values spelt out in answers, unknown keys refused, numbers checked as {@link checkJsonFields}.
+ * unknown JSON keys refused, numbers and well-known types checked as {@link checkJsonFields}.
+ * `alwaysEmitImplicit` spells zero values out in JSON answers.
  */
-export function strictWireOptions(input: DescMessage): Partial<UniversalHandlerOptions> {
-  const utf8 = new TextDecoder("utf-8", { fatal: true });
+export function strictWireOptions(
+  input: DescMessage,
+  alwaysEmitImplicit = false,
+): Partial<UniversalHandlerOptions> {
+  const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
   const textDecoder = {
     decode(bytes?: Uint8Array): string {
       let text: string;
@@ -63,7 +68,7 @@ export function strictWireOptions(input: DescMessage): Partial<UniversalHandlerO
     },
   };
   // `textDecoder` is read by Connect's JSON serialization though its handler options type omits it.
-  const jsonOptions = { alwaysEmitImplicit: true, ignoreUnknownFields: false, textDecoder };
+  const jsonOptions = { alwaysEmitImplicit, ignoreUnknownFields: false, textDecoder };
   return { jsonOptions };
 }
 
@@ -138,6 +143,28 @@ function checkScalar(type: ScalarType, value: unknown, path: PropertyKey[]): voi
  * Connect, whose own limit (RouterConfig `limits.maxMessageBytes`, 4 MiB by default) refuses it.
  */
 export const MAX_CHECKED_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Registers every method of `service` on `router` with {@link strictWireOptions} and
+ * {@link refuseMalformedBinary}: what `router.service(service, impl)` does, read strictly.
+ */
+export function registerStrict<S extends DescService>(
+  router: ConnectRouter,
+  service: S,
+  impl: ServiceImpl<S>,
+  alwaysEmitImplicit = false,
+): void {
+  for (const method of service.methods) {
+    router.rpc(
+      method,
+      impl[method.localName as keyof ServiceImpl<S>] as never,
+      strictWireOptions(method.input, alwaysEmitImplicit),
+    );
+    // ConnectRouter has no hook between the bytes and its decoder: wrap the handler rpc() just added.
+    const last = router.handlers.length - 1;
+    router.handlers[last] = refuseMalformedBinary(router.handlers[last]!, method.input);
+  }
+}
 
 /**
  * Wraps a method's handler so that a binary request message that does not decode is refused with
