@@ -1,13 +1,15 @@
-import { create } from "@bufbuild/protobuf";
+import { create, toJson } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { parseManifests } from "../../src/api/parse-manifests.js";
 import { createManualClock } from "../../src/core/clock.js";
 import { createSeededRandom } from "../../src/core/random.js";
-import { PushSnapshotRequestSchema } from "../../src/gen/inferencerouter/v1/pool_state_pb.js";
+import { PoolSchema, PushSnapshotRequestSchema } from "../../src/gen/inferencerouter/v1/pool_state_pb.js";
 import { createRouterCore } from "../../src/routing/router-core.js";
 import { createPoolStateService } from "../../src/services/pool-state-service.js";
+import { poolToProto } from "../../src/services/pool-to-proto.js";
+import type { PoolView } from "../../src/state/types.js";
 
 const NOW = 1_700_000_000_000;
 
@@ -70,5 +72,31 @@ describe("PoolStateService limits from the RouterConfig", () => {
     expect(err?.code).toBe(Code.ResourceExhausted);
     expect(err?.rawMessage).toContain("above the limit 2 (limits.maxSourcesPerPool)");
     expect(core.store.pool("pool-a")!.sources.map((s) => s.source)).toEqual(["a", "b"]);
+  });
+});
+
+describe("poolToProto", () => {
+  it("renders times outside years 0001-9999 at the nearest end of the range, so JSON reads never fail", () => {
+    const base = {
+      source: "s",
+      sequence: 1n,
+      observedAt: 1e17,
+      receivedAt: -1e17,
+    };
+    const view = {
+      name: "pool-a",
+      targetPorts: [8000],
+      revision: 1,
+      sources: [base],
+      endpoints: [],
+    } as unknown as PoolView;
+    const json = toJson(
+      PoolSchema,
+      poolToProto(view, () => false),
+    ) as { sources: Record<string, string>[] };
+    expect(json.sources[0]).toMatchObject({
+      observedAt: "9999-12-31T23:59:59.999Z",
+      receivedAt: "0001-01-01T00:00:00Z",
+    });
   });
 });
