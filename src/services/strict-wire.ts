@@ -188,12 +188,13 @@ export function refuseMalformedBinary(handler: UniversalHandler, input: DescMess
         );
       }
     };
-    if (/^application\/proto\b/.test(type)) {
+    // Exact media types (parameters allowed): "application/grpc-web-text" is base64, not envelopes.
+    if (/^application\/proto\s*(;|$)/.test(type)) {
       const encoding = req.header.get("content-encoding");
       if (encoding !== null && encoding !== "identity") return handler(req);
       return handler({ ...req, body: checkWhole(body, check) });
     }
-    if (/^application\/(connect\+proto|grpc|grpc\+proto|grpc-web|grpc-web\+proto)\b/.test(type)) {
+    if (/^application\/(connect\+proto|grpc|grpc\+proto|grpc-web|grpc-web\+proto)\s*(;|$)/.test(type)) {
       return handler({ ...req, body: checkEnvelopes(body, check) });
     }
     return handler(req);

@@ -338,7 +338,7 @@ describe("serve: PoolStateService", () => {
       expect(await snapshotOfPool()).toBe(before);
     });
 
-    it("answers malformed protobuf with invalid_argument, not internal, on Connect and gRPC", async () => {
+    it("answers malformed protobuf with invalid_argument, not internal, on Connect, gRPC and gRPC-Web", async () => {
       const before = await snapshotOfPool();
       const truncated = toBinary(PushSnapshotRequestSchema, push(1, ["10.0.12.1:8000"])).subarray(0, 20);
       const connect = await protoPost(truncated);
@@ -348,6 +348,16 @@ describe("serve: PoolStateService", () => {
       const grpc = await grpcPost(new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]));
       expect(grpc.status).toBe(String(Code.InvalidArgument));
       expect(grpc.message).toContain("not a valid inferencerouter.v1.PushSnapshotRequest message");
+      // gRPC-Web over HTTP/1.1: the status is a header (trailers-only) or in the trailer frame of the body.
+      const web = await fetch(`${base}/inferencerouter.v1.PoolStateService/PushSnapshot`, {
+        method: "POST",
+        headers: { "content-type": "application/grpc-web+proto", ...auth },
+        body: new Uint8Array([0, 0, 0, 0, 6, 0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]),
+      });
+      const trailers = `${web.headers.get("grpc-status") ?? ""} ${Buffer.from(await web.arrayBuffer()).toString("latin1")}`;
+      expect(trailers).toMatch(
+        new RegExp(`^${Code.InvalidArgument} |grpc-status: ?${Code.InvalidArgument}\\b`),
+      );
       expect(await snapshotOfPool()).toBe(before);
       await jsonReadsWork();
     });
