@@ -30,8 +30,15 @@ export const routerDefaults = {
     maxMessageBytes: 4 * 1024 * 1024,
     maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
     maxEndpointsPerSnapshot: 10_000,
+    maxSourcesPerPool: 1000,
   },
-  state: { stalenessMs: 2000, expiryMs: 60_000, sweepIntervalMs: 500, staleEndpoints: "saturated" },
+  state: {
+    stalenessMs: 2000,
+    expiryMs: 60_000,
+    sweepIntervalMs: 500,
+    staleEndpoints: "saturated",
+    maxClockSkewMs: 5000,
+  },
   auth: { allowUnauthenticatedPush: false },
   extproc: {
     initialConnectionWindowSize: 16 * 1024 * 1024,
@@ -134,6 +141,12 @@ export const routerConfigSpecSchema = z.strictObject({
       maxBodyBytes: positiveInt(routerDefaults.limits.maxBodyBytes),
       /** Most endpoints in one pushed snapshot. Default 10000. */
       maxEndpointsPerSnapshot: positiveInt(routerDefaults.limits.maxEndpointsPerSnapshot),
+      /**
+       * Most sources (producers, by their `source` name) one pool remembers; a push from one more is
+       * refused with ResourceExhausted. A source is forgotten `state.expiryMs` after its last push.
+       * Default 1000.
+       */
+      maxSourcesPerPool: positiveInt(routerDefaults.limits.maxSourcesPerPool),
     })
     .prefault({}),
   /** Freshness of pushed endpoint state (milliseconds). */
@@ -153,6 +166,11 @@ export const routerConfigSpecSchema = z.strictObject({
       staleEndpoints: z
         .enum(["saturated", "exclude"], { error: "must be saturated or exclude" })
         .default(routerDefaults.state.staleEndpoints),
+      /**
+       * How far a push's observedAt may be ahead of the router's clock before the push is refused
+       * (InvalidArgument): a future observedAt would read as fresh for longer than it is. Default 5000 ms.
+       */
+      maxClockSkewMs: z.int().min(0).default(routerDefaults.state.maxClockSkewMs),
     })
     .superRefine((state, ctx) => {
       if (state.expiryMs < state.stalenessMs) {
@@ -286,9 +304,10 @@ export const routerConfigSchema = z.strictObject({
 /**
  * The settings used when no RouterConfig is given: {@link routerDefaults} (ports api 9004, http 8080,
  * extproc 9002, health 9003, metrics 9090 on 0.0.0.0; 4 MiB messages, 32 MiB bodies, 10000 endpoints per
- * snapshot; staleness 2000 ms, expiry 60000 ms, sweep 500 ms, stale endpoints used as saturated when no
- * fresh one is left; proxy connect 2000 ms, first byte 60000 ms, idle 60000 ms, 3 attempts, no trusted
- * headers), no auth (which `serve` accepts on loopback only), no edge push. Returns a fresh object each call.
+ * snapshot, 1000 sources per pool; staleness 2000 ms, expiry 60000 ms, sweep 500 ms, clock skew 5000 ms,
+ * stale endpoints used as saturated when no fresh one is left; proxy connect 2000 ms, first byte 60000 ms,
+ * idle 60000 ms, 3 attempts, no trusted headers), no auth (which `serve` accepts on loopback only), no edge
+ * push. Returns a fresh object each call.
  */
 export function defaultRouterConfig(): RouterConfig {
   return routerConfigSpecSchema.parse({});

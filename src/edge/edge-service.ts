@@ -15,6 +15,7 @@ import { RouterError } from "../core/errors.js";
 import { EdgeService } from "../gen/inferencerouter/v1/edge_pb.js";
 import { bearerAllowed } from "../services/auth.js";
 import { connectErrorFrom } from "../services/connect-error.js";
+import { registerStrict } from "../services/strict-wire.js";
 import { clientLocationFromCf } from "./client-location.js";
 import type { EdgeConfig } from "./edge-config.js";
 import { pickOptionsFrom } from "./edge-config.js";
@@ -126,6 +127,7 @@ export function createEdgeConnectHandler(
   readMaxBytes = 4 * 1024 * 1024,
 ): Map<string, (request: Request) => Promise<Response>> {
   const router = createConnectRouter({ interceptors, readMaxBytes, grpc: false });
-  router.service(EdgeService, service);
+  // Read strictly, as the router's own API (src/services/strict-wire.ts).
+  registerStrict(router, EdgeService, service);
   return new Map(router.handlers.map((h) => [h.requestPath, createFetchHandler(h)]));
 }

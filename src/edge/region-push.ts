@@ -4,8 +4,10 @@
  * snapshot parser does.
  */
 import { z } from "zod";
+import { routerDefaults } from "../api/router-config.js";
 import { RouterError } from "../core/errors.js";
 import { parseOrBadRequest, renderValue } from "../core/field-error.js";
+import { messageKeys, observedAtMs, timestampSchema } from "../state/timestamp.js";
 import type { RegionRecord } from "./region-types.js";
 
 /** Most models one push may carry. */
@@ -16,7 +18,8 @@ const count = z.number().int().min(0).max(1_000_000_000, "must be at most 100000
 const amount = z.number().min(0, "must be >= 0").max(1e9, "must be at most 1000000000");
 const fraction = z.number().min(0, "must be between 0 and 1").max(1, "must be between 0 and 1");
 
-const modelSchema = z.object({
+const modelSchema = z.strictObject({
+  ...messageKeys,
   model: z.string().min(1, "must not be empty").max(253, "must be at most 253 characters"),
   endpointsReady: count,
   endpointsTotal: count,
@@ -29,7 +32,8 @@ const modelSchema = z.object({
 });
 
 const locationSchema = z
-  .object({
+  .strictObject({
+    ...messageKeys,
     latitude: z
       .number()
       .min(-90, "must be between -90 and 90")
@@ -53,14 +57,15 @@ const locationSchema = z
     path: ["latitude"],
   });
 
-const pushSchema = z.object({
+const pushSchema = z.strictObject({
+  ...messageKeys,
   region: z
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, "must be 1-63 letters, digits, '.', '_' or '-'"),
   baseUrl: z.url({ protocol: /^https?$/, error: "must be an absolute http(s) URL" }),
   location: locationSchema.optional(),
   sequence: z.bigint().min(1n, "must be at least 1"),
-  observedAt: z.object({ seconds: z.bigint(), nanos: z.number().int() }).optional(),
+  observedAt: timestampSchema.optional(),
   draining: z.boolean().optional(),
   models: z
     .array(modelSchema)
@@ -68,10 +73,15 @@ const pushSchema = z.object({
 });
 
 /**
- * Validates a push; `receivedAt` (ms) stamps it and stands in for a missing observedAt.
+ * Validates a push; `receivedAt` (ms) stamps it and stands in for a missing observedAt. An observedAt
+ * more than `maxClockSkewMs` ahead of `receivedAt` is refused, as the pool snapshot parser does.
  * @throws RouterError("BadRequest") naming the first bad field.
  */
-export function parseRegionPush(input: unknown, receivedAt: number): RegionRecord {
+export function parseRegionPush(
+  input: unknown,
+  receivedAt: number,
+  maxClockSkewMs: number = routerDefaults.state.maxClockSkewMs,
+): RegionRecord {
   const p = parseOrBadRequest(pushSchema, input, "push");
   const url = new URL(p.baseUrl);
   if (url.search !== "" || url.hash !== "") {
@@ -93,6 +103,7 @@ export function parseRegionPush(input: unknown, receivedAt: number): RegionRecor
     }
     seen.add(m.model);
   });
+  const observedAt = observedAtMs(p.observedAt, receivedAt, maxClockSkewMs);
   const loc = p.location;
   return {
     region: p.region,
@@ -104,9 +115,9 @@ export function parseRegionPush(input: unknown, receivedAt: number): RegionRecor
       colos: (loc?.colos ?? []).map((c) => c.toUpperCase()),
     },
     draining: p.draining ?? false,
-    models: p.models.map((m) => ({ ...m })),
+    models: p.models.map(({ $typeName: _type, $unknown: _unknown, ...m }) => m),
     sequence: p.sequence,
-    observedAt: p.observedAt ? Number(p.observedAt.seconds) * 1000 + p.observedAt.nanos / 1e6 : receivedAt,
+    observedAt,
     receivedAt,
   };
 }

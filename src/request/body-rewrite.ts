@@ -1,3 +1,5 @@
+import { RouterError } from "../core/errors.js";
+
 /**
  * The request body sent to the engine: the client's bytes unchanged, unless resolution picked a
  * different model, in which case (and only then) the parsed body is re-serialised with the new `model`.
@@ -14,7 +16,8 @@ export interface RewrittenBody {
 
 /**
  * Returns the original bytes when `json.model` already equals `targetModel`; otherwise a new body with
- * `model` replaced (key order and every other field kept). `json` is not modified.
+ * `model` replaced (key order and every other field kept). `json` is not modified. A body too deep to
+ * re-serialise (parseBody refuses those first, see MAX_BODY_DEPTH) is a BadRequest, not a stack overflow.
  *
  * @example
  * const { body, changed } = rewriteModelInBody(bytes, parsed.json, resolution.targetModel);
@@ -27,5 +30,12 @@ export function rewriteModelInBody(
   if (json.model === targetModel) {
     return { body: typeof original === "string" ? encoder.encode(original) : original, changed: false };
   }
-  return { body: encoder.encode(JSON.stringify({ ...json, model: targetModel })), changed: true };
+  let text: string;
+  try {
+    text = JSON.stringify({ ...json, model: targetModel });
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    throw new RouterError("BadRequest", "request body: nested too deeply to rewrite its model");
+  }
+  return { body: encoder.encode(text), changed: true };
 }

@@ -38,6 +38,27 @@ export interface ParsedBody {
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
+/**
+ * Deepest nesting of arrays and objects a request body may have. A model rewrite re-serialises the
+ * body, and JSON.stringify recurses: 100,000 levels overflowed the stack (a 500). OpenAI bodies nest a
+ * handful of levels; tool parameter schemas a few dozen.
+ */
+export const MAX_BODY_DEPTH = 128;
+
+/** The first depth past `max` found in `json` (iteratively: the check must not overflow itself). */
+function depthPast(json: unknown, max: number): number | undefined {
+  const stack: [unknown, number][] = [[json, 1]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (depth > max) return depth;
+    const children = Array.isArray(value) ? value : Object.values(value as object);
+    for (const child of children) {
+      if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
+    }
+  }
+  return undefined;
+}
+
 function check<S extends z.ZodType>(schema: S, json: unknown): z.output<S> {
   return parseOrBadRequest(schema, json, "request body");
 }
@@ -49,7 +70,8 @@ function limit(...values: (number | null | undefined)[]): number | undefined {
 
 /**
  * Parses a body of the given API kind. Throws RouterError("BadRequest") naming the field on invalid
- * JSON, a missing or empty `model`, or a wrong type of a field routing reads.
+ * JSON, nesting deeper than {@link MAX_BODY_DEPTH}, a missing or empty `model`, or a wrong type of a
+ * field routing reads.
  *
  * @example
  * const parsed = parseBody('{"model":"llama","messages":[{"role":"user","content":"Hi"}]}', "chat");
@@ -70,6 +92,13 @@ export function parseBody(body: string | Uint8Array, api: ApiKind): ParsedBody {
   }
   if (json === null || typeof json !== "object" || Array.isArray(json)) {
     throw new RouterError("BadRequest", `request body: ${renderValue(json)} must be a JSON object`);
+  }
+  const depth = depthPast(json, MAX_BODY_DEPTH);
+  if (depth !== undefined) {
+    throw new RouterError(
+      "BadRequest",
+      `request body: arrays and objects nested ${depth} levels deep, above the limit ${MAX_BODY_DEPTH}`,
+    );
   }
   let prompt: PromptParts;
   let model: string;

@@ -113,10 +113,11 @@ export function createRouterCore(resources: RouterResources, o: RouterCoreOption
     clock: o.clock,
     staleAfterMs: state.stalenessMs,
     expireAfterMs: state.expiryMs,
+    maxSourcesPerPool: resources.router.limits.maxSourcesPerPool,
   });
   const metrics = o.metrics ?? new RouterMetrics();
   metrics.watchPools(store);
-  const limits: CoreLimits = { maxEndpoints: 0, maxBodyBytes: 0 };
+  const limits: CoreLimits = { maxEndpoints: 0, maxBodyBytes: 0, maxClockSkewMs: state.maxClockSkewMs };
   const listeners = new Set<(r: RouterResources) => void>();
 
   // `state` is read at start (START_ONLY_SETTINGS), so a rebuilt scheduler keeps the first policy.
@@ -138,6 +139,7 @@ export function createRouterCore(resources: RouterResources, o: RouterCoreOption
   const applySettings = (r: RouterResources) => {
     store.configurePools(r.pools.map((p) => ({ name: p.name, targetPorts: p.targetPorts })));
     limits.maxEndpoints = r.router.limits.maxEndpointsPerSnapshot;
+    store.maxSourcesPerPool = r.router.limits.maxSourcesPerPool;
     limits.maxBodyBytes = r.router.limits.maxBodyBytes;
   };
 

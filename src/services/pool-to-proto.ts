@@ -2,10 +2,18 @@
 import { create } from "@bufbuild/protobuf";
 import { type Timestamp, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { type Pool, PoolSchema } from "../gen/inferencerouter/v1/pool_state_pb.js";
+import { MAX_TIMESTAMP_SECONDS, MIN_TIMESTAMP_SECONDS } from "../state/timestamp.js";
 import type { PoolView } from "../state/types.js";
 
+const MIN_MS = Number(MIN_TIMESTAMP_SECONDS) * 1000;
+const MAX_MS = Number(MAX_TIMESTAMP_SECONDS) * 1000 + 999;
+
+/**
+ * A Timestamp JSON can always encode: pushes are range-checked where they come in, and this clamp
+ * keeps one bad time (a clock in year 9999, a rounding at the edge) from failing every JSON read.
+ */
 function ts(ms: number): Timestamp {
-  return timestampFromMs(Math.round(ms));
+  return timestampFromMs(Math.min(Math.max(Math.round(ms), MIN_MS), MAX_MS));
 }
 
 /** The pool as an API message; `isStale` decides each endpoint's `stale` flag. */

@@ -20,6 +20,9 @@ export function parseAddress(text: string): ParsedAddress | string {
     const close = text.indexOf("]");
     if (close < 0 || text[close + 1] !== ":") return "IPv6 addresses must look like [fd00::1]:8000";
     const host = text.slice(1, close);
+    // Only hex digits, ':' and '.' (an embedded IPv4): the URL parser below would drop tabs and
+    // newlines and read a zone id, so "[fd00::\n1]" would pass as fd00::1.
+    if (!/^[0-9A-Fa-f:.]+$/.test(host)) return `${JSON.stringify(host)} is not a valid IPv6 address`;
     const port = parsePort(text.slice(close + 2));
     if (typeof port === "string") return port;
     // The WHATWG URL parser is a standard, strict IPv6 validator and canonicaliser.
@@ -47,4 +50,18 @@ function parsePort(text: string): number | string {
   const port = Number(text);
   if (port < 1 || port > 65535) return `port ${port} must be between 1 and 65535`;
   return port;
+}
+
+const MAPPED_HEX = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/;
+
+/**
+ * The key two addresses share when they reach the same socket: an IPv4-mapped IPv6 address
+ * ("[::ffff:10.0.0.1]:8000", canonically "[::ffff:a00:1]:8000") keys as its IPv4 form ("10.0.0.1:8000").
+ */
+export function sameSocketKey(addr: ParsedAddress): string {
+  const m = MAPPED_HEX.exec(addr.ip);
+  if (!m) return addr.address;
+  const hi = Number.parseInt(m[1]!, 16);
+  const lo = Number.parseInt(m[2]!, 16);
+  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}:${addr.port}`;
 }

@@ -2,7 +2,9 @@
  * Pools and endpoints, fed only by pushed snapshots. Pools exist because an InferencePool says so;
  * each (pool, source) has a strictly increasing sequence; a full snapshot replaces what that
  * source reported for that pool. Endpoints not heard of for `staleAfterMs` turn stale, and after
- * `expireAfterMs` they are removed. Time comes from the injected clock only.
+ * `expireAfterMs` they are removed, and so is what the store remembers of a source (its last sequence)
+ * that long after its last push: a source that went away, or reset its sequence, can come back. Time
+ * comes from the injected clock only.
  */
 import { routerDefaults } from "../api/router-config.js";
 import type { Clock } from "../core/clock.js";
@@ -17,6 +19,8 @@ export interface PoolStoreOptions {
   staleAfterMs?: number;
   /** A stale endpoint is removed once its last push is older than this (ms). Default 60,000. */
   expireAfterMs?: number;
+  /** Most sources one pool remembers (RouterConfig `spec.limits.maxSourcesPerPool`). Default 1,000. */
+  maxSourcesPerPool?: number;
 }
 
 /** A pool as the store needs it from configuration. */
@@ -59,6 +63,8 @@ export class PoolStore {
   readonly clock: Clock;
   readonly staleAfterMs: number;
   readonly expireAfterMs: number;
+  /** Most sources one pool remembers; a push from one more is refused. Reloads may change it. */
+  maxSourcesPerPool: number;
   #pools = new Map<string, PoolRecord>();
   #listeners = new Set<Listener>();
   #nextLease = 1;
@@ -67,6 +73,7 @@ export class PoolStore {
     this.clock = options.clock;
     this.staleAfterMs = options.staleAfterMs ?? routerDefaults.state.stalenessMs;
     this.expireAfterMs = options.expireAfterMs ?? routerDefaults.state.expiryMs;
+    this.maxSourcesPerPool = options.maxSourcesPerPool ?? routerDefaults.limits.maxSourcesPerPool;
     if (!(this.staleAfterMs > 0)) throw new RangeError(`staleAfterMs: ${this.staleAfterMs} must be > 0`);
     if (!(this.expireAfterMs >= this.staleAfterMs)) {
       throw new RangeError(
@@ -122,7 +129,8 @@ export class PoolStore {
 
   /**
    * Applies a validated snapshot. Refusals throw before anything changes: NotFound for an unknown
-   * pool, FailedPrecondition for a replayed or older sequence.
+   * pool, FailedPrecondition for a replayed or older sequence, ResourceExhausted for a new source
+   * when the pool already remembers `maxSourcesPerPool` sources.
    */
   push(snapshot: Snapshot): { acceptedSequence: bigint; endpointCount: number } {
     const pool = this.#pools.get(snapshot.pool);
@@ -139,6 +147,13 @@ export class PoolStore {
         "FailedPrecondition",
         `sequence ${snapshot.sequence} from source "${snapshot.source}" is not newer than the last accepted sequence ${last.sequence}`,
         "sequence",
+      );
+    }
+    if (!last && pool.sourceStates.size >= this.maxSourcesPerPool) {
+      throw new RouterError(
+        "ResourceExhausted",
+        `source: "${snapshot.source}" would be source ${pool.sourceStates.size + 1} of pool "${pool.name}", above the limit ${this.maxSourcesPerPool} (limits.maxSourcesPerPool); a source is forgotten ${this.expireAfterMs} ms after its last push`,
+        "source",
       );
     }
     const now = this.clock.now();
@@ -184,6 +199,13 @@ export class PoolStore {
         } else if (age > this.staleAfterMs && !rec.stale) {
           rec.stale = true;
           staled = true;
+        }
+      }
+      // A source's endpoints went with the push that last carried them; its state goes the same way.
+      for (const [source, state] of pool.sourceStates) {
+        if (now - state.receivedAt > this.expireAfterMs) {
+          pool.sourceStates.delete(source);
+          expired = true;
         }
       }
       if (expired || staled) {

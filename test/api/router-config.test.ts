@@ -16,8 +16,19 @@ describe("RouterConfig", () => {
         host: "0.0.0.0",
       },
       auth: { allowUnauthenticatedPush: false },
-      limits: { maxMessageBytes: 4194304, maxBodyBytes: 33554432, maxEndpointsPerSnapshot: 10000 },
-      state: { stalenessMs: 2000, expiryMs: 60000, sweepIntervalMs: 500, staleEndpoints: "saturated" },
+      limits: {
+        maxMessageBytes: 4194304,
+        maxBodyBytes: 33554432,
+        maxEndpointsPerSnapshot: 10000,
+        maxSourcesPerPool: 1000,
+      },
+      state: {
+        stalenessMs: 2000,
+        expiryMs: 60000,
+        sweepIntervalMs: 500,
+        staleEndpoints: "saturated",
+        maxClockSkewMs: 5000,
+      },
       scheduler: {},
       extproc: {
         initialConnectionWindowSize: 16777216,

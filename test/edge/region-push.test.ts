@@ -14,7 +14,7 @@ const valid = {
 
 function refusal(input: unknown): RouterError {
   try {
-    parseRegionPush(input, 1);
+    parseRegionPush(input, 200_000);
   } catch (err) {
     if (err instanceof RouterError) return err;
     throw err;
@@ -24,12 +24,40 @@ function refusal(input: unknown): RouterError {
 
 describe("parseRegionPush", () => {
   it("normalises a valid push: codes upper case, no trailing slash, observedAt in ms", () => {
-    const r = parseRegionPush(valid, 5);
+    const r = parseRegionPush(valid, 100_600);
     expect(r.baseUrl).toBe("https://eu.example.com");
     expect(r.location).toEqual({ latitude: 50.1, longitude: 8.7, continent: "EU", colos: ["FRA"] });
     expect(r.observedAt).toBe(100_500);
-    expect(r.receivedAt).toBe(5);
+    expect(r.receivedAt).toBe(100_600);
     expect(r.draining).toBe(false);
+  });
+
+  it.each([
+    [{ seconds: 1_000_000_000_000_000n, nanos: 0 }, "observedAt.seconds"],
+    [{ seconds: -62_135_596_801n, nanos: 0 }, "observedAt.seconds"],
+    [{ seconds: 100n, nanos: -5 }, "observedAt.nanos"],
+    [{ seconds: 100n, nanos: 2_000_000_000 }, "observedAt.nanos"],
+  ])("refuses observedAt %o outside protobuf's Timestamp range, naming %s", (observedAt, field) => {
+    const err = refusal({ ...valid, observedAt });
+    expect(err.code).toBe("BadRequest");
+    expect(err.field).toBe(field);
+    expect(err.message).toMatch(/must be between/);
+  });
+
+  it("refuses an observedAt further ahead of the edge's clock than the allowed skew, naming the limit", () => {
+    const err = refusal({ ...valid, observedAt: { seconds: 300n, nanos: 0 } });
+    expect(err.field).toBe("observedAt");
+    expect(err.message).toContain("at most 5000 ms");
+    expect(err.message).toContain("state.maxClockSkewMs");
+    expect(
+      parseRegionPush({ ...valid, observedAt: { seconds: 300n, nanos: 0 } }, 200_000, 100_000).observedAt,
+    ).toBe(300_000);
+  });
+
+  it("refuses an unknown field in a model summary, naming it", () => {
+    const err = refusal({ ...valid, models: [{ ...summary("llama"), queueDepht: 3 }] });
+    expect(err.field).toBe("models[0].queueDepht");
+    expect(err.message).toContain("is not a known field");
   });
 
   it("stamps a push without observedAt with its arrival time", () => {

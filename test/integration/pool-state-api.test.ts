@@ -1,4 +1,5 @@
-import { create } from "@bufbuild/protobuf";
+import http2 from "node:http2";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { type Client, Code, ConnectError, createClient } from "@connectrpc/connect";
 import {
@@ -240,6 +241,153 @@ describe("serve: PoolStateService", () => {
       // HTTP/2: over HTTP/1.1 a server that refuses early can only reset the half-sent upload.
       const err = await refusal(connectClient("2").pushSnapshot(big, { headers: auth }));
       expect(err.code).toBe(Code.ResourceExhausted);
+      expect(await snapshotOfPool()).toBe(before);
+    });
+
+    /** Every JSON read of pool-a (GetPool, ListPools, WatchPool's first message) answers. */
+    async function jsonReadsWork() {
+      for (const [method, body] of [
+        ["GetPool", { pool: "pool-a" }],
+        ["ListPools", {}],
+      ] as const) {
+        const res = await fetch(`${base}/inferencerouter.v1.PoolStateService/${method}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
+        expect(res.status, `${method}: ${await res.clone().text()}`).toBe(200);
+      }
+      const abort = new AbortController();
+      const watch = connectClient("2").watchPool({ pool: "pool-a" }, { signal: abort.signal });
+      const first = await watch[Symbol.asyncIterator]().next();
+      expect(first.value.reason).toBe("initial");
+      abort.abort();
+    }
+
+    /** A unary call with raw bytes over application/proto (Connect); returns status and error JSON. */
+    async function protoPost(bytes: Uint8Array) {
+      const res = await fetch(`${base}/inferencerouter.v1.PoolStateService/PushSnapshot`, {
+        method: "POST",
+        headers: { "content-type": "application/proto", ...auth },
+        body: new Uint8Array(bytes),
+      });
+      return { status: res.status, error: (await res.json()) as { code: string; message: string } };
+    }
+
+    /** A unary gRPC call with raw message bytes over h2c; returns the grpc-status and grpc-message. */
+    function grpcPost(bytes: Uint8Array): Promise<{ status: string; message: string }> {
+      return new Promise((resolve, reject) => {
+        const session = http2.connect(base);
+        session.on("error", reject);
+        const req = session.request({
+          ":method": "POST",
+          ":path": "/inferencerouter.v1.PoolStateService/PushSnapshot",
+          "content-type": "application/grpc",
+          te: "trailers",
+          ...{ authorization: auth.Authorization },
+        });
+        let status = "";
+        let message = "";
+        const take = (h: http2.IncomingHttpHeaders) => {
+          if (h["grpc-status"] !== undefined) status = String(h["grpc-status"]);
+          if (h["grpc-message"] !== undefined) message = decodeURIComponent(String(h["grpc-message"]));
+        };
+        req.on("response", take);
+        req.on("trailers", take);
+        req.on("data", () => {});
+        req.on("end", () => {
+          session.close();
+          resolve({ status, message });
+        });
+        req.on("error", reject);
+        const envelope = new Uint8Array(5 + bytes.byteLength);
+        new DataView(envelope.buffer).setUint32(1, bytes.byteLength);
+        envelope.set(bytes, 5);
+        req.end(envelope);
+      });
+    }
+
+    it("refuses a binary push whose observedAt is outside years 0001-9999, and every JSON read still works", async () => {
+      const before = await snapshotOfPool();
+      const far = push(1, ["10.0.10.1:8000"], { source: "poison" });
+      far.observedAt!.seconds = 1_000_000_000_000_000n;
+      const grpc = createClient(PoolStateService, createGrpcTransport({ baseUrl: base }));
+      const err = await refusal(grpc.pushSnapshot(far, { headers: auth }));
+      expect(err.code).toBe(Code.InvalidArgument);
+      expect(err.rawMessage).toContain("observedAt.seconds: 1000000000000000 must be between");
+
+      const negativeNanos = push(1, ["10.0.10.1:8000"], { source: "poison" });
+      negativeNanos.observedAt!.nanos = -5;
+      const proto = await protoPost(toBinary(PushSnapshotRequestSchema, negativeNanos));
+      expect(proto.status).toBe(400);
+      expect(proto.error.code).toBe("invalid_argument");
+      expect(proto.error.message).toContain("observedAt.nanos: -5 must be between 0 and 999999999");
+
+      expect(await snapshotOfPool()).toBe(before);
+      await jsonReadsWork();
+    });
+
+    it("refuses an observedAt further ahead of the router's clock than state.maxClockSkewMs", async () => {
+      const before = await snapshotOfPool();
+      const ahead = push(1, ["10.0.11.1:8000"], { source: "future" });
+      ahead.observedAt = timestampFromMs(Date.now() + 3_600_000);
+      const err = await refusal(connectClient().pushSnapshot(ahead, { headers: auth }));
+      expect(err.code).toBe(Code.InvalidArgument);
+      expect(err.rawMessage).toMatch(/^observedAt: .* ms ahead of the receiver's clock/);
+      expect(err.rawMessage).toContain("at most 5000 ms is allowed (state.maxClockSkewMs)");
+      expect(await snapshotOfPool()).toBe(before);
+    });
+
+    it("answers malformed protobuf with invalid_argument, not internal, on Connect, gRPC and gRPC-Web", async () => {
+      const before = await snapshotOfPool();
+      const truncated = toBinary(PushSnapshotRequestSchema, push(1, ["10.0.12.1:8000"])).subarray(0, 20);
+      const connect = await protoPost(truncated);
+      expect(connect.status).toBe(400);
+      expect(connect.error.code).toBe("invalid_argument");
+      expect(connect.error.message).toContain("not a valid inferencerouter.v1.PushSnapshotRequest message");
+      const grpc = await grpcPost(new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]));
+      expect(grpc.status).toBe(String(Code.InvalidArgument));
+      expect(grpc.message).toContain("not a valid inferencerouter.v1.PushSnapshotRequest message");
+      // gRPC-Web over HTTP/1.1: the status is a header (trailers-only) or in the trailer frame of the body.
+      const web = await fetch(`${base}/inferencerouter.v1.PoolStateService/PushSnapshot`, {
+        method: "POST",
+        headers: { "content-type": "application/grpc-web+proto", ...auth },
+        body: new Uint8Array([0, 0, 0, 0, 6, 0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]),
+      });
+      const trailers = `${web.headers.get("grpc-status") ?? ""} ${Buffer.from(await web.arrayBuffer()).toString("latin1")}`;
+      expect(trailers).toMatch(
+        new RegExp(`^${Code.InvalidArgument} |grpc-status: ?${Code.InvalidArgument}\\b`),
+      );
+      expect(await snapshotOfPool()).toBe(before);
+      await jsonReadsWork();
+    });
+
+    it.each([
+      [{ sequence: 1, typo: 1 }, 'key "typo" is unknown'],
+      [
+        { sequence: 1, endpoints: [{ address: "10.0.13.1:8000", metrics: { waitingRequestz: 4 } }] },
+        '"waitingRequestz"',
+      ],
+      [{ sequence: "0x10" }, 'sequence: "0x10" must be a decimal integer'],
+      [
+        { sequence: 1, observedAt: "10000-01-01T00:00:00Z" },
+        'observedAt: "10000-01-01T00:00:00Z" is not a valid google.protobuf.Timestamp',
+      ],
+      [
+        { sequence: 1, endpoints: [{ address: "10.0.13.1:8000", metrics: { waitingRequests: " 5" } }] },
+        "endpoints[0].metrics.waitingRequests",
+      ],
+    ])("refuses the JSON push %o with invalid_argument naming the field", async (fields, text) => {
+      const before = await snapshotOfPool();
+      const res = await fetch(`${base}/inferencerouter.v1.PoolStateService/PushSnapshot`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...auth },
+        body: JSON.stringify({ pool: "pool-a", source: "strict", ...fields }),
+      });
+      const error = (await res.json()) as { code: string; message: string };
+      expect(res.status).toBe(400);
+      expect(error.code).toBe("invalid_argument");
+      expect(error.message).toContain(text);
       expect(await snapshotOfPool()).toBe(before);
     });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RouterError } from "../../src/core/errors.js";
-import { parseBody } from "../../src/request/parse-body.js";
+import { MAX_BODY_DEPTH, parseBody } from "../../src/request/parse-body.js";
 import { MESSAGE_SEPARATOR } from "../../src/request/prompt-parts.js";
 
 const bytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
@@ -16,7 +16,21 @@ function badRequest(fn: () => unknown): RouterError {
   throw new Error("expected a BadRequest");
 }
 
+/** `{"model":"m","messages":[...],"metadata":[[[...]]]}` with `levels` nested arrays in metadata. */
+function nestedChat(levels: number): string {
+  return `{"model":"m","messages":[{"role":"user","content":"hi"}],"metadata":${"[".repeat(levels)}${"]".repeat(levels)}}`;
+}
+
 describe("parseBody", () => {
+  it("refuses a body nested deeper than MAX_BODY_DEPTH with a BadRequest naming the limit, not a stack overflow", () => {
+    const err = badRequest(() => parseBody(nestedChat(100_000), "chat"));
+    expect(err.message).toBe("request body: arrays and objects nested 129 levels deep, above the limit 128");
+    expect(MAX_BODY_DEPTH).toBe(128);
+    // The body object is level 1, so metadata may hold 127 levels of arrays.
+    expect(parseBody(nestedChat(MAX_BODY_DEPTH - 1), "chat").model).toBe("m");
+    badRequest(() => parseBody(nestedChat(MAX_BODY_DEPTH), "chat"));
+  });
+
   it("parses a completions body from bytes", () => {
     const parsed = parseBody(
       bytes({ model: "m", prompt: "Hello there", max_tokens: 32, stream: true, seed: 7 }),

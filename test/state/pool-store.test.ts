@@ -143,4 +143,46 @@ describe("PoolStore", () => {
     store.push(snapshot(2, [endpoint("10.0.0.1:8000")]));
     expect(store.pool("pool-a")!.revision).toBe(r0 + 2);
   });
+
+  it("forgets a source with its endpoints at expiry, so a source that pushed sequence 2^64-1 can come back", () => {
+    const { clock, store } = setup();
+    const max = 2n ** 64n - 1n;
+    store.push(snapshot(1, [endpoint("10.0.0.1:8000")], { sequence: max }));
+    expect(() => store.push(snapshot(1, [endpoint("10.0.0.1:8000")]))).toThrowError(/not newer/);
+    clock.advance(10_001);
+    store.sweep();
+    expect(store.pool("pool-a")!.sources).toEqual([]);
+    expect(addresses(store)).toEqual([]);
+    expect(store.push(snapshot(1, [endpoint("10.0.0.1:8000")])).acceptedSequence).toBe(1n);
+  });
+
+  it("keeps a source that pushed within the expiry, even with no endpoints", () => {
+    const { clock, store } = setup();
+    store.push(snapshot(5, []));
+    clock.advance(9_000);
+    store.sweep();
+    expect(store.pool("pool-a")!.sources.map((s) => s.sequence)).toEqual([5n]);
+  });
+
+  it("refuses a source beyond maxSourcesPerPool with ResourceExhausted naming the limit, and changes nothing", () => {
+    const clock = createManualClock(1_000_000);
+    const store = new PoolStore({ clock, maxSourcesPerPool: 2 });
+    store.configurePools([{ name: "pool-a", targetPorts: [8000] }]);
+    store.push(snapshot(1, [endpoint("10.0.0.1:8000")], { source: "a" }));
+    store.push(snapshot(1, [endpoint("10.0.0.2:8000")], { source: "b" }));
+    const revision = store.pool("pool-a")!.revision;
+    let err: unknown;
+    try {
+      store.push(snapshot(1, [endpoint("10.0.0.3:8000")], { source: "c" }));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(RouterError);
+    expect(err).toMatchObject({ code: "ResourceExhausted", field: "source" });
+    expect((err as Error).message).toContain("above the limit 2 (limits.maxSourcesPerPool)");
+    expect(store.pool("pool-a")!.revision).toBe(revision);
+    expect(addresses(store)).toEqual(["10.0.0.1:8000", "10.0.0.2:8000"]);
+    // A known source still pushes at the limit.
+    expect(store.push(snapshot(2, [], { source: "b" })).acceptedSequence).toBe(2n);
+  });
 });

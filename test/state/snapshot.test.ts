@@ -2,6 +2,9 @@ import { describe, expect, it } from "vitest";
 import { RouterError } from "../../src/core/errors.js";
 import { parseSnapshot } from "../../src/state/snapshot.js";
 
+/** The router's clock when the push arrives: 0.5 s after good()'s observedAt. */
+const RECEIVED_AT = 1_700_000_001_000;
+
 const good = () => ({
   pool: "pool-a",
   source: "agent-1",
@@ -30,7 +33,7 @@ const good = () => ({
 
 function refusal(input: unknown, limits?: { maxEndpoints: number }): RouterError {
   try {
-    parseSnapshot(input, 0, limits);
+    parseSnapshot(input, RECEIVED_AT, limits);
   } catch (e) {
     if (e instanceof RouterError) return e;
     throw e;
@@ -40,9 +43,62 @@ function refusal(input: unknown, limits?: { maxEndpoints: number }): RouterError
 
 describe("parseSnapshot", () => {
   it("accepts a well-formed push and converts observedAt to milliseconds", () => {
-    const s = parseSnapshot(good(), 0);
+    const s = parseSnapshot(good(), RECEIVED_AT);
     expect(s.observedAt).toBe(1_700_000_000_500);
     expect(s.endpoints[0]).toMatchObject({ address: "10.0.0.1:8000", ip: "10.0.0.1", port: 8000 });
+  });
+
+  it.each([
+    [{ seconds: 1_000_000_000_000_000n, nanos: 0 }, "observedAt.seconds"],
+    [{ seconds: 253_402_300_800n, nanos: 0 }, "observedAt.seconds"],
+    [{ seconds: -62_135_596_801n, nanos: 0 }, "observedAt.seconds"],
+    [{ seconds: 1_700_000_000n, nanos: -5 }, "observedAt.nanos"],
+    [{ seconds: 1_700_000_000n, nanos: 2_000_000_000 }, "observedAt.nanos"],
+  ])("refuses observedAt %o outside protobuf's Timestamp range, naming %s", (observedAt, field) => {
+    const err = refusal({ ...good(), observedAt });
+    expect(err.code).toBe("BadRequest");
+    expect(err.field).toBe(field);
+    expect(err.message).toMatch(/must be between/);
+  });
+
+  it("refuses an observedAt more than maxClockSkewMs ahead of the receive time, naming value and limit", () => {
+    const ahead = { ...good(), observedAt: { seconds: 1_700_000_007n, nanos: 0 } };
+    const err = refusal(ahead);
+    expect(err.field).toBe("observedAt");
+    expect(err.message).toContain("2023-11-14T22:13:27.000Z is 6000 ms ahead");
+    expect(err.message).toContain("at most 5000 ms is allowed (state.maxClockSkewMs)");
+    expect(parseSnapshot(ahead, RECEIVED_AT, { maxEndpoints: 10, maxClockSkewMs: 6000 }).observedAt).toBe(
+      1_700_000_007_000,
+    );
+  });
+
+  it("refuses a misspelt metric instead of reading it as 0, naming the field", () => {
+    const g = good();
+    const metrics = { ...g.endpoints[0]!.metrics, waitingRequestz: 40 };
+    const err = refusal({ ...g, endpoints: [{ ...g.endpoints[0]!, metrics }] });
+    expect(err.field).toBe("endpoints[0].metrics.waitingRequestz");
+    expect(err.message).toContain("is not a known field");
+  });
+
+  it.each(["[fd00::\n1]:8000", "[fd00:: 1]:8000", "[fd00::1%eth0]:8000", "[\tfd00::1]:8000"])(
+    "refuses %s: only hex digits, ':' and '.' inside IPv6 brackets",
+    (address) => {
+      const g = good();
+      g.endpoints[0]!.address = address;
+      const err = refusal(g);
+      expect(err.field).toBe("endpoints[0].address");
+      expect(err.message).toContain("is not a valid IPv6 address");
+    },
+  );
+
+  it("refuses an IPv4-mapped IPv6 address that repeats an IPv4 endpoint of the same push", () => {
+    const g = good();
+    g.endpoints.push({ ...g.endpoints[0]!, address: "[::ffff:10.0.0.1]:8000" });
+    const err = refusal(g);
+    expect(err.field).toBe("endpoints[1].address");
+    expect(err.message).toContain('appears twice in one snapshot (as endpoints[0].address "10.0.0.1:8000")');
+    g.endpoints[1]!.address = "[::ffff:10.0.0.2]:8000";
+    expect(parseSnapshot(g, RECEIVED_AT).endpoints[1]!.address).toBe("[::ffff:a00:2]:8000");
   });
 
   it("uses the receive time when observedAt is missing", () => {
@@ -53,7 +109,10 @@ describe("parseSnapshot", () => {
   it("canonicalises IPv6 addresses in brackets", () => {
     const g = good();
     g.endpoints[0]!.address = "[FD00:0:0::1]:8000";
-    expect(parseSnapshot(g, 0).endpoints[0]).toMatchObject({ address: "[fd00::1]:8000", ip: "fd00::1" });
+    expect(parseSnapshot(g, RECEIVED_AT).endpoints[0]).toMatchObject({
+      address: "[fd00::1]:8000",
+      ip: "fd00::1",
+    });
   });
 
   it.each([
