@@ -4,7 +4,9 @@
  * not by class, so every index is purged when endpoints leave and every owner reads hashes made the
  * same way.
  */
+import type { Endpoint } from "../../state/types.js";
 import type { PrefixIndex, PrefixIndexOptions } from "../prefix-index.js";
+import type { SchedulingRequest } from "../types.js";
 import type { Plugin } from "./plugin.js";
 
 /**
@@ -22,6 +24,12 @@ export interface PrefixIndexOwner extends Plugin {
   readonly prefixIndex: PrefixIndex;
   /** The options the index was built with; `blockSize` and `maxPrefixBlocksToMatch` say how requests are hashed. */
   readonly prefixHashing: PrefixIndexOptions;
+  /**
+   * Optional: the index's matches for `request` on `endpoints`, shared within one decision, so a
+   * filter and a scorer reading the same index look it up once. Without it, readers call
+   * `prefixIndex.matchLengths` themselves.
+   */
+  prefixMatches?(request: SchedulingRequest, endpoints: readonly Endpoint[]): ReadonlyMap<string, number>;
 }
 
 export function isPrefixIndexOwner(p: Plugin): p is PrefixIndexOwner {

@@ -61,6 +61,16 @@ export class PrefixCacheAffinityFilter implements Filter {
   readonly #owner: PrefixIndexOwner;
   #addresses: string[] = [];
 
+  /** Through the owner when it shares its lookup with its own score (prefix-cache-scorer does). */
+  #matches(req: SchedulingRequest, endpoints: readonly Endpoint[]): ReadonlyMap<string, number> {
+    const owner = this.#owner;
+    if (owner.prefixMatches !== undefined) return owner.prefixMatches(req, endpoints);
+    const addresses = this.#addresses;
+    addresses.length = endpoints.length;
+    for (let i = 0; i < endpoints.length; i++) addresses[i] = endpoints[i]!.address;
+    return owner.prefixIndex.matchLengths(req.prefixHashes, addresses);
+  }
+
   constructor(name: string, owner: PrefixIndexOwner, options: PrefixCacheAffinityOptions) {
     this.name = name;
     this.#owner = owner;
@@ -73,10 +83,7 @@ export class PrefixCacheAffinityFilter implements Filter {
     if (total === 0) return endpoints;
     if (o.explorationProbability > 0 && ctx.random.next() < o.explorationProbability) return endpoints;
     const n = endpoints.length;
-    const addresses = this.#addresses;
-    addresses.length = n;
-    for (let i = 0; i < n; i++) addresses[i] = endpoints[i]!.address;
-    const matches = this.#owner.prefixIndex.matchLengths(req.prefixHashes, addresses);
+    const matches = this.#matches(req, endpoints);
     if (matches.size === 0) return endpoints;
     const sticky: Endpoint[] = [];
     let bestSticky = Number.POSITIVE_INFINITY;
@@ -84,7 +91,7 @@ export class PrefixCacheAffinityFilter implements Filter {
     let bestOther = Number.POSITIVE_INFINITY;
     for (let i = 0; i < n; i++) {
       const e = endpoints[i]!;
-      const share = Math.min(matches.get(addresses[i]!) ?? 0, total) / total;
+      const share = Math.min(matches.get(e.address) ?? 0, total) / total;
       const load = outstandingTokens(e);
       if (share >= o.affinityThreshold) {
         sticky.push(e);

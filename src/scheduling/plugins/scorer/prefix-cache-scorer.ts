@@ -47,6 +47,18 @@ const parametersSchema = z.strictObject({
     .default(prefixCacheDefaults.lruCapacityPerServer),
 });
 
+/** Whether `endpoints`' addresses appear, in order, in `addresses`. */
+function isSubsequence(endpoints: readonly Endpoint[], addresses: readonly string[]): boolean {
+  let j = 0;
+  for (let i = 0; i < endpoints.length; i++) {
+    const a = endpoints[i]!.address;
+    while (j < addresses.length && addresses[j] !== a) j++;
+    if (j === addresses.length) return false;
+    j++;
+  }
+  return true;
+}
+
 /** Report the index size once in this many records (size() may walk the index). */
 const sizeSampleEvery = 256;
 
@@ -58,7 +70,9 @@ export class PrefixCacheScorer implements Scorer, PickObserver, PrefixIndexOwner
   readonly #metrics: SchedulerMetrics;
   #addresses: string[] = [];
   /** Matches from the last score() call; read by onPicked in the same synchronous decision. */
-  #lastMatches: Map<string, number> | undefined;
+  #lastMatches: ReadonlyMap<string, number> | undefined;
+  /** The last prefixMatches lookup, for the score that follows it in the same decision. */
+  #memo: { req: SchedulingRequest; addresses: string[]; matches: ReadonlyMap<string, number> } | undefined;
   #records = 0;
 
   constructor(name: string, index: PrefixIndex, options: PrefixIndexOptions, metrics: SchedulerMetrics) {
@@ -68,20 +82,39 @@ export class PrefixCacheScorer implements Scorer, PickObserver, PrefixIndexOwner
     this.#metrics = metrics;
   }
 
+  /**
+   * The index's matches for `req` on `endpoints`. A prefix-cache-affinity-filter reads them first over
+   * every candidate; the score that follows in the same decision reuses that lookup when its endpoints
+   * are among those (filters keep order, so a subsequence check suffices). The memo is cleared by the
+   * score that reads it and by onPicked, the only place the index changes during a decision.
+   */
+  prefixMatches(req: SchedulingRequest, endpoints: readonly Endpoint[]): ReadonlyMap<string, number> {
+    const memo = this.#memo;
+    if (memo !== undefined && memo.req === req && isSubsequence(endpoints, memo.addresses))
+      return memo.matches;
+    // One buffer, reused: a memo lives only until the next lookup.
+    const addresses = this.#addresses;
+    const n = endpoints.length;
+    addresses.length = n;
+    for (let i = 0; i < n; i++) addresses[i] = endpoints[i]!.address;
+    const matches = this.prefixIndex.matchLengths(req.prefixHashes, addresses);
+    this.#memo = { req, addresses, matches };
+    return matches;
+  }
+
   score(_ctx: CycleContext, req: SchedulingRequest, endpoints: readonly Endpoint[], out: Float64Array): void {
     const n = endpoints.length;
     const total = Math.min(req.prefixHashes.length, this.prefixHashing.maxPrefixBlocksToMatch);
     if (total === 0) {
       out.fill(0, 0, n);
       this.#lastMatches = undefined;
+      this.#memo = undefined;
       return;
     }
-    const addresses = this.#addresses;
-    addresses.length = n;
-    for (let i = 0; i < n; i++) addresses[i] = endpoints[i]!.address;
-    const matches = this.prefixIndex.matchLengths(req.prefixHashes, addresses);
+    const matches = this.prefixMatches(req, endpoints);
+    this.#memo = undefined;
     this.#lastMatches = matches;
-    for (let i = 0; i < n; i++) out[i] = (matches.get(addresses[i]!) ?? 0) / total;
+    for (let i = 0; i < n; i++) out[i] = (matches.get(endpoints[i]!.address) ?? 0) / total;
   }
 
   onPicked(_ctx: CycleContext, req: SchedulingRequest, picked: readonly Endpoint[]): void {
@@ -91,6 +124,7 @@ export class PrefixCacheScorer implements Scorer, PickObserver, PrefixIndexOwner
     const total = Math.min(hashes.length, this.prefixHashing.maxPrefixBlocksToMatch);
     const matched = this.#lastMatches?.get(primary) ?? 0;
     this.#lastMatches = undefined;
+    this.#memo = undefined;
     this.#metrics.observePrefixHitRatio(Math.min(matched, total) / total);
     this.prefixIndex.record(primary, hashes);
     if (++this.#records % sizeSampleEvery === 1) {

@@ -87,3 +87,54 @@ describe("prefix-cache-affinity-filter", () => {
     ).toThrow(/is a queue-scorer/);
   });
 });
+
+describe("prefix-cache-affinity-filter with its prefix-cache-scorer", () => {
+  /** A MapPrefixIndex that counts lookups. */
+  function counting() {
+    const index = new MapPrefixIndex();
+    let lookups = 0;
+    const matchLengths = index.matchLengths.bind(index);
+    index.matchLengths = (h, a) => {
+      lookups++;
+      return matchLengths(h, a);
+    };
+    return { index, lookups: () => lookups };
+  }
+
+  it("looks the index up once per decision: the score reuses the filter's matches", () => {
+    const { index, lookups } = counting();
+    const h = hashes(1, 5);
+    const eps = endpoints([{}, {}, {}]);
+    index.record(eps[0]!.address, h);
+    index.record(eps[1]!.address, h);
+    const scorer = new PrefixCacheScorer("p", index, prefixCacheDefaults, noopSchedulerMetrics);
+    const filter = new PrefixCacheAffinityFilter("f", scorer, upstream);
+    const req = request({ prefixHashes: h });
+    const kept = filter.filter(ctx(), req, eps);
+    expect(kept.map((e) => e.address)).toEqual([eps[0]!.address, eps[1]!.address]);
+    const out = new Float64Array(2);
+    scorer.score(ctx(), req, kept, out);
+    expect([...out]).toEqual([1, 1]);
+    expect(lookups()).toBe(1);
+  });
+
+  it("looks again for another request, after a pick, and for endpoints the filter did not see", () => {
+    const { index, lookups } = counting();
+    const h = hashes(1, 5);
+    const eps = endpoints([{}, {}, {}]);
+    index.record(eps[0]!.address, h);
+    const scorer = new PrefixCacheScorer("p", index, prefixCacheDefaults, noopSchedulerMetrics);
+    const filter = new PrefixCacheAffinityFilter("f", scorer, upstream);
+    const out = new Float64Array(3);
+    const first = request({ prefixHashes: h });
+    filter.filter(ctx(), first, eps.slice(0, 2));
+    scorer.score(ctx(), first, eps, out); // eps[2] was not looked up by the filter
+    expect(lookups()).toBe(2);
+    scorer.onPicked(ctx(), first, [eps[2]!]); // records h for eps[2]
+    const second = request({ prefixHashes: h });
+    filter.filter(ctx(), second, eps);
+    scorer.score(ctx(), second, eps, out);
+    expect([...out]).toEqual([1, 0, 1]);
+    expect(lookups()).toBe(3);
+  });
+});
