@@ -8,6 +8,7 @@ import { createHttpRouter } from "../../src/http/http-router.js";
 import { createRouterCore, type RouterCore } from "../../src/routing/router-core.js";
 import { describeScheduler } from "../../src/routing/scheduler-config-ref.js";
 import { createAuthInterceptor } from "../../src/services/auth.js";
+import { pushExposureProblem } from "../../src/services/push-exposure.js";
 import type { PoolStore } from "../../src/state/pool-store.js";
 import { startApiServer } from "./api-server.js";
 import { ConfigError, loadResources, readToken, watchResources } from "./config-loader.js";
@@ -19,11 +20,6 @@ import { type LogLevel, log, setLogLevel } from "./log.js";
 import { createNodeTransport } from "./node-transport.js";
 import { startPickerListeners } from "./picker-listeners.js";
 import { serveFlags } from "./serve-flags.js";
-
-/** Hosts only this machine can reach: the only ones `serve` listens on with unauthenticated pushes by default. */
-export function isLoopbackHost(host: string): boolean {
-  return host === "127.0.0.1" || host === "::1" || host === "[::1]" || host === "localhost";
-}
 
 export const systemClock: Clock = { now: () => Date.now() };
 const systemRandom = { next: Math.random };
@@ -88,13 +84,12 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
   const host = (flags.host as string | undefined) ?? cfg.listen.host;
   const allowUnauthenticated =
     (flags["allow-unauthenticated-push"] as boolean | undefined) ?? cfg.auth.allowUnauthenticatedPush;
-  if (tokens.pushToken === undefined && !allowUnauthenticated && !isLoopbackHost(host)) {
-    throw new ConfigError([
-      `--host ${host}: pushes would need no token on a non-loopback address; set a push token` +
-        " (--push-token, RouterConfig spec.auth.pushToken or pushTokenFile), listen on 127.0.0.1, or" +
-        " accept it with --allow-unauthenticated-push (RouterConfig spec.auth.allowUnauthenticatedPush)",
-    ]);
-  }
+  const exposure = pushExposureProblem({
+    host,
+    pushToken: tokens.pushToken !== undefined,
+    allowUnauthenticated,
+  });
+  if (exposure !== undefined) throw new ConfigError([exposure]);
   // Watch before listening: a change made right after the first "listening" line is not missed.
   const stopWatch = configPath ? watchResources(configPath, applyConfig) : () => undefined;
   const sweep = setInterval(() => store.sweep(), cfg.state.sweepIntervalMs);

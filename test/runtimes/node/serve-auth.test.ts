@@ -5,8 +5,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, readToken } from "../../../runtimes/node/config-loader.js";
 import { parseFlags, UsageError } from "../../../runtimes/node/flags.js";
-import { isLoopbackHost, startServe } from "../../../runtimes/node/serve.js";
+import { startServe } from "../../../runtimes/node/serve.js";
 import { serveFlags } from "../../../runtimes/node/serve-flags.js";
+import { isLoopbackHost } from "../../../src/services/push-exposure.js";
 
 const POOL =
   "apiVersion: inference.networking.k8s.io/v1\nkind: InferencePool\nmetadata:\n  name: p\nspec:\n  selector:\n    matchLabels: {app: x}\n  targetPorts:\n    - number: 8000\n";
