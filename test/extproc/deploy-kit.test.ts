@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
+import { LIVENESS_SERVICE, READINESS_SERVICES } from "../../runtimes/node/health-server.js";
 import { parseManifests } from "../../src/api/parse-manifests.js";
 import { createSeededRandom } from "../../src/core/random.js";
 import { createRouterCore } from "../../src/routing/router-core.js";
@@ -70,9 +71,37 @@ describe("deploy kit", () => {
     expect(pool.spec.endpointPickerRef.port.number).toBe(9002);
     const args: string[] = deployment!.spec.template.spec.containers[0].args;
     expect(args[args.indexOf("--pool-name") + 1]).toBe(pool.metadata.name);
-    expect(service!.spec.ports.map((p: Doc) => p.port)).toEqual([9002, 9003, 9090, 9004]);
-    const probe = deployment!.spec.template.spec.containers[0].readinessProbe.grpc;
-    expect(probe).toEqual({ port: 9003, service: "envoy.service.ext_proc.v3.ExternalProcessor" });
+    expect(service!.spec.ports.map((p: Doc) => p.port)).toEqual([9002, 9003, 9090, 9004, 8080]);
+  });
+
+  it("probes liveness and readiness separately, on the health service names the health server answers", () => {
+    const [deployment] = docs(join(k8s, "picker.yaml"));
+    const container = deployment!.spec.template.spec.containers[0];
+    expect(container.livenessProbe.grpc).toEqual({ port: 9003, service: LIVENESS_SERVICE });
+    expect(container.readinessProbe.grpc).toEqual({ port: 9003, service: "readiness" });
+    expect(READINESS_SERVICES).toContain(container.readinessProbe.grpc.service);
+    expect(container.ports.map((p: Doc) => p.containerPort)).toEqual([9002, 9003, 9090, 9004, 8080]);
+  });
+
+  it("replaces the picker on rollout rather than running two, and runs it as non-root", () => {
+    const [deployment, service] = docs(join(k8s, "picker.yaml"));
+    expect(deployment!.spec.strategy).toEqual({ type: "Recreate" });
+    expect(deployment!.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
+    // Agents reach the push API through the Service before the picker turns ready.
+    expect(service!.spec.publishNotReadyAddresses).toBe(true);
+  });
+
+  it("mounts a ConfigMap whose name stays the same across edits (hot reload, no rollout)", () => {
+    const [deployment] = docs(join(k8s, "picker.yaml"));
+    const generator = kustomization.configMapGenerator[0];
+    expect(generator.options.disableNameSuffixHash).toBe(true);
+    const volumes = deployment!.spec.template.spec.volumes;
+    expect(volumes.find((v: Doc) => v.name === "config").configMap.name).toBe(generator.name);
+    const router = docs(join(k8s, "router.yaml"))[0]!;
+    const secretMount = deployment!.spec.template.spec.containers[0].volumeMounts.find(
+      (m: Doc) => m.name === "secrets",
+    );
+    expect(router.spec.auth.pushTokenFile).toBe(`${secretMount.mountPath}/push-token`);
   });
 
   it("wires Envoy's ext_proc filter as upstream's charts do", () => {
