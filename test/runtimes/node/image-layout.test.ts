@@ -202,6 +202,15 @@ describe("the CLI started from the image's layout", () => {
     expect(stdout).toContain("--extproc-port");
   });
 
+  it("prints package.json's version (the image copies package.json)", async () => {
+    const { stdout } = await run(process.execPath, ["runtimes/node/bin.js", "--version"], {
+      cwd: app,
+      env: cliEnv,
+    });
+    const { version } = JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { version: string };
+    expect(stdout).toBe(`${version}\n`);
+  });
+
   it("prints the help of the sim and the agent", async () => {
     for (const command of ["sim", "agent"]) {
       const { stdout } = await run(process.execPath, ["runtimes/node/bin.js", command, "--help"], {
