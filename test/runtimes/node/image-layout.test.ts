@@ -158,6 +158,11 @@ describe("the image's Dockerfile", () => {
     expect(user).toMatch(/^[1-9]\d*(:\d+)?$/);
   });
 
+  it("leaves the host's node_modules and bundle out of the build context", () => {
+    const ignored = readFileSync(join(repo, ".dockerignore"), "utf8").split("\n");
+    for (const entry of ["node_modules", "runtimes/node/cli.bundle.mjs"]) expect(ignored).toContain(entry);
+  });
+
   it("exposes every listener's default port", () => {
     const expose = runtime.steps
       .find((s) => s.op === "EXPOSE")!
