@@ -3,7 +3,9 @@
 // `npm run build`, which `npm ci` runs) when it is newer than every source file: plain Node starts in
 // a fraction of the time and holds ~50 MB less than the TypeScript loader. Otherwise (a source file
 // was edited since, or no build) it runs the TypeScript sources through tsx, so it is never stale.
-import { readdirSync, statSync } from "node:fs";
+// The image (runtimes/node/deploy/Dockerfile) ships the bundle without the sources and without tsx
+// (a devDependency): with no source folder present, the bundle is current by definition.
+import { existsSync, readdirSync, statSync } from "node:fs";
 import v8 from "node:v8";
 
 // V8 lets the old generation grow to up to 4x what survived the last full GC before the next one.
@@ -26,6 +28,7 @@ const bundle = new URL("cli.bundle.mjs", here);
 const sourceDirs = ["../../src", "../node", "../sim", "../agent"].map((d) => new URL(`${d}/`, here));
 
 function newestSource(dir, newest = 0) {
+  if (!existsSync(dir)) return newest;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     if (entry.isDirectory()) newest = newestSource(new URL(`${entry.name}/`, dir), newest);
     else if (entry.name.endsWith(".ts"))
@@ -46,7 +49,16 @@ function bundleIsFresh() {
 if (process.env.INFERENCE_ROUTER_FROM_SOURCE !== "1" && bundleIsFresh()) {
   await import(bundle.href);
 } else {
-  const { register } = await import("tsx/esm/api");
-  register();
+  let tsx;
+  try {
+    tsx = await import("tsx/esm/api");
+  } catch {
+    process.stderr.write(
+      `inference-router: no current bundle (${bundle.pathname}) and no tsx to run the TypeScript sources: ` +
+        "run `npm run build`, or install the devDependencies (`npm ci`)\n",
+    );
+    process.exit(1);
+  }
+  tsx.register();
   await import("./cli.ts");
 }

@@ -1,6 +1,8 @@
 /**
  * grpc.health.v1.Health (Check and Watch) on its own h2c port, as Envoy and Kubernetes probe the
- * upstream picker: SERVING for "" and the ext_proc service once `ready()` says so.
+ * upstream picker. Two answers: `liveness` is SERVING while the process answers, so a
+ * pod no agent pushes to yet is not restarted; every readiness name is SERVING once `ready()` says so
+ * (config loaded and a snapshot for the pool arrived).
  */
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
@@ -14,6 +16,21 @@ import {
 /** The service name health checks ask about (upstream's picker registers this one). */
 export const EXT_PROC_SERVICE = "envoy.service.ext_proc.v3.ExternalProcessor";
 
+/** Upstream's liveness probe service: the process is up. */
+export const LIVENESS_SERVICE = "liveness";
+
+/**
+ * Service names answered with readiness, as upstream's pickers do: `readiness` (the endpoint picker
+ * protocol's), `inference-extension` (the conformance picker's probes), the ext_proc service (Envoy's
+ * health check) and `""` (the server as a whole).
+ */
+export const READINESS_SERVICES: readonly string[] = [
+  "",
+  "readiness",
+  "inference-extension",
+  EXT_PROC_SERVICE,
+];
+
 export interface HealthServerOptions {
   port: number;
   host: string;
@@ -26,7 +43,9 @@ export interface HealthServerOptions {
 
 function routes(o: HealthServerOptions) {
   const status = (service: string): Status => {
-    if (service !== "" && service !== EXT_PROC_SERVICE) return Status.SERVICE_UNKNOWN;
+    // Alive while it answers, draining included: a restart would cut the streams being drained.
+    if (service === LIVENESS_SERVICE) return Status.SERVING;
+    if (!READINESS_SERVICES.includes(service)) return Status.SERVICE_UNKNOWN;
     return o.ready() && !o.shutdownSignal.aborted ? Status.SERVING : Status.NOT_SERVING;
   };
   return (router: ConnectRouter) =>

@@ -1,16 +1,17 @@
 /** How many endpoints the ext_proc picker lists in `x-gateway-destination-endpoint`. */
 import type { RouterResources } from "../api/resources.js";
-import { runsBuiltinScheduler } from "../routing/scheduler-config-ref.js";
 
 /**
- * One endpoint under a built-in scheduler config (`spec.scheduler.builtin`), else all the EndpointPickerConfig's picker returns
- * (its `maxNumOfEndpoints`, upstream's default 1). The built-in config returns fallbacks for the HTTP
- * router, but an Envoy ORIGINAL_DST cluster reads ONE `ip:port` from the header: a list is only for an
- * Envoy that takes ordered fallbacks (override-host), which a user opts into with their own config.
+ * All the scheduler's picker returns, under the built-in config (the primary and its ordered
+ * fallbacks) as under a user's EndpointPickerConfig (its `maxNumOfEndpoints`, upstream's default 1).
+ * The shipped Envoy config (runtimes/node/deploy/envoy.yaml) reads the list with the override-host
+ * load balancing policy and retries on the next entries. An Envoy whose model-server cluster is
+ * ORIGINAL_DST reads ONE `ip:port`: behind it, give the picker an EndpointPickerConfig with
+ * `maxNumOfEndpoints: 1`. `undefined` = no cap beyond the picker's own.
  *
  * @example
- * extProcMaxEndpoints(resourcesWithoutPickerConfig) // 1
+ * extProcMaxEndpoints(resourcesWithoutPickerConfig) // undefined: the built-in config's 3
  */
-export function extProcMaxEndpoints(resources: RouterResources): number | undefined {
-  return runsBuiltinScheduler(resources) ? 1 : undefined;
+export function extProcMaxEndpoints(_resources: RouterResources): number | undefined {
+  return undefined;
 }

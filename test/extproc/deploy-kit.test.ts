@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
+import { LIVENESS_SERVICE, READINESS_SERVICES } from "../../runtimes/node/health-server.js";
 import { parseManifests } from "../../src/api/parse-manifests.js";
 import { createSeededRandom } from "../../src/core/random.js";
 import { createRouterCore } from "../../src/routing/router-core.js";
@@ -26,6 +27,12 @@ const OUR_KINDS = new Set([
 const KUBERNETES_KINDS = new Set(["Deployment", "Service", "Kustomization"]);
 
 describe("deploy kit", () => {
+  const envoy = docs(join(deploy, "envoy.yaml"))[0]!;
+  const hcm = envoy.static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
+  const extProc = hcm.http_filters.find((f: Doc) => f.name === "envoy.filters.http.ext_proc").typed_config;
+  const clusters: Record<string, Doc> = Object.fromEntries(
+    envoy.static_resources.clusters.map((c: Doc) => [c.name, c]),
+  );
   const kustomization = docs(join(k8s, "kustomization.yaml"))[0]!;
   const configFiles: string[] = kustomization.configMapGenerator[0].files;
   const config = parseManifests(configFiles.map((f) => ({ path: f, text: read(join(k8s, f)) })));
@@ -64,33 +71,121 @@ describe("deploy kit", () => {
     expect(pool.spec.endpointPickerRef.port.number).toBe(9002);
     const args: string[] = deployment!.spec.template.spec.containers[0].args;
     expect(args[args.indexOf("--pool-name") + 1]).toBe(pool.metadata.name);
-    expect(service!.spec.ports.map((p: Doc) => p.port)).toEqual([9002, 9003, 9090, 9004]);
-    const probe = deployment!.spec.template.spec.containers[0].readinessProbe.grpc;
-    expect(probe).toEqual({ port: 9003, service: "envoy.service.ext_proc.v3.ExternalProcessor" });
+    expect(service!.spec.ports.map((p: Doc) => p.port)).toEqual([9002, 9003, 9090, 9004, 8080]);
   });
 
-  it("wires Envoy as the ext_proc contract says", () => {
-    const envoy = docs(join(deploy, "envoy.yaml"))[0]!;
-    const hcm = envoy.static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
-    const extProc = hcm.http_filters.find((f: Doc) => f.name === "envoy.filters.http.ext_proc").typed_config;
-    expect(extProc.processing_mode).toMatchObject({
+  it("probes liveness and readiness separately, on the health service names the health server answers", () => {
+    const [deployment] = docs(join(k8s, "picker.yaml"));
+    const container = deployment!.spec.template.spec.containers[0];
+    expect(container.livenessProbe.grpc).toEqual({ port: 9003, service: LIVENESS_SERVICE });
+    expect(container.readinessProbe.grpc).toEqual({ port: 9003, service: "readiness" });
+    expect(READINESS_SERVICES).toContain(container.readinessProbe.grpc.service);
+    expect(container.ports.map((p: Doc) => p.containerPort)).toEqual([9002, 9003, 9090, 9004, 8080]);
+  });
+
+  it("replaces the picker on rollout rather than running two, and runs it as non-root", () => {
+    const [deployment, service] = docs(join(k8s, "picker.yaml"));
+    expect(deployment!.spec.strategy).toEqual({ type: "Recreate" });
+    expect(deployment!.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
+    // Agents reach the push API through the Service before the picker turns ready.
+    expect(service!.spec.publishNotReadyAddresses).toBe(true);
+  });
+
+  it("mounts a ConfigMap whose name stays the same across edits (hot reload, no rollout)", () => {
+    const [deployment] = docs(join(k8s, "picker.yaml"));
+    const generator = kustomization.configMapGenerator[0];
+    expect(generator.options.disableNameSuffixHash).toBe(true);
+    const volumes = deployment!.spec.template.spec.volumes;
+    expect(volumes.find((v: Doc) => v.name === "config").configMap.name).toBe(generator.name);
+    const router = docs(join(k8s, "router.yaml"))[0]!;
+    const secretMount = deployment!.spec.template.spec.containers[0].volumeMounts.find(
+      (m: Doc) => m.name === "secrets",
+    );
+    expect(router.spec.auth.pushTokenFile).toBe(`${secretMount.mountPath}/push-token`);
+  });
+
+  it("wires Envoy's ext_proc filter as upstream's charts do", () => {
+    expect(extProc.grpc_service.envoy_grpc.cluster_name).toBe("inference_router_picker");
+    expect(extProc.processing_mode).toEqual({
       request_header_mode: "SEND",
+      response_header_mode: "SEND",
       request_body_mode: "FULL_DUPLEX_STREAMED",
       response_body_mode: "FULL_DUPLEX_STREAMED",
+      request_trailer_mode: "SEND",
+      response_trailer_mode: "SEND",
     });
-    const clusters = Object.fromEntries(envoy.static_resources.clusters.map((c: Doc) => [c.name, c]));
-    expect(clusters.original_destination.type).toBe("ORIGINAL_DST");
-    expect(clusters.original_destination.original_dst_lb_config).toEqual({
-      use_http_header: true,
-      http_header_name: "x-gateway-destination-endpoint",
-    });
-    const picker = clusters[extProc.grpc_service.envoy_grpc.cluster_name];
+    expect(extProc.message_timeout).toBe("1000s");
+    expect(extProc.failure_mode_allow).toBe(false);
+    // Without it Envoy drops the envoy.lb metadata the picker returns.
+    expect(extProc.metadata_options.receiving_namespaces.untyped).toEqual(["envoy.lb"]);
+  });
+
+  it("sends each request to the picker's ordered endpoints through override-host", () => {
+    const route = hcm.route_config.virtual_hosts[0].routes[0].route;
+    const models = clusters[route.cluster]!;
+    expect(models.type).toBe("STRICT_DNS"); // override-host only picks hosts the cluster knows
+    expect(models.lb_policy).toBeUndefined();
+    const policy = models.load_balancing_policy.policies[0].typed_extension_config;
+    expect(policy.name).toBe("envoy.load_balancing_policies.override_host");
+    expect(policy.typed_config["@type"]).toBe(
+      "type.googleapis.com/envoy.extensions.load_balancing_policies.override_host.v3.OverrideHost",
+    );
+    expect(policy.typed_config.override_host_sources).toEqual([
+      { metadata: { key: "envoy.lb", path: [{ key: "x-gateway-destination-endpoint" }] } },
+      { header: "x-gateway-destination-endpoint" },
+    ]);
+    expect(policy.typed_config.fallback_policy.policies).toHaveLength(1);
+    // The fallbacks are tried on retries, and only where no model server saw the request.
+    expect(route.retry_policy.num_retries).toBeGreaterThanOrEqual(1);
+    expect(route.retry_policy.retry_on.split(",")).not.toContain("5xx");
+    expect(route.timeout).toBe("0s");
+  });
+
+  it("lifts Envoy's 1,024-request circuit breakers to upstream's 40,000 on both clusters", () => {
+    for (const cluster of Object.values(clusters)) {
+      const [thresholds] = cluster.circuit_breakers.thresholds;
+      for (const key of ["max_connections", "max_pending_requests", "max_requests"])
+        expect(thresholds[key], `${cluster.name}.${key}`).toBe(40_000);
+    }
+  });
+
+  it("talks HTTP/2 to the picker and checks its ext_proc health service", () => {
+    const picker = clusters[extProc.grpc_service.envoy_grpc.cluster_name]!;
     const options =
       picker.typed_extension_protocol_options["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"];
     expect(options.explicit_http_config.http2_protocol_options).toBeDefined();
     expect(picker.health_checks[0].grpc_health_check.service_name).toBe(
       "envoy.service.ext_proc.v3.ExternalProcessor",
     );
+    const endpoint = picker.load_assignment.endpoints[0].lb_endpoints[0].endpoint;
+    const [, service] = docs(join(k8s, "picker.yaml"));
+    expect(endpoint.address.socket_address.address).toBe(service!.metadata.name);
+    expect(endpoint.address.socket_address.port_value).toBe(9002);
+    expect(endpoint.health_check_config.port_value).toBe(9003);
+  });
+
+  it("resolves the model servers through a headless Service over the pool's pods and target port", () => {
+    const [headless] = docs(join(deploy, "model-servers-headless.yaml"));
+    const pool = docs(join(k8s, "inference-pool.yaml"))[0]!;
+    expect(headless!.spec.clusterIP).toBe("None");
+    expect(headless!.spec.selector).toEqual(pool.spec.selector.matchLabels);
+    const address =
+      clusters.model_servers!.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address;
+    expect(address).toEqual({
+      address: headless!.metadata.name,
+      port_value: pool.spec.targetPorts[0].number,
+    });
+  });
+
+  it("routes a Gateway's HTTPRoute to the kit's InferencePool", () => {
+    const [gateway, route] = docs(join(deploy, "gateway-api.yaml"));
+    const pool = docs(join(k8s, "inference-pool.yaml"))[0]!;
+    expect(gateway!.kind).toBe("Gateway");
+    expect(route!.kind).toBe("HTTPRoute");
+    expect(route!.spec.parentRefs[0]).toMatchObject({ kind: "Gateway", name: gateway!.metadata.name });
+    expect(route!.spec.rules[0].backendRefs).toEqual([
+      { group: "inference.networking.k8s.io", kind: "InferencePool", name: pool.metadata.name },
+    ]);
   });
 
   it("has a Dockerfile that starts serve with the mounted config", () => {
