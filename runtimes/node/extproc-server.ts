@@ -11,7 +11,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { CloseReason, ExtProcProcessor } from "../../src/extproc/index.js";
 import { ExternalProcessor } from "../../src/gen/envoy/service/ext_proc/v3/external_processor_pb.js";
 import { handleExtProcStream } from "./extproc-h2.js";
-import { type ConnectionEvent, guardSession, http2CodeName, resetLimitOptions } from "./extproc-resets.js";
+import { guardSession, http2CodeName, resetLimitOptions } from "./extproc-resets.js";
 import { log } from "./log.js";
 
 export interface ExtProcServerOptions {
@@ -30,8 +30,8 @@ export interface ExtProcServerOptions {
   transport?: "connect" | "h2";
   /** HTTP/2 receive windows in bytes (RouterConfig `extproc`): per connection, and per stream. */
   windows: { connection: number; stream: number };
-  /** Called once per connection event (after its log line), e.g. to count it in a metric. */
-  onConnectionEvent?: ((e: ConnectionEvent) => void) | undefined;
+  /** Counts connection events (each also gets a log line); `code` is the HTTP/2 error code's name. */
+  metrics?: { countExtProcConnectionEvent(event: string, code: string): void } | undefined;
 }
 
 export interface ExtProcServer {
@@ -107,7 +107,7 @@ export async function startExtProcServer(o: ExtProcServerOptions): Promise<ExtPr
         remote: `${s.socket?.remoteAddress}:${s.socket?.remotePort}`,
         ...details,
       });
-      o.onConnectionEvent?.(e);
+      o.metrics?.countExtProcConnectionEvent(e.event, http2CodeName(e.code));
     });
     s.on("close", () => sessions.delete(s));
   });
