@@ -11,6 +11,8 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { CloseReason, ExtProcProcessor } from "../../src/extproc/index.js";
 import { ExternalProcessor } from "../../src/gen/envoy/service/ext_proc/v3/external_processor_pb.js";
 import { handleExtProcStream } from "./extproc-h2.js";
+import { guardSession, http2CodeName, resetLimitOptions } from "./extproc-resets.js";
+import { log } from "./log.js";
 
 export interface ExtProcServerOptions {
   processor: ExtProcProcessor;
@@ -28,6 +30,8 @@ export interface ExtProcServerOptions {
   transport?: "connect" | "h2";
   /** HTTP/2 receive windows in bytes (RouterConfig `extproc`): per connection, and per stream. */
   windows: { connection: number; stream: number };
+  /** Counts connection events (each also gets a log line); `code` is the HTTP/2 error code's name. */
+  metrics?: { countExtProcConnectionEvent(event: string, code: string): void } | undefined;
 }
 
 export interface ExtProcServer {
@@ -79,9 +83,11 @@ export async function startExtProcServer(o: ExtProcServerOptions): Promise<ExtPr
   // Envoy multiplexes every request's stream over a few connections: node's default 10 MB per
   // session answers a busy one with ENHANCE_YOUR_CALM resets.
   // The receive windows: see RouterConfig `extproc` (Node's defaults are 64 KiB per connection).
+  // The rapid-reset limit, stated so that extproc-resets.ts's bucket matches it (see there).
   const settings: http2.ServerOptions = {
     maxSessionMemory: 256,
     settings: { initialWindowSize: o.windows.stream },
+    ...resetLimitOptions,
   };
   const server = tls
     ? http2.createSecureServer(
@@ -94,6 +100,15 @@ export async function startExtProcServer(o: ExtProcServerOptions): Promise<ExtPr
   server.on("session", (s) => {
     sessions.add(s);
     s.setLocalWindowSize(o.windows.connection);
+    guardSession(s, (e, details) => {
+      log(e.event === "error" ? "warn" : "info", `extproc connection ${e.event}`, {
+        code: e.code,
+        codeName: http2CodeName(e.code),
+        remote: `${s.socket?.remoteAddress}:${s.socket?.remotePort}`,
+        ...details,
+      });
+      o.metrics?.countExtProcConnectionEvent(e.event, http2CodeName(e.code));
+    });
     s.on("close", () => sessions.delete(s));
   });
   await new Promise<void>((resolve, reject) => {

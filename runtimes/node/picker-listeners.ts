@@ -86,6 +86,7 @@ export async function startPickerListeners(
     maxMessageBytes,
     transport,
     shutdownSignal: o.shutdownSignal,
+    metrics: core.metrics,
     windows: {
       connection: cfg.extproc.initialConnectionWindowSize,
       stream: cfg.extproc.initialStreamWindowSize,

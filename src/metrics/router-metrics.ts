@@ -53,6 +53,7 @@ export class RouterMetrics implements SchedulerMetrics, RequestMetrics {
   readonly #pluginDuration;
   readonly #prefixSize;
   readonly #prefixHitRatio;
+  readonly #extprocConnectionEvents;
 
   constructor(registry: MetricsRegistry = new MetricsRegistry()) {
     const r = registry;
@@ -153,6 +154,12 @@ export class RouterMetrics implements SchedulerMetrics, RequestMetrics {
       [],
       RATIO_BUCKETS,
     );
+    // Ours: what happened to ext_proc connections (issue #19: Envoy resets every side stream).
+    this.#extprocConnectionEvents = r.counter(
+      "inference_extension_extproc_connection_events_total",
+      "ext_proc HTTP/2 connection events: retired (closed gracefully before the rapid-reset limit), goaway (sent by the client), error; by HTTP/2 error code name.",
+      ["event", "code"],
+    );
   }
 
   /** A request was routed (picked). Counts it, its size, and one running request for the model. */
@@ -240,6 +247,11 @@ export class RouterMetrics implements SchedulerMetrics, RequestMetrics {
 
   observePrefixHitRatio(ratio: number): void {
     this.#prefixHitRatio.labels().observe(ratio);
+  }
+
+  /** One ext_proc connection event (`event`: retired, goaway, error; `code`: the HTTP/2 error code's name). */
+  countExtProcConnectionEvent(event: string, code: string): void {
+    this.#extprocConnectionEvents.labels(event, code).inc();
   }
 
   /** The text exposition (Prometheus 0.0.4). */

@@ -8,8 +8,9 @@
  *
  * Default: both transports, every scenario. Scenarios (to iterate on one): closed1, closed100,
  * closed1000, held1000 (1,000 streams kept open mid-answer, as Envoy holds them), open, big,
- * bare (the open loop against test/bench/extproc-bare.ts, a node:http2 server with constant replies:
- * the floor), and session (the picker's own work per exchange, in this process: extproc-session.ts).
+ * rst1000 (1,000 req/s for 30 s over one connection, every stream ended with RST_STREAM after its
+ * pick, as Envoy's ext_proc filter ends them: drops and p99), bare (the open loop against
+ * test/bench/extproc-bare.ts, a node:http2 server with constant replies: the floor), and session (the picker's own work per exchange, in this process: extproc-session.ts).
  * Node options for the picker process (profiling): BENCH_PICKER_NODE_ARGS, e.g. "--cpu-prof
  * --cpu-prof-dir=/tmp/prof".
  */
@@ -26,6 +27,7 @@ import {
   PushSnapshotRequestSchema,
 } from "../../src/gen/inferencerouter/v1/pool_state_pb.js";
 import { extProcClient, requestBody, responseBody, responseHeaders } from "../integration/extproc-client.js";
+import { runResetLoad } from "../integration/extproc-reset-client.js";
 import { loopbackPorts, repoRoot, startCli } from "../integration/helpers/spawn-cli.js";
 import {
   BODY_4K,
@@ -148,6 +150,34 @@ async function measureOpenLoop(meter: Meter, clients: grpc.Client[], req: Reques
 }
 
 /**
+ * 1,000 req/s for 30 s over one connection, every stream reset (RST_STREAM CANCEL) once its pick is
+ * in, as Envoy's ext_proc filter ends side streams without `ext_proc_graceful_grpc_close`. A drop is
+ * a pick never answered; the picker retires the connection gracefully before nghttp2's reset limit.
+ */
+async function measureResets(meter: Meter, port: number, logs: readonly Record<string, unknown>[]) {
+  const from = logs.length;
+  meter.mark();
+  const r = await runResetLoad(port, { streams: 30_000, rate: 1000, streamTimeoutMs: 30_000 });
+  const retired = logs.slice(from).filter((l) => l.msg === "extproc connection retired").length;
+  const errors = r.goaways.filter((g) => g.code !== 0).map((g) => g.code);
+  meter.notes.push(
+    `RST_STREAM endings, 1,000 req/s for 30 s: ${r.failed} dropped of ${r.streams} (${r.failures.join("; ") || "none"}), ` +
+      `${retired} graceful connection retirements, ${r.connections} connections, ${r.retried} streams refused before ` +
+      `the server saw them and sent again, GOAWAYs with an error code: ${errors.length === 0 ? "none" : errors.join(", ")}.`,
+  );
+  meter.row(
+    "RST_STREAM endings, 1,000 req/s for 30 s (1 connection)",
+    {
+      n: r.answered,
+      rps: r.answered / r.seconds,
+      p50: percentile(r.latencies, 50),
+      p99: percentile(r.latencies, 99),
+    },
+    rssMb(meter.pid).rss.toFixed(0),
+  );
+}
+
+/**
  * The same warm-up and open loop against test/bench/extproc-bare.ts, a node:http2 server that answers
  * with constant bytes and does nothing else per request: the floor under the picker's row.
  */
@@ -228,6 +258,7 @@ async function run(transport: string): Promise<string> {
     // The fixed-rate run comes first: after the 1,000-stream run both processes spend seconds
     // collecting what it left behind, and that GC debt is not a property of 1,000 req/s.
     if (wanted("open")) await measureOpenLoop(meter, clients, req, "open loop, 1,000 req/s for 15 s");
+    if (wanted("rst1000")) await measureResets(meter, picker.port("extproc"), picker.logs);
     if (wanted("held1000")) {
       // The shape behind Envoy: a stream lives as long as the model's answer (seconds), so 1,000 open
       // streams is 1,000 answers in progress, at a modest request rate. Before the saturation runs,
@@ -343,12 +374,28 @@ function report(what: string, meter: Meter, clients: grpc.Client[]): string {
 
 // Both transports, one picker process each: gRPC framing on node:http2 (the default) and connect-node.
 const argv = process.argv.slice(2);
+if (argv.includes("--help")) {
+  process.stdout.write(
+    [
+      "usage: npm run bench:extproc -- [h2|connect] [scenario...]   (default: both transports, every scenario)",
+      "  closed1, closed100, closed1000  closed loop with 1, 100, 1,000 concurrent streams",
+      "  held1000                        1,000 streams held open mid-answer, as Envoy holds them",
+      "  open                            open loop, 1,000 req/s for 15 s",
+      "  rst1000                         1,000 req/s for 30 s, every stream ended with RST_STREAM (Envoy's ext_proc): drops, p99",
+      "  big                             220 KB prompts, alone and 100 at once",
+      "  bare                            the open loop against a bare node:http2 server (the floor)",
+      "  session                         the picker's own work per exchange, in process",
+      "",
+    ].join("\n"),
+  );
+  process.exit(0);
+}
 const transports = argv.filter((a) => a === "connect" || a === "h2");
 const scenarios = argv.filter((a) => a !== "connect" && a !== "h2");
 function wanted(scenario: string): boolean {
   return scenarios.length === 0 || scenarios.includes(scenario);
 }
-const PICKER_SCENARIOS = ["open", "held1000", "closed1", "closed100", "closed1000", "big"];
+const PICKER_SCENARIOS = ["open", "rst1000", "held1000", "closed1", "closed100", "closed1000", "big"];
 if (PICKER_SCENARIOS.some(wanted))
   for (const t of transports.length > 0 ? transports : ["h2", "connect"])
     process.stdout.write(`${await run(t)}\n`);

@@ -141,6 +141,13 @@ describe("deploy kit", () => {
     expect(route.timeout).toBe("0s");
   });
 
+  it("turns on Envoy's graceful ext_proc close, so side streams end without RST_STREAM", () => {
+    const layers = envoy.layered_runtime.layers as { static_layer?: Record<string, unknown> }[];
+    expect(
+      layers.some((l) => l.static_layer?.["envoy.reloadable_features.ext_proc_graceful_grpc_close"] === true),
+    ).toBe(true);
+  });
+
   it("lifts Envoy's 1,024-request circuit breakers to upstream's 40,000 on both clusters", () => {
     for (const cluster of Object.values(clusters)) {
       const [thresholds] = cluster.circuit_breakers.thresholds;

@@ -1,0 +1,139 @@
+/**
+ * Keeps Envoy's ext_proc connection alive under nghttp2's rapid-reset limit (CVE-2023-44487), and
+ * logs what happens to each connection. Envoy's ext_proc filter ends every side stream with
+ * RST_STREAM unless the runtime guard `envoy.reloadable_features.ext_proc_graceful_grpc_close` is
+ * on (envoyproxy/envoy#38661). nghttp2 inside Node answers more than RST_STREAM_LIMIT.burst resets,
+ * refilled at RST_STREAM_LIMIT.ratePerSecond, with GOAWAY(INTERNAL_ERROR), which fails every stream
+ * in flight on the connection: at 100 req/s that is every ~15 s. Node 20 cannot raise that limit
+ * (`streamResetBurst` / `streamResetRate` exist from Node 22.10), and raising it would only weaken
+ * the protection. So the limit stays as it is, and each connection is retired gracefully before a
+ * client that resets every stream could exhaust it: the server counts the streams a connection opens
+ * in a bucket of the same size and rate (one reset per stream at most, for a well-behaved client)
+ * and, when the bucket runs low, sends a GOAWAY(NO_ERROR) shutdown notice and, a second later, the
+ * final GOAWAY: streams in flight finish, and the client opens a new connection.
+ * A client that sends more resets than streams still meets nghttp2's limit, as before.
+ */
+import http2 from "node:http2";
+
+/**
+ * nghttp2's rapid-reset limit, which is also Node's default: a burst of 1,000 RST_STREAM frames per
+ * connection, refilled at 33 per second. Given to node:http2 explicitly (it honours the options from
+ * Node 22.10; Node 20 has these values built in) so that the bucket here and nghttp2's agree.
+ */
+export const RST_STREAM_LIMIT = { burst: 1000, ratePerSecond: 33 } as const;
+
+/**
+ * Resets left in the bucket when the connection is retired: room for nghttp2's whole-second refill
+ * (up to `ratePerSecond` ahead of this bucket) and for the streams that arrive after the shutdown
+ * notice (those the client had queued before reading it; at most AFTER_NOTICE).
+ */
+const HEADROOM = 250;
+
+/**
+ * How long after the shutdown notice the final GOAWAY goes out (ms): long enough for every stream the
+ * client had queued before it read the notice to arrive (a PING's ack is no proof: nghttp2 sends acks
+ * ahead of queued HEADERS). Go's http2 server and Envoy's own drain wait the same way.
+ */
+const NOTICE_GRACE_MS = 1000;
+
+/** Streams a client may still open after the notice before the final GOAWAY goes out at once. */
+const AFTER_NOTICE = HEADROOM / 2;
+
+/** A connection event worth a log line and a count: what happened, and the HTTP/2 error code. */
+export interface ConnectionEvent {
+  /** `retired`: closed before the reset limit (`code` 0); `goaway`: the client sent one; `error`: the session failed. */
+  event: "retired" | "goaway" | "error";
+  code: number;
+}
+
+/** http2.ServerOptions plus the reset-limit options Node 20's types do not declare yet. */
+export type ResetLimitOptions = { streamResetBurst: number; streamResetRate: number };
+
+export const resetLimitOptions: ResetLimitOptions = {
+  streamResetBurst: RST_STREAM_LIMIT.burst,
+  streamResetRate: RST_STREAM_LIMIT.ratePerSecond,
+};
+
+/** HTTP/2 error code names (RFC 9113, section 7) for log lines. */
+const CODE_NAMES = [
+  "NO_ERROR",
+  "PROTOCOL_ERROR",
+  "INTERNAL_ERROR",
+  "FLOW_CONTROL_ERROR",
+  "SETTINGS_TIMEOUT",
+  "STREAM_CLOSED",
+  "FRAME_SIZE_ERROR",
+  "REFUSED_STREAM",
+  "CANCEL",
+  "COMPRESSION_ERROR",
+  "CONNECT_ERROR",
+  "ENHANCE_YOUR_CALM",
+  "INADEQUATE_SECURITY",
+  "HTTP_1_1_REQUIRED",
+];
+
+/** The name of an HTTP/2 error code, e.g. 2 -> "INTERNAL_ERROR". */
+export function http2CodeName(code: number): string {
+  return CODE_NAMES[code] ?? `UNKNOWN_${code}`;
+}
+
+/**
+ * Watches one server session: retires it before a client that resets every stream exhausts the
+ * reset limit, and reports its GOAWAYs and errors through `report`.
+ */
+export function guardSession(
+  session: http2.ServerHttp2Session,
+  report: (e: ConnectionEvent, details: Record<string, unknown>) => void,
+): void {
+  let tokens: number = RST_STREAM_LIMIT.burst;
+  let refilledAt = performance.now();
+  let streams = 0;
+  let retiredAt = -1;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // Node answers a client's GOAWAY(NO_ERROR) (a Node client sends one on reading the notice) with
+  // session.close() at once, and that final GOAWAY names the last stream nghttp2 has processed: streams
+  // the client opened before reading the notice, still unread in the socket, would be refused. So
+  // during the grace a close() waits for the timer; only the final GOAWAY is sent by `close` below.
+  const nodeClose = session.close;
+  const close = () => {
+    clearTimeout(timer);
+    session.close = nodeClose;
+    // The final GOAWAY names the last stream this side saw; open streams finish on their own.
+    if (!session.closed && !session.destroyed) session.close();
+  };
+  session.on("stream", () => {
+    streams++;
+    if (retiredAt >= 0) {
+      // A client that ignores the notice gets no more than AFTER_NOTICE streams out of it.
+      if (streams - retiredAt === AFTER_NOTICE) close();
+      return;
+    }
+    const now = performance.now();
+    tokens = Math.min(
+      RST_STREAM_LIMIT.burst,
+      tokens + ((now - refilledAt) / 1000) * RST_STREAM_LIMIT.ratePerSecond,
+    );
+    refilledAt = now;
+    tokens -= 1;
+    if (tokens >= HEADROOM) return;
+    retiredAt = streams;
+    report({ event: "retired", code: http2.constants.NGHTTP2_NO_ERROR }, { streams });
+    // The shutdown notice: no new streams please, but any already on their way are still served.
+    session.goaway(http2.constants.NGHTTP2_NO_ERROR, 2 ** 31 - 1);
+    timer = setTimeout(close, NOTICE_GRACE_MS);
+    timer.unref();
+    session.close = (callback?: () => void) => {
+      if (callback !== undefined) session.once("close", callback);
+    };
+  });
+  session.once("close", () => clearTimeout(timer));
+  session.on("goaway", (code: number, lastStreamId: number) =>
+    report({ event: "goaway", code }, { lastStreamId, streams }),
+  );
+  session.on("error", (err: Error & { code?: string }) =>
+    report({ event: "error", code: http2.constants.NGHTTP2_INTERNAL_ERROR }, { error: err.message, streams }),
+  );
+  session.on("frameError", (type: number, code: number, id: number) =>
+    report({ event: "error", code }, { frameType: type, streamId: id, streams }),
+  );
+}
