@@ -19,6 +19,15 @@ export interface CompletedRequest {
   durationSeconds: number;
   /** Response body bytes. */
   responseBytes: number;
+  /**
+   * From the request's start to the first response byte the client got (seconds), when the front
+   * end saw it; for a non-streamed response upstream counts the whole duration.
+   */
+  firstByteSeconds?: number;
+  /** The response was streamed (SSE): labels TTFT and enables TPOT. */
+  streaming?: boolean;
+  /** completion_tokens, when the usage was read (settleRequest fills it): NTPOT and TPOT need it. */
+  outputTokens?: number;
 }
 
 /** The metrics calls of one request, in order: recordRequest, recordError*, recordUsage?, recordRequestEnd. */
@@ -61,5 +70,9 @@ export function settleRequest(
   lease?.release();
   if (models === undefined || metrics === undefined) return;
   if (end.usage !== undefined) metrics.recordUsage(models.clientModel, models.targetModel, end.usage);
-  metrics.recordRequestEnd(models.clientModel, models.targetModel, end.completed);
+  const completed =
+    end.completed !== undefined && end.usage !== undefined
+      ? { ...end.completed, outputTokens: end.usage.completionTokens }
+      : end.completed;
+  metrics.recordRequestEnd(models.clientModel, models.targetModel, completed);
 }
