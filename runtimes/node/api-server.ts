@@ -1,6 +1,7 @@
 /** The Connect API listener: PoolStateService for Connect, gRPC and gRPC-Web on one port (HTTP/1.1 + h2c). */
-import type { Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { PushMetrics } from "../../src/metrics/router-metrics.js";
 import type { ExtendedRequestRouter } from "../../src/routing/request-router.js";
 import { registerRoutes } from "../../src/services/routes.js";
 import type { PoolStore } from "../../src/state/pool-store.js";
@@ -20,6 +21,31 @@ export interface ApiServerOptions {
   /** Aborted at shutdown: ends Watch streams so the process can drain. */
   shutdownSignal: AbortSignal;
   ready: () => boolean;
+  /** Accepted pushes per source and refused pushes by code; default none. */
+  metrics?: PushMetrics;
+}
+
+const PUSH_METHODS = new Set(["PushSnapshot", "StreamSnapshots"]);
+
+/** Connect's wire name of a code ("invalid_argument"), as clients and logs spell it. */
+function codeName(code: Code): string {
+  return (Code[code] ?? String(code)).replace(
+    /[A-Z]/g,
+    (c, i: number) => (i === 0 ? "" : "_") + c.toLowerCase(),
+  );
+}
+
+/** Counts refused pushes by code; outermost, so a push the auth interceptor refuses counts too. */
+function refusedPushCounter(metrics: PushMetrics): Interceptor {
+  return (next) => async (req) => {
+    if (!PUSH_METHODS.has(req.method.name)) return next(req);
+    try {
+      return await next(req);
+    } catch (err) {
+      metrics.countRefusedPush(codeName(ConnectError.from(err).code));
+      throw err;
+    }
+  };
 }
 
 export async function startApiServer(opts: ApiServerOptions): Promise<DualListener> {
@@ -29,8 +55,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<DualListen
         store: opts.store,
         limits: opts.limits,
         router: opts.router,
-        onPush: (pool, source, sequence, endpoints) =>
-          log("debug", "snapshot accepted", { pool, source, sequence, endpoints }),
+        onPush: (pool, source, sequence, endpoints) => {
+          opts.metrics?.countPush(pool, source);
+          log("debug", "snapshot accepted", { pool, source, sequence, endpoints });
+        },
       }),
     readMaxBytes: opts.maxMessageBytes,
     // No gzip: clients such as grpc-js offer it on every call, and compressing a 100 ms push stream
@@ -39,7 +67,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<DualListen
     // Zero values (stale: false, waitingRequests: 0) are spelled out in JSON answers: easier to read with curl.
     jsonOptions: { alwaysEmitImplicit: true },
     writeMaxBytes: 64 * 1024 * 1024,
-    interceptors: opts.interceptors,
+    interceptors: opts.metrics ? [refusedPushCounter(opts.metrics), ...opts.interceptors] : opts.interceptors,
     shutdownSignal: opts.shutdownSignal,
     fallback: (req, res) => {
       const path = (req.url ?? "").split("?")[0];

@@ -30,8 +30,23 @@ export interface CompletedRequest {
   outputTokens?: number;
 }
 
-/** The metrics calls of one request, in order: recordRequest, recordError*, recordUsage?, recordRequestEnd. */
-export interface RequestMetrics {
+/** The ext_proc front end's per-stream and per-message overhead (Envoy's streams to the picker). */
+export interface ExtProcStreamMetrics {
+  /** A stream opened. */
+  extProcStreamOpened(): void;
+  /** A stream ended with a gRPC status code name ("OK", "Canceled", "Internal", ...) after `seconds`. */
+  extProcStreamClosed(code: string, seconds: number): void;
+  /** Time the picker spent on one request-phase message (headers, body chunk), seconds. */
+  observeRequestProcessing(seconds: number): void;
+  /** Time the picker spent on one response-phase message, seconds. */
+  observeResponseProcessing(seconds: number): void;
+}
+
+/**
+ * The metrics calls of one request, in order: recordRequest, recordError*, recordUsage?, recordRequestEnd.
+ * The ext_proc stream hooks are optional: recorders in tests leave them out.
+ */
+export interface RequestMetrics extends Partial<ExtProcStreamMetrics> {
   recordRequest(model: string, targetModel: string, requestBytes: number): void;
   /** A failure: our ErrorCode name, an upstream HTTP status as text, or "Cancelled". */
   recordError(model: string, targetModel: string, code: string): void;

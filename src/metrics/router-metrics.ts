@@ -21,9 +21,14 @@ import {
 } from "./buckets.js";
 import type { MetricOptions } from "./labeled.js";
 import { MetricsRegistry } from "./registry.js";
-import type { CompletedRequest, RequestMetrics, TokenUsage } from "./request-metrics.js";
+import type {
+  CompletedRequest,
+  ExtProcStreamMetrics,
+  RequestMetrics,
+  TokenUsage,
+} from "./request-metrics.js";
 
-export type { TokenUsage } from "./request-metrics.js";
+export type { ExtProcStreamMetrics, TokenUsage } from "./request-metrics.js";
 
 /** What the pool gauges are computed from at scrape time (PoolStore satisfies it). */
 export interface PoolSource {
@@ -31,18 +36,6 @@ export interface PoolSource {
   isStale(endpoint: Endpoint): boolean;
   /** The clock `receivedAt` is stamped with (ms since epoch); default Date.now. */
   readonly clock?: { now(): number };
-}
-
-/** The ext_proc front end's per-stream and per-message overhead (Envoy's streams to the picker). */
-export interface ExtProcStreamMetrics {
-  /** A stream opened. */
-  extProcStreamOpened(): void;
-  /** A stream ended with a gRPC status code name ("OK", "Canceled", "Internal", ...) after `seconds`. */
-  extProcStreamClosed(code: string, seconds: number): void;
-  /** Time the picker spent on one request-phase message (headers, body chunk), seconds. */
-  observeRequestProcessing(seconds: number): void;
-  /** Time the picker spent on one response-phase message, seconds. */
-  observeResponseProcessing(seconds: number): void;
 }
 
 /** Pushes into the Connect API: accepted ones per source, refused ones by Connect code. */
