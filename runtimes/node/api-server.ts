@@ -1,4 +1,6 @@
 /** The Connect API listener: PoolStateService for Connect, gRPC and gRPC-Web on one port (HTTP/1.1 + h2c). */
+import { readFileSync } from "node:fs";
+import type { ServerResponse } from "node:http";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { PushMetrics } from "../../src/metrics/router-metrics.js";
@@ -23,6 +25,42 @@ export interface ApiServerOptions {
   ready: () => boolean;
   /** Accepted pushes per source and refused pushes by code; default none. */
   metrics?: PushMetrics;
+}
+
+/**
+ * The pool page (runtimes/node/ui): committed static files, read once at start. The URL resolves the
+ * same from the sources and from cli.bundle.mjs, which sit in the same directory.
+ */
+const UI_DIR = new URL("./ui/", import.meta.url);
+const UI_FILES: Record<string, { file: string; type: string }> = {
+  "/": { file: "index.html", type: "text/html; charset=utf-8" },
+  "/ui": { file: "index.html", type: "text/html; charset=utf-8" },
+  "/ui/": { file: "index.html", type: "text/html; charset=utf-8" },
+  "/ui/app.js": { file: "app.js", type: "text/javascript; charset=utf-8" },
+  "/ui/style.css": { file: "style.css", type: "text/css; charset=utf-8" },
+};
+let uiCache: Map<string, Buffer> | undefined;
+
+/** Serves a page file; false when `path` is not one. */
+function serveUi(path: string, method: string | undefined, res: ServerResponse): boolean {
+  const entry = UI_FILES[path];
+  if (entry === undefined || (method !== "GET" && method !== "HEAD")) return false;
+  uiCache ??= new Map();
+  let body = uiCache.get(entry.file);
+  if (body === undefined) {
+    body = readFileSync(new URL(entry.file, UI_DIR));
+    uiCache.set(entry.file, body);
+  }
+  res.writeHead(200, {
+    "content-type": entry.type,
+    "content-length": body.length,
+    "cache-control": "no-cache",
+    // Same-origin only: the page talks to this API and loads nothing else.
+    "content-security-policy": "default-src 'self'; style-src 'self' 'unsafe-inline'",
+    "x-content-type-options": "nosniff",
+  });
+  res.end(method === "HEAD" ? undefined : body);
+  return true;
 }
 
 const PUSH_METHODS = new Set(["PushSnapshot", "StreamSnapshots"]);
@@ -77,6 +115,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<DualListen
         res.end(ok ? "ok\n" : "not ready\n");
         return;
       }
+      if (serveUi(path ?? "", req.method, res as ServerResponse)) return;
       res.writeHead(404, { "content-type": "text/plain" });
       res.end("not found\n");
     },
