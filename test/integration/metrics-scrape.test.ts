@@ -1,4 +1,9 @@
-/** `curl :metrics` of a real `serve` shows the upstream families, push freshness and process metrics. */
+/**
+ * `curl :metrics` of a real `serve` shows the upstream families, push freshness and process metrics,
+ * and every metric the Grafana dashboard queries.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
@@ -8,7 +13,7 @@ import {
   PoolStateService,
   PushSnapshotRequestSchema,
 } from "../../src/gen/inferencerouter/v1/pool_state_pb.js";
-import { type CliProcess, loopbackPorts, startCli } from "./helpers/spawn-cli.js";
+import { type CliProcess, loopbackPorts, repoRoot, startCli } from "./helpers/spawn-cli.js";
 
 let server: CliProcess;
 let text: string;
@@ -80,5 +85,39 @@ describe("serve's /metrics", () => {
     expect(text).toContain("# TYPE process_cpu_user_seconds_total counter\n");
     expect(text).toContain("# TYPE nodejs_eventloop_lag_seconds gauge\n");
     expect(text).toContain("# TYPE nodejs_gc_duration_seconds histogram\n");
+  });
+});
+
+/** Every PromQL expression of a Grafana dashboard: panel targets and template-variable queries. */
+function dashboardQueries(dashboard: unknown): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown, key = ""): void => {
+    if (typeof v === "string" && (key === "expr" || key === "query" || key === "definition")) out.push(v);
+    else if (Array.isArray(v)) for (const x of v) walk(x);
+    else if (v !== null && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, k);
+  };
+  walk(dashboard);
+  return out;
+}
+
+describe("the Grafana dashboard (runtimes/node/deploy/grafana)", () => {
+  const path = join(repoRoot, "runtimes/node/deploy/grafana/inference-router.json");
+  const dashboard = JSON.parse(readFileSync(path, "utf8")) as { panels: { title: string; type: string }[] };
+
+  it("queries only metrics a running serve exports", () => {
+    const exported = new Set([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => m[1]));
+    const queried = new Set<string>();
+    for (const q of dashboardQueries(dashboard))
+      for (const m of q.matchAll(
+        /\b(?:llm_d_epp|inference_router|inference_extension|process|nodejs)_[a-z0-9_]+/g,
+      ))
+        queried.add(m[0].replace(/_(bucket|sum|count)$/, ""));
+    expect(queried.size).toBeGreaterThan(20);
+    expect([...queried].filter((name) => !exported.has(name))).toEqual([]);
+  });
+
+  it("has a row each for pool health, decisions, latency, pushes and overhead", () => {
+    const rows = dashboard.panels.filter((p) => p.type === "row").map((p) => p.title);
+    expect(rows).toEqual(["Pool health", "Decisions", "Latency", "Pushes", "Overhead"]);
   });
 });
