@@ -13,6 +13,7 @@ import {
   PoolStateService,
   PushSnapshotRequestSchema,
 } from "../../src/gen/inferencerouter/v1/pool_state_pb.js";
+import { patientConfigDir } from "./helpers/patient-config.js";
 import { type CliProcess, loopbackPorts, repoRoot, startCli } from "./helpers/spawn-cli.js";
 
 let server: CliProcess;
@@ -26,7 +27,7 @@ function sample(series: string): number | undefined {
 
 beforeAll(async () => {
   server = await startCli(
-    ["serve", "--config", "runtimes/node/examples/minimal", ...loopbackPorts, "--push-token", "s3cret"],
+    ["serve", "--config", patientConfigDir(), ...loopbackPorts, "--push-token", "s3cret"],
     { waitFor: ["api", "metrics"] },
   );
   const client = createClient(

@@ -17,6 +17,7 @@ import {
   PoolStateService,
   PushSnapshotRequestSchema,
 } from "../../src/gen/inferencerouter/v1/pool_state_pb.js";
+import { patientConfigDir } from "./helpers/patient-config.js";
 import { type CliProcess, loopbackPorts, repoRoot, startCli } from "./helpers/spawn-cli.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -62,7 +63,7 @@ describe.skipIf(!hasChromium)("the pool page in Chromium", () => {
       [
         "serve",
         "--config",
-        "runtimes/node/examples/minimal",
+        patientConfigDir(),
         ...loopbackPorts,
         "--push-token",
         "push-secret",
