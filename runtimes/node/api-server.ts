@@ -1,6 +1,9 @@
 /** The Connect API listener: PoolStateService for Connect, gRPC and gRPC-Web on one port (HTTP/1.1 + h2c). */
-import type { Interceptor } from "@connectrpc/connect";
+import { readFileSync } from "node:fs";
+import type { ServerResponse } from "node:http";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { PushMetrics } from "../../src/metrics/router-metrics.js";
 import type { ExtendedRequestRouter } from "../../src/routing/request-router.js";
 import { registerRoutes } from "../../src/services/routes.js";
 import type { PoolStore } from "../../src/state/pool-store.js";
@@ -20,6 +23,67 @@ export interface ApiServerOptions {
   /** Aborted at shutdown: ends Watch streams so the process can drain. */
   shutdownSignal: AbortSignal;
   ready: () => boolean;
+  /** Accepted pushes per source and refused pushes by code; default none. */
+  metrics?: PushMetrics;
+}
+
+/**
+ * The pool page (runtimes/node/ui): committed static files, read once at start. The URL resolves the
+ * same from the sources and from cli.bundle.mjs, which sit in the same directory.
+ */
+const UI_DIR = new URL("./ui/", import.meta.url);
+const UI_FILES: Record<string, { file: string; type: string }> = {
+  "/": { file: "index.html", type: "text/html; charset=utf-8" },
+  "/ui": { file: "index.html", type: "text/html; charset=utf-8" },
+  "/ui/": { file: "index.html", type: "text/html; charset=utf-8" },
+  "/ui/app.js": { file: "app.js", type: "text/javascript; charset=utf-8" },
+  "/ui/style.css": { file: "style.css", type: "text/css; charset=utf-8" },
+};
+let uiCache: Map<string, Buffer> | undefined;
+
+/** Serves a page file; false when `path` is not one. */
+function serveUi(path: string, method: string | undefined, res: ServerResponse): boolean {
+  const entry = UI_FILES[path];
+  if (entry === undefined || (method !== "GET" && method !== "HEAD")) return false;
+  uiCache ??= new Map();
+  let body = uiCache.get(entry.file);
+  if (body === undefined) {
+    body = readFileSync(new URL(entry.file, UI_DIR));
+    uiCache.set(entry.file, body);
+  }
+  res.writeHead(200, {
+    "content-type": entry.type,
+    "content-length": body.length,
+    "cache-control": "no-cache",
+    // Same-origin only: the page talks to this API and loads nothing else.
+    "content-security-policy": "default-src 'self'; style-src 'self' 'unsafe-inline'",
+    "x-content-type-options": "nosniff",
+  });
+  res.end(method === "HEAD" ? undefined : body);
+  return true;
+}
+
+const PUSH_METHODS = new Set(["PushSnapshot", "StreamSnapshots"]);
+
+/** Connect's wire name of a code ("invalid_argument"), as clients and logs spell it. */
+function codeName(code: Code): string {
+  return (Code[code] ?? String(code)).replace(
+    /[A-Z]/g,
+    (c, i: number) => (i === 0 ? "" : "_") + c.toLowerCase(),
+  );
+}
+
+/** Counts refused pushes by code; outermost, so a push the auth interceptor refuses counts too. */
+function refusedPushCounter(metrics: PushMetrics): Interceptor {
+  return (next) => async (req) => {
+    if (!PUSH_METHODS.has(req.method.name)) return next(req);
+    try {
+      return await next(req);
+    } catch (err) {
+      metrics.countRefusedPush(codeName(ConnectError.from(err).code));
+      throw err;
+    }
+  };
 }
 
 export async function startApiServer(opts: ApiServerOptions): Promise<DualListener> {
@@ -29,8 +93,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<DualListen
         store: opts.store,
         limits: opts.limits,
         router: opts.router,
-        onPush: (pool, source, sequence, endpoints) =>
-          log("debug", "snapshot accepted", { pool, source, sequence, endpoints }),
+        onPush: (pool, source, sequence, endpoints) => {
+          opts.metrics?.countPush(pool, source);
+          log("debug", "snapshot accepted", { pool, source, sequence, endpoints });
+        },
       }),
     readMaxBytes: opts.maxMessageBytes,
     // No gzip: clients such as grpc-js offer it on every call, and compressing a 100 ms push stream
@@ -39,7 +105,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<DualListen
     // Zero values (stale: false, waitingRequests: 0) are spelled out in JSON answers: easier to read with curl.
     jsonOptions: { alwaysEmitImplicit: true },
     writeMaxBytes: 64 * 1024 * 1024,
-    interceptors: opts.interceptors,
+    interceptors: opts.metrics ? [refusedPushCounter(opts.metrics), ...opts.interceptors] : opts.interceptors,
     shutdownSignal: opts.shutdownSignal,
     fallback: (req, res) => {
       const path = (req.url ?? "").split("?")[0];
@@ -49,6 +115,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<DualListen
         res.end(ok ? "ok\n" : "not ready\n");
         return;
       }
+      if (serveUi(path ?? "", req.method, res as ServerResponse)) return;
       res.writeHead(404, { "content-type": "text/plain" });
       res.end("not found\n");
     },

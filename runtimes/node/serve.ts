@@ -104,6 +104,7 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
     router: () => core,
     shutdownSignal: shutdown.signal,
     ready: () => !shutdown.signal.aborted,
+    metrics: core.metrics,
   });
   listeners.push(["api", api]);
   log("info", "listening", {

@@ -30,6 +30,14 @@ import { CLIENT_SYSTEM_HEADERS, WENT_INTO_RESPONSE_HEADERS } from "./system-head
 /** Why a session ended. */
 export type CloseReason = "end" | "cancel" | "error" | "timeout";
 
+/** The gRPC status a stream that closed for `reason` ends with (llm_d_epp_extproc_streams_total{code}). */
+const STREAM_CODES: Record<CloseReason, string> = {
+  end: "OK",
+  cancel: "Canceled",
+  error: "Internal",
+  timeout: "DeadlineExceeded",
+};
+
 const NONE: ProcessingResponse[] = [];
 const NO_HEADERS: ReadonlyMap<string, string> = new Map();
 const NO_HIDDEN: readonly string[] = [];
@@ -41,6 +49,11 @@ type Models = Pick<RouteDecision, "clientModel" | "targetModel">;
 export class ExtProcSession {
   readonly startedAt: number;
   #finished = false;
+  /** The stream's end was counted (close() may come after the exchange finished, or twice). */
+  #streamClosed = false;
+  /** When the first response body chunk arrived (clock ms), for TTFT; undefined before. */
+  #firstByteAt: number | undefined;
+  #streaming = false;
   /** The request headers, until the pick is made (nothing reads them after). */
   #headers: ReadonlyMap<string, string> = NO_HEADERS;
   #parts: Uint8Array[] = [];
@@ -58,6 +71,7 @@ export class ExtProcSession {
     this.#ctx = ctx;
     this.#onClose = onClose;
     this.startedAt = ctx.clock.now();
+    ctx.metrics?.extProcStreamOpened?.();
   }
 
   /** True once the exchange is over (response ended, error sent, or closed). */
@@ -73,6 +87,20 @@ export class ExtProcSession {
    */
   handle(req: ProcessingRequest): ProcessingResponse[] {
     if (this.#finished) return NONE;
+    const metrics = this.#ctx.metrics;
+    if (metrics?.observeRequestProcessing === undefined) return this.#handle(req);
+    // The picker's own overhead per message, split by direction as upstream's two histograms are.
+    const t0 = performance.now();
+    const out = this.#handle(req);
+    const seconds = (performance.now() - t0) / 1000;
+    const c = req.request.case;
+    if (c === "responseHeaders" || c === "responseBody" || c === "responseTrailers")
+      metrics.observeResponseProcessing?.(seconds);
+    else metrics.observeRequestProcessing(seconds);
+    return out;
+  }
+
+  #handle(req: ProcessingRequest): ProcessingResponse[] {
     const r = req.request;
     try {
       switch (r.case) {
@@ -98,6 +126,13 @@ export class ExtProcSession {
 
   /** The stream ended: releases the lease and counts the end. Idempotent. */
   close(reason: CloseReason): void {
+    if (!this.#streamClosed) {
+      this.#streamClosed = true;
+      this.#ctx.metrics?.extProcStreamClosed?.(
+        STREAM_CODES[reason],
+        (this.#ctx.clock.now() - this.startedAt) / 1000,
+      );
+    }
     if (this.#finished) return;
     this.#finish(false);
     if (reason !== "end" && this.#models) {
@@ -181,12 +216,9 @@ export class ExtProcSession {
     const status = Number(headers.get(":status") ?? "200");
     if (d && status >= 400) this.#ctx.metrics?.recordError(d.clientModel, d.targetModel, String(status));
     const mapping = d && { from: d.targetModel, to: d.clientModel };
-    this.#tap = new ResponseTap(
-      headers.get("content-type") ?? "",
-      mapping,
-      this.#ctx.bodyMode,
-      this.#ctx.maxBodyBytes,
-    );
+    const contentType = headers.get("content-type") ?? "";
+    this.#streaming = contentType.toLowerCase().includes("text/event-stream");
+    this.#tap = new ResponseTap(contentType, mapping, this.#ctx.bodyMode, this.#ctx.maxBodyBytes);
     const out = [
       headersReply("response", { set: [setHeader(WENT_INTO_RESPONSE_HEADERS, "true")], remove: [] }),
     ];
@@ -196,6 +228,7 @@ export class ExtProcSession {
 
   #responseBody(body: Uint8Array, last: boolean, endOfStream: boolean): ProcessingResponse[] {
     this.#tap ??= new ResponseTap("", undefined, this.#ctx.bodyMode, this.#ctx.maxBodyBytes);
+    if (this.#firstByteAt === undefined && body.length > 0) this.#firstByteAt = this.#ctx.clock.now();
     const out: ProcessingResponse[] = [];
     this.#tap.push(out, body, last, endOfStream);
     if (last) this.#finish(true);
@@ -231,6 +264,10 @@ export class ExtProcSession {
         ? {
             durationSeconds: (this.#ctx.clock.now() - this.startedAt) / 1000,
             responseBytes: this.#tap?.bytes ?? 0,
+            streaming: this.#streaming,
+            ...(this.#firstByteAt !== undefined && {
+              firstByteSeconds: (this.#firstByteAt - this.startedAt) / 1000,
+            }),
           }
         : undefined,
     });

@@ -27,3 +27,23 @@ export const SCHEDULER_LATENCY_BUCKETS: readonly number[] = [
 
 /** Ratios in [0, 1] by tenths. */
 export const RATIO_BUCKETS: readonly number[] = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
+
+/** llm_d_epp_request_ttft_seconds: seconds, 5 ms .. 2 min. */
+export const TTFT_BUCKETS: readonly number[] = [
+  0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60, 120,
+];
+
+/** llm_d_epp_request_streaming_tpot_seconds: seconds per output token. */
+export const TPOT_BUCKETS: readonly number[] = [
+  0.0005, 0.00205, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.125, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1, 2,
+];
+
+/** llm_d_epp_request_ntpot_seconds: end-to-end seconds per output token. */
+export const NTPOT_BUCKETS: readonly number[] = [
+  0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10,
+];
+
+/** ext_proc stream lifetimes: seconds, 1 ms .. 1 h (a stream lives as long as its request). */
+export const STREAM_DURATION_BUCKETS: readonly number[] = [
+  0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600,
+];

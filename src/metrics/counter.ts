@@ -22,7 +22,13 @@ export class Counter extends Labeled<CounterChild> {
   protected create(): CounterChild {
     return new CounterChild();
   }
-  protected renderChild(out: string[], values: readonly string[], child: CounterChild): void {
-    out.push(`${this.name}${formatLabels(this.labelNames, values)} ${formatValue(child.value)}`);
+  protected renderChild(
+    out: string[],
+    name: string,
+    labelNames: readonly string[],
+    values: readonly string[],
+    child: CounterChild,
+  ): void {
+    out.push(`${name}${formatLabels(labelNames, values)} ${formatValue(child.value)}`);
   }
 }

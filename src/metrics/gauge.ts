@@ -25,7 +25,13 @@ export class Gauge extends Labeled<GaugeChild> {
   protected create(): GaugeChild {
     return new GaugeChild();
   }
-  protected renderChild(out: string[], values: readonly string[], child: GaugeChild): void {
-    out.push(`${this.name}${formatLabels(this.labelNames, values)} ${formatValue(child.value)}`);
+  protected renderChild(
+    out: string[],
+    name: string,
+    labelNames: readonly string[],
+    values: readonly string[],
+    child: GaugeChild,
+  ): void {
+    out.push(`${name}${formatLabels(labelNames, values)} ${formatValue(child.value)}`);
   }
 }

@@ -1,6 +1,6 @@
 /** A cumulative histogram with fixed upper bounds (`le`), `_sum` and `_count`, with labels. */
 import { formatLabels, formatValue } from "./exposition.js";
-import { Labeled, type MetricType } from "./labeled.js";
+import { Labeled, type MetricOptions, type MetricType } from "./labeled.js";
 
 /** One label-value tuple's buckets. Counts are per bucket; rendering makes them cumulative. */
 export class HistogramChild {
@@ -33,9 +33,15 @@ export class Histogram extends Labeled<HistogramChild> {
   protected readonly type: MetricType = "histogram";
   readonly buckets: readonly number[];
 
-  constructor(name: string, help: string, labelNames: readonly string[], buckets: readonly number[]) {
+  constructor(
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    buckets: readonly number[],
+    options?: MetricOptions,
+  ) {
     if (labelNames.includes("le")) throw new RangeError(`histogram ${name}: "le" is a reserved label`);
-    super(name, help, labelNames);
+    super(name, help, labelNames, options);
     for (let i = 1; i < buckets.length; i++) {
       if (!((buckets[i] as number) > (buckets[i - 1] as number))) {
         throw new RangeError(`histogram ${name}: buckets must increase (${buckets.join(", ")})`);
@@ -48,18 +54,21 @@ export class Histogram extends Labeled<HistogramChild> {
     return new HistogramChild(this.buckets);
   }
 
-  protected renderChild(out: string[], values: readonly string[], child: HistogramChild): void {
-    const names = [...this.labelNames, "le"];
+  protected renderChild(
+    out: string[],
+    name: string,
+    labelNames: readonly string[],
+    values: readonly string[],
+    child: HistogramChild,
+  ): void {
+    const names = [...labelNames, "le"];
     let cumulative = 0;
     for (let i = 0; i <= this.buckets.length; i++) {
       cumulative += child.counts[i] ?? 0;
       const le = i < this.buckets.length ? formatValue(this.buckets[i] as number) : "+Inf";
-      out.push(`${this.name}_bucket${formatLabels(names, [...values, le])} ${cumulative}`);
+      out.push(`${name}_bucket${formatLabels(names, [...values, le])} ${cumulative}`);
     }
-    const labels = formatLabels(this.labelNames, values);
-    out.push(
-      `${this.name}_sum${labels} ${formatValue(child.sum)}`,
-      `${this.name}_count${labels} ${child.count}`,
-    );
+    const labels = formatLabels(labelNames, values);
+    out.push(`${name}_sum${labels} ${formatValue(child.sum)}`, `${name}_count${labels} ${child.count}`);
   }
 }

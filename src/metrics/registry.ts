@@ -5,7 +5,7 @@
 import { Counter } from "./counter.js";
 import { Gauge } from "./gauge.js";
 import { Histogram } from "./histogram.js";
-import type { Collectable } from "./labeled.js";
+import type { Collectable, MetricOptions } from "./labeled.js";
 
 /**
  * Holds metrics by name and renders them.
@@ -17,14 +17,16 @@ import type { Collectable } from "./labeled.js";
  */
 export class MetricsRegistry {
   readonly #metrics = new Map<string, Collectable>();
+  /** Every rendered name (twins included): two metrics must not render under one name. */
+  readonly #names = new Set<string>();
   readonly #collectors: (() => void)[] = [];
 
-  counter(name: string, help: string, labelNames: readonly string[] = []): Counter {
-    return this.#add(new Counter(name, help, labelNames));
+  counter(name: string, help: string, labelNames: readonly string[] = [], options?: MetricOptions): Counter {
+    return this.#add(new Counter(name, help, labelNames, options));
   }
 
-  gauge(name: string, help: string, labelNames: readonly string[] = []): Gauge {
-    return this.#add(new Gauge(name, help, labelNames));
+  gauge(name: string, help: string, labelNames: readonly string[] = [], options?: MetricOptions): Gauge {
+    return this.#add(new Gauge(name, help, labelNames, options));
   }
 
   histogram(
@@ -32,13 +34,19 @@ export class MetricsRegistry {
     help: string,
     labelNames: readonly string[],
     buckets: readonly number[],
+    options?: MetricOptions,
   ): Histogram {
-    return this.#add(new Histogram(name, help, labelNames, buckets));
+    return this.#add(new Histogram(name, help, labelNames, buckets, options));
   }
 
   /** Runs `fn` before every exposition (to refresh gauges computed from state). */
   onCollect(fn: () => void): void {
     this.#collectors.push(fn);
+  }
+
+  /** Every metric name this registry renders (twins included), in registration order. */
+  names(): string[] {
+    return [...this.#names];
   }
 
   /** The text exposition of every metric, in registration order, ending with a line feed. */
@@ -50,7 +58,9 @@ export class MetricsRegistry {
   }
 
   #add<M extends Collectable>(metric: M): M {
-    if (this.#metrics.has(metric.name)) throw new RangeError(`metric ${metric.name} is already registered`);
+    for (const n of metric.names)
+      if (this.#names.has(n)) throw new RangeError(`metric ${n} is already registered`);
+    for (const n of metric.names) this.#names.add(n);
     this.#metrics.set(metric.name, metric);
     return metric;
   }

@@ -19,10 +19,34 @@ export interface CompletedRequest {
   durationSeconds: number;
   /** Response body bytes. */
   responseBytes: number;
+  /**
+   * From the request's start to the first response byte the client got (seconds), when the front
+   * end saw it; for a non-streamed response upstream counts the whole duration.
+   */
+  firstByteSeconds?: number;
+  /** The response was streamed (SSE): labels TTFT and enables TPOT. */
+  streaming?: boolean;
+  /** completion_tokens, when the usage was read (settleRequest fills it): NTPOT and TPOT need it. */
+  outputTokens?: number;
 }
 
-/** The metrics calls of one request, in order: recordRequest, recordError*, recordUsage?, recordRequestEnd. */
-export interface RequestMetrics {
+/** The ext_proc front end's per-stream and per-message overhead (Envoy's streams to the picker). */
+export interface ExtProcStreamMetrics {
+  /** A stream opened. */
+  extProcStreamOpened(): void;
+  /** A stream ended with a gRPC status code name ("OK", "Canceled", "Internal", ...) after `seconds`. */
+  extProcStreamClosed(code: string, seconds: number): void;
+  /** Time the picker spent on one request-phase message (headers, body chunk), seconds. */
+  observeRequestProcessing(seconds: number): void;
+  /** Time the picker spent on one response-phase message, seconds. */
+  observeResponseProcessing(seconds: number): void;
+}
+
+/**
+ * The metrics calls of one request, in order: recordRequest, recordError*, recordUsage?, recordRequestEnd.
+ * The ext_proc stream hooks are optional: recorders in tests leave them out.
+ */
+export interface RequestMetrics extends Partial<ExtProcStreamMetrics> {
   recordRequest(model: string, targetModel: string, requestBytes: number): void;
   /** A failure: our ErrorCode name, an upstream HTTP status as text, or "Cancelled". */
   recordError(model: string, targetModel: string, code: string): void;
@@ -61,5 +85,9 @@ export function settleRequest(
   lease?.release();
   if (models === undefined || metrics === undefined) return;
   if (end.usage !== undefined) metrics.recordUsage(models.clientModel, models.targetModel, end.usage);
-  metrics.recordRequestEnd(models.clientModel, models.targetModel, end.completed);
+  const completed =
+    end.completed !== undefined && end.usage !== undefined
+      ? { ...end.completed, outputTokens: end.usage.completionTokens }
+      : end.completed;
+  metrics.recordRequestEnd(models.clientModel, models.targetModel, completed);
 }

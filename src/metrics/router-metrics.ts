@@ -1,31 +1,58 @@
 /**
- * The router's metrics under the upstream endpoint picker's names and labels (older upstream
- * releases called the objective series inference_model_*; dashboards for those need renaming).
+ * The router's metrics under the upstream endpoint picker's current names (llm_d_epp_*), each also
+ * rendered under the deprecated name upstream still emits (inference_objective_*, inference_pool_*,
+ * inference_extension_*), so dashboards built on either carry over (../shared/UPSTREAM.md 2.4).
  * Front-end neutral: the ext_proc picker, the HTTP router and the edge report through the same
  * record* calls. Also implements the scheduler's SchedulerMetrics hooks.
  */
 import type { SchedulerMetrics } from "../scheduling/metrics.js";
 import type { Endpoint, PoolView } from "../state/types.js";
 import {
+  NTPOT_BUCKETS,
   RATIO_BUCKETS,
   REQUEST_LATENCY_BUCKETS,
   REQUEST_SIZE_BUCKETS,
   RESPONSE_SIZE_BUCKETS,
   SCHEDULER_LATENCY_BUCKETS,
+  STREAM_DURATION_BUCKETS,
   TOKEN_BUCKETS,
+  TPOT_BUCKETS,
+  TTFT_BUCKETS,
 } from "./buckets.js";
+import type { MetricOptions } from "./labeled.js";
 import { MetricsRegistry } from "./registry.js";
-import type { RequestMetrics, TokenUsage } from "./request-metrics.js";
+import type {
+  CompletedRequest,
+  ExtProcStreamMetrics,
+  RequestMetrics,
+  TokenUsage,
+} from "./request-metrics.js";
 
-export type { TokenUsage } from "./request-metrics.js";
+export type { ExtProcStreamMetrics, TokenUsage } from "./request-metrics.js";
 
 /** What the pool gauges are computed from at scrape time (PoolStore satisfies it). */
 export interface PoolSource {
   pools(): PoolView[];
   isStale(endpoint: Endpoint): boolean;
+  /** The clock `receivedAt` is stamped with (ms since epoch); default Date.now. */
+  readonly clock?: { now(): number };
+}
+
+/** Pushes into the Connect API: accepted ones per source, refused ones by Connect code. */
+export interface PushMetrics {
+  countPush(pool: string, source: string): void;
+  /** A refused push; `code` is the Connect code name ("invalid_argument", "unauthenticated", ...). */
+  countRefusedPush(code: string): void;
 }
 
 const MODEL = ["model_name", "target_model_name"] as const;
+/** Model labels fold past 1,000 values into `other` (upstream's cap). */
+const CAPPED: MetricOptions = { cappedLabels: ["model_name", "target_model_name"] };
+
+/** Upstream's canonical metric prefix (the llm-d router's endpoint picker). */
+function epp(suffix: string): string {
+  return `llm_d_epp_${suffix}`;
+}
 
 /**
  * @example
@@ -33,7 +60,7 @@ const MODEL = ["model_name", "target_model_name"] as const;
  * const scheduler = createScheduler({ store, random, metrics, now: () => performance.now() });
  * metrics.recordRequest("llama", "llama-lora", 512);
  */
-export class RouterMetrics implements SchedulerMetrics, RequestMetrics {
+export class RouterMetrics implements SchedulerMetrics, RequestMetrics, ExtProcStreamMetrics, PushMetrics {
   readonly registry: MetricsRegistry;
   readonly #requests;
   readonly #errors;
@@ -44,9 +71,17 @@ export class RouterMetrics implements SchedulerMetrics, RequestMetrics {
   readonly #outputTokens;
   readonly #cachedTokens;
   readonly #running;
+  readonly #ttft;
+  readonly #tpot;
+  readonly #ntpot;
   readonly #kv;
   readonly #queue;
+  readonly #runningAvg;
+  readonly #kvStdDev;
+  readonly #queueStdDev;
+  readonly #runningStdDev;
   readonly #ready;
+  readonly #perEndpointQueue;
   readonly #schedulerDuration;
   readonly #attempts;
   readonly #stalePicks;
@@ -54,85 +89,243 @@ export class RouterMetrics implements SchedulerMetrics, RequestMetrics {
   readonly #prefixSize;
   readonly #prefixHitRatio;
   readonly #extprocConnectionEvents;
+  readonly #requestProcessing;
+  readonly #responseProcessing;
+  readonly #streamsInFlight;
+  readonly #streamDuration;
+  readonly #streams;
+  readonly #pushes;
+  readonly #refusedPushes;
+  readonly #pushAge;
 
   constructor(registry: MetricsRegistry = new MetricsRegistry()) {
     const r = registry;
     this.registry = r;
-    this.#requests = r.counter(
-      "inference_objective_request_total",
-      "Counter of inference objective requests broken out for each model and target model.",
+    /** A metric under llm_d_epp_<suffix> and its deprecated upstream name. */
+    const named = (
+      suffix: string,
+      deprecated: string | undefined,
+      help: string,
+      options: MetricOptions = {},
+    ) => ({
+      name: epp(suffix),
+      help,
+      options:
+        deprecated === undefined
+          ? options
+          : { ...options, twins: [{ name: deprecated, help: `[Deprecated: use ${epp(suffix)}] ${help}` }] },
+    });
+    const counter = (n: ReturnType<typeof named>, labels: readonly string[] = []) =>
+      r.counter(n.name, n.help, labels, n.options);
+    const gauge = (n: ReturnType<typeof named>, labels: readonly string[] = []) =>
+      r.gauge(n.name, n.help, labels, n.options);
+    const histogram = (n: ReturnType<typeof named>, labels: readonly string[], buckets: readonly number[]) =>
+      r.histogram(n.name, n.help, labels, buckets, n.options);
+
+    this.#requests = counter(
+      named(
+        "request_total",
+        "inference_objective_request_total",
+        "Total number of processed requests.",
+        CAPPED,
+      ),
       MODEL,
     );
-    this.#errors = r.counter(
-      "inference_objective_request_error_total",
-      "Counter of inference objective requests errors broken out for each model and target model.",
+    this.#errors = counter(
+      named(
+        "request_error_total",
+        "inference_objective_request_error_total",
+        "Total number of request errors.",
+        CAPPED,
+      ),
       [...MODEL, "error_code"],
     );
-    this.#duration = r.histogram(
-      "inference_objective_request_duration_seconds",
-      "Inference objective response latency distribution in seconds for each model and target model.",
+    this.#duration = histogram(
+      named(
+        "request_duration_seconds",
+        "inference_objective_request_duration_seconds",
+        "End-to-end request latency distribution in seconds.",
+        CAPPED,
+      ),
       MODEL,
       REQUEST_LATENCY_BUCKETS,
     );
-    this.#requestSizes = r.histogram(
-      "inference_objective_request_sizes",
-      "Inference objective requests size distribution in bytes for each model and target model.",
+    this.#requestSizes = histogram(
+      named(
+        "request_size_bytes",
+        "inference_objective_request_sizes",
+        "Incoming request body size distribution in bytes.",
+        CAPPED,
+      ),
       MODEL,
       REQUEST_SIZE_BUCKETS,
     );
-    this.#responseSizes = r.histogram(
-      "inference_objective_response_sizes",
-      "Inference objective responses size distribution in bytes for each model and target model.",
+    this.#responseSizes = histogram(
+      named(
+        "response_size_bytes",
+        "inference_objective_response_sizes",
+        "Outgoing response body size distribution in bytes.",
+        CAPPED,
+      ),
       MODEL,
       RESPONSE_SIZE_BUCKETS,
     );
-    this.#inputTokens = r.histogram(
-      "inference_objective_input_tokens",
-      "Inference objective input token count distribution for requests in each model.",
+    this.#inputTokens = histogram(
+      named(
+        "request_input_tokens",
+        "inference_objective_input_tokens",
+        "Input token count distribution per request.",
+        CAPPED,
+      ),
       MODEL,
       TOKEN_BUCKETS,
     );
-    this.#outputTokens = r.histogram(
-      "inference_objective_output_tokens",
-      "Inference objective output token count distribution for requests in each model.",
+    this.#outputTokens = histogram(
+      named(
+        "request_output_tokens",
+        "inference_objective_output_tokens",
+        "Output token count distribution per request.",
+        CAPPED,
+      ),
       MODEL,
       TOKEN_BUCKETS,
     );
-    this.#cachedTokens = r.histogram(
-      "inference_objective_prompt_cached_tokens",
-      "Inference objective prompt cached token count distribution for requests in each model.",
+    this.#cachedTokens = histogram(
+      named(
+        "request_cached_tokens",
+        "inference_objective_prompt_cached_tokens",
+        "Distribution of prompt tokens read from cache per request, as reported by the model server in the response.",
+        CAPPED,
+      ),
       MODEL,
       TOKEN_BUCKETS,
     );
-    this.#running = r.gauge(
-      "inference_objective_running_requests",
-      "Inference objective number of running requests in each model.",
+    this.#running = gauge(
+      named(
+        "request_running",
+        "inference_objective_running_requests",
+        "Current number of active running requests.",
+        { cappedLabels: ["model_name"] },
+      ),
       ["model_name"],
     );
-    this.#kv = r.gauge(
-      "inference_pool_average_kv_cache_utilization",
-      "The average kv cache utilization for an inference server pool.",
+    this.#ttft = histogram(
+      named(
+        "request_ttft_seconds",
+        undefined,
+        "Time to first token in seconds, measured from request received to first response byte. For non-streaming requests, this equals total request duration.",
+        CAPPED,
+      ),
+      [...MODEL, "streaming"],
+      TTFT_BUCKETS,
+    );
+    this.#tpot = histogram(
+      named(
+        "request_streaming_tpot_seconds",
+        undefined,
+        "Average time per output token in seconds for streaming requests, computed as (e2e - TTFT) / (output_tokens - 1).",
+        CAPPED,
+      ),
+      MODEL,
+      TPOT_BUCKETS,
+    );
+    this.#ntpot = histogram(
+      named(
+        "request_ntpot_seconds",
+        "inference_objective_normalized_time_per_output_token_seconds",
+        "Normalized time per output token in seconds (end-to-end latency divided by output token count).",
+        CAPPED,
+      ),
+      MODEL,
+      NTPOT_BUCKETS,
+    );
+    this.#kv = gauge(
+      named(
+        "average_kv_cache_utilization",
+        "inference_pool_average_kv_cache_utilization",
+        "The average kv cache utilization for an inference server pool.",
+      ),
       ["name"],
     );
-    this.#queue = r.gauge(
-      "inference_pool_average_queue_size",
-      "The average number of requests pending in the model server queue.",
+    this.#queue = gauge(
+      named(
+        "average_queue_size",
+        "inference_pool_average_queue_size",
+        "The average number of requests pending in the model server queue.",
+      ),
       ["name"],
     );
-    this.#ready = r.gauge(
-      "inference_pool_ready_pods",
-      "The number of ready pods in the inference server pool.",
+    this.#runningAvg = gauge(
+      named(
+        "average_running_requests",
+        "inference_pool_average_running_requests",
+        "The average number of running requests across model servers in the pool.",
+      ),
       ["name"],
     );
-    this.#schedulerDuration = r.histogram(
-      "inference_extension_scheduler_e2e_duration_seconds",
-      "End-to-end scheduling latency distribution in seconds.",
+    this.#kvStdDev = gauge(
+      named(
+        "std_dev_kv_cache_utilization",
+        "inference_pool_std_dev_kv_cache_utilization",
+        "The standard deviation kv cache utilization for an inference server pool.",
+      ),
+      ["name"],
+    );
+    this.#queueStdDev = gauge(
+      named(
+        "std_dev_queue_size",
+        "inference_pool_std_dev_queue_size",
+        "The standard deviation number of requests pending in the model server queue.",
+      ),
+      ["name"],
+    );
+    this.#runningStdDev = gauge(
+      named(
+        "std_dev_running_requests",
+        "inference_pool_std_dev_running_requests",
+        "The standard deviation number of running requests across model servers in the pool.",
+      ),
+      ["name"],
+    );
+    this.#ready = gauge(
+      named(
+        "ready_endpoints",
+        "inference_pool_ready_pods",
+        "The number of ready endpoints in the inference server pool.",
+      ),
+      ["name"],
+    );
+    const perEndpointHelp =
+      "The total number of requests pending in the model server queue for each underlying endpoint.";
+    this.#perEndpointQueue = r.gauge(
+      epp("per_endpoint_queue_size"),
+      perEndpointHelp,
+      ["name", "model_server_endpoint"],
+      {
+        twins: [
+          {
+            name: "inference_pool_per_pod_queue_size",
+            help: `[Deprecated: use ${epp("per_endpoint_queue_size")}] ${perEndpointHelp}`,
+            labelNames: ["name", "model_server_pod"],
+          },
+        ],
+      },
+    );
+    this.#schedulerDuration = histogram(
+      named(
+        "scheduler_e2e_duration_seconds",
+        "inference_extension_scheduler_e2e_duration_seconds",
+        "End-to-end scheduling latency distribution in seconds.",
+      ),
       [],
       SCHEDULER_LATENCY_BUCKETS,
     );
-    this.#attempts = r.counter(
-      "inference_extension_scheduler_attempts_total",
-      "Total number of scheduling attempts.",
+    this.#attempts = counter(
+      named(
+        "scheduler_attempts_total",
+        "inference_extension_scheduler_attempts_total",
+        "Total number of scheduling attempts.",
+      ),
       ["status"],
     );
     // Ours (upstream has no such counter): a pick that had only stale endpoints to choose from.
@@ -141,9 +334,12 @@ export class RouterMetrics implements SchedulerMetrics, RequestMetrics {
       "Picks made among stale endpoints (counted as saturated) because no fresh endpoint could serve the request.",
       ["pool"],
     );
-    this.#pluginDuration = r.histogram(
-      "inference_extension_plugin_duration_seconds",
-      "Plugin processing latency distribution in seconds for each extension point, plugin type and plugin name.",
+    this.#pluginDuration = histogram(
+      named(
+        "plugin_duration_seconds",
+        "inference_extension_plugin_duration_seconds",
+        "Plugin processing latency distribution in seconds for each extension point, plugin type and plugin name.",
+      ),
       ["extension_point", "plugin_type", "plugin_name"],
       SCHEDULER_LATENCY_BUCKETS,
     );
@@ -159,6 +355,56 @@ export class RouterMetrics implements SchedulerMetrics, RequestMetrics {
       "inference_extension_extproc_connection_events_total",
       "ext_proc HTTP/2 connection events: retired (closed gracefully before the rapid-reset limit), goaway (sent by the client), error; by HTTP/2 error code name.",
       ["event", "code"],
+    );
+    this.#requestProcessing = histogram(
+      named(
+        "request_processing_duration_seconds",
+        undefined,
+        "Time the endpoint picker spent processing one request-phase ext_proc message, in seconds.",
+      ),
+      [],
+      SCHEDULER_LATENCY_BUCKETS,
+    );
+    this.#responseProcessing = histogram(
+      named(
+        "response_processing_duration_seconds",
+        undefined,
+        "Time the endpoint picker spent processing one response-phase ext_proc message, in seconds.",
+      ),
+      [],
+      SCHEDULER_LATENCY_BUCKETS,
+    );
+    this.#streamsInFlight = gauge(
+      named("extproc_streams_inflight", undefined, "Number of ext_proc streams currently open."),
+    );
+    this.#streamDuration = histogram(
+      named("extproc_stream_duration_seconds", undefined, "Lifetime of ext_proc streams, in seconds."),
+      [],
+      STREAM_DURATION_BUCKETS,
+    );
+    this.#streams = counter(
+      named(
+        "extproc_streams_total",
+        undefined,
+        "Total number of ext_proc streams by final gRPC status code.",
+      ),
+      ["code"],
+    );
+    // Ours: the push side of the router (upstream scrapes instead of receiving pushes).
+    this.#pushes = r.counter(
+      "inference_router_pushes_total",
+      "Snapshots accepted from each producer (source) for each pool.",
+      ["pool", "source"],
+    );
+    this.#refusedPushes = r.counter(
+      "inference_router_pushes_refused_total",
+      "Snapshots refused, by Connect error code.",
+      ["code"],
+    );
+    this.#pushAge = r.gauge(
+      "inference_router_last_push_age_seconds",
+      "Seconds since the router received the last snapshot from each producer (source) of each pool.",
+      ["pool", "source"],
     );
   }
 
@@ -183,39 +429,68 @@ export class RouterMetrics implements SchedulerMetrics, RequestMetrics {
   }
 
   /**
-   * A request counted by recordRequest ended. `completed` carries the duration (s) and response
-   * size (bytes) when the response finished; leave it out for cancelled or failed streams.
+   * A request counted by recordRequest ended. `completed` carries the duration (s), response size
+   * (bytes) and, when the front end saw them, the first byte's time and the output tokens (for
+   * TTFT, TPOT and NTPOT); leave it out for cancelled or failed streams.
    */
-  recordRequestEnd(
-    model: string,
-    targetModel: string,
-    completed?: { durationSeconds: number; responseBytes: number },
-  ): void {
+  recordRequestEnd(model: string, targetModel: string, completed?: CompletedRequest): void {
     this.#running.labels(model).dec();
     if (!completed) return;
-    this.#duration.labels(model, targetModel).observe(completed.durationSeconds);
+    const seconds = completed.durationSeconds;
+    this.#duration.labels(model, targetModel).observe(seconds);
     this.#responseSizes.labels(model, targetModel).observe(completed.responseBytes);
+    const streaming = completed.streaming === true;
+    // Upstream: for a non-streamed response the first token arrives with the whole body.
+    const ttft = streaming ? completed.firstByteSeconds : seconds;
+    if (ttft !== undefined) this.#ttft.labels(model, targetModel, String(streaming)).observe(ttft);
+    const tokens = completed.outputTokens;
+    if (tokens === undefined || tokens <= 0) return;
+    this.#ntpot.labels(model, targetModel).observe(seconds / tokens);
+    if (streaming && ttft !== undefined && tokens > 1)
+      this.#tpot.labels(model, targetModel).observe((seconds - ttft) / (tokens - 1));
   }
 
-  /** Computes the pool gauges from `source` at every scrape (ready, fresh endpoints only). */
+  /**
+   * Computes the pool gauges from `source` at every scrape: averages and standard deviations over
+   * ready, fresh endpoints; per-endpoint queues and push ages over every endpoint and source.
+   */
   watchPools(source: PoolSource): void {
+    const clock = source.clock;
+    const now = clock ? () => clock.now() : Date.now;
+    const gauges = [
+      this.#kv,
+      this.#queue,
+      this.#runningAvg,
+      this.#kvStdDev,
+      this.#queueStdDev,
+      this.#runningStdDev,
+      this.#ready,
+      this.#perEndpointQueue,
+      this.#pushAge,
+    ];
     this.registry.onCollect(() => {
-      this.#kv.reset();
-      this.#queue.reset();
-      this.#ready.reset();
+      for (const g of gauges) g.reset();
+      const t = now();
       for (const pool of source.pools()) {
-        let ready = 0;
-        let kv = 0;
-        let queue = 0;
+        const kv = new Stats();
+        const queue = new Stats();
+        const running = new Stats();
         for (const e of pool.endpoints) {
+          this.#perEndpointQueue.labels(pool.name, e.address).set(e.metrics.waitingRequests);
           if (!e.ready || source.isStale(e)) continue;
-          ready++;
-          kv += e.metrics.kvCacheUsage;
-          queue += e.metrics.waitingRequests;
+          kv.add(e.metrics.kvCacheUsage);
+          queue.add(e.metrics.waitingRequests);
+          running.add(e.metrics.runningRequests);
         }
-        this.#ready.labels(pool.name).set(ready);
-        this.#kv.labels(pool.name).set(ready === 0 ? 0 : kv / ready);
-        this.#queue.labels(pool.name).set(ready === 0 ? 0 : queue / ready);
+        this.#ready.labels(pool.name).set(kv.n);
+        this.#kv.labels(pool.name).set(kv.mean());
+        this.#queue.labels(pool.name).set(queue.mean());
+        this.#runningAvg.labels(pool.name).set(running.mean());
+        this.#kvStdDev.labels(pool.name).set(kv.stdDev());
+        this.#queueStdDev.labels(pool.name).set(queue.stdDev());
+        this.#runningStdDev.labels(pool.name).set(running.stdDev());
+        for (const s of pool.sources)
+          this.#pushAge.labels(pool.name, s.source).set(Math.max(0, (t - s.receivedAt) / 1000));
       }
     });
   }
@@ -254,8 +529,53 @@ export class RouterMetrics implements SchedulerMetrics, RequestMetrics {
     this.#extprocConnectionEvents.labels(event, code).inc();
   }
 
+  extProcStreamOpened(): void {
+    this.#streamsInFlight.labels().inc();
+  }
+
+  extProcStreamClosed(code: string, seconds: number): void {
+    this.#streamsInFlight.labels().dec();
+    this.#streamDuration.labels().observe(seconds);
+    this.#streams.labels(code).inc();
+  }
+
+  observeRequestProcessing(seconds: number): void {
+    this.#requestProcessing.labels().observe(seconds);
+  }
+
+  observeResponseProcessing(seconds: number): void {
+    this.#responseProcessing.labels().observe(seconds);
+  }
+
+  countPush(pool: string, source: string): void {
+    this.#pushes.labels(pool, source).inc();
+  }
+
+  countRefusedPush(code: string): void {
+    this.#refusedPushes.labels(code).inc();
+  }
+
   /** The text exposition (Prometheus 0.0.4). */
   expose(): string {
     return this.registry.expose();
+  }
+}
+
+/** Running mean and population standard deviation (Welford), 0 for an empty set. */
+class Stats {
+  n = 0;
+  #mean = 0;
+  #m2 = 0;
+  add(x: number): void {
+    this.n++;
+    const d = x - this.#mean;
+    this.#mean += d / this.n;
+    this.#m2 += d * (x - this.#mean);
+  }
+  mean(): number {
+    return this.n === 0 ? 0 : this.#mean;
+  }
+  stdDev(): number {
+    return this.n === 0 ? 0 : Math.sqrt(this.#m2 / this.n);
   }
 }

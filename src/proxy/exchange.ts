@@ -84,6 +84,8 @@ export class Exchange implements UpstreamEvents {
   readonly #headers: Record<string, string>;
   readonly #limit: number;
   readonly #started: number;
+  /** When the first streamed byte went to the client (for TTFT); undefined before, and when buffered. */
+  #firstByteAt: number | undefined;
   #index = 0;
   #lease: Lease | undefined;
   #call: UpstreamCall | undefined;
@@ -191,8 +193,10 @@ export class Exchange implements UpstreamEvents {
   data(chunk: Uint8Array): void {
     if (this.#settled) return;
     this.#idle?.touch();
-    if (this.#mode === STREAMING) this.#send(this.#tap!.push(chunk));
-    else {
+    if (this.#mode === STREAMING) {
+      this.#firstByteAt ??= this.#c.now();
+      this.#send(this.#tap!.push(chunk));
+    } else {
       this.#parts.push(chunk);
       this.#total += chunk.length;
     }
@@ -316,7 +320,14 @@ export class Exchange implements UpstreamEvents {
       usage: outcome.usage,
       completed:
         outcome.status === "completed"
-          ? { durationSeconds: (this.#c.now() - this.#started) / 1000, responseBytes: outcome.responseBytes }
+          ? {
+              durationSeconds: (this.#c.now() - this.#started) / 1000,
+              responseBytes: outcome.responseBytes,
+              streaming: this.#mode === STREAMING,
+              ...(this.#firstByteAt !== undefined && {
+                firstByteSeconds: (this.#firstByteAt - this.#started) / 1000,
+              }),
+            }
           : undefined,
     });
     const onOutcome = this.#c.onOutcome;

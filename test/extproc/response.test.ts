@@ -27,7 +27,45 @@ function routed(over: Parameters<typeof setup>[0] = {}, resources = rewrite, str
   return { ...env, s, primary };
 }
 
+/** The value of one sample line, undefined when absent. */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
 describe("ExtProcSession: response path and accounting", () => {
+  it("counts its stream in flight until closed, then by code, and the time to the first streamed byte", () => {
+    const { s, metrics, clock } = routed({}, { rewrites: [] }, true);
+    expect(sample(metrics.expose(), "llm_d_epp_extproc_streams_inflight")).toBe(1);
+    clock.advance(400);
+    s.handle(responseHeaders({ ":status": "200", "content-type": "text/event-stream" }));
+    s.handle(responseBody('data: {"model":"llama","choices":[],"usage":null}\n\n', false));
+    clock.advance(600);
+    s.handle(
+      responseBody(
+        'data: {"model":"llama","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":3}}\n\ndata: [DONE]\n\n',
+        true,
+      ),
+    );
+    s.close("end");
+    s.close("end");
+    const text = metrics.expose();
+    const l = 'model_name="llama",target_model_name="llama"';
+    expect(sample(text, "llm_d_epp_extproc_streams_inflight")).toBe(0);
+    expect(sample(text, 'llm_d_epp_extproc_streams_total{code="OK"}')).toBe(1);
+    expect(sample(text, "llm_d_epp_extproc_stream_duration_seconds_sum")).toBe(1);
+    expect(sample(text, `llm_d_epp_request_ttft_seconds_sum{${l},streaming="true"}`)).toBe(0.4);
+    expect(sample(text, `llm_d_epp_request_streaming_tpot_seconds_sum{${l}}`)).toBeCloseTo(0.3);
+    expect(sample(text, "llm_d_epp_request_processing_duration_seconds_count")).toBe(2);
+    expect(sample(text, "llm_d_epp_response_processing_duration_seconds_count")).toBe(3);
+  });
+
+  it("counts a cancelled stream under Canceled", () => {
+    const { s, metrics } = routed();
+    s.close("cancel");
+    expect(sample(metrics.expose(), 'llm_d_epp_extproc_streams_total{code="Canceled"}')).toBe(1);
+  });
+
   it("marks the response headers and buffers JSON to end_of_stream, mapping the model back", () => {
     const { s, metrics, inFlight, primary } = routed();
     expect(inFlight()[primary]).toBe(1);

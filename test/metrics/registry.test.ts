@@ -69,4 +69,42 @@ describe("MetricsRegistry", () => {
     r.expose();
     expect(r.expose()).toContain("g 2");
   });
+
+  it("renders a metric's twin with the same samples under its own name, help and label names", () => {
+    const r = new MetricsRegistry();
+    const g = r.gauge("new_queue", "Queue.", ["endpoint"], {
+      twins: [{ name: "old_queue", help: "Old queue.", labelNames: ["pod"] }],
+    });
+    g.labels("10.0.0.1:8000").set(3);
+    const text = r.expose();
+    expect(text).toContain('new_queue{endpoint="10.0.0.1:8000"} 3');
+    expect(text).toContain("# HELP old_queue Old queue.\n# TYPE old_queue gauge");
+    expect(text).toContain('old_queue{pod="10.0.0.1:8000"} 3');
+    expect(r.names()).toEqual(["new_queue", "old_queue"]);
+  });
+
+  it("refuses a metric whose twin name is taken, and a twin with another label count", () => {
+    const r = new MetricsRegistry();
+    r.counter("a_total", "A.");
+    expect(() => r.counter("b_total", "B.", [], { twins: [{ name: "a_total", help: "x" }] })).toThrow(
+      /a_total is already registered/,
+    );
+    expect(() =>
+      r.counter("c_total", "C.", ["x"], { twins: [{ name: "d_total", help: "x", labelNames: [] }] }),
+    ).toThrow(/twin d_total has 0 labels, 1 expected/);
+  });
+
+  it("folds values of a capped label past the limit into other, keeping the values it has seen", () => {
+    const r = new MetricsRegistry();
+    const c = r.counter("req_total", "R.", ["model", "code"], { cappedLabels: ["model"], maxLabelValues: 2 });
+    for (const m of ["a", "b", "c", "d", "a"]) c.labels(m, "200").inc();
+    c.labels("e", "500").inc();
+    const text = r.expose();
+    expect(text).toContain('req_total{model="a",code="200"} 2');
+    expect(text).toContain('req_total{model="b",code="200"} 1');
+    expect(text).toContain('req_total{model="other",code="200"} 2');
+    expect(text).toContain('req_total{model="other",code="500"} 1');
+    expect(text).not.toContain('model="c"');
+    expect(() => r.counter("x_total", "X.", ["a"], { cappedLabels: ["b"] })).toThrow(/capped label "b"/);
+  });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RouterError } from "../../src/core/errors.js";
+import { RouterMetrics } from "../../src/metrics/router-metrics.js";
 import { Exchange, type ExchangeContext } from "../../src/proxy/exchange.js";
 import { defaultProxyOptions, type ProxyOptions } from "../../src/proxy/proxy-options.js";
 import type { StreamOutcome } from "../../src/proxy/stream-outcome.js";
@@ -117,6 +118,8 @@ function setup(opts: {
   auto?: Record<string, number | "refuse">;
   options?: Partial<ProxyOptions>;
   targetModel?: string;
+  metrics?: RouterMetrics;
+  now?: () => number;
 }) {
   const l = leases();
   const t = transport(opts.auto);
@@ -146,8 +149,8 @@ function setup(opts: {
     options: { ...defaultProxyOptions, ...opts.options },
     transport: t.fn,
     acquire: l.acquire,
-    metrics: undefined,
-    now: () => performance.now(),
+    metrics: opts.metrics,
+    now: opts.now ?? (() => performance.now()),
     onOutcome: (_d, o) => outcomes.push(o),
   };
   const headers: HeaderRecord = {
@@ -293,6 +296,26 @@ describe("Exchange: the answer", () => {
     expect(s.ended).toBe(true);
     expect(outcomes[0]!.status).toBe("completed");
     expect(outcomes[0]!.usage).toEqual({ promptTokens: 3, completionTokens: 1, cachedTokens: 0 });
+  });
+
+  it("records TTFT at the first streamed byte, and TPOT and NTPOT from the tapped usage", () => {
+    const metrics = new RouterMetrics();
+    let now = 0;
+    const { t } = setup({ metrics, now: () => now });
+    metrics.recordRequest("m", "m", 10);
+    const ev = t.calls[0]!.events;
+    now = 100;
+    ev.head(200, sse);
+    now = 250;
+    ev.data(enc.encode('data: {"choices":[{"delta":{"content":"a"}}]}\n\n'));
+    now = 1000;
+    ev.data(enc.encode('data: {"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4}}\n\n'));
+    ev.end();
+    const text = metrics.expose();
+    const l = 'model_name="m",target_model_name="m"';
+    expect(text).toContain(`llm_d_epp_request_ttft_seconds_sum{${l},streaming="true"} 0.25`);
+    expect(text).toContain(`llm_d_epp_request_streaming_tpot_seconds_sum{${l}} 0.25`);
+    expect(text).toContain(`llm_d_epp_request_ntpot_seconds_sum{${l}} 0.25`);
   });
 
   it("maps the engine's model name back in SSE events", () => {

@@ -28,6 +28,8 @@ const LONG_RUNTIME_FILES = {
     "the `serve` command's wiring: flags and config, every listener (API, HTTP, ext_proc, health, metrics), the sweep timer, reload on file change and drain on SIGTERM; the rules it calls live in src/",
   "runtimes/node/extproc-h2.ts":
     "the default ext_proc transport on raw node:http2 (gRPC framing, flow control, reply slabs): measured against connect-node it is what meets the picker's throughput and latency targets (README, Envoy)",
+  "runtimes/node/ui/app.js":
+    "the pool page's browser code (no build step, so one ES module): the Connect protocol over fetch, the pool table, the Explain score table; it holds no routing rule",
 };
 
 const SOURCE = /\.(?:[cm]?ts|tsx|[cm]?js)$/;
