@@ -53,6 +53,9 @@ export class RouterMetrics implements SchedulerMetrics, RequestMetrics {
   readonly #pluginDuration;
   readonly #prefixSize;
   readonly #prefixHitRatio;
+  readonly #ejections;
+  readonly #ejected;
+  readonly #bufferedBodyBytes;
 
   constructor(registry: MetricsRegistry = new MetricsRegistry()) {
     const r = registry;
@@ -153,6 +156,21 @@ export class RouterMetrics implements SchedulerMetrics, RequestMetrics {
       [],
       RATIO_BUCKETS,
     );
+    // Ours (passive health, Envoy's envoy_cluster_outlier_detection_ejections_* in spirit).
+    this.#ejections = r.counter(
+      "inference_extension_outlier_ejections_total",
+      "Endpoints ejected from picks because a connection to them failed or was reset.",
+      ["pool"],
+    );
+    this.#ejected = r.gauge(
+      "inference_extension_ejected_endpoints",
+      "Endpoints currently ejected from picks (passive health).",
+      ["pool"],
+    );
+    this.#bufferedBodyBytes = r.gauge(
+      "inference_extension_buffered_request_body_bytes",
+      "Request-body bytes buffered right now across every request in flight (limit: limits.maxBufferedBodyBytes).",
+    );
   }
 
   /** A request was routed (picked). Counts it, its size, and one running request for the model. */
@@ -240,6 +258,23 @@ export class RouterMetrics implements SchedulerMetrics, RequestMetrics {
 
   observePrefixHitRatio(ratio: number): void {
     this.#prefixHitRatio.labels().observe(ratio);
+  }
+
+  /** An endpoint was ejected (passive health). */
+  countOutlierEjection(pool: string): void {
+    this.#ejections.labels(pool).inc();
+  }
+
+  /** Reads the ejected-endpoint counts and the buffered body bytes at every scrape. */
+  watchPassiveHealth(source: {
+    ejectedCounts(): ReadonlyMap<string, number>;
+    readonly bufferedBodyBytes: number;
+  }): void {
+    this.registry.onCollect(() => {
+      this.#ejected.reset();
+      for (const [pool, n] of source.ejectedCounts()) this.#ejected.labels(pool).set(n);
+      this.#bufferedBodyBytes.labels().set(source.bufferedBodyBytes);
+    });
   }
 
   /** The text exposition (Prometheus 0.0.4). */
