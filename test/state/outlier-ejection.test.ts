@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createManualClock } from "../../src/core/clock.js";
-import { selectCandidates } from "../../src/scheduling/candidates.js";
+import { type ExcludedEndpoint, selectCandidates } from "../../src/scheduling/candidates.js";
 import { OutlierEjection } from "../../src/state/outlier-ejection.js";
 import type { Endpoint } from "../../src/state/types.js";
 
@@ -84,7 +84,7 @@ describe("selectCandidates with ejected endpoints", () => {
 
   it("drops ejected endpoints and reports them as excluded with reason ejected", () => {
     const out: Endpoint[] = [];
-    const excluded: { address: string; reason: string }[] = [];
+    const excluded: ExcludedEndpoint[] = [];
     const isEjected = (e: Endpoint) => e.address === "10.0.0.1:80";
     selectCandidates(
       "p",
