@@ -31,6 +31,8 @@ export const routerDefaults = {
     maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
     maxEndpointsPerSnapshot: 10_000,
     maxSourcesPerPool: 1000,
+    bodyReadTimeoutMs: 30_000,
+    maxBufferedBodyBytes: 512 * 1024 * 1024,
   },
   state: {
     stalenessMs: 2000,
@@ -51,6 +53,7 @@ export const routerDefaults = {
     idleTimeoutMs: 60_000,
     maxAttempts: 3,
     trustedHeaders: [] as readonly string[],
+    outlierDetection: { baseEjectionMs: 5000, maxEjectionMs: 60_000 },
   },
   edgePush: { intervalMs: 1000 },
 } as const;
@@ -147,6 +150,17 @@ export const routerConfigSpecSchema = z.strictObject({
        * Default 1000.
        */
       maxSourcesPerPool: positiveInt(routerDefaults.limits.maxSourcesPerPool),
+      /**
+       * Time a client has to send a whole request body to the HTTP router, from its request head; a
+       * client still sending after it gets 408 and its connection is closed. Default 30000 ms.
+       */
+      bodyReadTimeoutMs: positiveInt(routerDefaults.limits.bodyReadTimeoutMs),
+      /**
+       * Request-body bytes buffered at once across every request in flight (HTTP router and ext_proc
+       * picker together); a body that would go past it is refused with 503 (ext_proc: an immediate
+       * 503). Bytes count from arrival to the end of their request. Default 512 MiB.
+       */
+      maxBufferedBodyBytes: positiveInt(routerDefaults.limits.maxBufferedBodyBytes),
     })
     .prefault({}),
   /** Freshness of pushed endpoint state (milliseconds). */
@@ -249,6 +263,23 @@ export const routerConfigSpecSchema = z.strictObject({
             }),
         )
         .default([...routerDefaults.proxy.trustedHeaders]),
+      /**
+       * Passive health (Envoy's outlier_detection names): an endpoint whose connection failed or was
+       * reset is skipped by every pick for `baseEjectionMs`, doubled on each further ejection up to
+       * `maxEjectionMs`; a push observed after the failure that reports it ready ends the ejection.
+       */
+      outlierDetection: z
+        .strictObject({
+          /** Default 5000 ms. */
+          baseEjectionMs: positiveInt(routerDefaults.proxy.outlierDetection.baseEjectionMs),
+          /** Default 60000 ms; at least baseEjectionMs. */
+          maxEjectionMs: positiveInt(routerDefaults.proxy.outlierDetection.maxEjectionMs),
+        })
+        .refine((o) => o.maxEjectionMs >= o.baseEjectionMs, {
+          path: ["maxEjectionMs"],
+          error: "must be at least baseEjectionMs",
+        })
+        .prefault({}),
     })
     .prefault({}),
   /** Multi-region: push this region's summary to an edge router. */
@@ -304,9 +335,9 @@ export const routerConfigSchema = z.strictObject({
 /**
  * The settings used when no RouterConfig is given: {@link routerDefaults} (ports api 9004, http 8080,
  * extproc 9002, health 9003, metrics 9090 on 0.0.0.0; 4 MiB messages, 32 MiB bodies, 10000 endpoints per
- * snapshot, 1000 sources per pool; staleness 2000 ms, expiry 60000 ms, sweep 500 ms, clock skew 5000 ms,
+ * snapshot, 1000 sources per pool, 30000 ms to read a body, 512 MiB of bodies buffered at once; staleness 2000 ms, expiry 60000 ms, sweep 500 ms, clock skew 5000 ms,
  * stale endpoints used as saturated when no fresh one is left; proxy connect 2000 ms, first byte 60000 ms,
- * idle 60000 ms, 3 attempts, no trusted headers), no auth (which `serve` accepts on loopback only), no edge
+ * idle 60000 ms, 3 attempts, no trusted headers, ejection 5000 ms doubling up to 60000 ms), no auth (which `serve` accepts on loopback only), no edge
  * push. Returns a fresh object each call.
  */
 export function defaultRouterConfig(): RouterConfig {

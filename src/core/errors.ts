@@ -17,6 +17,7 @@ export type ErrorCode =
   | "Unauthenticated"
   | "PermissionDenied"
   | "DeadlineExceeded"
+  | "RequestTimeout"
   | "BadGateway";
 
 /** How one of our codes reads at each boundary. */
@@ -85,6 +86,13 @@ export const errorCodes: Readonly<Record<ErrorCode, CodeInfo>> = {
     http: 504,
     grpc: Code.DeadlineExceeded,
     extproc: "DeadlineExceeded",
+    openai: "timeout_error",
+  },
+  // The client did not finish sending its request body in time (limits.bodyReadTimeoutMs).
+  RequestTimeout: {
+    http: 408,
+    grpc: Code.DeadlineExceeded,
+    extproc: "RequestTimeout",
     openai: "timeout_error",
   },
   // An upstream that failed is, to an RPC caller, a service that is not available.

@@ -2,6 +2,7 @@
 import type { Clock } from "../core/clock.js";
 import type { RequestMetrics } from "../metrics/request-metrics.js";
 import type { RequestRouter } from "../routing/types.js";
+import type { BodyBudget } from "../state/body-budget.js";
 import type { BodyMode } from "./response-tap.js";
 
 /** Shared context of every session of one processor; sessions only read it (a reload may change `maxBodyBytes`). */
@@ -16,6 +17,8 @@ export interface ExtProcContext {
   generateId(): string;
   bodyMode: BodyMode;
   maxBodyBytes: number;
+  /** The router-wide budget of buffered request-body bytes (the core's); undefined = none. */
+  bodyBudget: BodyBudget | undefined;
   /** Most endpoints listed per pick; undefined = all the picker returns. */
   maxEndpoints: number | undefined;
 }

@@ -7,6 +7,7 @@ import { DEFAULT_MAX_BODY_BYTES } from "../api/router-config.js";
 import type { Clock } from "../core/clock.js";
 import type { RequestMetrics } from "../metrics/request-metrics.js";
 import type { RequestRouter } from "../routing/types.js";
+import type { BodyBudget } from "../state/body-budget.js";
 import type { ExtProcContext } from "./context.js";
 import type { BodyMode } from "./response-tap.js";
 import { ExtProcSession } from "./session.js";
@@ -15,6 +16,8 @@ import { ExtProcSession } from "./session.js";
 export interface ExtProcRouter extends RequestRouter {
   /** An endpoint for a request without a body: ready, in the subset, fresh preferred; any pool when undefined. */
   anyEndpoint(pool: string | undefined, subset: readonly string[] | undefined): string | undefined;
+  /** The router-wide budget of buffered request-body bytes, shared with the HTTP router (the core's). */
+  readonly bodyBudget?: BodyBudget;
 }
 
 export interface ExtProcOptions {
@@ -70,6 +73,7 @@ export function createExtProcProcessor(o: ExtProcOptions): ExtProcProcessor {
     generateId: o.generateId ?? (() => crypto.randomUUID()),
     bodyMode: o.bodyMode ?? "FULL_DUPLEX_STREAMED",
     maxBodyBytes: o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    bodyBudget: router.bodyBudget,
     maxEndpoints: o.maxEndpoints,
   };
   const onClose = (s: ExtProcSession) => open.delete(s);

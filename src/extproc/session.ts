@@ -18,6 +18,7 @@ import { apiKindFromPath } from "../openai/api-kind.js";
 import { bodyTooLarge } from "../openai/error-body.js";
 import { requestIdOf } from "../openai/request-id.js";
 import type { RouteDecision } from "../routing/types.js";
+import { type BodyHold, bodyBudgetFullMessage } from "../state/body-budget.js";
 import type { Lease } from "../state/in-flight.js";
 import type { ExtProcContext } from "./context.js";
 import { headersFromMap, headerView, setHeader } from "./header-map.js";
@@ -59,6 +60,8 @@ export class ExtProcSession {
   #parts: Uint8Array[] = [];
   #bodyBytes = 0;
   #bodyDone = false;
+  /** This request's share of the router-wide body budget, while its body is held. */
+  #hold: BodyHold | undefined;
   #requestId = "";
   #subset: string[] | undefined;
   #models: Models | undefined;
@@ -161,6 +164,13 @@ export class ExtProcSession {
       if (this.#bodyBytes > this.#ctx.maxBodyBytes) {
         throw bodyTooLarge(this.#bodyBytes, this.#ctx.maxBodyBytes, "RouterConfig spec.limits.maxBodyBytes");
       }
+      const budget = this.#ctx.bodyBudget;
+      if (budget !== undefined) {
+        this.#hold ??= budget.hold();
+        if (!this.#hold.take(b.body.length)) {
+          throw new RouterError("ServiceUnavailable", bodyBudgetFullMessage(budget, b.body.length));
+        }
+      }
       // More chunks to come: hold a copy, not a view of the read buffer (see handle()).
       this.#parts.push(b.endOfStream ? b.body : b.body.slice());
     }
@@ -206,7 +216,10 @@ export class ExtProcSession {
     this.#ctx.metrics?.recordRequest(d.clientModel, d.targetModel, body.length);
     const destinations = d.endpoints.map((e) => e.address).join(",");
     const pick = { destinations, requestId: this.#requestId, body: d.body, bodyChanged: d.bodyChanged };
-    return pickReplies(pick, this.#ctx.bodyMode, endOfStream);
+    const replies = pickReplies(pick, this.#ctx.bodyMode, endOfStream);
+    // The body leaves with these replies; a stream may last minutes more without holding it.
+    this.#hold?.release();
+    return replies;
   }
 
   #responseHeaders(h: HttpHeaders, req: ProcessingRequest): ProcessingResponse[] {
@@ -258,6 +271,7 @@ export class ExtProcSession {
     if (this.#finished) return;
     this.#finished = true;
     this.#parts = [];
+    this.#hold?.release();
     settleRequest(this.#lease, this.#ctx.metrics, this.#models, {
       usage: this.#tap?.usage,
       completed: completed

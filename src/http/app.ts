@@ -26,7 +26,7 @@ export interface HttpAppOptions extends InferenceHandlerOptions {
 const CLIENT_CLOSED_STATUS = 499;
 
 /** Serves one inference request from a Web Request. */
-async function serveInference(
+function serveInference(
   o: InferenceHandlerOptions,
   request: Request,
   head: { path: string; kind: ApiKind },
@@ -39,8 +39,19 @@ async function serveInference(
   };
   onCancel(cancel);
   request.signal.addEventListener("abort", cancel, { once: true });
+  // Not awaited: an answer given before the body is complete (408 for a body that trickles, 413, 503)
+  // must reach the client while its upload still hangs.
+  void readBody(req, request.body, cancel);
+  return response;
+}
+
+/** Feeds the request body to the handler, then ends it. */
+async function readBody(
+  req: InferenceRequest,
+  body: ReadableStream<Uint8Array> | null,
+  cancel: () => void,
+): Promise<void> {
   try {
-    const body = request.body;
     if (body !== null) {
       const reader = body.getReader();
       for (;;) {
@@ -56,7 +67,6 @@ async function serveInference(
     cancel(); // the client's upload broke: it is gone
   }
   req.end();
-  return response;
 }
 
 /**

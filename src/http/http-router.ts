@@ -49,6 +49,13 @@ export function createHttpRouter(o: HttpRouterOptions): HttpRouter {
   const proxy = createProxy({
     options: proxyOptions,
     acquire: (pool, address, tokens) => core.store.acquire(pool, address, tokens),
+    // Passive health lives in the core: a failure seen here is skipped by picks at every door.
+    health: {
+      failed: (pool, address) => core.outliers.failed(pool, address),
+      succeeded: (pool, address) => core.outliers.succeeded(pool, address),
+      isEjected: (e) => core.outliers.isEjected(e),
+      next: (pool, model, tried) => core.fallbackEndpoint(pool, model, tried),
+    },
     metrics: core.metrics,
     ...(o.transport !== undefined ? { transport: o.transport } : {}),
     ...(o.now !== undefined ? { now: o.now } : {}),
@@ -60,6 +67,7 @@ export function createHttpRouter(o: HttpRouterOptions): HttpRouter {
     router: () => core,
     proxy,
     limits: core.limits,
+    bodyBudget: core.bodyBudget,
     untrustedHeaders,
   };
   const app = createHttpApp({

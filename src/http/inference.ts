@@ -5,14 +5,15 @@
  * src/http/app.ts drives it from a Web Request; runtimes/node from node:http without Web objects.
  */
 import { concatBytes } from "../core/bytes.js";
-import type { RouterError } from "../core/errors.js";
+import { RouterError } from "../core/errors.js";
 import { type ApiKind, apiKindFromPath, apiPaths } from "../openai/api-kind.js";
 import { bodyTooLarge, openAiError } from "../openai/error-body.js";
 import { requestIdOf } from "../openai/request-id.js";
 import type { Forwarded, InferenceProxy } from "../proxy/proxy.js";
-import type { ClientSink, HeaderRecord } from "../proxy/upstream.js";
+import type { ClientSink, HeaderRecord, OutHeaders } from "../proxy/upstream.js";
 import type { HeaderView } from "../request/headers.js";
 import type { ExtendedRequestRouter } from "../routing/request-router.js";
+import { type BodyBudget, type BodyHold, bodyBudgetFullMessage } from "../state/body-budget.js";
 
 /** Inference paths and the OpenAI API each one carries (the one table, src/openai/api-kind.ts). */
 export const inferenceRoutes: Readonly<Record<string, ApiKind>> = apiPaths;
@@ -26,13 +27,25 @@ export function inferenceKind(method: string | undefined, url: string | undefine
 /** Where the HTTP router's body limit is configured (named in the 413's message). */
 const BODY_LIMIT_SETTING = "RouterConfig spec.limits.maxBodyBytes";
 
+/** Headers of an answer after which the connection is closed (its request body is still unread). */
+const CLOSE: Readonly<Record<string, string>> = { connection: "close" };
+
 /** What the handler needs from the router (shared by every request; read per request). */
 export interface InferenceHandlerOptions {
   /** The current request pipeline (config reloads swap it). */
   router: () => ExtendedRequestRouter;
   proxy: InferenceProxy;
-  /** Largest request body (bytes); larger is 413. Mutated in place by reloads. */
-  limits: { readonly maxBodyBytes: number };
+  /**
+   * Largest request body (bytes; larger is 413) and the time a client has to send it, from its
+   * request head (ms; later is 408 and the connection is closed; undefined or 0 = no limit).
+   * Mutated in place by reloads.
+   */
+  limits: { readonly maxBodyBytes: number; readonly bodyReadTimeoutMs?: number };
+  /**
+   * The router-wide budget of buffered request-body bytes (the core's, shared with the ext_proc
+   * picker): a body that would pass it is 503. Without it bodies are only capped one by one.
+   */
+  bodyBudget?: BodyBudget;
   /**
    * Request headers the core must not see from this front door's clients (lower-case): those of
    * TRUSTABLE_HEADERS that RouterConfig `spec.proxy.trustedHeaders` does not list. Read per request,
@@ -66,10 +79,44 @@ export function headerView(headers: HeaderRecord, hidden: readonly string[] = []
   };
 }
 
+function bodyTimedOut(r: InferenceRequest): void {
+  r.timedOut();
+}
+
+/** The client sink, giving the request's share of the body budget back when the answer ends. */
+class ReleasingSink implements ClientSink {
+  readonly #sink: ClientSink;
+  readonly #hold: BodyHold;
+
+  constructor(sink: ClientSink, hold: BodyHold) {
+    this.#sink = sink;
+    this.#hold = hold;
+  }
+
+  head(status: number, headers: OutHeaders): void {
+    this.#sink.head(status, headers);
+  }
+
+  write(chunk: Uint8Array): boolean {
+    return this.#sink.write(chunk);
+  }
+
+  end(chunk?: Uint8Array): void {
+    this.#hold.release();
+    this.#sink.end(chunk);
+  }
+
+  onDrain(resume: () => void): void {
+    this.#sink.onDrain(resume);
+  }
+}
+
 /**
  * One request in progress. The runtime calls `data` for each body chunk (false back = refused, stop
  * reading: the answer is already on its way), `end` when the body is complete and `cancel` if the
- * client goes away before the answer ended.
+ * client goes away before the answer ended. A body not complete within `limits.bodyReadTimeoutMs`
+ * is answered 408 with `connection: close` (the runtime closes the connection after it). Its bytes
+ * count against `bodyBudget` from arrival until the answer ends or the client goes away.
  */
 export class InferenceRequest {
   readonly #o: InferenceHandlerOptions;
@@ -82,17 +129,22 @@ export class InferenceRequest {
   #total = 0;
   #refused = false;
   #forwarded: Forwarded | undefined;
+  readonly #hold: BodyHold | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(o: InferenceHandlerOptions, head: InferenceHead, sink: ClientSink) {
     this.#o = o;
     this.#head = head;
-    this.#sink = sink;
+    this.#hold = o.bodyBudget?.hold();
+    this.#sink = this.#hold === undefined ? sink : new ReleasingSink(sink, this.#hold);
     this.#view = headerView(head.headers, o.untrustedHeaders?.names);
     this.#requestId = requestIdOf(this.#view);
     this.#max = o.limits.maxBodyBytes;
     const declared = this.#view.get("content-length");
     if (declared !== null && Number(declared) > this.#max)
       this.#refuse(bodyTooLarge(Number(declared), this.#max, BODY_LIMIT_SETTING));
+    const timeout = o.limits.bodyReadTimeoutMs ?? 0;
+    if (!this.#refused && timeout > 0) this.#timer = setTimeout(bodyTimedOut, timeout, this);
   }
 
   data(chunk: Uint8Array): boolean {
@@ -102,11 +154,26 @@ export class InferenceRequest {
       this.#refuse(bodyTooLarge(this.#total, this.#max, BODY_LIMIT_SETTING));
       return false;
     }
+    if (this.#hold !== undefined && !this.#hold.take(chunk.length)) {
+      const budget = this.#o.bodyBudget!;
+      this.#refuse(new RouterError("ServiceUnavailable", bodyBudgetFullMessage(budget, chunk.length)));
+      return false;
+    }
     this.#parts.push(chunk);
     return true;
   }
 
+  /** The body read timer fired: 408, and the runtime closes the connection (`connection: close`). */
+  timedOut(): void {
+    if (this.#refused || this.#timer === undefined) return;
+    const ms = this.#o.limits.bodyReadTimeoutMs;
+    const message = `request body: ${this.#total} bytes arrived but the body was not complete within ${ms} ms (RouterConfig spec.limits.bodyReadTimeoutMs)`;
+    this.#refuse(new RouterError("RequestTimeout", message), CLOSE);
+  }
+
   end(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
     if (this.#refused) return;
     const body = concatBytes(this.#parts, this.#total);
     this.#parts = [];
@@ -130,23 +197,29 @@ export class InferenceRequest {
   }
 
   cancel(): void {
-    this.#refused = true;
-    this.#forwarded?.cancel();
-  }
-
-  #refuse(err: RouterError): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
     this.#refused = true;
     this.#parts = [];
-    this.#answerError(err);
+    this.#forwarded?.cancel();
+    this.#hold?.release();
   }
 
-  #answerError(err: unknown): void {
+  #refuse(err: RouterError, extra?: Readonly<Record<string, string>>): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#refused = true;
+    this.#parts = [];
+    this.#answerError(err, extra);
+  }
+
+  #answerError(err: unknown, extra?: Readonly<Record<string, string>>): void {
     const a = openAiError(err, this.#requestId);
     this.#o.onError?.(this.#requestId, a.status, a.body);
     const bytes = new TextEncoder().encode(a.body);
     // A refused body's remainder is left to the runtime to discard (a client still sending it must be
     // able to read the answer: closing now would reset its upload before it sees the 413).
-    this.#sink.head(a.status, { ...a.headers, "content-length": String(bytes.length) });
+    this.#sink.head(a.status, { ...a.headers, ...extra, "content-length": String(bytes.length) });
     this.#sink.end(bytes);
   }
 }

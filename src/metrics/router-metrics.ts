@@ -97,6 +97,9 @@ export class RouterMetrics implements SchedulerMetrics, RequestMetrics, ExtProcS
   readonly #pushes;
   readonly #refusedPushes;
   readonly #pushAge;
+  readonly #ejections;
+  readonly #ejected;
+  readonly #bufferedBodyBytes;
 
   constructor(registry: MetricsRegistry = new MetricsRegistry()) {
     const r = registry;
@@ -406,6 +409,21 @@ export class RouterMetrics implements SchedulerMetrics, RequestMetrics, ExtProcS
       "Seconds since the router received the last snapshot from each producer (source) of each pool.",
       ["pool", "source"],
     );
+    // Ours (passive health, Envoy's envoy_cluster_outlier_detection_ejections_* in spirit).
+    this.#ejections = r.counter(
+      "inference_extension_outlier_ejections_total",
+      "Endpoints ejected from picks because a connection to them failed or was reset.",
+      ["pool"],
+    );
+    this.#ejected = r.gauge(
+      "inference_extension_ejected_endpoints",
+      "Endpoints currently ejected from picks (passive health).",
+      ["pool"],
+    );
+    this.#bufferedBodyBytes = r.gauge(
+      "inference_extension_buffered_request_body_bytes",
+      "Request-body bytes buffered right now across every request in flight (limit: limits.maxBufferedBodyBytes).",
+    );
   }
 
   /** A request was routed (picked). Counts it, its size, and one running request for the model. */
@@ -553,6 +571,23 @@ export class RouterMetrics implements SchedulerMetrics, RequestMetrics, ExtProcS
 
   countRefusedPush(code: string): void {
     this.#refusedPushes.labels(code).inc();
+  }
+
+  /** An endpoint was ejected (passive health). */
+  countOutlierEjection(pool: string): void {
+    this.#ejections.labels(pool).inc();
+  }
+
+  /** Reads the ejected-endpoint counts and the buffered body bytes at every scrape. */
+  watchPassiveHealth(source: {
+    ejectedCounts(): ReadonlyMap<string, number>;
+    readonly bufferedBodyBytes: number;
+  }): void {
+    this.registry.onCollect(() => {
+      this.#ejected.reset();
+      for (const [pool, n] of source.ejectedCounts()) this.#ejected.labels(pool).set(n);
+      this.#bufferedBodyBytes.labels().set(source.bufferedBodyBytes);
+    });
   }
 
   /** The text exposition (Prometheus 0.0.4). */

@@ -11,7 +11,8 @@ import { SseUsageTap } from "../openai/sse-usage-tap.js";
 import { type ModelMapping, tapJsonResponse } from "../openai/usage-tap.js";
 import type { RouteDecision } from "../routing/types.js";
 import type { Lease } from "../state/in-flight.js";
-import { isRetryableStatus } from "./forward-policy.js";
+import type { Endpoint } from "../state/types.js";
+import { connectionFailure, isRetryableStatus } from "./forward-policy.js";
 import { clientResponseHeaders, upstreamRequestHeaders } from "./forwarded-headers.js";
 import { IdleTimer } from "./idle-timer.js";
 import type { ProxyOptions } from "./proxy-options.js";
@@ -32,12 +33,29 @@ import type {
  */
 export type AcquireLease = (pool: string, address: string, tokens: number) => Lease | undefined;
 
+/**
+ * Passive health, kept by the router core for every front door (src/state/outlier-ejection.ts): the
+ * proxy reports what each attempt found, skips ejected fallbacks, and asks for one more endpoint
+ * when the listed fallbacks run out before `maxAttempts`.
+ */
+export interface UpstreamHealth {
+  /** The connection to the endpoint failed or was reset: eject it. */
+  failed(pool: string, address: string): void;
+  /** The endpoint answered (a response head, any status). */
+  succeeded(pool: string, address: string): void;
+  isEjected(endpoint: Endpoint): boolean;
+  /** Another endpoint of the pool for `model`, not in `tried` and not ejected; undefined = none. */
+  next(pool: string, model: string, tried: readonly string[]): Endpoint | undefined;
+}
+
 /** Everything an exchange needs besides the request (shared by all requests of a proxy). */
 export interface ExchangeContext {
   /** Read per request (config reloads mutate it). */
   options: ProxyOptions;
   transport: UpstreamTransport;
   acquire: AcquireLease;
+  /** Passive health; undefined = every listed endpoint is tried, nothing more. */
+  health?: UpstreamHealth | undefined;
   metrics: RequestMetrics | undefined;
   /** Monotonic ms clock for durations. */
   now: () => number;
@@ -70,6 +88,10 @@ function describe(error: unknown): string {
   return cause?.code ?? (error as { code?: string }).code ?? cause?.message ?? error.message;
 }
 
+function attempts(n: number): string {
+  return `${n} attempt${n === 1 ? "" : "s"}`;
+}
+
 function firstByteTimeout(x: Exchange): void {
   x.timedOut();
 }
@@ -86,7 +108,14 @@ export class Exchange implements UpstreamEvents {
   readonly #started: number;
   /** When the first streamed byte went to the client (for TTFT); undefined before, and when buffered. */
   #firstByteAt: number | undefined;
-  #index = 0;
+  /** The endpoint of the current attempt. */
+  #endpoint: Endpoint;
+  /** Next index into the decision's list to consider. */
+  #listed = 1;
+  /** Addresses tried, in order (the current one last). */
+  readonly #tried: string[] = [];
+  /** What each failed attempt found ("ip:port: connection refused"). */
+  readonly #failures: string[] = [];
   #lease: Lease | undefined;
   #call: UpstreamCall | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -101,7 +130,6 @@ export class Exchange implements UpstreamEvents {
   #bytes = 0;
   #secondLast = -1;
   #last = -1;
-  #lastError = "";
   /** Waiting for the client to drain (one drain callback at a time). */
   #paused = false;
 
@@ -118,11 +146,12 @@ export class Exchange implements UpstreamEvents {
     this.#sink = sink;
     this.#onFail = onFail;
     this.#headers = upstreamRequestHeaders(client.headers, d.requestId);
-    this.#limit = Math.min(c.options.maxAttempts, d.endpoints.length);
+    this.#limit = c.options.maxAttempts;
     this.#lease = d.lease;
     this.#started = c.now();
+    this.#endpoint = d.endpoints[0]!;
     c.metrics?.recordRequest(d.clientModel, d.targetModel, d.body.length);
-    this.#attempt(0);
+    this.#attempt(this.#endpoint);
   }
 
   /** The client went away: give the upstream up and settle as cancelled (nothing more is written). */
@@ -134,17 +163,34 @@ export class Exchange implements UpstreamEvents {
     this.#settle({ status: "cancelled", responseBytes: this.#bytes, usage: this.#tap?.usage });
   }
 
-  #attempt(i: number): void {
+  /**
+   * The endpoint for the next attempt, or undefined when none may be made: attempts used up, or no
+   * endpoint left (the listed fallbacks minus ejected ones, then any other the core offers).
+   */
+  #next(): Endpoint | undefined {
+    if (this.#tried.length >= this.#limit) return undefined;
     const d = this.#d;
-    const endpoint = d.endpoints[i]!;
-    if (i > 0) {
+    const health = this.#c.health;
+    while (this.#listed < d.endpoints.length) {
+      const e = d.endpoints[this.#listed++]!;
+      // Ejected since the pick (this request's or another's failure): not worth an attempt.
+      if (health?.isEjected(e) === true || this.#tried.includes(e.address)) continue;
+      return e;
+    }
+    return health?.next(d.pool, d.targetModel, this.#tried);
+  }
+
+  #attempt(endpoint: Endpoint): void {
+    const d = this.#d;
+    if (this.#tried.length > 0) {
       // The count follows the request: taken at the next endpoint, then given back at this one.
       this.#lease =
         this.#lease !== undefined
           ? this.#lease.moveTo(endpoint.address)
           : this.#c.acquire(d.pool, endpoint.address, d.promptTokens + d.maxTokens);
     }
-    this.#index = i;
+    this.#endpoint = endpoint;
+    this.#tried.push(endpoint.address);
     const o = this.#c.options;
     this.#timer = setTimeout(firstByteTimeout, o.firstByteTimeoutMs, this);
     this.#call = this.#c.transport(
@@ -161,22 +207,26 @@ export class Exchange implements UpstreamEvents {
   }
 
   #address(): string {
-    return this.#d.endpoints[this.#index]!.address;
+    return this.#endpoint.address;
   }
 
   head(status: number, headers: HeaderRecord): void {
     if (this.#settled) return;
     clearTimeout(this.#timer);
     const address = this.#address();
-    if (this.#index < this.#limit - 1 && isRetryableStatus(status)) {
-      // Nothing reached the client yet: drop this answer and try the next endpoint.
-      this.#lastError = `${address} answered ${status}`;
-      this.#call?.abort();
-      this.#attempt(this.#index + 1);
-      return;
+    this.#c.health?.succeeded(this.#d.pool, address);
+    if (isRetryableStatus(status)) {
+      const next = this.#next();
+      if (next !== undefined) {
+        // Nothing reached the client yet: drop this answer and try the next endpoint.
+        this.#failures.push(`${address}: answered ${status}`);
+        this.#call?.abort();
+        this.#attempt(next);
+        return;
+      }
     }
     this.#status = status;
-    this.#out = clientResponseHeaders(headers, this.#d.requestId, address, this.#index + 1);
+    this.#out = clientResponseHeaders(headers, this.#d.requestId, address, this.#tried.length);
     this.#idle = new IdleTimer(this.#c.options.idleTimeoutMs, () => this.#idled());
     this.#idle.start();
     const type = headers["content-type"];
@@ -229,16 +279,21 @@ export class Exchange implements UpstreamEvents {
 
   error(cause: unknown): void {
     if (this.#settled) return;
-    const why = describe(cause);
+    const failure = connectionFailure(cause);
+    // Refused, reset, unreachable: every later pick skips the endpoint for a while.
+    if (failure !== undefined) this.#c.health?.failed(this.#d.pool, this.#address());
+    const why = failure ?? describe(cause);
     if (this.#mode === WAITING) {
       clearTimeout(this.#timer);
-      this.#lastError = `${this.#address()}: ${why}`;
-      if (this.#index < this.#limit - 1) this.#attempt(this.#index + 1);
+      this.#failures.push(`${this.#address()}: ${why}`);
+      const next = this.#next();
+      if (next !== undefined) this.#attempt(next);
       else {
-        const n = this.#limit;
+        const n = this.#tried.length;
+        const left = n < this.#limit ? ` (no other endpoint left to try of ${this.#limit})` : "";
         this.#fail(
           "BadGateway",
-          `no endpoint could be reached after ${n} attempt${n === 1 ? "" : "s"} (last: ${this.#lastError})`,
+          `no endpoint could be reached after ${attempts(n)}${left}: ${this.#failures.join(", ")}`,
         );
       }
       return;

@@ -14,6 +14,40 @@ export function isRetryableStatus(status: number): boolean {
   return status >= 500 || status === 429;
 }
 
+/** Error codes (Node's system errors, undici's) that mean the connection itself failed, in words. */
+const CONNECTION_FAILURES: Readonly<Record<string, string>> = {
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset",
+  ECONNABORTED: "connection aborted",
+  EPIPE: "connection closed while sending",
+  EHOSTUNREACH: "host unreachable",
+  EHOSTDOWN: "host down",
+  ENETUNREACH: "network unreachable",
+  ETIMEDOUT: "connect timed out",
+  UND_ERR_CONNECT_TIMEOUT: "connect timed out",
+  UND_ERR_SOCKET: "connection closed by the server",
+  UND_ERR_CLOSED: "connection closed",
+};
+
+/**
+ * What a transport error says about the endpoint, when it is a connection failure (refused, reset,
+ * unreachable, connect timeout): the words for the 502 message. Undefined for anything else (a
+ * request the transport refused to send, our own abort): the endpoint is not to blame. Looks at the
+ * error's `code`, and its `cause`'s (fetch wraps the system error in a TypeError).
+ */
+export function connectionFailure(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const own = (error as { code?: unknown }).code;
+  const cause = (error as { cause?: { code?: unknown } }).cause;
+  for (const code of [own, cause?.code]) {
+    if (typeof code === "string" && Object.hasOwn(CONNECTION_FAILURES, code)) {
+      return `${CONNECTION_FAILURES[code]} (${code})`;
+    }
+  }
+  // runtimes/node/node-transport.ts words undici's connect timeout itself.
+  return error.message.startsWith("connect timeout") ? error.message : undefined;
+}
+
 /** Hop-by-hop headers (RFC 9110 section 7.6.1, plus the de-facto keep-alive and proxy-connection). */
 const HOP_BY_HOP: ReadonlySet<string> = new Set([
   "connection",

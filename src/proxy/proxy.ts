@@ -11,13 +11,14 @@ import {
   Exchange,
   type ExchangeContext,
   type OnFail,
+  type UpstreamHealth,
 } from "./exchange.js";
 import { type ProxyOptions, platformFetch, type UpstreamFetch } from "./proxy-options.js";
 import type { StreamOutcome } from "./stream-outcome.js";
 import type { ClientSink, UpstreamTransport } from "./upstream.js";
 import { fetchTransport } from "./web.js";
 
-export type { AcquireLease, ClientRequestHead } from "./exchange.js";
+export type { AcquireLease, ClientRequestHead, UpstreamHealth } from "./exchange.js";
 
 /** Construction options of {@link createProxy}. */
 export interface CreateProxyOptions {
@@ -25,6 +26,8 @@ export interface CreateProxyOptions {
   options: ProxyOptions;
   /** Leases on fallback endpoints when the pick had none to move (PoolStore.acquire). */
   acquire: AcquireLease;
+  /** Passive health (the router core's outlier ejection); without it no endpoint is ever skipped. */
+  health?: UpstreamHealth;
   /** How requests reach endpoints: a callback transport, or a fetch-shaped function. Default: fetch. */
   transport?: UpstreamTransport | { fetch: UpstreamFetch };
   metrics?: RequestMetrics;
@@ -61,6 +64,7 @@ export function createProxy(c: CreateProxyOptions): InferenceProxy {
     transport:
       t === undefined ? fetchTransport(platformFetch) : typeof t === "function" ? t : fetchTransport(t.fetch),
     acquire: c.acquire,
+    health: c.health,
     metrics: c.metrics,
     now: c.now ?? (() => performance.now()),
     onOutcome: c.onOutcome,

@@ -8,11 +8,14 @@ import type { RouterResources } from "../api/resources.js";
 import type { Clock } from "../core/clock.js";
 import type { Random } from "../core/random.js";
 import { RouterMetrics } from "../metrics/router-metrics.js";
-import { subsetEntryIp } from "../scheduling/candidates.js";
+import { nextFallback, subsetEntryIp } from "../scheduling/candidates.js";
 import { builtinMaxNumOfEndpoints, defaultSchedulerConfig } from "../scheduling/config/default-config.js";
 import { createScheduler, type Scheduler, type StaleEndpointChange } from "../scheduling/scheduler.js";
+import { BodyBudget } from "../state/body-budget.js";
+import { OutlierEjection } from "../state/outlier-ejection.js";
 import { PoolStore } from "../state/pool-store.js";
 import type { SnapshotLimits } from "../state/snapshot.js";
+import type { Endpoint } from "../state/types.js";
 import {
   createRequestRouter,
   type ExtendedRequestRouter,
@@ -68,6 +71,8 @@ export interface RouterCoreOptions {
 export interface CoreLimits extends SnapshotLimits {
   /** Largest request body, bytes (RouterConfig spec.limits.maxBodyBytes). */
   maxBodyBytes: number;
+  /** Time a client has to send its whole body, ms (RouterConfig spec.limits.bodyReadTimeoutMs). */
+  bodyReadTimeoutMs: number;
 }
 
 export interface RouterCore extends ExtendedRequestRouter {
@@ -79,6 +84,15 @@ export interface RouterCore extends ExtendedRequestRouter {
   readonly resources: RouterResources;
   /** Live limits (read per request; reloads update this object). */
   readonly limits: Readonly<CoreLimits>;
+  /** Passive health: endpoints every pick skips after a failed connection (fed by the forwarding proxy). */
+  readonly outliers: OutlierEjection;
+  /** Request-body bytes buffered across every front door (RouterConfig spec.limits.maxBufferedBodyBytes). */
+  readonly bodyBudget: BodyBudget;
+  /**
+   * One more endpoint for a forwarded request whose listed fallbacks are used up while attempts
+   * remain: ready, serving `model`, not ejected, not in `tried`; undefined when none is left.
+   */
+  fallbackEndpoint(pool: string, model: string, tried: readonly string[]): Endpoint | undefined;
   /** The request pipeline: resolve, admit, pick, lease. Throws RouterError (see RequestRouter.route). */
   route(input: RouteInput): RouteDecision;
   /** The same pipeline as a dry run, with per-plugin scores. */
@@ -117,7 +131,24 @@ export function createRouterCore(resources: RouterResources, o: RouterCoreOption
   });
   const metrics = o.metrics ?? new RouterMetrics();
   metrics.watchPools(store);
-  const limits: CoreLimits = { maxEndpoints: 0, maxBodyBytes: 0, maxClockSkewMs: state.maxClockSkewMs };
+  const limits: CoreLimits = {
+    maxEndpoints: 0,
+    maxBodyBytes: 0,
+    bodyReadTimeoutMs: 0,
+    maxClockSkewMs: state.maxClockSkewMs,
+  };
+  const outliers = new OutlierEjection(o.clock, resources.router.proxy.outlierDetection, (pool) =>
+    metrics.countOutlierEjection(pool),
+  );
+  const isEjected = (e: Endpoint) => outliers.isEjected(e);
+  const isStale = (e: Endpoint) => store.isStale(e);
+  const bodyBudget = new BodyBudget(resources.router.limits.maxBufferedBodyBytes);
+  metrics.watchPassiveHealth({
+    ejectedCounts: () => outliers.ejectedCounts(),
+    get bufferedBodyBytes() {
+      return bodyBudget.used;
+    },
+  });
   const listeners = new Set<(r: RouterResources) => void>();
 
   // `state` is read at start (START_ONLY_SETTINGS), so a rebuilt scheduler keeps the first policy.
@@ -127,6 +158,7 @@ export function createRouterCore(resources: RouterResources, o: RouterCoreOption
       store,
       random: o.random,
       staleEndpoints,
+      isEjected,
       ...(o.onStaleEndpoints !== undefined ? { onStaleEndpoints: o.onStaleEndpoints } : {}),
       config:
         schedulerConfigFor(r) ?? defaultSchedulerConfig({ maxNumOfEndpoints: builtinMaxNumOfEndpoints }),
@@ -141,6 +173,9 @@ export function createRouterCore(resources: RouterResources, o: RouterCoreOption
     limits.maxEndpoints = r.router.limits.maxEndpointsPerSnapshot;
     store.maxSourcesPerPool = r.router.limits.maxSourcesPerPool;
     limits.maxBodyBytes = r.router.limits.maxBodyBytes;
+    limits.bodyReadTimeoutMs = r.router.limits.bodyReadTimeoutMs;
+    bodyBudget.limit = r.router.limits.maxBufferedBodyBytes;
+    Object.assign(outliers.options, r.router.proxy.outlierDetection);
   };
 
   let scheduler = buildScheduler(resources);
@@ -155,6 +190,12 @@ export function createRouterCore(resources: RouterResources, o: RouterCoreOption
     store,
     metrics,
     limits,
+    outliers,
+    bodyBudget,
+    fallbackEndpoint(pool, model, tried) {
+      const endpoints = store.endpoints(pool);
+      return endpoints && nextFallback(endpoints, model, tried, isStale, isEjected);
+    },
     get scheduler() {
       return scheduler;
     },
@@ -171,8 +212,10 @@ export function createRouterCore(resources: RouterResources, o: RouterCoreOption
         if (pool !== undefined && p.name !== pool) continue;
         for (const e of p.endpoints) if (e.ready && (!ips || ips.has(e.ip))) usable.push(e);
       }
+      // Fresh and not ejected first; then fresh; then anything ready (a last try beats no answer).
       const fresh = usable.filter((e) => !store.isStale(e));
-      const from = fresh.length > 0 ? fresh : usable;
+      const healthy = fresh.filter((e) => !outliers.isEjected(e));
+      const from = healthy.length > 0 ? healthy : fresh.length > 0 ? fresh : usable;
       return from[Math.floor(o.random.next() * from.length)]?.address;
     },
     reload(next) {

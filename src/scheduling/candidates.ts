@@ -1,7 +1,9 @@
 /**
  * Which endpoints of a pool may serve a request at all, before any profile runs: the subset hint
- * (matched on IP), readiness, the model, and freshness. Stale endpoints are dropped, or, when no
- * fresh one is left and the policy says "saturated", used anyway and counted as saturated.
+ * (matched on IP), readiness, the model, passive health (outlier ejection) and freshness. Stale
+ * endpoints are dropped, or, when no fresh one is left and the policy says "saturated", used anyway
+ * and counted as saturated. Ejected endpoints are dropped unless every endpoint that could serve is
+ * ejected (Envoy's panic mode: better one more try than a certain 503).
  */
 import { RouterError } from "../core/errors.js";
 import type { Endpoint } from "../state/types.js";
@@ -11,7 +13,7 @@ import type { SchedulingRequest } from "./types.js";
 export type StaleEndpointPolicy = "exclude" | "saturated";
 
 /** Why an endpoint is not a candidate (explain reports these). */
-export type ExclusionReason = "subset" | "not-ready" | "model" | "stale";
+export type ExclusionReason = "subset" | "not-ready" | "model" | "ejected" | "stale";
 
 export interface ExcludedEndpoint {
   address: string;
@@ -38,9 +40,13 @@ export function subsetEntryIp(entry: string): string {
   return colon >= 0 && entry.indexOf(":", colon + 1) < 0 ? entry.slice(0, colon) : entry;
 }
 
+/** Never ejected: for callers without passive health. */
+export const noEjection = (_e: Endpoint): boolean => false;
+
 /**
  * Fills `out` with the candidates (cleared first) and returns true when they are stale endpoints
  * used under the "saturated" policy. `excluded`, when given, receives every dropped endpoint.
+ * `isEjected` (src/state/outlier-ejection.ts) drops endpoints whose connections just failed.
  * @throws RouterError("ServiceUnavailable") when the subset hint is empty or matches nothing, or
  * when no endpoint is left.
  */
@@ -53,6 +59,7 @@ export function selectCandidates(
   out: Endpoint[],
   stale: Endpoint[],
   excluded?: ExcludedEndpoint[],
+  isEjected: (e: Endpoint) => boolean = noEjection,
 ): boolean {
   out.length = 0;
   stale.length = 0;
@@ -68,6 +75,7 @@ export function selectCandidates(
     subset = new Set(request.subset.map(subsetEntryIp));
   }
   let inSubset = 0;
+  let ejected = 0;
   const model = request.targetModel;
   for (let i = 0; i < endpoints.length; i++) {
     const e = endpoints[i]!;
@@ -77,7 +85,10 @@ export function selectCandidates(
       inSubset++;
       if (!e.ready) reason = "not-ready";
       else if (!servesModel(e, model)) reason = "model";
-      else if (isStale(e)) {
+      else if (isEjected(e)) {
+        ejected++;
+        reason = "ejected";
+      } else if (isStale(e)) {
         stale.push(e);
         reason = "stale";
       }
@@ -97,9 +108,67 @@ export function selectCandidates(
     for (const e of stale) out.push(e);
     return true;
   }
+  if (ejected > 0) {
+    const usedStale = panicCandidates(endpoints, model, subset, isStale, policy, out);
+    if (out.length > 0) return usedStale;
+  }
   const why = stale.length > 0 ? ` (${stale.length} stale)` : "";
   throw new RouterError(
     "ServiceUnavailable",
     `no ready, fresh endpoint of pool "${pool}" serves model "${model}"${why}`,
   );
+}
+
+/**
+ * Every endpoint that could serve is ejected: use the ejected ones rather than refuse (fresh ones,
+ * or stale ones too under the "saturated" policy). Returns whether stale ones were used; `out` may
+ * stay empty (only stale ones, policy "exclude").
+ */
+function panicCandidates(
+  endpoints: readonly Endpoint[],
+  model: string,
+  subset: Set<string> | undefined,
+  isStale: (e: Endpoint) => boolean,
+  policy: StaleEndpointPolicy,
+  out: Endpoint[],
+): boolean {
+  let usedStale = false;
+  for (const e of endpoints) {
+    if ((subset && !subset.has(e.ip)) || !e.ready || !servesModel(e, model)) continue;
+    if (isStale(e)) {
+      if (policy !== "saturated") continue;
+      usedStale = true;
+    }
+    out.push(e);
+  }
+  return usedStale;
+}
+
+/**
+ * One more endpoint for a request whose listed fallbacks are used up while attempts remain: a
+ * ready, not ejected endpoint of the pool serving `model`, not in `tried`, fresh ones first, the
+ * least loaded by the router's own in-flight requests. Undefined when there is none.
+ */
+export function nextFallback(
+  endpoints: readonly Endpoint[],
+  model: string,
+  tried: readonly string[],
+  isStale: (e: Endpoint) => boolean,
+  isEjected: (e: Endpoint) => boolean,
+): Endpoint | undefined {
+  let best: Endpoint | undefined;
+  let bestStale = true;
+  for (const e of endpoints) {
+    if (!e.ready || !servesModel(e, model) || tried.includes(e.address) || isEjected(e)) continue;
+    const stale = isStale(e);
+    if (
+      best === undefined ||
+      (bestStale && !stale) ||
+      (bestStale === stale && e.inFlight.requests < best.inFlight.requests)
+    ) {
+      best = e;
+      bestStale = stale;
+    }
+  }
+  return best;
 }

@@ -7,7 +7,12 @@ import { RouterError } from "../core/errors.js";
 import type { Random } from "../core/random.js";
 import type { PoolStore } from "../state/pool-store.js";
 import type { Endpoint } from "../state/types.js";
-import { type ExcludedEndpoint, type StaleEndpointPolicy, selectCandidates } from "./candidates.js";
+import {
+  type ExcludedEndpoint,
+  noEjection,
+  type StaleEndpointPolicy,
+  selectCandidates,
+} from "./candidates.js";
 import { buildProfiles } from "./config/build-profiles.js";
 import { defaultSchedulerConfig } from "./config/default-config.js";
 import type { SchedulerConfig } from "./config/scheduler-config.js";
@@ -46,6 +51,8 @@ export interface SchedulerOptions {
   now?: () => number;
   /** Stale endpoints: "exclude" (default), or "saturated" = used, as saturated, when no fresh one is left. */
   staleEndpoints?: StaleEndpointPolicy;
+  /** Passive health: endpoints to skip because their connections just failed (OutlierEjection.isEjected). */
+  isEjected?: (e: Endpoint) => boolean;
   /**
    * Told once when a pool's picks start being made among stale endpoints (`stale: true`, with how many)
    * and once when a pick finds a fresh endpoint again (`stale: false`): a runtime logs each change.
@@ -130,6 +137,7 @@ class DefaultScheduler implements Scheduler {
   readonly #ctx: CycleContext;
   readonly #random: Random;
   readonly #isStale: (e: Endpoint) => boolean;
+  readonly #isEjected: (e: Endpoint) => boolean;
   readonly #candidates: Endpoint[] = [];
   readonly #stale: Endpoint[] = [];
   readonly #results = new Map<string, ProfileRunResult | null>();
@@ -160,6 +168,7 @@ class DefaultScheduler implements Scheduler {
     this.#onStale = o.onStaleEndpoints;
     this.#sampleEvery = Math.max(1, o.pluginSampleEvery ?? 64);
     this.#isStale = (e) => o.store.isStale(e);
+    this.#isEjected = o.isEjected ?? noEjection;
     const now = o.now;
     const metrics = this.#metrics;
     this.#timer = now && {
@@ -268,6 +277,7 @@ class DefaultScheduler implements Scheduler {
       candidates,
       this.#stale,
       explain?.excluded,
+      this.#isEjected,
     );
     const saturation = this.#detector.utilization(candidates, this.#isStale);
     if (explain) {

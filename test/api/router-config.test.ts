@@ -21,6 +21,8 @@ describe("RouterConfig", () => {
         maxBodyBytes: 33554432,
         maxEndpointsPerSnapshot: 10000,
         maxSourcesPerPool: 1000,
+        bodyReadTimeoutMs: 30000,
+        maxBufferedBodyBytes: 536870912,
       },
       state: {
         stalenessMs: 2000,
@@ -41,6 +43,7 @@ describe("RouterConfig", () => {
         idleTimeoutMs: 60000,
         maxAttempts: 3,
         trustedHeaders: [],
+        outlierDetection: { baseEjectionMs: 5000, maxEjectionMs: 60000 },
       },
       edge: {},
     });
