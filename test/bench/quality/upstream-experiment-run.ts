@@ -8,6 +8,7 @@ import { renderLineCharts } from "./charts.js";
 import type { BenchOptions } from "./cli-args.js";
 import { engineProfile } from "./engines.js";
 import { targetsMarkdown } from "./matrix-targets.js";
+import { serviceClient } from "./simulation.js";
 import { strategiesNamed } from "./strategies.js";
 import { describeStrategy } from "./strategy-profile.js";
 import type { ResultRow } from "./summary.js";
@@ -86,6 +87,15 @@ export const experimentCharts = [
   { file: "e2e-p90.svg", field: "e2eP90", title: "p90 e2e latency, s", scale: 1 / 1000 },
 ] as const;
 
+/** Where the kubernetes-service client's connections landed with this seed (the draw sets its capacity). */
+export function serviceBindingLine(o: BenchOptions): string {
+  const counts = new Map<number, number>();
+  for (const b of serviceClient(o.seed, o.connections, o.replicas).bindings)
+    counts.set(b, (counts.get(b) ?? 0) + 1);
+  const per = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  return `kubernetes-service with seed ${o.seed}: its ${o.connections} connections are bound to ${counts.size} of ${o.replicas} replicas (${per.map(([r, n]) => `replica ${r}: ${n}`).join(", ")}), for the whole run; the others get no traffic.`;
+}
+
 /** Writes the result files through `write`; returns the markdown printed on stdout. */
 export async function writeExperimentReport(
   o: BenchOptions,
@@ -109,6 +119,8 @@ export async function writeExperimentReport(
     "## Strategies as run",
     "",
     ...strategiesNamed(ran).map((s) => `- ${describeStrategy(s, o.connections)}`),
+    "",
+    serviceBindingLine(o),
     "",
     "## Issue 17 target",
     "",
