@@ -6,6 +6,7 @@
  *
  *   node --import tsx test/bench/quality.bench.ts --quick   # covering subset, < 3 min on 2 cores
  *   node --import tsx test/bench/quality.bench.ts           # the cross product (prints an estimate)
+ *   node --import tsx test/bench/quality.bench.ts --upstream-experiment   # the announcement's experiment
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -13,6 +14,7 @@ import { parseBenchArgs, usage } from "./quality/cli-args.js";
 import { writeReport } from "./quality/report.js";
 import { readRun } from "./quality/report-from-csv.js";
 import { runSweep } from "./quality/sweep.js";
+import { runUpstreamExperiment, writeExperimentReport } from "./quality/upstream-experiment-run.js";
 
 async function main(): Promise<void> {
   const parsed = parseBenchArgs(process.argv.slice(2), process.env);
@@ -21,13 +23,18 @@ async function main(): Promise<void> {
     return;
   }
   const started = Date.now();
+  const write = (file: string, text: string) => writeFile(join(parsed.out, file), text);
+  if (parsed.upstreamExperiment) {
+    const result = await runUpstreamExperiment(parsed);
+    await mkdir(parsed.out, { recursive: true });
+    console.log(await writeExperimentReport(parsed, result, (Date.now() - started) / 1000, write));
+    return;
+  }
   const { sweep, seconds } = parsed.reportOnly
     ? await readRun(parsed.out)
     : { sweep: await runSweep(parsed), seconds: (Date.now() - started) / 1000 };
   await mkdir(parsed.out, { recursive: true });
-  const report = await writeReport(parsed, sweep, seconds, (file, text) =>
-    writeFile(join(parsed.out, file), text),
-  );
+  const report = await writeReport(parsed, sweep, seconds, write);
   console.log(report);
 }
 

@@ -104,3 +104,56 @@ export async function renderHeatmaps(
   }
   return { svgs };
 }
+
+/** One line chart: a value of each row against x, one line per strategy. */
+export interface LineChartSpec<Row> {
+  file: string;
+  title: string;
+  xTitle: string;
+  yTitle: string;
+  value: (row: Row) => number;
+}
+
+/**
+ * Renders each line chart to SVG text (log y scale: the Service baseline is orders of magnitude
+ * above the routed strategies under load, and a linear axis would flatten the rest to the floor).
+ * Returns the reason instead when vega / vega-lite cannot be loaded.
+ */
+export async function renderLineCharts<Row>(
+  points: readonly { x: number; strategy: string; row: Row }[],
+  specs: readonly LineChartSpec<Row>[],
+  strategyOrder: readonly string[],
+): Promise<{ svgs: Map<string, string> } | { skipped: string }> {
+  let vl: typeof import("vega-lite");
+  let vega: typeof import("vega");
+  try {
+    vl = await import("vega-lite");
+    vega = await import("vega");
+  } catch (err) {
+    return {
+      skipped: `vega / vega-lite not installed (${err instanceof Error ? err.message : String(err)})`,
+    };
+  }
+  const svgs = new Map<string, string>();
+  for (const c of specs) {
+    const values = points.map((p) => ({ x: p.x, strategy: p.strategy, y: c.value(p.row) }));
+    const spec = vl.compile({
+      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+      title: c.title,
+      background: "white",
+      width: 560,
+      height: 320,
+      data: { values },
+      mark: { type: "line", point: true },
+      encoding: {
+        x: { field: "x", type: "quantitative", title: c.xTitle },
+        y: { field: "y", type: "quantitative", title: c.yTitle, scale: { type: "log" } },
+        color: { field: "strategy", type: "nominal", sort: [...strategyOrder], title: "strategy" },
+      },
+    }).spec;
+    const view = new vega.View(vega.parse(spec), { renderer: "none" });
+    svgs.set(c.file, await view.toSVG());
+    view.finalize();
+  }
+  return { svgs };
+}

@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { engineProfiles } from "./engines.js";
 import type { MatrixAxes } from "./matrix.js";
 import { strategies } from "./strategies.js";
+import { experimentPushIntervalMs, experimentStrategies } from "./upstream-experiment.js";
 import { workloads } from "./workloads/index.js";
 
 /** Everything a run needs. */
@@ -25,6 +26,11 @@ export interface BenchOptions {
   quickPoints: number | undefined;
   /** Rebuild summary.md and the charts from the CSV files in --out, without running. */
   reportOnly: boolean;
+  /**
+   * Run the upstream announcement's experiment (upstream-experiment.ts) instead of the matrix:
+   * sharegpt on h100, one router, the announced QPS mapped to the measured capacity.
+   */
+  upstreamExperiment: boolean;
   out: string;
   jobs: number;
 }
@@ -53,6 +59,11 @@ workloads x engines x push intervals x router replicas x load, every strategy at
   --connections K       keep-alive connections of the kubernetes-service client, each bound to a random endpoint (env QUALITY_CONNECTIONS, default 8)
   --quick               a covering subset of the matrix (every axis value at least once; < 3 min on 2 cores)
   --points N            points of the --quick subset (env QUALITY_POINTS, default twice the longest axis)
+  --upstream-experiment the upstream announcement's experiment instead of the matrix: sharegpt on h100, 1 router,
+                        100..1,000 announced QPS at the same fractions of the measured capacity (QPS x capacity / 265)
+                        plus 80..100% points; strategies ${experimentStrategies.join(", ")}; push every ${experimentPushIntervalMs} ms
+                        unless given; writes p90 NTPOT / e2e charts, tables, CSV and the #17 verdict
+                        (env QUALITY_UPSTREAM_EXPERIMENT=1; default --out test/bench/results/upstream-experiment)
   --report-only         rebuild summary.md and the charts from matrix.csv and run.json already in --out
   --out DIR             results directory (env QUALITY_OUT, default test/bench/results/matrix; quick: test/bench/results/quick)
   --jobs N              worker processes (env QUALITY_JOBS, default the CPU count)
@@ -116,6 +127,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
       quick: { type: "boolean" },
       points: { type: "string" },
       "report-only": { type: "boolean" },
+      "upstream-experiment": { type: "boolean" },
       out: { type: "string" },
       jobs: { type: "string" },
       help: { type: "boolean" },
@@ -124,27 +136,46 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
   });
   if (v.help) return "help";
   const quick = v.quick === true;
+  const upstream = (v["upstream-experiment"] ?? env.QUALITY_UPSTREAM_EXPERIMENT === "1") === true;
+  const givenStrategies = list(v.strategies ?? env.QUALITY_STRATEGIES);
   const st = names(
     "--strategies",
-    list(v.strategies ?? env.QUALITY_STRATEGIES),
+    givenStrategies ?? (upstream ? [...experimentStrategies] : undefined),
     strategies.map((s) => s.name),
   );
   if (!st.includes("round-robin")) st.unshift("round-robin");
   const qps = list(v.qps ?? env.QUALITY_QPS)?.map((q) => num("--qps", q, 0, 0.1, 100_000));
   const points = v.points ?? env.QUALITY_POINTS;
+  if (upstream) {
+    for (const [flag, given] of [
+      ["--quick", quick],
+      ["--qps", qps !== undefined],
+      ["--report-only", v["report-only"] === true],
+    ] as const) {
+      if (given)
+        throw new Error(`--upstream-experiment: ${flag} does not apply (the experiment has its own points)`);
+    }
+  }
+  const givenPush = list(v["push-interval"] ?? env.QUALITY_PUSH_INTERVAL);
   return {
     seed: int("--seed", v.seed ?? env.QUALITY_SEED, 42, 0, 2 ** 32 - 1),
     axes: {
-      workloads: names("--workload", list(v.workload ?? env.QUALITY_WORKLOAD), [...workloads.keys()]),
-      engines: names("--engines", list(v.engines ?? env.QUALITY_ENGINES), defaults.engines),
+      workloads: upstream
+        ? ["sharegpt"]
+        : names("--workload", list(v.workload ?? env.QUALITY_WORKLOAD), [...workloads.keys()]),
+      engines: upstream
+        ? ["h100"]
+        : names("--engines", list(v.engines ?? env.QUALITY_ENGINES), defaults.engines),
       pushIntervalsMs: numbers(
         "--push-interval",
-        list(v["push-interval"] ?? env.QUALITY_PUSH_INTERVAL),
-        defaults.pushIntervalsMs,
+        upstream && givenPush ? givenPush.slice(0, 1) : givenPush,
+        upstream ? [experimentPushIntervalMs] : defaults.pushIntervalsMs,
         1,
         60_000,
       ),
-      routers: numbers("--routers", list(v.routers ?? env.QUALITY_ROUTERS), defaults.routers, 1, 64),
+      routers: upstream
+        ? [1]
+        : numbers("--routers", list(v.routers ?? env.QUALITY_ROUTERS), defaults.routers, 1, 64),
       loadPercents: numbers("--load", list(v.load ?? env.QUALITY_LOAD), defaults.loadPercents, 1, 1_000),
     },
     strategies: st,
@@ -156,7 +187,15 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
     quick,
     quickPoints: points === undefined ? undefined : int("--points", points, 0, 1, 100_000),
     reportOnly: v["report-only"] === true,
-    out: v.out ?? env.QUALITY_OUT ?? (quick ? "test/bench/results/quick" : "test/bench/results/matrix"),
+    upstreamExperiment: upstream,
+    out:
+      v.out ??
+      env.QUALITY_OUT ??
+      (upstream
+        ? "test/bench/results/upstream-experiment"
+        : quick
+          ? "test/bench/results/quick"
+          : "test/bench/results/matrix"),
     jobs: int("--jobs", v.jobs ?? env.QUALITY_JOBS, Math.max(1, availableParallelism()), 1, 64),
   };
 }

@@ -78,6 +78,24 @@ interface SimRequest extends EngineRequest {
   index: number;
 }
 
+/**
+ * The kubernetes-service client of a run with `seed`: its connections' initial bindings are what a
+ * report can state (how many endpoints the K connections actually reach).
+ */
+export function serviceClient(
+  seed: number,
+  connections: number,
+  replicas: number,
+  lifetimeMs?: number,
+): ConnectionPool {
+  return createConnectionPool({
+    connections,
+    endpoints: replicas,
+    random: createSeededRandom(seed ^ 0x1b873593),
+    ...(lifetimeMs !== undefined ? { lifetimeMs } : {}),
+  });
+}
+
 /** Runs `requests` (arrival order) to completion. `window` bounds the output-token throughput count. */
 export function runSimulation(
   requests: readonly BenchRequest[],
@@ -116,12 +134,7 @@ export function runSimulation(
     for (const store of stores) store.push(s);
   }
   const client: ConnectionPool | undefined = o.connections
-    ? createConnectionPool({
-        connections: o.connections.count,
-        endpoints: o.replicas,
-        random: createSeededRandom(o.seed ^ 0x1b873593),
-        ...(o.connections.lifetimeMs !== undefined ? { lifetimeMs: o.connections.lifetimeMs } : {}),
-      })
+    ? serviceClient(o.seed, o.connections.count, o.replicas, o.connections.lifetimeMs)
     : undefined;
   const schedulers = client
     ? []

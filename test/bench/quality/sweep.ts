@@ -37,7 +37,8 @@ export function selectPoints(o: BenchOptions): MatrixPoint[] {
   return o.quick ? quickSelection(o.axes, o.quickPoints) : fullMatrix(o.axes);
 }
 
-function task(
+/** The point task of `p` at `qps` for `strategies` (push delays 5..20 ms, at most half the period). */
+export function task(
   o: BenchOptions,
   p: { workload: string; engine: string; pushIntervalMs: number; routers: number },
   qps: number,
@@ -79,7 +80,7 @@ const round1 = (x: number) => Math.round(x * 10) / 10;
  * QPS at which round-robin keeps up (p90 TTFT <= 1 s), on one router pushing every 200 ms (or the
  * first push interval given). Pairs are bisected in parallel. Also round-robin's unloaded p90 TTFT.
  */
-async function measureCapacity(
+export async function measureCapacity(
   o: BenchOptions,
   pairs: readonly { engine: string; workload: string }[],
   rounds: number,
