@@ -38,7 +38,10 @@ export function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return current;
 }
 
-/** A value as JSON cut to {@link MAX_VALUE_CHARS}; bigints as digits; `undefined` as "(missing)". */
+/**
+ * A value as JSON cut to {@link MAX_VALUE_CHARS}; bigints as digits; `undefined` as "(missing)"; an
+ * array or object JSON cannot write as `[…]` / `{…}`. Never throws: every refusal renders through it.
+ */
 export function renderValue(value: unknown): string {
   if (value === undefined) return "(missing)";
   if (typeof value === "bigint") return value.toString();
@@ -46,7 +49,9 @@ export function renderValue(value: unknown): string {
   try {
     text = JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v)) ?? String(value);
   } catch {
-    text = String(value);
+    // JSON cannot write it (nested past the stack, a cycle, a throwing toJSON); String() of a deep
+    // array recurses as deep and would throw the same RangeError out of an error path.
+    text = Array.isArray(value) ? "[…]" : typeof value === "object" && value !== null ? "{…}" : String(value);
   }
   return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS - 1)}…` : text;
 }

@@ -31,6 +31,12 @@ describe("parseBody", () => {
     badRequest(() => parseBody(nestedChat(MAX_BODY_DEPTH), "chat"));
   });
 
+  it("refuses a top-level array nested 100,000 deep as not an object, with a BadRequest, not a stack overflow", () => {
+    // Found by test/fuzz/request-bodies.test.ts: rendering the value overflowed the stack (a 500).
+    const err = badRequest(() => parseBody(`${"[".repeat(100_000)}${"]".repeat(100_000)}`, "completions"));
+    expect(err.message).toBe("request body: […] must be a JSON object");
+  });
+
   it("parses a completions body from bytes", () => {
     const parsed = parseBody(
       bytes({ model: "m", prompt: "Hello there", max_tokens: 32, stream: true, seed: 7 }),
