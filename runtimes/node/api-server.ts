@@ -5,7 +5,7 @@ import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { PushMetrics } from "../../src/metrics/router-metrics.js";
 import type { ExtendedRequestRouter } from "../../src/routing/request-router.js";
-import { registerRoutes } from "../../src/services/routes.js";
+import { registerIntrospection, registerRoutes } from "../../src/services/routes.js";
 import type { PoolStore } from "../../src/state/pool-store.js";
 import type { SnapshotLimits } from "../../src/state/snapshot.js";
 import { type DualListener, listenDual } from "./dual-listener.js";
@@ -86,9 +86,27 @@ function refusedPushCounter(metrics: PushMetrics): Interceptor {
   };
 }
 
+/**
+ * Services any caller may use, read token or not: a probe or `grpcurl list` carries no token, and they
+ * tell nothing about the pools (health status, the schema).
+ */
+const OPEN_SERVICES = new Set([
+  "grpc.health.v1.Health",
+  "grpc.reflection.v1.ServerReflection",
+  "grpc.reflection.v1alpha.ServerReflection",
+]);
+
+/** Skips `interceptor` for the {@link OPEN_SERVICES}. */
+function exceptOpenServices(interceptor: Interceptor): Interceptor {
+  return (next) => {
+    const intercepted = interceptor(next);
+    return (req) => (OPEN_SERVICES.has(req.service.typeName) ? next(req) : intercepted(req));
+  };
+}
+
 export async function startApiServer(opts: ApiServerOptions): Promise<DualListener> {
   const handler = connectNodeAdapter({
-    routes: (router) =>
+    routes: (router) => {
       registerRoutes(router, {
         store: opts.store,
         limits: opts.limits,
@@ -97,7 +115,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<DualListen
           opts.metrics?.countPush(pool, source);
           log("debug", "snapshot accepted", { pool, source, sequence, endpoints });
         },
-      }),
+      });
+      // Health and reflection: `buf curl` / `grpcurl` without .proto files, gRPC probes of the API.
+      registerIntrospection(router, () => !opts.shutdownSignal.aborted);
+    },
     readMaxBytes: opts.maxMessageBytes,
     // No gzip: clients such as grpc-js offer it on every call, and compressing a 100 ms push stream
     // of small snapshots costs more CPU than the bytes it saves in-cluster.
@@ -105,7 +126,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<DualListen
     // Zero values (stale: false, waitingRequests: 0) are spelled out in JSON answers: easier to read with curl.
     jsonOptions: { alwaysEmitImplicit: true },
     writeMaxBytes: 64 * 1024 * 1024,
-    interceptors: opts.metrics ? [refusedPushCounter(opts.metrics), ...opts.interceptors] : opts.interceptors,
+    interceptors: [
+      ...(opts.metrics ? [refusedPushCounter(opts.metrics)] : []),
+      ...opts.interceptors.map(exceptOpenServices),
+    ],
     shutdownSignal: opts.shutdownSignal,
     fallback: (req, res) => {
       const path = (req.url ?? "").split("?")[0];

@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { ConfigError } from "./config-loader.js";
 import { demoBanner } from "./demo-banner.js";
 import { type FlagSpec, type FlagValues, formatHelp, parseFlags, UsageError } from "./flags.js";
 import { type LogLevel, setLogLevel } from "./log.js";
@@ -37,6 +38,34 @@ function fail(message: string): never {
   process.exit(1);
 }
 
+/** A start-up failure of the demo the operator fixes with a flag: exit 2, as `serve` does. */
+class DemoUsageError extends Error {}
+
+/**
+ * Why the simulator stopped before it was ready, from the log lines it printed (its errors go to
+ * stdout as JSON lines, which the demo reads and does not show): a busy replica port names
+ * `--sim-base-port`.
+ */
+export function simFailure(lines: readonly string[], code: number | null, basePort: number): Error {
+  const errors = lines.flatMap((line) => {
+    try {
+      const entry = JSON.parse(line) as { level?: string; msg?: string; error?: string };
+      return entry.level === "error" ? [entry.error ?? entry.msg ?? line] : [];
+    } catch {
+      return line.trim() === "" ? [] : [line];
+    }
+  });
+  const busy = errors.join("\n").match(/(EADDRINUSE|EACCES)[^\n]*:(\d+)\b/);
+  if (busy !== null) {
+    const reason = busy[1] === "EADDRINUSE" ? "address in use" : "permission denied";
+    return new DemoUsageError(
+      `--sim-base-port ${basePort}: replica port ${busy[2]}: ${reason} (${busy[1]}); choose another port or 0`,
+    );
+  }
+  const said = errors.length > 0 ? `: ${errors.slice(-5).join("; ")}` : " (it printed no error)";
+  return new Error(`the simulator exited with ${code}${said}`);
+}
+
 /** Starts `sim` and resolves when it says it is ready. */
 function startSim(flags: FlagValues, apiPort: number): Promise<ChildProcess> {
   const host = flags.host as string;
@@ -55,16 +84,29 @@ function startSim(flags: FlagValues, apiPort: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], detached: true });
   return new Promise((resolve, reject) => {
     let buf = "";
+    let ready = false;
+    // The last lines before readiness: the simulator's own error when it fails to start.
+    const recent: string[] = [];
     child.stdout!.on("data", (d: Buffer) => {
+      if (ready) return;
       buf += d.toString();
-      if (buf.includes('"sim ready"')) {
-        buf = "";
-        resolve(child);
-      } else if (buf.length > 1 << 16) buf = buf.slice(-4096);
+      const lines = buf.split("\n");
+      buf = lines.pop() ?? "";
+      if (buf.length > 1 << 16) buf = buf.slice(-4096);
+      for (const line of lines) {
+        if (line.includes('"sim ready"')) {
+          ready = true;
+          resolve(child);
+          return;
+        }
+        recent.push(line);
+        if (recent.length > 20) recent.shift();
+      }
     });
-    child.once("exit", (code) =>
-      reject(new Error(`the simulator exited with ${code} (see its error above)`)),
-    );
+    child.once("exit", (code) => {
+      if (buf !== "") recent.push(buf);
+      reject(simFailure(recent, code, flags["sim-base-port"] as number));
+    });
   });
 }
 
@@ -102,7 +144,14 @@ export async function demoMain(argv: string[]): Promise<void> {
     throw err;
   }
   setLogLevel(flags["log-level"] as LogLevel);
-  const server = await startServe(flags).catch((err: unknown) => fail(String(err)));
+  const server = await startServe(flags).catch((err: unknown) => {
+    // A busy port or a bad config is the operator's to fix: its message alone, exit 2 (as `serve`).
+    if (err instanceof UsageError || err instanceof ConfigError) {
+      process.stderr.write(`inference-router demo: ${err.message}\n`);
+      process.exit(2);
+    }
+    return fail(String(err));
+  });
   let sim: ChildProcess | undefined;
   let stopping = false;
   const stop = async (code: number) => {
@@ -124,7 +173,7 @@ export async function demoMain(argv: string[]): Promise<void> {
     await waitForPool(server, flags.replicas as number);
   } catch (err) {
     process.stderr.write(`inference-router demo: ${err instanceof Error ? err.message : String(err)}\n`);
-    await stop(1);
+    await stop(err instanceof DemoUsageError ? 2 : 1);
     return;
   }
   const host = flags.host === "0.0.0.0" ? "127.0.0.1" : (flags.host as string);

@@ -88,3 +88,20 @@ export async function listenDual(handler: Handler, port: number, host: string): 
     },
   };
 }
+
+/** Listen failures the operator fixes by choosing another port, with the words a person reads. */
+const PORT_PROBLEMS: Record<string, string> = {
+  EADDRINUSE: "address in use",
+  EACCES: "permission denied (ports below 1024 need privileges)",
+};
+
+/**
+ * The error to print when a listener could not bind: names the setting that chose the port (`flag`,
+ * e.g. "--http-port") and the way out, or undefined when `err` is not about the port.
+ */
+export function portProblem(err: unknown, flag: string, port: number): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  const reason = typeof code === "string" ? PORT_PROBLEMS[code] : undefined;
+  if (reason === undefined) return undefined;
+  return `${flag} ${port}: ${reason} (${code}); choose another port or 0`;
+}

@@ -12,7 +12,7 @@ import { pushExposureProblem } from "../../src/services/push-exposure.js";
 import type { PoolStore } from "../../src/state/pool-store.js";
 import { startApiServer } from "./api-server.js";
 import { ConfigError, loadResources, readToken, watchResources } from "./config-loader.js";
-import type { DualListener } from "./dual-listener.js";
+import { type DualListener, portProblem } from "./dual-listener.js";
 import { edgeIdentity, startEdgePush } from "./edge-push.js";
 import { type FlagValues, formatHelp, parseFlags, UsageError } from "./flags.js";
 import { startHttpServer } from "./http-server.js";
@@ -31,6 +31,25 @@ export interface RunningServer {
   core: RouterCore;
   /** Stops listeners, ends streams, waits for in-flight calls. */
   close(): Promise<void>;
+}
+
+/**
+ * Runs `start`, turning a port it could not bind into a UsageError naming the flag (exit 2): `ports`
+ * are the flags of what `start` opens with their ports; the failed one is found by the error's port.
+ */
+async function binding<T>(ports: [flag: string, port: number][], start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    const failed = (err as { port?: unknown } | null)?.port;
+    const flags = ports.filter(([, p]) => p === failed).map(([f]) => `--${f}`);
+    const problem =
+      typeof failed === "number" && flags.length > 0
+        ? portProblem(err, flags.join(" / "), failed)
+        : undefined;
+    if (problem !== undefined) throw new UsageError(problem);
+    throw err;
+  }
 }
 
 export async function startServe(flags: FlagValues): Promise<RunningServer> {
@@ -94,41 +113,63 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
   const stopWatch = configPath ? watchResources(configPath, applyConfig) : () => undefined;
   const sweep = setInterval(() => store.sweep(), cfg.state.sweepIntervalMs);
   const listeners: [string, DualListener][] = [];
-  const api = await startApiServer({
-    store,
-    host,
-    port: (flags["api-port"] as number | undefined) ?? cfg.listen.apiPort,
-    limits: core.limits,
-    maxMessageBytes: cfg.limits.maxMessageBytes,
-    interceptors: [createAuthInterceptor(tokens)],
-    router: () => core,
-    shutdownSignal: shutdown.signal,
-    ready: () => !shutdown.signal.aborted,
-    metrics: core.metrics,
-  });
-  listeners.push(["api", api]);
-  log("info", "listening", {
-    service: "api",
-    port: api.port,
-    host,
-    protocols: ["connect", "grpc", "grpc-web"],
-    pushes: tokens.pushToken === undefined ? "unauthenticated" : "need a bearer token",
-  });
-  const pickerListeners = await startPickerListeners({
-    flags,
-    core,
-    host,
-    clock: systemClock,
-    shutdownSignal: shutdown.signal,
-  });
-  listeners.push(...pickerListeners.listeners);
-  const http = await startHttpServer({
-    fetch: httpRouter.app.fetch,
-    inference: httpRouter.inference,
-    host,
-    port: (flags["http-port"] as number | undefined) ?? cfg.listen.httpPort,
-  });
-  listeners.push(["http", http]);
+  const port = (flag: string, configured: number): [string, number] => [
+    flag,
+    (flags[flag] as number | undefined) ?? configured,
+  ];
+  const apiPort = port("api-port", cfg.listen.apiPort);
+  const httpPort = port("http-port", cfg.listen.httpPort);
+  let pickerListeners: Awaited<ReturnType<typeof startPickerListeners>>;
+  let http: DualListener;
+  try {
+    const api = await binding([apiPort], () =>
+      startApiServer({
+        store,
+        host,
+        port: apiPort[1],
+        limits: core.limits,
+        maxMessageBytes: cfg.limits.maxMessageBytes,
+        interceptors: [createAuthInterceptor(tokens)],
+        router: () => core,
+        shutdownSignal: shutdown.signal,
+        ready: () => !shutdown.signal.aborted,
+        metrics: core.metrics,
+      }),
+    );
+    listeners.push(["api", api]);
+    log("info", "listening", {
+      service: "api",
+      port: api.port,
+      host,
+      protocols: ["connect", "grpc", "grpc-web"],
+      pushes: tokens.pushToken === undefined ? "unauthenticated" : "need a bearer token",
+    });
+    pickerListeners = await binding(
+      [
+        port("extproc-port", cfg.listen.extprocPort),
+        port("health-port", cfg.listen.healthPort),
+        port("metrics-port", cfg.listen.metricsPort),
+      ],
+      () => startPickerListeners({ flags, core, host, clock: systemClock, shutdownSignal: shutdown.signal }),
+    );
+    listeners.push(...pickerListeners.listeners);
+    http = await binding([httpPort], () =>
+      startHttpServer({
+        fetch: httpRouter.app.fetch,
+        inference: httpRouter.inference,
+        host,
+        port: httpPort[1],
+      }),
+    );
+    listeners.push(["http", http]);
+  } catch (err) {
+    // Close what did start (a caller such as a test may carry on), then report the first failure.
+    shutdown.abort();
+    clearInterval(sweep);
+    stopWatch();
+    await Promise.allSettled(listeners.map(([, l]) => l.close()));
+    throw err;
+  }
   const edge = cfg.edge.push;
   const edgePush = edge
     ? startEdgePush({

@@ -1,7 +1,9 @@
 /** Auth never fails open: an empty token is a start-up error, and pushes without a token stay on loopback. */
+import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { ConfigError, readToken } from "../../../runtimes/node/config-loader.js";
 import { parseFlags, UsageError } from "../../../runtimes/node/flags.js";
@@ -23,6 +25,7 @@ function configDir(routerSpec?: string): string {
   return dir;
 }
 
+const repo = fileURLToPath(new URL("../../../", import.meta.url));
 const ports = { "api-port": 0, "http-port": 0, "extproc-port": 0, "health-port": 0, "metrics-port": 0 };
 
 async function startError(flags: Record<string, string | number | boolean>): Promise<ConfigError> {
@@ -50,6 +53,36 @@ describe("serve's push and read tokens", () => {
     expect(err.message).toContain("spec.auth.pushTokenFile");
     expect(err.message).toContain(file);
     expect(err.message).toContain("empty");
+  });
+
+  it("refuses a push token file that does not exist, naming the setting, the path and the error", async () => {
+    const dir = configDir();
+    const missing = join(dir, "no-such-push-token");
+    writeFileSync(
+      join(dir, "router.yaml"),
+      `apiVersion: inference-router.dev/v1alpha1\nkind: RouterConfig\nspec:\n  auth:\n    pushTokenFile: ${missing}\n`,
+    );
+    const err = await startError({ config: dir, host: "127.0.0.1" });
+    expect(err.message).toContain(`RouterConfig spec.auth.pushTokenFile: ${missing}: cannot be read`);
+    expect(err.message).toContain("ENOENT");
+  });
+
+  it("exits 2 from the command line on a missing push token file, with the setting in its one message", async () => {
+    const dir = configDir();
+    const missing = join(dir, "no-such-push-token");
+    writeFileSync(
+      join(dir, "router.yaml"),
+      `apiVersion: inference-router.dev/v1alpha1\nkind: RouterConfig\nspec:\n  auth:\n    pushTokenFile: ${missing}\n`,
+    );
+    const args = ["runtimes/node/bin.js", "serve", "--config", dir, "--host", "127.0.0.1"];
+    for (const flag of Object.keys(ports)) args.push(`--${flag}`, "0");
+    const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = execFile(process.execPath, args, { cwd: repo, timeout: 30_000 }, (_e, _o, stderr) =>
+        resolve({ code: child.exitCode, stderr }),
+      );
+    });
+    expect(stderr).toContain(`spec.auth.pushTokenFile: ${missing}: cannot be read (ENOENT`);
+    expect(code).toBe(2);
   });
 
   it("refuses a whitespace-only inline read token, naming the setting", async () => {
