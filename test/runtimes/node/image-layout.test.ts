@@ -265,6 +265,10 @@ describe("the CLI started from the image's layout", () => {
       expect(pushed).toMatchObject({ acceptedSequence: "1", endpointCount: 1 });
       const got = (await call("GetPool", { pool })) as { pool: { endpoints: { address: string }[] } };
       expect(got.pool.endpoints.map((e) => e.address)).toEqual(["10.0.0.1:8000"]);
+      // The pool page is served from the image's files too.
+      const page = await fetch(`http://127.0.0.1:${apiPort}/ui/app.js`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain("WatchPool");
     } finally {
       child.kill("SIGTERM");
     }
