@@ -131,6 +131,7 @@ export function createRequestRouter(o: RequestRouterOptions): RequestPipeline {
         priority: resolution.priority,
         objective: resolution.objective,
         endpoints,
+        profile: result.profile,
         lease: result.lease,
         body,
         bodyChanged: changed,

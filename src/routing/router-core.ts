@@ -37,6 +37,7 @@ export const START_ONLY_SETTINGS = [
   "state",
   "extproc",
   "edge",
+  "tracing",
   "limits.maxMessageBytes",
 ] as const;
 
