@@ -20,6 +20,7 @@ import { type LogLevel, log, setLogLevel } from "./log.js";
 import { createNodeTransport } from "./node-transport.js";
 import { startPickerListeners } from "./picker-listeners.js";
 import { serveFlags } from "./serve-flags.js";
+import { startTracing } from "./tracing.js";
 
 export const systemClock: Clock = { now: () => Date.now() };
 const systemRandom = { next: Math.random };
@@ -59,6 +60,8 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
     throw new ConfigError([err instanceof Error ? err.message : String(err)]);
   }
   const { store } = core;
+  const tracing = startTracing(cfg.tracing);
+  if (tracing) log("info", "tracing", { otlp: tracing.url });
   const shutdown = new AbortController();
   const httpRouter = createHttpRouter({
     core,
@@ -158,6 +161,8 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
       stopWatch();
       core.dispose();
       await Promise.all(listeners.map(([, l]) => l.close()));
+      // After the listeners: spans of requests that drained are exported too.
+      await tracing?.shutdown();
     },
   };
 }
