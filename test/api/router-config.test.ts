@@ -46,6 +46,7 @@ describe("RouterConfig", () => {
         outlierDetection: { baseEjectionMs: 5000, maxEjectionMs: 60000 },
       },
       edge: {},
+      tracing: { serviceName: "inference-router" },
     });
   });
 
