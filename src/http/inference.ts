@@ -14,7 +14,7 @@ import type { ClientSink, HeaderRecord, OutHeaders } from "../proxy/upstream.js"
 import type { HeaderView } from "../request/headers.js";
 import type { ExtendedRequestRouter } from "../routing/request-router.js";
 import { type BodyBudget, type BodyHold, bodyBudgetFullMessage } from "../state/body-budget.js";
-import { type RequestTrace, startRequestTrace } from "../tracing/request-trace.js";
+import { type RequestTrace, routerTracing, startRequestTrace } from "../tracing/request-trace.js";
 
 /** Inference paths and the OpenAI API each one carries (the one table, src/openai/api-kind.ts). */
 export const inferenceRoutes: Readonly<Record<string, ApiKind>> = apiPaths;
@@ -112,6 +112,16 @@ class ReleasingSink implements ClientSink {
   }
 }
 
+/** The request span of an HTTP-router request (tracing on), child of the client's traceparent. */
+function traceOf(head: InferenceHead, view: HeaderView, requestId: string): RequestTrace | undefined {
+  const path = head.path.split("?", 1)[0]!;
+  return startRequestTrace(`POST ${path}`, (n) => view.get(n), {
+    "http.request.method": "POST",
+    "url.path": path,
+    "inference.request_id": requestId,
+  });
+}
+
 /** The client sink, ending the request's trace when the answer ends. */
 class TracedSink implements ClientSink {
   readonly #sink: ClientSink;
@@ -171,11 +181,8 @@ export class InferenceRequest {
     this.#sink = this.#hold === undefined ? sink : new ReleasingSink(sink, this.#hold);
     this.#view = headerView(head.headers, o.untrustedHeaders?.names);
     this.#requestId = requestIdOf(this.#view);
-    this.#trace = startRequestTrace(`POST ${head.path.split("?", 1)[0]}`, (n) => this.#view.get(n), {
-      "http.request.method": "POST",
-      "url.path": head.path.split("?", 1)[0]!,
-      "inference.request_id": this.#requestId,
-    });
+    // Off: one field read; no span, no traceparent parse, no attribute object.
+    this.#trace = routerTracing.tracer === undefined ? undefined : traceOf(head, this.#view, this.#requestId);
     this.#max = o.limits.maxBodyBytes;
     const declared = this.#view.get("content-length");
     if (declared !== null && Number(declared) > this.#max)
