@@ -108,6 +108,8 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
     shutdownSignal: shutdown.signal,
     ready: () => !shutdown.signal.aborted,
     metrics: core.metrics,
+    decisions: () => core.recentDecisions.list(),
+    readToken: tokens.readToken,
   });
   listeners.push(["api", api]);
   log("info", "listening", {

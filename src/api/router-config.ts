@@ -319,6 +319,13 @@ export const routerConfigSpecSchema = z.strictObject({
         .optional(),
     })
     .prefault({}),
+  /** The pool page on the API port. */
+  ui: z
+    .strictObject({
+      /** Picks and refusals kept for GET /ui/decisions (a ring; 0 keeps none). Default 200. */
+      recentDecisions: z.int().min(0).max(100_000).default(200),
+    })
+    .prefault({}),
   /**
    * OpenTelemetry tracing: spans for admission, scheduling and forwarding, exported over OTLP/HTTP
    * (JSON). Unset `otlpEndpoint` = off: no spans are made and `traceparent` is passed on untouched.
