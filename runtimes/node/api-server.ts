@@ -4,7 +4,9 @@ import type { ServerResponse } from "node:http";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { PushMetrics } from "../../src/metrics/router-metrics.js";
+import type { RecentDecision } from "../../src/routing/recent-decisions.js";
 import type { ExtendedRequestRouter } from "../../src/routing/request-router.js";
+import { DECISIONS_PATH, decisionsAnswer } from "../../src/services/decisions-answer.js";
 import { registerIntrospection, registerRoutes } from "../../src/services/routes.js";
 import type { PoolStore } from "../../src/state/pool-store.js";
 import type { SnapshotLimits } from "../../src/state/snapshot.js";
@@ -25,6 +27,9 @@ export interface ApiServerOptions {
   ready: () => boolean;
   /** Accepted pushes per source and refused pushes by code; default none. */
   metrics?: PushMetrics;
+  /** The core's recent decisions for GET /ui/decisions (behind `readToken`); default: 404. */
+  decisions?: () => readonly RecentDecision[];
+  readToken?: string | undefined;
 }
 
 /**
@@ -140,6 +145,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<DualListen
         return;
       }
       if (serveUi(path ?? "", req.method, res as ServerResponse)) return;
+      if (path === DECISIONS_PATH && req.method === "GET" && opts.decisions) {
+        const a = decisionsAnswer(opts.decisions, req.headers.authorization ?? null, opts.readToken);
+        res.writeHead(a.status, a.headers);
+        res.end(a.body);
+        return;
+      }
       res.writeHead(404, { "content-type": "text/plain" });
       res.end("not found\n");
     },

@@ -20,6 +20,7 @@ import { type LogLevel, log, setLogLevel } from "./log.js";
 import { createNodeTransport } from "./node-transport.js";
 import { startPickerListeners } from "./picker-listeners.js";
 import { serveFlags } from "./serve-flags.js";
+import { startTracing } from "./tracing.js";
 
 export const systemClock: Clock = { now: () => Date.now() };
 const systemRandom = { next: Math.random };
@@ -78,6 +79,8 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
     throw new ConfigError([err instanceof Error ? err.message : String(err)]);
   }
   const { store } = core;
+  const tracing = startTracing(cfg.tracing);
+  if (tracing) log("info", "tracing", { otlp: tracing.url });
   const shutdown = new AbortController();
   const httpRouter = createHttpRouter({
     core,
@@ -134,6 +137,8 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
         shutdownSignal: shutdown.signal,
         ready: () => !shutdown.signal.aborted,
         metrics: core.metrics,
+        decisions: () => core.recentDecisions.list(),
+        readToken: tokens.readToken,
       }),
     );
     listeners.push(["api", api]);
@@ -199,6 +204,8 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
       stopWatch();
       core.dispose();
       await Promise.all(listeners.map(([, l]) => l.close()));
+      // After the listeners: spans of requests that drained are exported too.
+      await tracing?.shutdown();
     },
   };
 }

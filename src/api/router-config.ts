@@ -319,6 +319,28 @@ export const routerConfigSpecSchema = z.strictObject({
         .optional(),
     })
     .prefault({}),
+  /** The pool page on the API port. */
+  ui: z
+    .strictObject({
+      /** Picks and refusals kept for GET /ui/decisions (a ring; 0 keeps none). Default 200. */
+      recentDecisions: z.int().min(0).max(100_000).default(200),
+    })
+    .prefault({}),
+  /**
+   * OpenTelemetry tracing: spans for admission, scheduling and forwarding, exported over OTLP/HTTP
+   * (JSON). Unset `otlpEndpoint` = off: no spans are made and `traceparent` is passed on untouched.
+   */
+  tracing: z
+    .strictObject({
+      /**
+       * Where spans are POSTed, e.g. http://otel-collector:4318 (a URL without a path gets /v1/traces,
+       * as OTEL_EXPORTER_OTLP_ENDPOINT does; one with a path is used as it is). Read at start.
+       */
+      otlpEndpoint: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+      /** The `service.name` resource attribute of every span. */
+      serviceName: z.string().min(1).default("inference-router"),
+    })
+    .prefault({}),
 });
 
 /** The router's settings with every default filled. */

@@ -21,6 +21,8 @@ export interface Pick {
   requestId: string;
   body?: Uint8Array;
   bodyChanged?: boolean;
+  /** `traceparent` (and `tracestate`) for the upstream request: the router's span as its parent. */
+  trace?: Readonly<Record<string, string>>;
 }
 
 function mutation(pick: Pick): Mutation {
@@ -29,6 +31,7 @@ function mutation(pick: Pick): Mutation {
     setHeader("x-request-id", pick.requestId),
   ];
   if (pick.body) set.push(setHeader("content-length", String(pick.body.length)));
+  if (pick.trace) for (const name in pick.trace) set.push(setHeader(name, pick.trace[name]!));
   return { set, remove: [DESTINATION_SUBSET_HEADER, DESTINATION_SERVED_HEADER] };
 }
 

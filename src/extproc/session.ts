@@ -20,10 +20,11 @@ import { requestIdOf } from "../openai/request-id.js";
 import type { RouteDecision } from "../routing/types.js";
 import { type BodyHold, bodyBudgetFullMessage } from "../state/body-budget.js";
 import type { Lease } from "../state/in-flight.js";
+import { type RequestTrace, routerTracing, startRequestTrace } from "../tracing/request-trace.js";
 import type { ExtProcContext } from "./context.js";
 import { headersFromMap, headerView, setHeader } from "./header-map.js";
 import { servedEndpointFrom, subsetHintFrom } from "./metadata.js";
-import { pickReplies } from "./pick-replies.js";
+import { type Pick as PickReply, pickReplies } from "./pick-replies.js";
 import { errorReply, headersReply, trailersReply } from "./replies.js";
 import { ResponseTap } from "./response-tap.js";
 import { CLIENT_SYSTEM_HEADERS, WENT_INTO_RESPONSE_HEADERS } from "./system-headers.js";
@@ -67,6 +68,8 @@ export class ExtProcSession {
   #models: Models | undefined;
   #lease: Lease | undefined;
   #tap: ResponseTap | undefined;
+  /** This request's spans; undefined when tracing is off. */
+  #trace: RequestTrace | undefined;
   readonly #ctx: ExtProcContext;
   readonly #onClose: (s: ExtProcSession) => void;
 
@@ -137,6 +140,9 @@ export class ExtProcSession {
       );
     }
     if (this.#finished) return;
+    this.#trace?.end(
+      reason === "end" ? undefined : { code: reason, message: `the ext_proc stream ended (${reason})` },
+    );
     this.#finish(false);
     if (reason !== "end" && this.#models) {
       const d = this.#models;
@@ -152,6 +158,13 @@ export class ExtProcSession {
     this.#headers = headersFromMap(h.headers);
     this.#requestId = requestIdOf(headerView(this.#headers, NO_HIDDEN), this.#ctx.generateId);
     this.#subset = subsetHintFrom(req.metadataContext);
+    if (routerTracing.tracer !== undefined) {
+      const headers = this.#headers;
+      this.#trace = startRequestTrace("ext_proc pick", (n) => headers.get(n), {
+        "inference.request_id": this.#requestId,
+        "url.path": (headers.get(":path") ?? "").split("?", 1)[0]!,
+      });
+    }
     if (h.endOfStream) return this.#headersOnly();
     if (this.#ctx.bodyMode === "BUFFERED") return [headersReply("request")];
     return NONE;
@@ -191,7 +204,12 @@ export class ExtProcSession {
     }
     const endpoint = this.#ctx.anyEndpoint(this.#subset);
     if (!endpoint) throw new RouterError("Internal", "no pods available in datastore");
-    return pickReplies({ destinations: endpoint, requestId: this.#requestId }, this.#ctx.bodyMode, true);
+    const pick: PickReply = { destinations: endpoint, requestId: this.#requestId };
+    if (this.#trace !== undefined) {
+      this.#trace.annotate({ "inference.endpoint": endpoint });
+      pick.trace = this.#trace.forwarding(false);
+    }
+    return pickReplies(pick, this.#ctx.bodyMode, true);
   }
 
   #route(endOfStream: boolean): ProcessingResponse[] {
@@ -199,6 +217,7 @@ export class ExtProcSession {
     const body = concatBytes(this.#parts, this.#bodyBytes);
     this.#parts = [];
     const kind = apiKindFromPath(this.#headers.get(":path") ?? "");
+    this.#trace?.scheduling();
     const d = this.#ctx.router.route({
       requestId: this.#requestId,
       headers: headerView(this.#headers, CLIENT_SYSTEM_HEADERS),
@@ -215,7 +234,17 @@ export class ExtProcSession {
     this.#lease = d.lease;
     this.#ctx.metrics?.recordRequest(d.clientModel, d.targetModel, body.length);
     const destinations = d.endpoints.map((e) => e.address).join(",");
-    const pick = { destinations, requestId: this.#requestId, body: d.body, bodyChanged: d.bodyChanged };
+    const pick: PickReply = {
+      destinations,
+      requestId: this.#requestId,
+      body: d.body,
+      bodyChanged: d.bodyChanged,
+    };
+    if (this.#trace !== undefined) {
+      this.#trace.scheduled(d);
+      // Envoy sends the request: its upstream request names the forwarding span as parent.
+      pick.trace = this.#trace.forwarding(false);
+    }
     const replies = pickReplies(pick, this.#ctx.bodyMode, endOfStream);
     // The body leaves with these replies; a stream may last minutes more without holding it.
     this.#hold?.release();
@@ -227,6 +256,7 @@ export class ExtProcSession {
     const d = this.#models;
     this.#moveLease(servedEndpointFrom(req.metadataContext));
     const status = Number(headers.get(":status") ?? "200");
+    this.#trace?.annotate({ "http.response.status_code": status });
     if (d && status >= 400) this.#ctx.metrics?.recordError(d.clientModel, d.targetModel, String(status));
     const mapping = d && { from: d.targetModel, to: d.clientModel };
     const contentType = headers.get("content-type") ?? "";
@@ -263,6 +293,7 @@ export class ExtProcSession {
   #fail(err: RouterError): ProcessingResponse[] {
     const d = this.#models;
     this.#ctx.metrics?.recordError(d?.clientModel ?? "", d?.targetModel ?? "", err.code);
+    this.#trace?.end({ code: err.code, message: err.message });
     this.#finish(false);
     return [errorReply(err)];
   }
@@ -286,6 +317,8 @@ export class ExtProcSession {
         : undefined,
     });
     this.#lease = undefined;
+    this.#trace?.end();
+    this.#trace = undefined;
     this.#onClose(this);
   }
 }

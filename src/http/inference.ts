@@ -14,6 +14,7 @@ import type { ClientSink, HeaderRecord, OutHeaders } from "../proxy/upstream.js"
 import type { HeaderView } from "../request/headers.js";
 import type { ExtendedRequestRouter } from "../routing/request-router.js";
 import { type BodyBudget, type BodyHold, bodyBudgetFullMessage } from "../state/body-budget.js";
+import { type RequestTrace, routerTracing, startRequestTrace } from "../tracing/request-trace.js";
 
 /** Inference paths and the OpenAI API each one carries (the one table, src/openai/api-kind.ts). */
 export const inferenceRoutes: Readonly<Record<string, ApiKind>> = apiPaths;
@@ -111,6 +112,45 @@ class ReleasingSink implements ClientSink {
   }
 }
 
+/** The request span of an HTTP-router request (tracing on), child of the client's traceparent. */
+function traceOf(head: InferenceHead, view: HeaderView, requestId: string): RequestTrace | undefined {
+  const path = head.path.split("?", 1)[0]!;
+  return startRequestTrace(`POST ${path}`, (n) => view.get(n), {
+    "http.request.method": "POST",
+    "url.path": path,
+    "inference.request_id": requestId,
+  });
+}
+
+/** The client sink, ending the request's trace when the answer ends. */
+class TracedSink implements ClientSink {
+  readonly #sink: ClientSink;
+  readonly #trace: RequestTrace;
+
+  constructor(sink: ClientSink, trace: RequestTrace) {
+    this.#sink = sink;
+    this.#trace = trace;
+  }
+
+  head(status: number, headers: OutHeaders): void {
+    this.#trace.annotate({ "http.response.status_code": status });
+    this.#sink.head(status, headers);
+  }
+
+  write(chunk: Uint8Array): boolean {
+    return this.#sink.write(chunk);
+  }
+
+  end(chunk?: Uint8Array): void {
+    this.#trace.end();
+    this.#sink.end(chunk);
+  }
+
+  onDrain(resume: () => void): void {
+    this.#sink.onDrain(resume);
+  }
+}
+
 /**
  * One request in progress. The runtime calls `data` for each body chunk (false back = refused, stop
  * reading: the answer is already on its way), `end` when the body is complete and `cancel` if the
@@ -131,6 +171,8 @@ export class InferenceRequest {
   #forwarded: Forwarded | undefined;
   readonly #hold: BodyHold | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** This request's spans; undefined when tracing is off. */
+  readonly #trace: RequestTrace | undefined;
 
   constructor(o: InferenceHandlerOptions, head: InferenceHead, sink: ClientSink) {
     this.#o = o;
@@ -139,6 +181,8 @@ export class InferenceRequest {
     this.#sink = this.#hold === undefined ? sink : new ReleasingSink(sink, this.#hold);
     this.#view = headerView(head.headers, o.untrustedHeaders?.names);
     this.#requestId = requestIdOf(this.#view);
+    // Off: one field read; no span, no traceparent parse, no attribute object.
+    this.#trace = routerTracing.tracer === undefined ? undefined : traceOf(head, this.#view, this.#requestId);
     this.#max = o.limits.maxBodyBytes;
     const declared = this.#view.get("content-length");
     if (declared !== null && Number(declared) > this.#max)
@@ -178,17 +222,27 @@ export class InferenceRequest {
     const body = concatBytes(this.#parts, this.#total);
     this.#parts = [];
     const head = this.#head;
+    const trace = this.#trace;
     try {
+      trace?.scheduling();
       const decision = this.#o.router().route({
         requestId: this.#requestId,
         headers: this.#view,
         body,
         kind: head.kind,
       });
+      let headers = head.headers;
+      let sink = this.#sink;
+      if (trace !== undefined) {
+        trace.scheduled(decision);
+        // The caller's traceparent is replaced: the upstream's parent is this router's forwarding span.
+        headers = { ...headers, ...trace.forwarding(true) };
+        sink = new TracedSink(sink, trace);
+      }
       this.#forwarded = this.#o.proxy.forward(
         decision,
-        { path: head.path, method: "POST", headers: head.headers },
-        this.#sink,
+        { path: head.path, method: "POST", headers },
+        sink,
         (err) => this.#answerError(err),
       );
     } catch (err) {
@@ -203,6 +257,7 @@ export class InferenceRequest {
     this.#parts = [];
     this.#forwarded?.cancel();
     this.#hold?.release();
+    this.#trace?.end({ code: "Cancelled", message: "the client went away before the answer ended" });
   }
 
   #refuse(err: RouterError, extra?: Readonly<Record<string, string>>): void {
@@ -216,6 +271,11 @@ export class InferenceRequest {
   #answerError(err: unknown, extra?: Readonly<Record<string, string>>): void {
     const a = openAiError(err, this.#requestId);
     this.#o.onError?.(this.#requestId, a.status, a.body);
+    if (this.#trace !== undefined) {
+      this.#trace.annotate({ "http.response.status_code": a.status });
+      const code = err instanceof RouterError ? err.code : "Internal";
+      this.#trace.end({ code, message: err instanceof Error ? err.message : String(err) });
+    }
     const bytes = new TextEncoder().encode(a.body);
     // A refused body's remainder is left to the runtime to discard (a client still sending it must be
     // able to read the answer: closing now would reset its upload before it sees the 413).

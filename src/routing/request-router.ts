@@ -122,6 +122,7 @@ export function createRequestRouter(o: RequestRouterOptions): RequestPipeline {
         max !== undefined && max >= 1 && max < result.endpoints.length
           ? result.endpoints.slice(0, max)
           : result.endpoints;
+      const [first, second] = result.scores ?? [];
       const { body, changed } = rewriteModelInBody(input.body, parsed.json, resolution.targetModel);
       return {
         requestId: input.requestId,
@@ -131,6 +132,8 @@ export function createRequestRouter(o: RequestRouterOptions): RequestPipeline {
         priority: resolution.priority,
         objective: resolution.objective,
         endpoints,
+        profile: result.profile,
+        ...(first !== undefined && second !== undefined && { scoreMargin: first - second }),
         lease: result.lease,
         body,
         bodyChanged: changed,

@@ -6,6 +6,7 @@
  */
 import type { RouterResources } from "../api/resources.js";
 import type { Clock } from "../core/clock.js";
+import { RouterError } from "../core/errors.js";
 import type { Random } from "../core/random.js";
 import { RouterMetrics } from "../metrics/router-metrics.js";
 import { nextFallback, subsetEntryIp } from "../scheduling/candidates.js";
@@ -16,6 +17,7 @@ import { OutlierEjection } from "../state/outlier-ejection.js";
 import { PoolStore } from "../state/pool-store.js";
 import type { SnapshotLimits } from "../state/snapshot.js";
 import type { Endpoint } from "../state/types.js";
+import { RecentDecisions } from "./recent-decisions.js";
 import {
   createRequestRouter,
   type ExtendedRequestRouter,
@@ -37,6 +39,7 @@ export const START_ONLY_SETTINGS = [
   "state",
   "extproc",
   "edge",
+  "tracing",
   "limits.maxMessageBytes",
 ] as const;
 
@@ -88,6 +91,8 @@ export interface RouterCore extends ExtendedRequestRouter {
   readonly outliers: OutlierEjection;
   /** Request-body bytes buffered across every front door (RouterConfig spec.limits.maxBufferedBodyBytes). */
   readonly bodyBudget: BodyBudget;
+  /** The last picks and refusals of route() at every door (RouterConfig spec.ui.recentDecisions). */
+  readonly recentDecisions: RecentDecisions;
   /**
    * One more endpoint for a forwarded request whose listed fallbacks are used up while attempts
    * remain: ready, serving `model`, not ejected, not in `tried`; undefined when none is left.
@@ -150,6 +155,7 @@ export function createRouterCore(resources: RouterResources, o: RouterCoreOption
     },
   });
   const listeners = new Set<(r: RouterResources) => void>();
+  const recentDecisions = new RecentDecisions(resources.router.ui.recentDecisions);
 
   // `state` is read at start (START_ONLY_SETTINGS), so a rebuilt scheduler keeps the first policy.
   const staleEndpoints = state.staleEndpoints;
@@ -176,6 +182,33 @@ export function createRouterCore(resources: RouterResources, o: RouterCoreOption
     limits.bodyReadTimeoutMs = r.router.limits.bodyReadTimeoutMs;
     bodyBudget.limit = r.router.limits.maxBufferedBodyBytes;
     Object.assign(outliers.options, r.router.proxy.outlierDetection);
+    recentDecisions.resize(r.router.ui.recentDecisions);
+  };
+  // Every door's route() passes here, so the ring sees picks and refusals alike.
+  const route = (input: RouteInput): RouteDecision => {
+    if (recentDecisions.capacity === 0) return router.route(input);
+    try {
+      const d = router.route(input);
+      recentDecisions.record({
+        at: o.clock.now(),
+        requestId: d.requestId,
+        model: d.clientModel,
+        pool: d.pool,
+        outcome: "routed",
+        ...(d.endpoints[0] !== undefined && { endpoint: d.endpoints[0].address }),
+        ...(d.scoreMargin !== undefined && { margin: d.scoreMargin }),
+      });
+      return d;
+    } catch (err) {
+      recentDecisions.record({
+        at: o.clock.now(),
+        requestId: input.requestId,
+        model: "",
+        outcome: err instanceof RouterError ? err.code : "Internal",
+        ...(input.pool !== undefined && { pool: input.pool }),
+      });
+      throw err;
+    }
   };
 
   let scheduler = buildScheduler(resources);
@@ -192,6 +225,7 @@ export function createRouterCore(resources: RouterResources, o: RouterCoreOption
     limits,
     outliers,
     bodyBudget,
+    recentDecisions,
     fallbackEndpoint(pool, model, tried) {
       const endpoints = store.endpoints(pool);
       return endpoints && nextFallback(endpoints, model, tried, isStale, isEjected);
@@ -202,7 +236,7 @@ export function createRouterCore(resources: RouterResources, o: RouterCoreOption
     get resources() {
       return current;
     },
-    route: (input) => router.route(input),
+    route,
     explain: (input) => router.explain(input),
     models: () => router.models(),
     anyEndpoint(pool, subset) {

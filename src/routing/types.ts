@@ -39,6 +39,10 @@ export interface RouteDecision {
   objective: string | undefined;
   /** Ordered: primary first, then fallbacks. Never empty. */
   endpoints: Endpoint[];
+  /** The scheduling profile whose pick this is (traces and recent decisions show it). */
+  profile?: string;
+  /** The primary's weighted score minus the first fallback's; undefined when either has none. */
+  scoreMargin?: number;
   /** In-flight lease on endpoints[0]; the front end releases it when the response ends. */
   lease: Lease | undefined;
   /** Body to forward: the original bytes, or re-serialised when the model was rewritten. */

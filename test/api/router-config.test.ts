@@ -46,6 +46,8 @@ describe("RouterConfig", () => {
         outlierDetection: { baseEjectionMs: 5000, maxEjectionMs: 60000 },
       },
       edge: {},
+      ui: { recentDecisions: 200 },
+      tracing: { serviceName: "inference-router" },
     });
   });
 

@@ -70,7 +70,7 @@ describe.skipIf(!hasChromium)("the pool page in Chromium", () => {
         "--read-token",
         "read-secret",
       ],
-      { waitFor: ["api"] },
+      { waitFor: ["api", "http"] },
     );
     base = `http://127.0.0.1:${server.port("api")}`;
     client = createClient(PoolStateService, createConnectTransport({ baseUrl: base, httpVersion: "1.1" }));
@@ -154,6 +154,23 @@ describe.skipIf(!hasChromium)("the pool page in Chromium", () => {
     expect(candidates).toBe(3);
     const picked = await page.textContent("#explain-picked");
     expect(["10.0.0.1:8000", "10.0.0.2:8000", "10.0.1.1:8000"]).toContain(picked?.split(", ")[0]);
+  });
+
+  it("shows the core's recent decisions as a table, one row per entry of GET /ui/decisions", async () => {
+    await fetch(`http://127.0.0.1:${server.port("http")}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-request-id": "page-decision-1" },
+      body: JSON.stringify({ model: "llama", messages: [{ role: "user", content: "hi" }], max_tokens: 1 }),
+    }).then((r) => r.text());
+    const res = await fetch(`${base}/ui/decisions`, { headers: { authorization: "Bearer read-secret" } });
+    const { decisions } = (await res.json()) as { decisions: { requestId: string; outcome: string }[] };
+    const entry = decisions.find((d) => d.requestId === "page-decision-1");
+    expect(entry).toBeDefined();
+    const row = await page.waitForSelector('#decisions tr[data-request-id="page-decision-1"]');
+    const cells = await row.$$eval("td", (tds) => tds.map((td) => td.textContent));
+    expect(cells[1]).toBe("page-decision-1");
+    expect(cells[2]).toBe("llama");
+    expect(cells.at(-1)).toBe(entry?.outcome);
     if (process.env.UPDATE_SCREENSHOT === "1")
       await page.screenshot({ path: join(repoRoot, "docs/pool-page.png"), fullPage: true });
   });

@@ -345,6 +345,30 @@ tokenInput.addEventListener("change", () => {
   location.reload();
 });
 
+/** The core's recent picks and refusals (GET /ui/decisions), newest first; polled. */
+async function refreshDecisions() {
+  const res = await fetch("/ui/decisions", { headers: headers() });
+  if (!res.ok) return;
+  const { decisions = [] } = await res.json();
+  const rows = decisions.map((d) =>
+    el(
+      "tr",
+      { class: d.outcome === "routed" ? "" : "refused", dataset: { requestId: d.requestId } },
+      el("td", {}, new Date(d.at).toLocaleTimeString()),
+      el("td", {}, d.requestId),
+      el("td", {}, d.model || "–"),
+      el("td", {}, d.pool ?? "–"),
+      el("td", {}, d.endpoint ?? "–"),
+      el("td", { class: "num" }, d.margin === undefined ? "–" : fmt(d.margin)),
+      el("td", {}, d.outcome),
+    ),
+  );
+  $("decisions").tBodies[0].replaceChildren(...rows);
+}
+
+setInterval(() => refreshDecisions().catch(() => {}), 2000);
+refreshDecisions().catch(() => {});
+
 // Ages tick between pushes without a re-render.
 setInterval(() => {
   for (const td of document.querySelectorAll('td[data-field="age"]'))
