@@ -9,12 +9,24 @@
  *
  * Run: node --import tsx test/bench/proxy.bench.ts   (BENCH_MS=<ms per run>, default 3000)
  */
+
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { helpOrRun } from "./bench-help.js";
 import { quantile, runLoad } from "./proxy-load.js";
+
+helpOrRun(`npm run bench:proxy
+
+Proxy overhead on loopback: req/s, p50/p99 and CPU per request of one fast upstream reached directly,
+through nginx (when installed), through a bare node:http proxy and through \`inference-router serve\`,
+for JSON and SSE answers at 1 and 32 clients; then the ratios. Run \`npm run build\` first, or \`serve\`
+runs from the TypeScript sources through tsx and the figures measure that.
+
+  env BENCH_MS   milliseconds per run (default 3000)
+  --help`);
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const MS = Number(process.env.BENCH_MS ?? 3000);

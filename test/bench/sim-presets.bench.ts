@@ -3,7 +3,16 @@
  * throughput as the batch grows, straight from the engine model. The README's preset table quotes it.
  * Run: npm run bench:sim
  */
+
 import { createEngine, kvBlocksOf, type PresetName, presets, runToCompletion } from "../../src/sim/index.js";
+import { helpOrRun } from "./bench-help.js";
+
+helpOrRun(`npm run bench:sim
+
+The simulator presets' headline figures from the engine model: a lone request's TTFT and TPOT, and
+decode throughput at batch 1 / 8 / 64 / 256.
+
+  --help`);
 
 const names = Object.keys(presets) as PresetName[];
 console.log(
