@@ -25,9 +25,11 @@ const RUNTIME_LINE_LIMIT = 150;
  */
 const LONG_RUNTIME_FILES = {
   "runtimes/node/serve.ts":
-    "the `serve` command's wiring: flags and config, every listener (API, HTTP, ext_proc, health, metrics), the sweep timer, reload on file change and drain on SIGTERM; the rules it calls live in src/",
-  "runtimes/node/extproc-h2.ts":
-    "the default ext_proc transport on raw node:http2 (gRPC framing, flow control, reply slabs): measured against connect-node it is what meets the picker's throughput and latency targets (README, Envoy)",
+    "the `serve` command's wiring: flags and config, every listener (API, HTTP, ext_proc, health, metrics) with its busy-port message, the sweep timer, tracing start and flush, reload on file change and drain on SIGTERM; the rules it calls live in src/ (splitting the listener start-up out is the next step)",
+  "runtimes/node/demo.ts":
+    "the `demo` command: starts `serve` in-process and a child `sim`, waits for the pool, prints the curl commands, and turns the simulator's own failure (busy port, crash) into a message naming its flag",
+  "runtimes/node/picker-listeners.ts":
+    "the picker's three listeners (ext_proc on either transport with TLS and certificate reload, gRPC health, metrics) over one processor; the rules (served pool, message limit, endpoint count) live in src/extproc",
   "runtimes/node/ui/app.js":
     "the pool page's browser code (no build step, so one ES module): the Connect protocol over fetch, the pool table, the Explain score table; it holds no routing rule",
 };

@@ -115,8 +115,9 @@ describe("check-boundaries", () => {
   it("names the table's reasons whose files are no longer over the limit, so the table stays true", () => {
     const r = check({ ...clean, "runtimes/node/serve.ts": lines(120) });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(
-      "reasons listed for files no longer over 150 lines: runtimes/node/serve.ts, runtimes/node/extproc-h2.ts",
+    // The temporary tree holds only serve.ts: every other entry of the table is listed too.
+    expect(r.stdout).toMatch(
+      /reasons listed for files no longer over 150 lines: runtimes\/node\/serve\.ts(, |$)/m,
     );
     expect(r.stdout).not.toContain("runtime files over 150 lines, and why:");
   });
