@@ -26,6 +26,8 @@ const RUNTIME_LINE_LIMIT = 150;
 const LONG_RUNTIME_FILES = {
   "runtimes/node/serve.ts":
     "the `serve` command's wiring: flags and config, every listener (API, HTTP, ext_proc, health, metrics) with its busy-port message, the sweep timer, tracing start and flush, reload on file change and drain on SIGTERM; the rules it calls live in src/ (splitting the listener start-up out is the next step)",
+  "runtimes/node/api-server.ts":
+    "the API port on node:http/h2c: the Connect adapter (services, reflection, health), /healthz and /readyz, the pool page's static files and /ui/decisions; the answers themselves are built in src/services",
   "runtimes/node/demo.ts":
     "the `demo` command: starts `serve` in-process and a child `sim`, waits for the pool, prints the curl commands, and turns the simulator's own failure (busy port, crash) into a message naming its flag",
   "runtimes/node/picker-listeners.ts":
