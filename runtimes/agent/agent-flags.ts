@@ -14,7 +14,19 @@ export const agentFlags: readonly FlagSpec[] = [
     help: "ip:port pushed for this endpoint, e.g. $(POD_IP):8000 (required)",
   },
   { name: "pool", type: "string", help: "InferencePool name the endpoint belongs to (required)" },
-  { name: "push", type: "string", help: "Router's Connect API base URL, e.g. http://router:9004 (required)" },
+  {
+    name: "push",
+    type: "string",
+    help:
+      "Router's Connect API base URL(s), comma-separated, e.g. http://router:9004 (required); a name (a headless" +
+      " Service of the router replicas) is pushed to at every address it resolves to",
+  },
+  {
+    name: "push-resolve-interval",
+    type: "duration",
+    default: "5s",
+    help: "How often names in --push are looked up again (replicas join and leave); 0 = push to the name as is",
+  },
   { name: "token", type: "string", help: "Bearer token for PushSnapshot" },
   {
     name: "push-stream",

@@ -4,7 +4,6 @@
  * made in src/agent and src/push.
  */
 import { Code, createClient } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
 import { createAgent } from "../../src/agent/agent.js";
 import { type AgentOptions, validateAgentOptions } from "../../src/agent/agent-options.js";
 import { agentStatsToText } from "../../src/agent/agent-stats.js";
@@ -16,6 +15,7 @@ import {
 import { openHeldStream } from "../../src/push/held-stream.js";
 import { formatHelp, parseFlags, UsageError } from "../node/flags.js";
 import { type LogLevel, log, setLogLevel } from "../node/log.js";
+import { transportFor, watchPushTargets } from "../node/push-targets-node.js";
 import { agentFlags } from "./agent-flags.js";
 import { startStatsServer } from "./stats-server.js";
 
@@ -56,11 +56,8 @@ export async function agentMain(argv: string[]): Promise<void> {
   const parsed = parse(argv);
   if (!parsed) return;
   const { options: o, host } = parsed;
-  const client = createClient(
-    PoolStateService,
-    // Client streaming needs HTTP/2 (the router's API port speaks h2c); unary pushes keep HTTP/1.1.
-    createConnectTransport({ baseUrl: o.pushUrl, httpVersion: o.pushStream ? "2" : "1.1" }),
-  );
+  const targets = watchPushTargets(o.pushTargets, o.resolveIntervalMs, "push");
+  await targets.ready;
   const headers: Record<string, string> = o.token ? { authorization: `Bearer ${o.token}` } : {};
   const agent = createAgent(o, {
     clock: { now: () => Date.now() },
@@ -76,20 +73,27 @@ export async function agentMain(argv: string[]): Promise<void> {
       await res.arrayBuffer();
       return res.ok;
     },
-    send: o.pushStream
-      ? {
-          mode: "stream",
-          open: () =>
-            openHeldStream<PushSnapshotRequest>((requests, signal) =>
-              client.streamSnapshots(requests, { headers, signal }),
-            ),
-        }
-      : {
-          mode: "unary",
-          async push(request, signal) {
-            await client.pushSnapshot(request, { headers, signal, timeoutMs: o.timeoutMs });
-          },
-        },
+    send: {
+      targets,
+      sendTo(target) {
+        // Client streaming needs HTTP/2 (the router's API port speaks h2c); unary pushes keep HTTP/1.1.
+        const client = createClient(PoolStateService, transportFor(target, o.pushStream ? "2" : "1.1"));
+        return o.pushStream
+          ? {
+              mode: "stream",
+              open: () =>
+                openHeldStream<PushSnapshotRequest>((requests, signal) =>
+                  client.streamSnapshots(requests, { headers, signal }),
+                ),
+            }
+          : {
+              mode: "unary",
+              async push(request, signal) {
+                await client.pushSnapshot(request, { headers, signal, timeoutMs: o.timeoutMs });
+              },
+            };
+      },
+    },
     log,
     onRefused(error) {
       // The agent has logged the refusal; exiting makes it visible to whatever runs the agent, whose
@@ -135,6 +139,7 @@ export async function agentMain(argv: string[]): Promise<void> {
     stopping = true;
     log("info", "stopping", { signal });
     const told = await agent.close().catch(() => false);
+    targets.close();
     clearInterval(lagTimer);
     stats?.close();
     log("info", "stopped", { pushedNotReady: told });

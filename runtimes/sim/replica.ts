@@ -2,9 +2,12 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createSeededRandom } from "../../src/core/random.js";
+import type { PushTargetSpec } from "../../src/push/push-targets.js";
+import type { TargetWatch } from "../../src/push/target-watch.js";
 import type { FaultKnobs } from "../../src/sim/fault-plan.js";
 import { createEngine, type EngineOptions } from "../../src/sim/index.js";
 import { log } from "../node/log.js";
+import { watchPushTargets } from "../node/push-targets-node.js";
 import { RealtimeEngine } from "./realtime-engine.js";
 import { createReplicaApp } from "./replica-app.js";
 import { newHistograms, type ReplicaState } from "./replica-state.js";
@@ -29,7 +32,10 @@ export interface ReplicaOptions {
   defaultMaxTokens: number;
   maxTokensCap: number;
   push?: {
-    url: string;
+    /** Router replicas (URLs, or names resolved to every address). */
+    targets: readonly PushTargetSpec[];
+    /** How often names are looked up again, ms; 0 = use them as they are. */
+    resolveIntervalMs: number;
     pool: string;
     intervalMs: number;
     token?: string;
@@ -50,8 +56,11 @@ function hostPort(host: string, port: number): string {
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-/** Listens, logs `{"msg":"listening","service":"sim","replica":i,"port":P}`, and starts pushing. */
-export async function startReplica(o: ReplicaOptions): Promise<RunningReplica> {
+/**
+ * Listens, logs `{"msg":"listening","service":"sim","replica":i,"port":P}`, and starts pushing to every
+ * target of `watch` (one watch shared by the replicas of a process; default: its own).
+ */
+export async function startReplica(o: ReplicaOptions, watch?: TargetWatch): Promise<RunningReplica> {
   const engine = createEngine(o.engine, { random: createSeededRandom(o.seed * 7919 + o.index) });
   const rt = new RealtimeEngine(engine, o.timeScale ?? 1);
   const s: ReplicaState = {
@@ -80,24 +89,27 @@ export async function startReplica(o: ReplicaOptions): Promise<RunningReplica> {
   log("info", "listening", { service: "sim", replica: o.index, port, host: o.host, address: s.address });
 
   const p = o.push;
-  const stopPush = p
-    ? startPusher({
-        url: p.url,
-        pool: p.pool,
-        source: p.source ?? `sim-${s.address}`,
-        intervalMs: p.intervalMs,
-        token: p.token,
-        replica: o.index,
-        identity: () => ({
-          address: s.address,
-          ready: Date.now() >= s.readyAt,
-          labels: p.labels,
-          // No --models: any model name is served, which the API says with an empty list.
-          models: o.models ? [...o.models, ...(o.adapters ?? [])] : [],
-        }),
-        metrics: () => engine.metrics(),
-      })
-    : () => {};
+  const ownWatch = p && !watch ? watchPushTargets(p.targets, p.resolveIntervalMs, "push") : undefined;
+  const targets = watch ?? ownWatch;
+  const stopPush =
+    p && targets
+      ? startPusher({
+          targets,
+          pool: p.pool,
+          source: p.source ?? `sim-${s.address}`,
+          intervalMs: p.intervalMs,
+          token: p.token,
+          replica: o.index,
+          identity: () => ({
+            address: s.address,
+            ready: Date.now() >= s.readyAt,
+            labels: p.labels,
+            // No --models: any model name is served, which the API says with an empty list.
+            models: o.models ? [...o.models, ...(o.adapters ?? [])] : [],
+          }),
+          metrics: () => engine.metrics(),
+        })
+      : async () => {};
 
   return {
     index: o.index,
@@ -105,7 +117,8 @@ export async function startReplica(o: ReplicaOptions): Promise<RunningReplica> {
     address: s.address,
     state: s,
     async close() {
-      stopPush();
+      await stopPush();
+      ownWatch?.close();
       rt.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

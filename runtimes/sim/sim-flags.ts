@@ -31,7 +31,19 @@ export const simFlags: readonly FlagSpec[] = [
     type: "string",
     help: "Comma-separated model names served as LoRA adapters (engine adapter slots)",
   },
-  { name: "push", type: "string", help: "Router API URL to push snapshots to, e.g. http://127.0.0.1:9004" },
+  {
+    name: "push",
+    type: "string",
+    help:
+      "Router API URL(s) to push snapshots to, comma-separated, e.g. http://127.0.0.1:9004; a name (a headless" +
+      " Service) is pushed to at every address it resolves to",
+  },
+  {
+    name: "push-resolve-interval",
+    type: "duration",
+    default: "5s",
+    help: "How often names in --push are looked up again (replicas join and leave); 0 = push to the name as is",
+  },
   { name: "pool", type: "string", help: "InferencePool the snapshots are for (required with --push)" },
   { name: "interval", type: "duration", default: "100ms", help: "Push interval" },
   { name: "token", type: "string", help: "Bearer token for PushSnapshot" },

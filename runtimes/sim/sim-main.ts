@@ -6,6 +6,7 @@ import { RouterError } from "../../src/core/errors.js";
 import { resolveEngineConfig } from "../../src/sim/index.js";
 import { type FlagValues, formatHelp, parseFlags, UsageError } from "../node/flags.js";
 import { type LogLevel, log, setLogLevel } from "../node/log.js";
+import { watchPushTargets } from "../node/push-targets-node.js";
 import { type RunningReplica, startReplica } from "./replica.js";
 import { simFlags } from "./sim-flags.js";
 import { replicaOptionsFromFlags } from "./sim-options.js";
@@ -45,6 +46,10 @@ export async function simMain(argv: string[]): Promise<void> {
     throw err;
   }
   const replicas: RunningReplica[] = [];
+  // One watch of the router replicas for every simulated replica of this process.
+  const push = options[0]?.push;
+  const watch = push ? watchPushTargets(push.targets, push.resolveIntervalMs, "push") : undefined;
+  if (watch) await watch.ready;
   let stopping = false;
   // Handlers go in before the first listener: a signal during start-up still exits 0.
   const stop = (signal: string) => {
@@ -53,6 +58,7 @@ export async function simMain(argv: string[]): Promise<void> {
     log("info", "stopping", { service: "sim", signal });
     Promise.all(replicas.map((r) => r.close())).then(
       () => {
+        watch?.close();
         log("info", "stopped", { service: "sim" });
         process.exit(0);
       },
@@ -67,7 +73,7 @@ export async function simMain(argv: string[]): Promise<void> {
   try {
     for (const o of options) {
       if (stopping) return;
-      replicas.push(await startReplica(o));
+      replicas.push(await startReplica(o, watch));
     }
   } catch (err) {
     log("error", "failed to start", { service: "sim", error: String(err) });

@@ -1,4 +1,5 @@
 /** Parsed `sim` flags -> one ReplicaOptions per replica; every refusal names the flag and the value. */
+import { parsePushTargets } from "../../src/push/push-targets.js";
 import { presets } from "../../src/sim/index.js";
 import { type FlagValues, UsageError } from "../node/flags.js";
 import type { ReplicaOptions } from "./replica.js";
@@ -48,8 +49,7 @@ export function replicaOptionsFromFlags(flags: FlagValues): ReplicaOptions[] {
   const pushUrl = flags.push as string | undefined;
   const pool = flags.pool as string | undefined;
   if (pushUrl !== undefined && pool === undefined) throw new UsageError("--pool is required with --push");
-  if (pushUrl !== undefined && !/^https?:\/\/[^/]+/.test(pushUrl))
-    throw new UsageError(`--push: "${pushUrl}" must be an http:// or https:// URL`);
+  const targets = pushUrl !== undefined ? parsePushTargets(pushUrl, "push") : undefined;
   const maxLoras = flags["max-loras"] as number | undefined;
   const numBlocks = flags["num-blocks"] as number | undefined;
   const source = flags.source as string | undefined;
@@ -81,10 +81,11 @@ export function replicaOptionsFromFlags(flags: FlagValues): ReplicaOptions[] {
     slowStartMs: flags["slow-start-ms"] as number,
     defaultMaxTokens: Math.max(1, flags["default-max-tokens"] as number),
     maxTokensCap: Math.max(1, flags["max-tokens-cap"] as number),
-    ...(pushUrl !== undefined && pool !== undefined
+    ...(targets !== undefined && pool !== undefined
       ? {
           push: {
-            url: pushUrl,
+            targets,
+            resolveIntervalMs: (flags["push-resolve-interval"] as number | undefined) ?? 5000,
             pool,
             intervalMs: flags.interval as number,
             ...(token ? { token } : {}),

@@ -3,6 +3,7 @@
  * Raw values come from the CLI's flag parser (strings, numbers already converted for ints/durations).
  */
 import { RouterError } from "../core/errors.js";
+import { type PushTargetSpec, parsePushTargets } from "../push/push-targets.js";
 import { parseAddress } from "../state/address.js";
 import { type EngineKind, engineMappings, isEngineKind } from "./engines/index.js";
 
@@ -16,8 +17,12 @@ export interface AgentOptions {
   /** Canonical "ip:port" pushed as the endpoint address. */
   address: string;
   pool: string;
-  /** Base URL of the router's Connect API, e.g. http://router:9004. */
+  /** `--push` as given: the router's Connect API base URL(s), e.g. http://router:9004. */
   pushUrl: string;
+  /** The router replicas `--push` names (comma-separated URLs; a name stands for every address it resolves to). */
+  pushTargets: PushTargetSpec[];
+  /** How often names in `--push` are looked up again, ms; 0 = push to the name as is. Default 5000. */
+  resolveIntervalMs: number;
   /** Bearer token for PushSnapshot; undefined = none. */
   token: string | undefined;
   /** Time between scrapes, ms. Default 100. */
@@ -96,7 +101,8 @@ export function validateAgentOptions(raw: Raw): AgentOptions {
   const addressText = required(raw, "address");
   const address = parseAddress(addressText);
   if (typeof address === "string") throw bad("address", addressText, `is not an address: ${address}`);
-  const pushUrl = httpUrl("push", required(raw, "push"));
+  const pushText = required(raw, "push");
+  const pushTargets = parsePushTargets(pushText, "push");
   const models = (str(raw, "models") ?? "")
     .split(",")
     .map((m) => m.trim())
@@ -107,7 +113,9 @@ export function validateAgentOptions(raw: Raw): AgentOptions {
     healthUrl: healthUrl.href,
     address: address.address,
     pool: required(raw, "pool"),
-    pushUrl: pushUrl.href.replace(/\/$/, ""),
+    pushUrl: pushTargets.map((t) => t.url).join(","),
+    pushTargets,
+    resolveIntervalMs: typeof raw["push-resolve-interval"] === "number" ? raw["push-resolve-interval"] : 5000,
     token: str(raw, "token") || undefined,
     intervalMs: typeof raw.interval === "number" ? raw.interval : 100,
     timeoutMs: typeof raw.timeout === "number" ? raw.timeout : 1000,

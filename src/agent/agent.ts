@@ -8,12 +8,15 @@ import type { Clock } from "../core/clock.js";
 import type { Random } from "../core/random.js";
 import type { PushSnapshotRequest } from "../gen/inferencerouter/v1/pool_state_pb.js";
 import { type BackoffOptions, backoffDelay, defaultBackoff } from "../push/backoff.js";
+import { createPushFanout } from "../push/push-fanout.js";
 import {
   createPushLoop,
   type PushEvent,
   type PushSend,
   REFUSALS_THAT_CANNOT_SUCCEED,
 } from "../push/push-loop.js";
+import type { PushTarget } from "../push/push-targets.js";
+import type { TargetWatch } from "../push/target-watch.js";
 import type { Timers } from "../push/timers.js";
 import type { EndpointMetrics } from "../state/types.js";
 import type { AgentOptions } from "./agent-options.js";
@@ -32,8 +35,13 @@ export interface AgentDeps {
   scrape(): Promise<string>;
   /** True when the engine's health URL answers 2xx in time. */
   checkHealth(): Promise<boolean>;
-  /** How pushes reach the router (PushSnapshot per push, or one held StreamSnapshots). */
-  send: PushSend<PushSnapshotRequest>;
+  /**
+   * How pushes reach the router (PushSnapshot per push, or one held StreamSnapshots); or, for several
+   * router replicas, the watched targets and how to reach each (one loop per replica, one scrape per round).
+   */
+  send:
+    | PushSend<PushSnapshotRequest>
+    | { targets: TargetWatch; sendTo(target: PushTarget): PushSend<PushSnapshotRequest> };
   log(level: "debug" | "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>): void;
   /** Backoff while pushes fail, and while scrapes fail. Default 200 ms doubling to 10 s, half jittered. */
   backoff?: BackoffOptions;
@@ -127,6 +135,14 @@ export function createAgent(opts: Opts, deps: AgentDeps): Agent {
   }
 
   function report(e: PushEvent<PushSnapshotRequest>): void {
+    // With several replicas, one that refuses stops its own loop; the agent gives up when all have.
+    if (!e.ok && e.stopped && !loop.stopped) {
+      deps.log("error", "push refused by one router replica; not retrying there", {
+        code: Code[e.error.code],
+        error: e.error.rawMessage,
+      });
+      return;
+    }
     if (!e.ok && e.stopped) {
       deps.log(
         "error",
@@ -167,11 +183,11 @@ export function createAgent(opts: Opts, deps: AgentDeps): Agent {
     });
   }
 
-  const loop = createPushLoop<PushSnapshotRequest>({
+  const send = deps.send;
+  const common = {
     intervalMs: opts.intervalMs,
     timeoutMs: opts.timeoutMs,
     produce,
-    send: deps.send,
     finalPush: true,
     backoff,
     stopOn: REFUSALS_THAT_CANNOT_SUCCEED,
@@ -179,8 +195,16 @@ export function createAgent(opts: Opts, deps: AgentDeps): Agent {
     clock: deps.clock,
     random: deps.random,
     ...(deps.timers ? { timers: deps.timers } : {}),
-    onPush: report,
-  });
+  };
+  const loop =
+    "targets" in send
+      ? createPushFanout<PushSnapshotRequest>({
+          ...common,
+          targets: send.targets,
+          sendTo: send.sendTo,
+          onPush: (_target, event) => report(event),
+        })
+      : createPushLoop<PushSnapshotRequest>({ ...common, send, onPush: report });
 
   return {
     start: () => loop.start(),

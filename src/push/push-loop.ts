@@ -90,6 +90,11 @@ export interface PushLoopOptions<M extends { sequence: bigint }> {
   send: PushSend<M>;
   /** Make one last push (produce(true)) on close. Default false. */
   finalPush?: boolean;
+  /**
+   * Push messages with the sequence `produce` gave them instead of numbering them (a fan-out numbers
+   * one message for all its targets). Default false.
+   */
+  keepSequence?: boolean;
   /** Backoff while pushes fail. Default 200 ms doubling to 10 s, half jittered. */
   backoff?: BackoffOptions;
   /** Refusal codes after which the loop stops instead of retrying (e.g. REFUSALS_THAT_CANNOT_SUCCEED). Default none. */
@@ -211,8 +216,10 @@ export function createPushLoop<M extends { sequence: bigint }>(o: PushLoopOption
       stats.nextDelayMs = idle();
       return { delayMs: stats.nextDelayMs, pushed: false };
     }
-    sequence = nextSequence(sequence, o.clock.now());
-    message.sequence = sequence;
+    if (!o.keepSequence) {
+      sequence = nextSequence(sequence, o.clock.now());
+      message.sequence = sequence;
+    }
     const start = o.clock.now();
     try {
       await bounded((signal) => send(message, signal), o.timeoutMs);

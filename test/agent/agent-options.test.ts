@@ -29,6 +29,8 @@ describe("validateAgentOptions", () => {
       address: "10.0.0.7:8000",
       pool: "pool-a",
       pushUrl: "http://router:9004",
+      pushTargets: [{ url: "http://router:9004", hostname: "router" }],
+      resolveIntervalMs: 5000,
       token: undefined,
       intervalMs: 100,
       timeoutMs: 1000,
@@ -72,7 +74,7 @@ describe("validateAgentOptions", () => {
     [{ engine: "foo" }, "engine", /--engine: "foo" must be one of vllm, sglang, trtllm/],
     [{ engine: undefined }, "engine", /--engine is required/],
     [{ "metrics-url": "not a url" }, "metrics-url", /is not a URL/],
-    [{ push: "ftp://x" }, "push", /must be an http\(s\) URL/],
+    [{ push: "ftp://x" }, "push", /--push: "ftp:\/\/x" must be an http:\/\/ or https:\/\/ URL/],
     [{ address: "pod-1:8000" }, "address", /--address: "pod-1:8000" is not an address/],
     [{ labels: "app" }, "labels", /key=value/],
   ])("refuses %j naming the flag", (over, flag, message) => {
