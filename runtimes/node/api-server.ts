@@ -30,6 +30,8 @@ export interface ApiServerOptions {
   /** The core's recent decisions for GET /ui/decisions (behind `readToken`); default: 404. */
   decisions?: () => readonly RecentDecision[];
   readToken?: string | undefined;
+  /** This replica's peer id (peer reports carrying it are refused: they came from this process). */
+  peerSource?: string;
 }
 
 /**
@@ -116,6 +118,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<DualListen
         store: opts.store,
         limits: opts.limits,
         router: opts.router,
+        ...(opts.peerSource !== undefined ? { peerSource: opts.peerSource } : {}),
         onPush: (pool, source, sequence, endpoints) => {
           opts.metrics?.countPush(pool, source);
           log("debug", "snapshot accepted", { pool, source, sequence, endpoints });

@@ -81,5 +81,24 @@ export const serveFlags: readonly FlagSpec[] = [
       "Listen beyond loopback with no push token: anyone who reaches the API port can push pool state" +
       " (RouterConfig spec.auth.allowUnauthenticatedPush)",
   },
+  {
+    name: "peers",
+    type: "string",
+    help:
+      "Other router replicas' API URLs, comma-separated, or a headless Service name resolving to all of them" +
+      " (e.g. http://router-peers:9004): share in-flight counts so the replicas route as one (default off)",
+  },
+  {
+    name: "peer-interval",
+    type: "duration",
+    default: "50ms",
+    help: "Shortest time between in-flight reports to each peer (sent when they change; 500 ms heartbeat)",
+  },
+  {
+    name: "peer-resolve-interval",
+    type: "duration",
+    default: "5s",
+    help: "How often a name in --peers is looked up again (replicas join and leave); 0 = use it as is",
+  },
   { name: "log-level", type: "string", default: "info", help: "debug | info | warn | error" },
 ];

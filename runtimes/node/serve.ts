@@ -18,6 +18,7 @@ import { type FlagValues, formatHelp, parseFlags, UsageError } from "./flags.js"
 import { startHttpServer } from "./http-server.js";
 import { type LogLevel, log, setLogLevel } from "./log.js";
 import { createNodeTransport } from "./node-transport.js";
+import { checkPeers, newPeerSource, startPeerSharing } from "./peers.js";
 import { startPickerListeners } from "./picker-listeners.js";
 import { serveFlags } from "./serve-flags.js";
 import { startTracing } from "./tracing.js";
@@ -122,6 +123,10 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
   ];
   const apiPort = port("api-port", cfg.listen.apiPort);
   const httpPort = port("http-port", cfg.listen.httpPort);
+  const peerSource = newPeerSource();
+  const peersFlag = flags.peers as string | undefined;
+  // Refused before anything listens: a typo in --peers is a usage error, not a half-started replica.
+  if (peersFlag !== undefined) checkPeers(peersFlag);
   let pickerListeners: Awaited<ReturnType<typeof startPickerListeners>>;
   let http: DualListener;
   try {
@@ -139,6 +144,7 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
         metrics: core.metrics,
         decisions: () => core.recentDecisions.list(),
         readToken: tokens.readToken,
+        peerSource,
       }),
     );
     listeners.push(["api", api]);
@@ -184,6 +190,16 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
         models: () => core.models(),
       })
     : undefined;
+  const peers = peersFlag
+    ? await startPeerSharing({
+        peers: peersFlag,
+        source: peerSource,
+        intervalMs: (flags["peer-interval"] as number | undefined) ?? 50,
+        resolveIntervalMs: (flags["peer-resolve-interval"] as number | undefined) ?? 5000,
+        pushToken: tokens.pushToken,
+        store,
+      })
+    : undefined;
   log("info", "config loaded", {
     path: configPath ?? null,
     pools: resources.pools.map((p) => p.name),
@@ -196,6 +212,7 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
     store,
     core,
     async close() {
+      await peers?.close();
       await edgePush?.close();
       shutdown.abort();
       clearInterval(sweep);

@@ -17,6 +17,8 @@ export interface PushStream<M> {
   abort(): void;
   /** True once the call has failed or ended: the next write needs a new stream. */
   readonly broken: boolean;
+  /** Why the stream broke (the receiver's refusal, a reset), once `broken`. */
+  readonly failure?: unknown;
 }
 
 /** Starts a client-streaming call; resolves with its response when the request stream ends. */
@@ -94,6 +96,9 @@ export function openHeldStream<M>(call: ClientStreamCall<M>): PushStream<M> {
     },
     get broken() {
       return broken;
+    },
+    get failure() {
+      return failure;
     },
   };
 }

@@ -191,7 +191,15 @@ export function createPushLoop<M extends { sequence: bigint }>(o: PushLoopOption
 
   async function send(message: M, signal: AbortSignal): Promise<void> {
     if (o.send.mode === "unary") return o.send.push(message, signal);
-    if (!stream || stream.broken) stream = o.send.open();
+    if (stream?.broken) {
+      // A write resolves once the transport takes the message; the receiver's refusal of it ends the
+      // call later. A refusal listed in stopOn is reported (the loop stops); anything else (a reset)
+      // just opens a new stream, as before.
+      const failure = stream.failure;
+      stream = undefined;
+      if (failure instanceof ConnectError && o.stopOn?.includes(failure.code)) throw failure;
+    }
+    if (!stream) stream = o.send.open();
     const s = stream;
     try {
       await s.write(message);

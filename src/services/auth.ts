@@ -11,7 +11,7 @@ export interface ApiTokens {
   readToken?: string | undefined;
 }
 
-const writeMethods = new Set(["PushSnapshot", "StreamSnapshots"]);
+const writeMethods = new Set(["PushSnapshot", "StreamSnapshots", "PushPeerLoad", "StreamPeerLoad"]);
 
 /** Compares two strings in time independent of where they differ. */
 export function constantTimeEqual(a: string, b: string): boolean {

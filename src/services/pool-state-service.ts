@@ -6,6 +6,7 @@
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import type { PoolStateService } from "../gen/inferencerouter/v1/pool_state_pb.js";
 import type { ExtendedRequestRouter } from "../routing/request-router.js";
+import { parsePeerReport } from "../state/peer-load.js";
 import type { PoolStore } from "../state/pool-store.js";
 import { parseSnapshot, type SnapshotLimits } from "../state/snapshot.js";
 import type { PoolChangeReason, PoolView } from "../state/types.js";
@@ -18,6 +19,13 @@ export interface PoolStateServiceOptions {
   limits?: SnapshotLimits;
   /** The request pipeline, for Explain; without it Explain answers Unimplemented. */
   router?: () => ExtendedRequestRouter | undefined;
+  /**
+   * This replica's own peer source id: a peer report carrying it came from this very process (a peer
+   * list or name that includes this replica) and is refused with AlreadyExists, which stops that loop.
+   */
+  peerSource?: string;
+  /** Called after each accepted peer report. */
+  onPeerReport?: (source: string, endpoints: number) => void;
   /** Called after each accepted push (for logs and metrics). */
   onPush?: (pool: string, source: string, sequence: bigint, endpoints: number) => void;
 }
@@ -31,6 +39,24 @@ export function createPoolStateService(opts: PoolStateServiceOptions): ServiceIm
       const snapshot = parseSnapshot(req, store.clock.now(), opts.limits);
       const result = store.push(snapshot);
       opts.onPush?.(snapshot.pool, snapshot.source, snapshot.sequence, result.endpointCount);
+      return result;
+    } catch (err) {
+      throw connectErrorFrom(err);
+    }
+  };
+  /** One peer report: parsed, then applied; a refusal throws before anything changes. */
+  const applyPeer = (req: { source: string }) => {
+    if (opts.peerSource !== undefined && req.source === opts.peerSource)
+      throw new ConnectError(
+        `source: "${req.source}" is this replica's own peer id: the peer list names this replica itself`,
+        Code.AlreadyExists,
+      );
+    try {
+      const report = parsePeerReport(req);
+      const result = store.pushPeer(report);
+      let endpoints = 0;
+      for (const p of report.pools.values()) endpoints += p.size;
+      opts.onPeerReport?.(report.source, endpoints);
       return result;
     } catch (err) {
       throw connectErrorFrom(err);
@@ -52,6 +78,18 @@ export function createPoolStateService(opts: PoolStateServiceOptions): ServiceIm
       let accepted = 0;
       for await (const req of requests) {
         last = apply(req);
+        accepted++;
+      }
+      return { ...last, acceptedPushes: accepted };
+    },
+    pushPeerLoad(req) {
+      return applyPeer(req);
+    },
+    async streamPeerLoad(requests) {
+      let last = { acceptedSequence: 0n };
+      let accepted = 0;
+      for await (const req of requests) {
+        last = applyPeer(req);
         accepted++;
       }
       return { ...last, acceptedPushes: accepted };

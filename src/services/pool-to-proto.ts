@@ -27,6 +27,7 @@ export function poolToProto(pool: PoolView, isStale: (receivedAt: number) => boo
       sequence: s.sequence,
       observedAt: ts(s.observedAt),
       receivedAt: ts(s.receivedAt),
+      kind: s.kind ?? "engine",
     })),
     endpoints: [...pool.endpoints].sort(byAddress).map((e) => ({
       address: e.address,
@@ -44,7 +45,12 @@ export function poolToProto(pool: PoolView, isStale: (receivedAt: number) => boo
       observedAt: ts(e.observedAt),
       receivedAt: ts(e.receivedAt),
       stale: isStale(e.receivedAt),
-      inFlight: { requests: e.inFlight.requests, tokens: BigInt(Math.round(e.inFlight.tokens)) },
+      inFlight: {
+        requests: e.inFlight.requests,
+        tokens: BigInt(Math.round(e.inFlight.tokens)),
+        peerRequests: e.peers?.requests ?? 0,
+        peerTokens: BigInt(Math.round(e.peers?.tokens ?? 0)),
+      },
     })),
   });
 }

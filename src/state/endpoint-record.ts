@@ -19,6 +19,9 @@ export class EndpointRecord implements Endpoint {
   /** Set by the store's sweep; the scheduler asks the store, which compares times directly. */
   stale = false;
   readonly ledger = new InFlightLedger();
+  /** What peer router replicas sent here since the push this record holds (written by the peer fold). */
+  readonly peers: InFlightCounts = { requests: 0, tokens: 0 };
+  readonly #sincePush: InFlightCounts = { requests: 0, tokens: 0 };
 
   constructor(pool: string, e: SnapshotEndpoint) {
     this.pool = pool;
@@ -32,7 +35,12 @@ export class EndpointRecord implements Endpoint {
   }
 
   get inFlightSincePush(): InFlightCounts {
-    return this.ledger.sincePush;
+    const own = this.ledger.sincePush;
+    if (this.peers.requests === 0 && this.peers.tokens === 0) return own;
+    // No allocation per read: scorers ask for every candidate of every pick.
+    this.#sincePush.requests = own.requests + this.peers.requests;
+    this.#sincePush.tokens = own.tokens + this.peers.tokens;
+    return this.#sincePush;
   }
 
   /** Takes the pushed part of a snapshot; the ledger (the router's own counts) is kept. */

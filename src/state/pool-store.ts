@@ -11,6 +11,7 @@ import type { Clock } from "../core/clock.js";
 import { RouterError } from "../core/errors.js";
 import { EndpointRecord } from "./endpoint-record.js";
 import type { Lease } from "./in-flight.js";
+import { type PeerFigure, PeerLoads, type PeerReport } from "./peer-load.js";
 import type { Endpoint, PoolChange, PoolView, Snapshot, SourceState } from "./types.js";
 
 export interface PoolStoreOptions {
@@ -35,11 +36,13 @@ class PoolRecord implements PoolView {
   revision = 0;
   readonly byAddress = new Map<string, EndpointRecord>();
   readonly sourceStates = new Map<string, SourceState>();
+  readonly #peers: PeerLoads;
   #endpoints: readonly EndpointRecord[] | undefined;
 
-  constructor(def: PoolDefinition) {
+  constructor(def: PoolDefinition, peers: PeerLoads) {
     this.name = def.name;
     this.targetPorts = def.targetPorts;
+    this.#peers = peers;
   }
 
   get endpoints(): readonly EndpointRecord[] {
@@ -48,7 +51,8 @@ class PoolRecord implements PoolView {
   }
 
   get sources(): readonly SourceState[] {
-    return [...this.sourceStates.values()];
+    const engines = [...this.sourceStates.values()];
+    return this.#peers.size === 0 ? engines : engines.concat(this.#peers.sources());
   }
 
   changed(): void {
@@ -66,6 +70,7 @@ export class PoolStore {
   /** Most sources one pool remembers; a push from one more is refused. Reloads may change it. */
   maxSourcesPerPool: number;
   #pools = new Map<string, PoolRecord>();
+  readonly #peers = new PeerLoads();
   #listeners = new Set<Listener>();
   #nextLease = 1;
 
@@ -95,7 +100,7 @@ export class PoolStore {
     for (const def of defs) {
       const pool = this.#pools.get(def.name);
       if (!pool) {
-        this.#pools.set(def.name, new PoolRecord(def));
+        this.#pools.set(def.name, new PoolRecord(def, this.#peers));
         this.#emit({ pool: def.name, reason: "config", revision: 0 });
       } else if (pool.targetPorts.join() !== def.targetPorts.join()) {
         pool.targetPorts = def.targetPorts;
@@ -180,14 +185,60 @@ export class PoolStore {
       receivedAt: now,
     });
     pool.changed();
+    if (this.#peers.size > 0) this.#peers.fold(pool.name, pool.byAddress.values(), now, this.staleAfterMs);
     this.#emit({ pool: pool.name, reason: "push", revision: pool.revision });
     return { acceptedSequence: snapshot.sequence, endpointCount: seen.size };
+  }
+
+  /**
+   * Applies a peer router replica's in-flight report (validated by parsePeerReport) and folds it into
+   * every pool's between-push counts. Pools this router does not have are skipped (a peer mid-rollout
+   * may have one more). A peer's first report, like its expiry, is a change of the pools' sources.
+   * @throws RouterError("FailedPrecondition") for a replayed or older sequence, before anything changes.
+   */
+  pushPeer(report: PeerReport): { acceptedSequence: bigint } {
+    const now = this.clock.now();
+    const { joined } = this.#peers.apply(report, now);
+    for (const pool of this.#pools.values()) {
+      this.#peers.fold(pool.name, pool.byAddress.values(), now, this.staleAfterMs);
+      if (joined) {
+        pool.changed();
+        this.#emit({ pool: pool.name, reason: "push", revision: pool.revision });
+      }
+    }
+    return { acceptedSequence: report.sequence };
+  }
+
+  /**
+   * What this replica tells its peers: per pool and endpoint, its own requests and tokens sent after
+   * the endpoint's last push was observed (peers' figures are never passed on), with that push's
+   * sequence. Endpoints with nothing outstanding since their push are left out.
+   */
+  ownSincePush(): Map<string, Map<string, PeerFigure>> {
+    const out = new Map<string, Map<string, PeerFigure>>();
+    for (const pool of this.#pools.values()) {
+      let byAddress: Map<string, PeerFigure> | undefined;
+      for (const rec of pool.byAddress.values()) {
+        const own = rec.ledger.sincePush;
+        if (own.requests === 0 && own.tokens === 0) continue;
+        byAddress ??= new Map();
+        byAddress.set(rec.address, {
+          requests: own.requests,
+          tokens: own.tokens,
+          engineSequence: rec.sequence,
+        });
+      }
+      if (byAddress) out.set(pool.name, byAddress);
+    }
+    return out;
   }
 
   /** Marks endpoints stale and removes expired ones; runtimes call it on an interval. */
   sweep(): void {
     const now = this.clock.now();
+    const peersChanged = this.#peers.sweep(now, this.staleAfterMs, this.expireAfterMs);
     for (const pool of this.#pools.values()) {
+      if (peersChanged) this.#peers.fold(pool.name, pool.byAddress.values(), now, this.staleAfterMs);
       let staled = false;
       let expired = false;
       for (const [address, rec] of pool.byAddress) {

@@ -58,14 +58,19 @@ export interface Endpoint {
   /** All of the router's outstanding requests on this endpoint. */
   readonly inFlight: Readonly<InFlightCounts>;
   /**
-   * The part of `inFlight` sent after the last snapshot was observed: load the pushed metrics cannot
+   * The part of `inFlight` sent after the last snapshot was observed, plus what peer router replicas
+   * reported sending since that snapshot (src/state/peer-load.ts): load the pushed metrics cannot
    * show yet. Scorers add this to the pushed queue/token figures between pushes.
    */
   readonly inFlightSincePush: Readonly<InFlightCounts>;
+  /** The peers' share of `inFlightSincePush` (zero with one replica); absent in test doubles. */
+  readonly peers?: Readonly<InFlightCounts>;
 }
 
 /** One producer's standing in a pool. */
 export interface SourceState {
+  /** "peer" for another router replica sharing its in-flight counts; absent for engine producers. */
+  readonly kind?: "peer";
   readonly source: string;
   readonly sequence: bigint;
   readonly observedAt: number;

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file inferencerouter/v1/pool_state.proto.
  */
 export const file_inferencerouter_v1_pool_state: GenFile = /*@__PURE__*/
-  fileDesc("CiNpbmZlcmVuY2Vyb3V0ZXIvdjEvcG9vbF9zdGF0ZS5wcm90bxISaW5mZXJlbmNlcm91dGVyLnYxIs4BCg9FbmRwb2ludE1ldHJpY3MSGAoQd2FpdGluZ19yZXF1ZXN0cxgBIAEoDRIYChBydW5uaW5nX3JlcXVlc3RzGAIgASgNEhYKDmt2X2NhY2hlX3VzYWdlGAMgASgBEhcKD2FjdGl2ZV9hZGFwdGVycxgEIAMoCRIYChB3YWl0aW5nX2FkYXB0ZXJzGAUgAygJEhQKDG1heF9hZGFwdGVycxgGIAEoDRISCgpibG9ja19zaXplGAcgASgNEhIKCm51bV9ibG9ja3MYCCABKA0i+QEKEEVuZHBvaW50U25hcHNob3QSDwoHYWRkcmVzcxgBIAEoCRINCgVyZWFkeRgCIAEoCBJACgZsYWJlbHMYAyADKAsyMC5pbmZlcmVuY2Vyb3V0ZXIudjEuRW5kcG9pbnRTbmFwc2hvdC5MYWJlbHNFbnRyeRIOCgZlbmdpbmUYBCABKAkSNAoHbWV0cmljcxgFIAEoCzIjLmluZmVyZW5jZXJvdXRlci52MS5FbmRwb2ludE1ldHJpY3MSDgoGbW9kZWxzGAYgAygJGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEirwEKE1B1c2hTbmFwc2hvdFJlcXVlc3QSDAoEcG9vbBgBIAEoCRIOCgZzb3VyY2UYAiABKAkSEAoIc2VxdWVuY2UYAyABKAQSLwoLb2JzZXJ2ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjcKCWVuZHBvaW50cxgFIAMoCzIkLmluZmVyZW5jZXJvdXRlci52MS5FbmRwb2ludFNuYXBzaG90InsKFFB1c2hTbmFwc2hvdFJlc3BvbnNlEhkKEWFjY2VwdGVkX3NlcXVlbmNlGAEgASgEEhYKDmVuZHBvaW50X2NvdW50GAIgASgNEhwKD2FjY2VwdGVkX3B1c2hlcxgDIAEoDUgAiAEBQhIKEF9hY2NlcHRlZF9wdXNoZXMiLAoISW5GbGlnaHQSEAoIcmVxdWVzdHMYASABKA0SDgoGdG9rZW5zGAIgASgEIq0DCghFbmRwb2ludBIPCgdhZGRyZXNzGAEgASgJEg0KBXJlYWR5GAIgASgIEjgKBmxhYmVscxgDIAMoCzIoLmluZmVyZW5jZXJvdXRlci52MS5FbmRwb2ludC5MYWJlbHNFbnRyeRIOCgZlbmdpbmUYBCABKAkSNAoHbWV0cmljcxgFIAEoCzIjLmluZmVyZW5jZXJvdXRlci52MS5FbmRwb2ludE1ldHJpY3MSDgoGbW9kZWxzGAYgAygJEg4KBnNvdXJjZRgHIAEoCRIQCghzZXF1ZW5jZRgIIAEoBBIvCgtvYnNlcnZlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLcmVjZWl2ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBXN0YWxlGAsgASgIEi8KCWluX2ZsaWdodBgMIAEoCzIcLmluZmVyZW5jZXJvdXRlci52MS5JbkZsaWdodBotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIpEBCgtTb3VyY2VTdGF0ZRIOCgZzb3VyY2UYASABKAkSEAoIc2VxdWVuY2UYAiABKAQSLwoLb2JzZXJ2ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3JlY2VpdmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKfAQoEUG9vbBIMCgRuYW1lGAEgASgJEi8KCWVuZHBvaW50cxgCIAMoCzIcLmluZmVyZW5jZXJvdXRlci52MS5FbmRwb2ludBIwCgdzb3VyY2VzGAMgAygLMh8uaW5mZXJlbmNlcm91dGVyLnYxLlNvdXJjZVN0YXRlEhQKDHRhcmdldF9wb3J0cxgEIAMoDRIQCghyZXZpc2lvbhgFIAEoBCIeCg5HZXRQb29sUmVxdWVzdBIMCgRwb29sGAEgASgJIjkKD0dldFBvb2xSZXNwb25zZRImCgRwb29sGAEgASgLMhguaW5mZXJlbmNlcm91dGVyLnYxLlBvb2wiEgoQTGlzdFBvb2xzUmVxdWVzdCI8ChFMaXN0UG9vbHNSZXNwb25zZRInCgVwb29scxgBIAMoCzIYLmluZmVyZW5jZXJvdXRlci52MS5Qb29sIiAKEFdhdGNoUG9vbFJlcXVlc3QSDAoEcG9vbBgBIAEoCSJLChFXYXRjaFBvb2xSZXNwb25zZRIOCgZyZWFzb24YASABKAkSJgoEcG9vbBgCIAEoCzIYLmluZmVyZW5jZXJvdXRlci52MS5Qb29sMrsEChBQb29sU3RhdGVTZXJ2aWNlEmEKDFB1c2hTbmFwc2hvdBInLmluZmVyZW5jZXJvdXRlci52MS5QdXNoU25hcHNob3RSZXF1ZXN0GiguaW5mZXJlbmNlcm91dGVyLnYxLlB1c2hTbmFwc2hvdFJlc3BvbnNlEmYKD1N0cmVhbVNuYXBzaG90cxInLmluZmVyZW5jZXJvdXRlci52MS5QdXNoU25hcHNob3RSZXF1ZXN0GiguaW5mZXJlbmNlcm91dGVyLnYxLlB1c2hTbmFwc2hvdFJlc3BvbnNlKAESUgoHR2V0UG9vbBIiLmluZmVyZW5jZXJvdXRlci52MS5HZXRQb29sUmVxdWVzdBojLmluZmVyZW5jZXJvdXRlci52MS5HZXRQb29sUmVzcG9uc2USWAoJTGlzdFBvb2xzEiQuaW5mZXJlbmNlcm91dGVyLnYxLkxpc3RQb29sc1JlcXVlc3QaJS5pbmZlcmVuY2Vyb3V0ZXIudjEuTGlzdFBvb2xzUmVzcG9uc2USWgoJV2F0Y2hQb29sEiQuaW5mZXJlbmNlcm91dGVyLnYxLldhdGNoUG9vbFJlcXVlc3QaJS5pbmZlcmVuY2Vyb3V0ZXIudjEuV2F0Y2hQb29sUmVzcG9uc2UwARJSCgdFeHBsYWluEiIuaW5mZXJlbmNlcm91dGVyLnYxLkV4cGxhaW5SZXF1ZXN0GiMuaW5mZXJlbmNlcm91dGVyLnYxLkV4cGxhaW5SZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_inferencerouter_v1_explain]);
+  fileDesc("CiNpbmZlcmVuY2Vyb3V0ZXIvdjEvcG9vbF9zdGF0ZS5wcm90bxISaW5mZXJlbmNlcm91dGVyLnYxIs4BCg9FbmRwb2ludE1ldHJpY3MSGAoQd2FpdGluZ19yZXF1ZXN0cxgBIAEoDRIYChBydW5uaW5nX3JlcXVlc3RzGAIgASgNEhYKDmt2X2NhY2hlX3VzYWdlGAMgASgBEhcKD2FjdGl2ZV9hZGFwdGVycxgEIAMoCRIYChB3YWl0aW5nX2FkYXB0ZXJzGAUgAygJEhQKDG1heF9hZGFwdGVycxgGIAEoDRISCgpibG9ja19zaXplGAcgASgNEhIKCm51bV9ibG9ja3MYCCABKA0i+QEKEEVuZHBvaW50U25hcHNob3QSDwoHYWRkcmVzcxgBIAEoCRINCgVyZWFkeRgCIAEoCBJACgZsYWJlbHMYAyADKAsyMC5pbmZlcmVuY2Vyb3V0ZXIudjEuRW5kcG9pbnRTbmFwc2hvdC5MYWJlbHNFbnRyeRIOCgZlbmdpbmUYBCABKAkSNAoHbWV0cmljcxgFIAEoCzIjLmluZmVyZW5jZXJvdXRlci52MS5FbmRwb2ludE1ldHJpY3MSDgoGbW9kZWxzGAYgAygJGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEirwEKE1B1c2hTbmFwc2hvdFJlcXVlc3QSDAoEcG9vbBgBIAEoCRIOCgZzb3VyY2UYAiABKAkSEAoIc2VxdWVuY2UYAyABKAQSLwoLb2JzZXJ2ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjcKCWVuZHBvaW50cxgFIAMoCzIkLmluZmVyZW5jZXJvdXRlci52MS5FbmRwb2ludFNuYXBzaG90InsKFFB1c2hTbmFwc2hvdFJlc3BvbnNlEhkKEWFjY2VwdGVkX3NlcXVlbmNlGAEgASgEEhYKDmVuZHBvaW50X2NvdW50GAIgASgNEhwKD2FjY2VwdGVkX3B1c2hlcxgDIAEoDUgAiAEBQhIKEF9hY2NlcHRlZF9wdXNoZXMiWAoISW5GbGlnaHQSEAoIcmVxdWVzdHMYASABKA0SDgoGdG9rZW5zGAIgASgEEhUKDXBlZXJfcmVxdWVzdHMYAyABKA0SEwoLcGVlcl90b2tlbnMYBCABKAQirQMKCEVuZHBvaW50Eg8KB2FkZHJlc3MYASABKAkSDQoFcmVhZHkYAiABKAgSOAoGbGFiZWxzGAMgAygLMiguaW5mZXJlbmNlcm91dGVyLnYxLkVuZHBvaW50LkxhYmVsc0VudHJ5Eg4KBmVuZ2luZRgEIAEoCRI0CgdtZXRyaWNzGAUgASgLMiMuaW5mZXJlbmNlcm91dGVyLnYxLkVuZHBvaW50TWV0cmljcxIOCgZtb2RlbHMYBiADKAkSDgoGc291cmNlGAcgASgJEhAKCHNlcXVlbmNlGAggASgEEi8KC29ic2VydmVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtyZWNlaXZlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFc3RhbGUYCyABKAgSLwoJaW5fZmxpZ2h0GAwgASgLMhwuaW5mZXJlbmNlcm91dGVyLnYxLkluRmxpZ2h0Gi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEinwEKC1NvdXJjZVN0YXRlEg4KBnNvdXJjZRgBIAEoCRIQCghzZXF1ZW5jZRgCIAEoBBIvCgtvYnNlcnZlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLcmVjZWl2ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBGtpbmQYBSABKAkiXgoQUGVlckVuZHBvaW50TG9hZBIPCgdhZGRyZXNzGAEgASgJEhAKCHJlcXVlc3RzGAIgASgNEg4KBnRva2VucxgDIAEoBBIXCg9lbmdpbmVfc2VxdWVuY2UYBCABKAQiVQoMUGVlclBvb2xMb2FkEgwKBHBvb2wYASABKAkSNwoJZW5kcG9pbnRzGAIgAygLMiQuaW5mZXJlbmNlcm91dGVyLnYxLlBlZXJFbmRwb2ludExvYWQiaAoTUHVzaFBlZXJMb2FkUmVxdWVzdBIOCgZzb3VyY2UYASABKAkSEAoIc2VxdWVuY2UYAiABKAQSLwoFcG9vbHMYAyADKAsyIC5pbmZlcmVuY2Vyb3V0ZXIudjEuUGVlclBvb2xMb2FkImMKFFB1c2hQZWVyTG9hZFJlc3BvbnNlEhkKEWFjY2VwdGVkX3NlcXVlbmNlGAEgASgEEhwKD2FjY2VwdGVkX3B1c2hlcxgCIAEoDUgAiAEBQhIKEF9hY2NlcHRlZF9wdXNoZXMinwEKBFBvb2wSDAoEbmFtZRgBIAEoCRIvCgllbmRwb2ludHMYAiADKAsyHC5pbmZlcmVuY2Vyb3V0ZXIudjEuRW5kcG9pbnQSMAoHc291cmNlcxgDIAMoCzIfLmluZmVyZW5jZXJvdXRlci52MS5Tb3VyY2VTdGF0ZRIUCgx0YXJnZXRfcG9ydHMYBCADKA0SEAoIcmV2aXNpb24YBSABKAQiHgoOR2V0UG9vbFJlcXVlc3QSDAoEcG9vbBgBIAEoCSI5Cg9HZXRQb29sUmVzcG9uc2USJgoEcG9vbBgBIAEoCzIYLmluZmVyZW5jZXJvdXRlci52MS5Qb29sIhIKEExpc3RQb29sc1JlcXVlc3QiPAoRTGlzdFBvb2xzUmVzcG9uc2USJwoFcG9vbHMYASADKAsyGC5pbmZlcmVuY2Vyb3V0ZXIudjEuUG9vbCIgChBXYXRjaFBvb2xSZXF1ZXN0EgwKBHBvb2wYASABKAkiSwoRV2F0Y2hQb29sUmVzcG9uc2USDgoGcmVhc29uGAEgASgJEiYKBHBvb2wYAiABKAsyGC5pbmZlcmVuY2Vyb3V0ZXIudjEuUG9vbDKFBgoQUG9vbFN0YXRlU2VydmljZRJhCgxQdXNoU25hcHNob3QSJy5pbmZlcmVuY2Vyb3V0ZXIudjEuUHVzaFNuYXBzaG90UmVxdWVzdBooLmluZmVyZW5jZXJvdXRlci52MS5QdXNoU25hcHNob3RSZXNwb25zZRJmCg9TdHJlYW1TbmFwc2hvdHMSJy5pbmZlcmVuY2Vyb3V0ZXIudjEuUHVzaFNuYXBzaG90UmVxdWVzdBooLmluZmVyZW5jZXJvdXRlci52MS5QdXNoU25hcHNob3RSZXNwb25zZSgBEmEKDFB1c2hQZWVyTG9hZBInLmluZmVyZW5jZXJvdXRlci52MS5QdXNoUGVlckxvYWRSZXF1ZXN0GiguaW5mZXJlbmNlcm91dGVyLnYxLlB1c2hQZWVyTG9hZFJlc3BvbnNlEmUKDlN0cmVhbVBlZXJMb2FkEicuaW5mZXJlbmNlcm91dGVyLnYxLlB1c2hQZWVyTG9hZFJlcXVlc3QaKC5pbmZlcmVuY2Vyb3V0ZXIudjEuUHVzaFBlZXJMb2FkUmVzcG9uc2UoARJSCgdHZXRQb29sEiIuaW5mZXJlbmNlcm91dGVyLnYxLkdldFBvb2xSZXF1ZXN0GiMuaW5mZXJlbmNlcm91dGVyLnYxLkdldFBvb2xSZXNwb25zZRJYCglMaXN0UG9vbHMSJC5pbmZlcmVuY2Vyb3V0ZXIudjEuTGlzdFBvb2xzUmVxdWVzdBolLmluZmVyZW5jZXJvdXRlci52MS5MaXN0UG9vbHNSZXNwb25zZRJaCglXYXRjaFBvb2wSJC5pbmZlcmVuY2Vyb3V0ZXIudjEuV2F0Y2hQb29sUmVxdWVzdBolLmluZmVyZW5jZXJvdXRlci52MS5XYXRjaFBvb2xSZXNwb25zZTABElIKB0V4cGxhaW4SIi5pbmZlcmVuY2Vyb3V0ZXIudjEuRXhwbGFpblJlcXVlc3QaIy5pbmZlcmVuY2Vyb3V0ZXIudjEuRXhwbGFpblJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_inferencerouter_v1_explain]);
 
 /**
  * Per-endpoint metrics as a model server reports them (vLLM names in comments).
@@ -237,6 +237,18 @@ export type InFlight = Message<"inferencerouter.v1.InFlight"> & {
    * @generated from field: uint64 tokens = 2;
    */
   tokens: bigint;
+
+  /**
+   * What peer router replicas reported sending since the endpoint's last push (counted in scores too).
+   *
+   * @generated from field: uint32 peer_requests = 3;
+   */
+  peerRequests: number;
+
+  /**
+   * @generated from field: uint64 peer_tokens = 4;
+   */
+  peerTokens: bigint;
 };
 
 /**
@@ -345,6 +357,13 @@ export type SourceState = Message<"inferencerouter.v1.SourceState"> & {
    * @generated from field: google.protobuf.Timestamp received_at = 4;
    */
   receivedAt?: Timestamp | undefined;
+
+  /**
+   * "engine" for producers of snapshots, "peer" for another router replica sharing its in-flight counts.
+   *
+   * @generated from field: string kind = 5;
+   */
+  kind: string;
 };
 
 /**
@@ -353,6 +372,131 @@ export type SourceState = Message<"inferencerouter.v1.SourceState"> & {
  */
 export const SourceStateSchema: GenMessage<SourceState> = /*@__PURE__*/
   messageDesc(file_inferencerouter_v1_pool_state, 6);
+
+/**
+ * What one router replica has sent to an endpoint that the engine's last push cannot show yet.
+ *
+ * @generated from message inferencerouter.v1.PeerEndpointLoad
+ */
+export type PeerEndpointLoad = Message<"inferencerouter.v1.PeerEndpointLoad"> & {
+  /**
+   * "ip:port" as in the pool.
+   *
+   * @generated from field: string address = 1;
+   */
+  address: string;
+
+  /**
+   * Requests sent after the engine push `engine_sequence` was observed, and not finished.
+   *
+   * @generated from field: uint32 requests = 2;
+   */
+  requests: number;
+
+  /**
+   * Their estimated tokens (prompt + expected output).
+   *
+   * @generated from field: uint64 tokens = 3;
+   */
+  tokens: bigint;
+
+  /**
+   * Sequence of the engine push (of this endpoint's source) the counts are relative to.
+   *
+   * @generated from field: uint64 engine_sequence = 4;
+   */
+  engineSequence: bigint;
+};
+
+/**
+ * Describes the message inferencerouter.v1.PeerEndpointLoad.
+ * Use `create(PeerEndpointLoadSchema)` to create a new message.
+ */
+export const PeerEndpointLoadSchema: GenMessage<PeerEndpointLoad> = /*@__PURE__*/
+  messageDesc(file_inferencerouter_v1_pool_state, 7);
+
+/**
+ * @generated from message inferencerouter.v1.PeerPoolLoad
+ */
+export type PeerPoolLoad = Message<"inferencerouter.v1.PeerPoolLoad"> & {
+  /**
+   * @generated from field: string pool = 1;
+   */
+  pool: string;
+
+  /**
+   * Endpoints with nothing outstanding since their last push are left out.
+   *
+   * @generated from field: repeated inferencerouter.v1.PeerEndpointLoad endpoints = 2;
+   */
+  endpoints: PeerEndpointLoad[];
+};
+
+/**
+ * Describes the message inferencerouter.v1.PeerPoolLoad.
+ * Use `create(PeerPoolLoadSchema)` to create a new message.
+ */
+export const PeerPoolLoadSchema: GenMessage<PeerPoolLoad> = /*@__PURE__*/
+  messageDesc(file_inferencerouter_v1_pool_state, 8);
+
+/**
+ * One router replica's in-flight summary for its peers (every ~50 ms while it changes, ~1 s when idle).
+ *
+ * @generated from message inferencerouter.v1.PushPeerLoadRequest
+ */
+export type PushPeerLoadRequest = Message<"inferencerouter.v1.PushPeerLoadRequest"> & {
+  /**
+   * The sending replica's id, unique per process ("peer-<host>-<random>"); sequences are per source.
+   *
+   * @generated from field: string source = 1;
+   */
+  source: string;
+
+  /**
+   * Strictly increasing per source; a replayed or older sequence is refused.
+   *
+   * @generated from field: uint64 sequence = 2;
+   */
+  sequence: bigint;
+
+  /**
+   * Full report: replaces everything this peer reported before, in every pool.
+   *
+   * @generated from field: repeated inferencerouter.v1.PeerPoolLoad pools = 3;
+   */
+  pools: PeerPoolLoad[];
+};
+
+/**
+ * Describes the message inferencerouter.v1.PushPeerLoadRequest.
+ * Use `create(PushPeerLoadRequestSchema)` to create a new message.
+ */
+export const PushPeerLoadRequestSchema: GenMessage<PushPeerLoadRequest> = /*@__PURE__*/
+  messageDesc(file_inferencerouter_v1_pool_state, 9);
+
+/**
+ * @generated from message inferencerouter.v1.PushPeerLoadResponse
+ */
+export type PushPeerLoadResponse = Message<"inferencerouter.v1.PushPeerLoadResponse"> & {
+  /**
+   * @generated from field: uint64 accepted_sequence = 1;
+   */
+  acceptedSequence: bigint;
+
+  /**
+   * StreamPeerLoad only: reports applied on this stream.
+   *
+   * @generated from field: optional uint32 accepted_pushes = 2;
+   */
+  acceptedPushes?: number | undefined;
+};
+
+/**
+ * Describes the message inferencerouter.v1.PushPeerLoadResponse.
+ * Use `create(PushPeerLoadResponseSchema)` to create a new message.
+ */
+export const PushPeerLoadResponseSchema: GenMessage<PushPeerLoadResponse> = /*@__PURE__*/
+  messageDesc(file_inferencerouter_v1_pool_state, 10);
 
 /**
  * @generated from message inferencerouter.v1.Pool
@@ -393,7 +537,7 @@ export type Pool = Message<"inferencerouter.v1.Pool"> & {
  * Use `create(PoolSchema)` to create a new message.
  */
 export const PoolSchema: GenMessage<Pool> = /*@__PURE__*/
-  messageDesc(file_inferencerouter_v1_pool_state, 7);
+  messageDesc(file_inferencerouter_v1_pool_state, 11);
 
 /**
  * @generated from message inferencerouter.v1.GetPoolRequest
@@ -410,7 +554,7 @@ export type GetPoolRequest = Message<"inferencerouter.v1.GetPoolRequest"> & {
  * Use `create(GetPoolRequestSchema)` to create a new message.
  */
 export const GetPoolRequestSchema: GenMessage<GetPoolRequest> = /*@__PURE__*/
-  messageDesc(file_inferencerouter_v1_pool_state, 8);
+  messageDesc(file_inferencerouter_v1_pool_state, 12);
 
 /**
  * @generated from message inferencerouter.v1.GetPoolResponse
@@ -427,7 +571,7 @@ export type GetPoolResponse = Message<"inferencerouter.v1.GetPoolResponse"> & {
  * Use `create(GetPoolResponseSchema)` to create a new message.
  */
 export const GetPoolResponseSchema: GenMessage<GetPoolResponse> = /*@__PURE__*/
-  messageDesc(file_inferencerouter_v1_pool_state, 9);
+  messageDesc(file_inferencerouter_v1_pool_state, 13);
 
 /**
  * @generated from message inferencerouter.v1.ListPoolsRequest
@@ -440,7 +584,7 @@ export type ListPoolsRequest = Message<"inferencerouter.v1.ListPoolsRequest"> & 
  * Use `create(ListPoolsRequestSchema)` to create a new message.
  */
 export const ListPoolsRequestSchema: GenMessage<ListPoolsRequest> = /*@__PURE__*/
-  messageDesc(file_inferencerouter_v1_pool_state, 10);
+  messageDesc(file_inferencerouter_v1_pool_state, 14);
 
 /**
  * @generated from message inferencerouter.v1.ListPoolsResponse
@@ -457,7 +601,7 @@ export type ListPoolsResponse = Message<"inferencerouter.v1.ListPoolsResponse"> 
  * Use `create(ListPoolsResponseSchema)` to create a new message.
  */
 export const ListPoolsResponseSchema: GenMessage<ListPoolsResponse> = /*@__PURE__*/
-  messageDesc(file_inferencerouter_v1_pool_state, 11);
+  messageDesc(file_inferencerouter_v1_pool_state, 15);
 
 /**
  * @generated from message inferencerouter.v1.WatchPoolRequest
@@ -474,7 +618,7 @@ export type WatchPoolRequest = Message<"inferencerouter.v1.WatchPoolRequest"> & 
  * Use `create(WatchPoolRequestSchema)` to create a new message.
  */
 export const WatchPoolRequestSchema: GenMessage<WatchPoolRequest> = /*@__PURE__*/
-  messageDesc(file_inferencerouter_v1_pool_state, 12);
+  messageDesc(file_inferencerouter_v1_pool_state, 16);
 
 /**
  * @generated from message inferencerouter.v1.WatchPoolResponse
@@ -498,7 +642,7 @@ export type WatchPoolResponse = Message<"inferencerouter.v1.WatchPoolResponse"> 
  * Use `create(WatchPoolResponseSchema)` to create a new message.
  */
 export const WatchPoolResponseSchema: GenMessage<WatchPoolResponse> = /*@__PURE__*/
-  messageDesc(file_inferencerouter_v1_pool_state, 13);
+  messageDesc(file_inferencerouter_v1_pool_state, 17);
 
 /**
  * Pushes and reads of pool state.
@@ -525,6 +669,26 @@ export const PoolStateService: GenService<{
     methodKind: "client_streaming";
     input: typeof PushSnapshotRequestSchema;
     output: typeof PushSnapshotResponseSchema;
+  },
+  /**
+   * Router replicas share what they dispatch (a peer is a source; pushes need the push token).
+   *
+   * @generated from rpc inferencerouter.v1.PoolStateService.PushPeerLoad
+   */
+  pushPeerLoad: {
+    methodKind: "unary";
+    input: typeof PushPeerLoadRequestSchema;
+    output: typeof PushPeerLoadResponseSchema;
+  },
+  /**
+   * The same reports over one held stream (every ~50 ms to every peer).
+   *
+   * @generated from rpc inferencerouter.v1.PoolStateService.StreamPeerLoad
+   */
+  streamPeerLoad: {
+    methodKind: "client_streaming";
+    input: typeof PushPeerLoadRequestSchema;
+    output: typeof PushPeerLoadResponseSchema;
   },
   /**
    * @generated from rpc inferencerouter.v1.PoolStateService.GetPool

@@ -1,0 +1,98 @@
+/**
+ * A router replica's side of peer sharing: every `intervalMs` (default 50 ms) it tells each peer what
+ * it has sent since each endpoint's last engine push (PushPeerLoad / StreamPeerLoad), when that
+ * changed, and at least every `heartbeatMs` when it did not (so peers know it is alive). Peers are
+ * found as producers find routers (a list or a headless Service name, src/push/target-watch.ts); a
+ * target that turns out to be this replica refuses with AlreadyExists and its loop stops.
+ */
+import { create } from "@bufbuild/protobuf";
+import { Code } from "@connectrpc/connect";
+import type { Clock } from "../core/clock.js";
+import type { Random } from "../core/random.js";
+import {
+  type PushPeerLoadRequest,
+  PushPeerLoadRequestSchema,
+} from "../gen/inferencerouter/v1/pool_state_pb.js";
+import type { PoolStore } from "../state/pool-store.js";
+import { createPushFanout, type PushFanout } from "./push-fanout.js";
+import { type PushEvent, type PushSend, REFUSALS_THAT_CANNOT_SUCCEED } from "./push-loop.js";
+import type { PushTarget } from "./push-targets.js";
+import type { TargetWatch } from "./target-watch.js";
+import type { Timers } from "./timers.js";
+
+/** Peer sharing settings (serve's --peers, --peer-interval). */
+export interface PeerPublisherOptions {
+  store: PoolStore;
+  /** This replica's peer id, unique per process. */
+  source: string;
+  peers: TargetWatch;
+  sendTo(target: PushTarget): PushSend<PushPeerLoadRequest>;
+  /** Shortest time between reports, ms. Default 50. */
+  intervalMs?: number;
+  /** Longest time between reports while nothing changes, ms. Default 500. */
+  heartbeatMs?: number;
+  clock: Clock;
+  random: Random;
+  timers?: Timers;
+  onPush?(target: PushTarget, event: PushEvent<PushPeerLoadRequest>): void;
+}
+
+/** The report of `store`'s own between-push counts (a message without its sequence). */
+export function peerReportMessage(store: PoolStore, source: string): PushPeerLoadRequest {
+  const pools = [...store.ownSincePush()].map(([pool, byAddress]) => ({
+    pool,
+    endpoints: [...byAddress].map(([address, f]) => ({
+      address,
+      requests: f.requests,
+      tokens: BigInt(Math.round(f.tokens)),
+      engineSequence: f.engineSequence,
+    })),
+  }));
+  return create(PushPeerLoadRequestSchema, { source, sequence: 0n, pools });
+}
+
+/** A key that changes whenever the report's content does. */
+function contentKey(m: PushPeerLoadRequest): string {
+  let key = "";
+  for (const p of m.pools) {
+    key += `|${p.pool}`;
+    for (const e of p.endpoints) key += `;${e.address},${e.requests},${e.tokens},${e.engineSequence}`;
+  }
+  return key;
+}
+
+/**
+ * Creates the publisher (not yet started: call start()).
+ *
+ * @example
+ * const peers = createPeerPublisher({ store, source: "peer-host-1a2b", peers: watch, sendTo, clock, random });
+ * peers.start();
+ */
+export function createPeerPublisher(o: PeerPublisherOptions): PushFanout {
+  const intervalMs = o.intervalMs ?? 50;
+  const heartbeatMs = o.heartbeatMs ?? 500;
+  let lastKey: string | undefined;
+  let lastAt = Number.NEGATIVE_INFINITY;
+  return createPushFanout<PushPeerLoadRequest>({
+    targets: o.peers,
+    sendTo: o.sendTo,
+    intervalMs,
+    timeoutMs: Math.max(1000, intervalMs * 10),
+    // First retry after 100 ms..., up to 5 s: a peer that went away costs little.
+    backoff: { initialMs: Math.max(100, intervalMs * 2), maxMs: 5000, factor: 2, jitter: 0.5 },
+    stopOn: [...REFUSALS_THAT_CANNOT_SUCCEED, Code.AlreadyExists],
+    produce() {
+      const m = peerReportMessage(o.store, o.source);
+      const key = contentKey(m);
+      const now = o.clock.now();
+      if (key === lastKey && now - lastAt < heartbeatMs) return undefined;
+      lastKey = key;
+      lastAt = now;
+      return m;
+    },
+    clock: o.clock,
+    random: o.random,
+    ...(o.timers ? { timers: o.timers } : {}),
+    ...(o.onPush ? { onPush: o.onPush } : {}),
+  });
+}
