@@ -5,6 +5,7 @@
 import type { RouterResources } from "../../src/api/resources.js";
 import type { Clock } from "../../src/core/clock.js";
 import { createHttpRouter } from "../../src/http/http-router.js";
+import { watchModelAggregates } from "../../src/metrics/model-metrics.js";
 import { createRouterCore, type RouterCore } from "../../src/routing/router-core.js";
 import { describeScheduler } from "../../src/routing/scheduler-config-ref.js";
 import { createAuthInterceptor } from "../../src/services/auth.js";
@@ -80,6 +81,8 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
     throw new ConfigError([err instanceof Error ? err.message : String(err)]);
   }
   const { store } = core;
+  // Per-model autoscaling aggregates beside the pool ones (once per process: the registry is the core's).
+  watchModelAggregates(core.metrics.registry, store);
   const tracing = startTracing(cfg.tracing);
   if (tracing) log("info", "tracing", { otlp: tracing.url });
   const shutdown = new AbortController();

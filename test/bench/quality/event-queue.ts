@@ -13,6 +13,10 @@ export const EventKind = {
   PushObserve: 2,
   /** Replica `index`'s snapshot reaches the store. */
   PushDeliver: 3,
+  /** Router `index` builds its in-flight report for its peers (peer sharing). */
+  PeerObserve: 4,
+  /** Peer report slot `index` (from * routers + to) reaches router `to`. */
+  PeerDeliver: 5,
 } as const;
 export type EventKind = (typeof EventKind)[keyof typeof EventKind];
 

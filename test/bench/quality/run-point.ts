@@ -24,6 +24,8 @@ export interface PointTask {
   pushDelayMs: [number, number];
   /** Keep-alive connections of the client for the kubernetes-service strategy (K). */
   connections: number;
+  /** Router replicas share in-flight counts every this many ms (serve --peers); absent = no sharing. */
+  peerIntervalMs?: number;
 }
 
 /** Warm-up left out of the measurement: the first third of the arrival window (the batch fills up over ~p90 e2e). */
@@ -55,6 +57,9 @@ export function runPoint(task: PointTask): ResultRow[] {
       config: s.config,
     };
     if (workload.engine) options.engine = workload.engine;
+    // Peer reports take 1..5 ms over the cluster network (one HTTP/2 frame on a held stream).
+    if (task.peerIntervalMs !== undefined)
+      options.peerSharing = { intervalMs: task.peerIntervalMs, delayMs: [1, 5] };
     if (s.clientPool) options.connections = { count: task.connections };
     const result = runSimulation(requests, options, window);
     return summarize(requests, result, window, {

@@ -11,8 +11,12 @@
  * `connections` the client's keep-alive pool picks the endpoint (the Kubernetes Service baseline)
  * and no scheduler runs at all.
  */
+
+import { toBinary } from "@bufbuild/protobuf";
 import { createManualClock } from "../../../src/core/clock.js";
 import { createSeededRandom, type Random } from "../../../src/core/random.js";
+import { PushPeerLoadRequestSchema } from "../../../src/gen/inferencerouter/v1/pool_state_pb.js";
+import { peerReportMessage } from "../../../src/push/peer-publisher.js";
 import type { SchedulerConfig } from "../../../src/scheduling/config/scheduler-config.js";
 import { createScheduler } from "../../../src/scheduling/scheduler.js";
 import type { SchedulingRequest } from "../../../src/scheduling/types.js";
@@ -24,6 +28,7 @@ import {
   type PresetName,
 } from "../../../src/sim/index.js";
 import type { Lease } from "../../../src/state/in-flight.js";
+import { type PeerReport, parsePeerReport } from "../../../src/state/peer-load.js";
 import { PoolStore } from "../../../src/state/pool-store.js";
 import type { Snapshot } from "../../../src/state/types.js";
 import { benchmarkPlugins } from "../baselines/registry.js";
@@ -53,6 +58,11 @@ export interface SimulationOptions {
   seed: number;
   /** The strategy's EndpointPickerConfig (unused with `connections`). */
   config: SchedulerConfig | undefined;
+  /**
+   * Router replicas share their in-flight counts (serve --peers): each reports to every other one
+   * every `intervalMs` when its report changed (heartbeat 500 ms), arriving `delayMs` later. Default off.
+   */
+  peerSharing?: { intervalMs: number; delayMs: readonly [number, number] };
 }
 
 /** Per-request outcomes (ms, aligned with the input) and engine totals. */
@@ -72,6 +82,11 @@ export interface SimulationResult {
   events: number;
   /** The router's outstanding requests left on all endpoints at the end (0 when every lease was released). */
   leftInFlight: number;
+  /** Peer sharing: reports delivered, and their bytes on the wire (protobuf + 5 B envelope + 9 B HTTP/2 frame). */
+  peerReports?: number;
+  peerBytes?: number;
+  /** Peer bytes of reports sent within the `window` of the run. */
+  peerWindowBytes?: number;
 }
 
 interface SimRequest extends EngineRequest {
@@ -151,6 +166,17 @@ export function runSimulation(
 
   const q = new EventQueue();
   for (let i = 0; i < o.replicas; i++) q.push(rnd.next() * o.pushIntervalMs, EventKind.PushObserve, i);
+  const peers = routers > 1 ? o.peerSharing : undefined;
+  // Peer sharing: the report in flight per (from, to) slot, each router's last report and when it was sent.
+  const peerPending: (PeerReport | undefined)[] = new Array(routers * routers);
+  const peerLast: (Uint8Array | undefined)[] = new Array(routers);
+  const peerLastAt = new Float64Array(routers).fill(Number.NEGATIVE_INFINITY);
+  const peerSequence = new Array<bigint>(routers).fill(0n);
+  let peerReports = 0;
+  let peerBytes = 0;
+  let peerWindowBytes = 0;
+  if (peers)
+    for (let r = 0; r < routers; r++) q.push(rnd.next() * peers.intervalMs, EventKind.PeerObserve, r);
   if (n > 0) q.push(requests[0]!.arrivalMs, EventKind.Arrival, 0);
 
   const firstTokenMs = new Float64Array(n).fill(Number.NaN);
@@ -255,6 +281,48 @@ export function runSimulation(
         if (s) stores[i % routers]!.push(s);
         break;
       }
+      case EventKind.PeerObserve: {
+        const p = peers!;
+        q.push(t + p.intervalMs, EventKind.PeerObserve, i);
+        const message = peerReportMessage(stores[i]!, `router-${i}`);
+        const bytes = toBinary(PushPeerLoadRequestSchema, message);
+        const last = peerLast[i];
+        const same =
+          last !== undefined && last.length === bytes.length && last.every((b, k) => b === bytes[k]);
+        if (same && t - peerLastAt[i]! < 500) break;
+        peerLast[i] = bytes;
+        peerLastAt[i] = t;
+        peerSequence[i]! += 1n;
+        message.sequence = peerSequence[i]!;
+        const report = parsePeerReport(message);
+        const wire = toBinary(PushPeerLoadRequestSchema, message).length + 5 + 9;
+        for (let to = 0; to < routers; to++) {
+          if (to === i) continue;
+          peerPending[i * routers + to] = report;
+          peerReports++;
+          peerBytes += wire;
+          if (t >= window[0] && t < window[1]) peerWindowBytes += wire;
+          q.push(
+            t + p.delayMs[0] + rnd.next() * (p.delayMs[1] - p.delayMs[0]),
+            EventKind.PeerDeliver,
+            i * routers + to,
+          );
+        }
+        break;
+      }
+      case EventKind.PeerDeliver: {
+        const report = peerPending[i];
+        peerPending[i] = undefined;
+        // A report overtaken by a newer one from the same router is dropped, as a replay would be.
+        if (report) {
+          try {
+            stores[i % routers]!.pushPeer(report);
+          } catch {
+            // refused as not newer: nothing changes
+          }
+        }
+        break;
+      }
     }
   }
   let preemptions = 0;
@@ -272,6 +340,7 @@ export function runSimulation(
   }
   for (const scheduler of schedulers) scheduler.dispose();
   return {
+    ...(peers ? { peerReports, peerBytes, peerWindowBytes } : {}),
     leftInFlight,
     firstTokenMs,
     finishMs,
