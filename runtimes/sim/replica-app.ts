@@ -21,6 +21,7 @@ export function createReplicaApp(s: ReplicaState): Hono<{ Bindings: HttpBindings
 
   const completion =
     (kind: SimRequestKind) => async (c: import("hono").Context<{ Bindings: HttpBindings }>) => {
+      if (s.removedAt !== undefined) s.requestsAfterRemoval++;
       if (!isReady(s))
         return errorResponse(503, "ServiceUnavailableError", "the engine is starting (--slow-start-ms)");
       let body: unknown;

@@ -27,6 +27,10 @@ export interface ReplicaState {
   tpot: LatencyHistogram;
   e2e: LatencyHistogram;
   nextId: number;
+  /** Wall-clock ms when the replica's removal push was taken (--replica-schedule); undefined while it serves. */
+  removedAt?: number;
+  /** Requests that arrived after the removal push (a router that still sends here is wrong). */
+  requestsAfterRemoval: number;
 }
 
 /** Whether the replica has finished its (simulated) start-up. */

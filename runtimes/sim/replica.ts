@@ -49,6 +49,12 @@ export interface RunningReplica {
   port: number;
   address: string;
   state: ReplicaState;
+  /**
+   * Leaves the pool as a pod being deleted does: the last push says the endpoint is gone, then the
+   * server keeps answering for `drainMs` (requests still arriving are counted), then closes. Logs
+   * `{"msg":"replica removed", "requestsAfterRemoval": n}`.
+   */
+  remove(drainMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -76,6 +82,7 @@ export async function startReplica(o: ReplicaOptions, watch?: TargetWatch): Prom
     maxTokensCap: o.maxTokensCap,
     readyAt: Date.now() + o.slowStartMs,
     nextId: 1,
+    requestsAfterRemoval: 0,
     ...newHistograms(),
   };
   const app = createReplicaApp(s);
@@ -111,20 +118,33 @@ export async function startReplica(o: ReplicaOptions, watch?: TargetWatch): Prom
         })
       : async () => {};
 
+  const close = async () => {
+    await stopPush();
+    ownWatch?.close();
+    rt.stop();
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      // Streams still open would hold close() forever: cut them.
+      (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+    });
+  };
   return {
     index: o.index,
     port,
     address: s.address,
     state: s,
-    async close() {
+    async remove(drainMs) {
       await stopPush();
-      ownWatch?.close();
-      rt.stop();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // Streams still open would hold close() forever: cut them.
-        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      s.removedAt = Date.now();
+      await new Promise((r) => setTimeout(r, drainMs));
+      log("info", "replica removed", {
+        service: "sim",
+        replica: o.index,
+        address: s.address,
+        requestsAfterRemoval: s.requestsAfterRemoval,
       });
+      await close();
     },
+    close,
   };
 }

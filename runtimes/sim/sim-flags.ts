@@ -84,5 +84,18 @@ export const simFlags: readonly FlagSpec[] = [
     default: "0",
     help: "Health 503 and ready=false for this long after start",
   },
+  {
+    name: "replica-schedule",
+    type: "string",
+    help:
+      "Replicas joining and leaving over time: +N@T starts N more, -N@T removes the N newest (last push without" +
+      " the endpoint, then --removal-drain of answering), e.g. --replica-schedule=+2@30s,-1@60s",
+  },
+  {
+    name: "removal-drain",
+    type: "duration",
+    default: "2s",
+    help: "How long a removed replica keeps answering after its removal push (requests arriving are counted)",
+  },
   { name: "log-level", type: "string", default: "info", help: "debug | info | warn | error" },
 ];

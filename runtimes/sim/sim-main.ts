@@ -9,7 +9,7 @@ import { type LogLevel, log, setLogLevel } from "../node/log.js";
 import { watchPushTargets } from "../node/push-targets-node.js";
 import { type RunningReplica, startReplica } from "./replica.js";
 import { simFlags } from "./sim-flags.js";
-import { replicaOptionsFromFlags } from "./sim-options.js";
+import { parseReplicaSchedule, replicaOptionsFromFlags, type ScheduleStep } from "./sim-options.js";
 
 const summary =
   "Runs simulated vLLM-like model servers (OpenAI API, /health, vLLM /metrics) that can push their state to a router.";
@@ -19,10 +19,41 @@ function usageExit(message: string): never {
   process.exit(2);
 }
 
+/**
+ * Replicas joining and leaving on --replica-schedule's timers: joiners get the next indexes (and ports),
+ * leavers are the newest live replicas, removed with their last push first (RunningReplica.remove).
+ */
+function runSchedule(
+  steps: readonly ScheduleStep[],
+  flags: FlagValues,
+  replicas: RunningReplica[],
+  watch: Parameters<typeof startReplica>[1],
+  stopping: () => boolean,
+): void {
+  let nextIndex = replicas.length;
+  const drainMs = (flags["removal-drain"] as number | undefined) ?? 2000;
+  for (const step of steps) {
+    setTimeout(() => {
+      if (stopping()) return;
+      void (async () => {
+        if (step.delta > 0) {
+          const all = replicaOptionsFromFlags({ ...flags, replicas: nextIndex + step.delta });
+          for (let k = 0; k < step.delta; k++) replicas.push(await startReplica(all[nextIndex++]!, watch));
+          log("info", "replicas joined", { service: "sim", added: step.delta, replicas: replicas.length });
+        } else {
+          const leaving = replicas.splice(Math.max(1, replicas.length + step.delta));
+          await Promise.all(leaving.map((r) => r.remove(drainMs)));
+        }
+      })().catch((err: unknown) => log("error", "replica schedule step failed", { error: String(err) }));
+    }, step.atMs).unref();
+  }
+}
+
 /** CLI entry: parses flags, starts the replicas, stops them on SIGTERM/SIGINT. */
 export async function simMain(argv: string[]): Promise<void> {
   let flags: FlagValues;
   let options: ReturnType<typeof replicaOptionsFromFlags>;
+  let schedule: ScheduleStep[] = [];
   try {
     const parsed = parseFlags(simFlags, argv, process.env, true);
     if (parsed.help) {
@@ -39,6 +70,7 @@ export async function simMain(argv: string[]): Promise<void> {
     flags = parsed.values;
     setLogLevel(flags["log-level"] as LogLevel);
     options = replicaOptionsFromFlags(flags);
+    schedule = flags["replica-schedule"] ? parseReplicaSchedule(String(flags["replica-schedule"])) : [];
     const first = options[0];
     if (first) resolveEngineConfig(first.engine);
   } catch (err) {
@@ -82,6 +114,7 @@ export async function simMain(argv: string[]): Promise<void> {
   }
   // A signal during start-up: stop() is closing what it saw and exits the process.
   if (stopping) return;
+  runSchedule(schedule, flags, replicas, watch, () => stopping);
   const cfg = replicas[0]!.state.rt.engine.config;
   log("info", "sim ready", {
     service: "sim",

@@ -33,6 +33,35 @@ function labels(raw: string): Record<string, string> {
   return out;
 }
 
+/** One step of --replica-schedule: at `atMs` after start, `delta` replicas join (> 0) or leave (< 0). */
+export interface ScheduleStep {
+  atMs: number;
+  delta: number;
+}
+
+/**
+ * Parses --replica-schedule ("+2@30s,-1@60s"), in time order.
+ * @throws UsageError naming the flag and the bad entry.
+ */
+export function parseReplicaSchedule(text: string): ScheduleStep[] {
+  const steps = text
+    .split(",")
+    .map((e) => e.trim())
+    .filter((e) => e !== "")
+    .map((entry) => {
+      const m = /^([+-])(\d{1,3})@(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(entry);
+      if (!m || Number(m[2]) === 0)
+        throw new UsageError(
+          `--replica-schedule: "${entry}" must look like +N@T or -N@T (N 1..999, T a duration such as 30s)`,
+        );
+      const n = Number(m[3]);
+      const atMs = m[4] === "m" ? n * 60_000 : m[4] === "ms" ? n : n * 1000;
+      return { atMs, delta: (m[1] === "-" ? -1 : 1) * Number(m[2]) };
+    });
+  if (steps.length === 0) throw new UsageError(`--replica-schedule: "${text}" names no step`);
+  return steps.sort((a, b) => a.atMs - b.atMs);
+}
+
 /** Builds the replicas' options; throws UsageError for a bad or missing value. */
 export function replicaOptionsFromFlags(flags: FlagValues): ReplicaOptions[] {
   const n = flags.replicas as number;
