@@ -62,9 +62,12 @@ export async function startPickerListeners(
     processor.setMaxEndpoints(extProcMaxEndpoints(r));
   });
   const sweep = setInterval(() => processor.sweep(), 1000);
-  // Ready once a snapshot arrived for the picker's pool (or any pool when it serves several).
+  // Ready once a snapshot arrived for the picker's pool (or any pool when it serves several); a peer
+  // replica's in-flight report is no snapshot.
   const ready = () =>
-    store.pools().some((p) => (pool === undefined || p.name === pool) && p.sources.length > 0);
+    store
+      .pools()
+      .some((p) => (pool === undefined || p.name === pool) && p.sources.some((s) => s.kind !== "peer"));
   const transport = (flags["extproc-transport"] as string | undefined) ?? "h2";
   if (transport !== "connect" && transport !== "h2") {
     throw new UsageError(`--extproc-transport: "${transport}" must be "connect" or "h2"`);

@@ -10,10 +10,16 @@ import type { PushTarget, PushTargetSpec } from "../../src/push/push-targets.js"
 import { type TargetWatch, watchTargets } from "../../src/push/target-watch.js";
 import { log } from "./log.js";
 
-/** Every address `hostname` resolves to (getaddrinfo: /etc/hosts, then DNS), IPv4 and IPv6. */
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+
+/**
+ * Every address `hostname` resolves to (getaddrinfo: /etc/hosts, then DNS), IPv4 and IPv6. A name
+ * that resolves to loopback only ("localhost": 127.0.0.1 and ::1) is one machine and so one router:
+ * its first address alone, not two loops pushing the same sequence to the same process.
+ */
 export async function lookupAll(hostname: string): Promise<string[]> {
-  const found = await lookup(hostname, { all: true, verbatim: true });
-  return found.map((a) => a.address);
+  const found = (await lookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
+  return found.every((a) => LOOPBACK.test(a)) ? found.slice(0, 1) : found;
 }
 
 /**
