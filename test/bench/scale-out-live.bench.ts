@@ -87,7 +87,13 @@ async function one(url: string, body: string, t0: number): Promise<Outcome> {
   const startMs = performance.now() - t0;
   let upstream = "";
   try {
-    const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
+    // Bounded: a request cut by the kill must not hold the run.
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+      signal: AbortSignal.timeout(120_000),
+    });
     upstream = res.headers.get("x-upstream") ?? "";
     const text = await res.text();
     return { startMs, endMs: performance.now() - t0, ok: res.ok && text.includes("[DONE]"), upstream };
@@ -176,6 +182,12 @@ async function run(routers: number, peers: boolean, kill: boolean) {
 }
 
 stopAllOnSignal();
+// The processes this run started (stopAllOnSignal knows only processes.ts' own).
+for (const signal of ["SIGINT", "SIGTERM"] as const)
+  process.on(signal, () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+    process.exit(130);
+  });
 if (process.env.SCALE_LIVE_AB) {
   // A/B only: 3 routers without and with sharing, interleaved SCALE_LIVE_AB times (noise check).
   for (let i = 0; i < Number(process.env.SCALE_LIVE_AB); i++) {
