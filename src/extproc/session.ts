@@ -239,6 +239,7 @@ export class ExtProcSession {
       requestId: this.#requestId,
       body: d.body,
       bodyChanged: d.bodyChanged,
+      ...(d.prefill !== undefined && { prefiller: d.prefill.address }),
     };
     if (this.#trace !== undefined) {
       this.#trace.scheduled(d);

@@ -100,6 +100,7 @@ export class RouterMetrics implements SchedulerMetrics, RequestMetrics, ExtProcS
   readonly #ejections;
   readonly #ejected;
   readonly #bufferedBodyBytes;
+  readonly #disaggDecisions;
 
   constructor(registry: MetricsRegistry = new MetricsRegistry()) {
     const r = registry;
@@ -346,6 +347,15 @@ export class RouterMetrics implements SchedulerMetrics, RequestMetrics, ExtProcS
       ["extension_point", "plugin_type", "plugin_name"],
       SCHEDULER_LATENCY_BUCKETS,
     );
+    // Upstream's P/D decision counter (UPSTREAM.md 3.1); no older name to twin.
+    this.#disaggDecisions = counter(
+      named(
+        "disagg_decision_total",
+        undefined,
+        "Disaggregation decisions of the disagg profile handler, by decision type (decode-only, prefill-decode).",
+      ),
+      ["decision_type"],
+    );
     this.#prefixSize = r.gauge("inference_extension_prefix_indexer_size", "Size of the prefix indexer.");
     this.#prefixHitRatio = r.histogram(
       "inference_extension_prefix_indexer_hit_ratio",
@@ -540,6 +550,10 @@ export class RouterMetrics implements SchedulerMetrics, RequestMetrics, ExtProcS
 
   observePrefixHitRatio(ratio: number): void {
     this.#prefixHitRatio.labels().observe(ratio);
+  }
+
+  countDisaggDecision(decisionType: string): void {
+    this.#disaggDecisions.labels(decisionType).inc();
   }
 
   /** One ext_proc connection event (`event`: retired, goaway, error; `code`: the HTTP/2 error code's name). */

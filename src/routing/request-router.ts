@@ -18,6 +18,7 @@ import type { Explanation } from "../scheduling/explanation.js";
 import type { Scheduler } from "../scheduling/scheduler.js";
 import type { SchedulingRequest } from "../scheduling/types.js";
 import type { PoolStore } from "../state/pool-store.js";
+import { pairLeases } from "./paired-lease.js";
 import type { RequestRouter, RouteDecision, RouteInput } from "./types.js";
 
 export interface RequestRouterOptions {
@@ -134,7 +135,8 @@ export function createRequestRouter(o: RequestRouterOptions): RequestPipeline {
         endpoints,
         profile: result.profile,
         ...(first !== undefined && second !== undefined && { scoreMargin: first - second }),
-        lease: result.lease,
+        lease: pairLeases(result.lease, result.prefill?.lease),
+        ...(result.prefill !== undefined && { prefill: result.prefill.endpoint }),
         body,
         bodyChanged: changed,
         stream: parsed.stream,

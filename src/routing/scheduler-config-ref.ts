@@ -13,6 +13,7 @@ import {
   builtinSchedulerConfig,
 } from "../scheduling/config/default-config.js";
 import type { SchedulerConfig } from "../scheduling/config/scheduler-config.js";
+import { MULTI_PROFILE_HANDLERS } from "../scheduling/plugins/profile-handler/disagg-profile-handler.js";
 
 function builtinOf(resources: RouterResources): BuiltinSchedulerName {
   return resources.router.scheduler.builtin ?? "default";
@@ -49,7 +50,9 @@ export function schedulerConfigFor(resources: RouterResources): SchedulerConfig 
       : builtinSchedulerConfig(builtin, { maxNumOfEndpoints: builtinMaxNumOfEndpoints });
   }
   const { plugins, saturationDetector } = choice.config;
-  const schedulingProfiles = [choice.profile];
+  // A multi-profile handler (disagg-profile-handler) runs every profile of its config; else the chosen one.
+  const multi = plugins.some((p) => MULTI_PROFILE_HANDLERS.includes(p.type));
+  const schedulingProfiles = multi ? choice.config.schedulingProfiles : [choice.profile];
   return saturationDetector === undefined
     ? { plugins, schedulingProfiles }
     : { plugins, schedulingProfiles, saturationDetector };

@@ -54,4 +54,22 @@ export interface Explanation {
   picked: string[];
   /** Why there is no answer (shed, no candidates, ...), as `schedule` would have thrown it. */
   error?: { code: ErrorCode; message: string };
+  /** Disaggregated serving (disagg-profile-handler): how the request was split, and why. */
+  disaggregation?: ExplainedDisaggregation;
+}
+
+/** The split of a disaggregated decision (both profiles are in `profiles`). */
+export interface ExplainedDisaggregation {
+  /** disagg_decision_total's decision_type: "decode-only" or "prefill-decode". */
+  decisionType: string;
+  decodeProfile: string;
+  /** The decode endpoint (x-gateway-destination-endpoint). */
+  decode: string;
+  prefillProfile?: string;
+  /** The prefill endpoint (x-prefiller-host-port), when disaggregated. */
+  prefill?: string;
+  decider?: string;
+  reason: string;
+  /** Prompt tokens the decode endpoint holds, by the decider's prefix lookup. */
+  cachedTokens?: number;
 }

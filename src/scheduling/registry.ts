@@ -6,6 +6,20 @@
  * for the benchmark only.
  */
 import type { PluginFactory } from "./framework/plugin.js";
+import { createDecodeFilter, decodeFilterType } from "./plugins/filter/decode-filter.js";
+import { createPrefillFilter, prefillFilterType } from "./plugins/filter/prefill-filter.js";
+import {
+  alwaysDisaggPdDeciderType,
+  createAlwaysDisaggPdDecider,
+} from "./plugins/pd-decider/always-disagg-pd-decider.js";
+import {
+  createPrefixBasedPdDecider,
+  prefixBasedPdDeciderType,
+} from "./plugins/pd-decider/prefix-based-pd-decider.js";
+import {
+  createDisaggProfileHandler,
+  disaggProfileHandlerType,
+} from "./plugins/profile-handler/disagg-profile-handler.js";
 import { createDecisionTreeFilter, decisionTreeFilterType } from "./plugins/filter/decision-tree-filter.js";
 import { createLeastKvCacheFilter, leastKvCacheFilterType } from "./plugins/filter/least-kv-cache-filter.js";
 import { createLeastQueueFilter, leastQueueFilterType } from "./plugins/filter/least-queue-filter.js";
@@ -90,4 +104,10 @@ export const builtinPlugins: PluginRegistry = new Map<string, PluginFactory>([
   [prefixCacheAffinityFilterType, createPrefixCacheAffinityFilter],
   // profile handlers
   [singleProfileHandlerType, createSingleProfileHandler],
+  // disaggregated prefill/decode (upstream llm-d names)
+  [disaggProfileHandlerType, createDisaggProfileHandler],
+  [prefillFilterType, createPrefillFilter],
+  [decodeFilterType, createDecodeFilter],
+  [prefixBasedPdDeciderType, createPrefixBasedPdDecider],
+  [alwaysDisaggPdDeciderType, createAlwaysDisaggPdDecider],
 ]);

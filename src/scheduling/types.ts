@@ -5,6 +5,7 @@
 
 import type { Lease } from "../state/in-flight.js";
 import type { Endpoint } from "../state/types.js";
+import type { DisaggDecisionType } from "./framework/profile-handler.js";
 
 /** One request as the scheduler sees it. */
 export interface SchedulingRequest {
@@ -39,6 +40,25 @@ export interface SchedulingResult {
   lease?: Lease;
   /** Pool utilization seen by the saturation detector (mean, >= 1 = saturated). */
   saturation: number;
+  /**
+   * Disaggregated serving (disagg-profile-handler): the endpoint that runs the prefill, sent to the
+   * decode endpoint (`endpoints[0]`) in x-prefiller-host-port. Absent = decode-only.
+   */
+  prefill?: PrefillPick;
+  /** Upstream's disagg_decision_total decision type, when a disaggregating handler ran. */
+  disaggregation?: DisaggDecisionType;
+}
+
+/** The prefill half of a disaggregated pick. */
+export interface PrefillPick {
+  /** The prefill profile's name. */
+  profile: string;
+  endpoint: Endpoint;
+  /**
+   * In-flight lease on the prefill endpoint (prompt tokens), taken by a non-dry-run `schedule`;
+   * released with the decode lease (the router does not see when the KV transfer ends).
+   */
+  lease?: Lease;
 }
 
 /** Options of one `schedule` call. */
