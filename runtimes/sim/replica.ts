@@ -3,7 +3,13 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createSeededRandom } from "../../src/core/random.js";
 import type { FaultKnobs } from "../../src/sim/fault-plan.js";
-import { createEngine, type EngineOptions } from "../../src/sim/index.js";
+import {
+  createEngine,
+  defaultKvLinkBytesPerSec,
+  type EngineOptions,
+  roleLabels,
+  type SimRole,
+} from "../../src/sim/index.js";
 import { log } from "../node/log.js";
 import { RealtimeEngine } from "./realtime-engine.js";
 import { createReplicaApp } from "./replica-app.js";
@@ -28,6 +34,10 @@ export interface ReplicaOptions {
   slowStartMs: number;
   defaultMaxTokens: number;
   maxTokensCap: number;
+  /** Disaggregated serving role (default "both": no role label). */
+  role?: SimRole;
+  /** Bandwidth of the KV link to prefill replicas, bytes/s (default 50e9, a 400 Gb/s NIC). */
+  kvLinkBytesPerSec?: number;
   push?: {
     url: string;
     pool: string;
@@ -67,6 +77,10 @@ export async function startReplica(o: ReplicaOptions): Promise<RunningReplica> {
     maxTokensCap: o.maxTokensCap,
     readyAt: Date.now() + o.slowStartMs,
     nextId: 1,
+    role: o.role ?? "both",
+    kvLinkBytesPerSec: o.kvLinkBytesPerSec ?? defaultKvLinkBytesPerSec,
+    timeScale: o.timeScale ?? 1,
+    pd: { remotePrefills: 0, prefillFallbacks: 0 },
     ...newHistograms(),
   };
   const app = createReplicaApp(s);
@@ -91,7 +105,7 @@ export async function startReplica(o: ReplicaOptions): Promise<RunningReplica> {
         identity: () => ({
           address: s.address,
           ready: Date.now() >= s.readyAt,
-          labels: p.labels,
+          labels: { ...p.labels, ...roleLabels(o.role ?? "both") },
           // No --models: any model name is served, which the API says with an empty list.
           models: o.models ? [...o.models, ...(o.adapters ?? [])] : [],
         }),

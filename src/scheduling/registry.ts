@@ -6,25 +6,13 @@
  * for the benchmark only.
  */
 import type { PluginFactory } from "./framework/plugin.js";
-import { createDecodeFilter, decodeFilterType } from "./plugins/filter/decode-filter.js";
-import { createPrefillFilter, prefillFilterType } from "./plugins/filter/prefill-filter.js";
-import {
-  alwaysDisaggPdDeciderType,
-  createAlwaysDisaggPdDecider,
-} from "./plugins/pd-decider/always-disagg-pd-decider.js";
-import {
-  createPrefixBasedPdDecider,
-  prefixBasedPdDeciderType,
-} from "./plugins/pd-decider/prefix-based-pd-decider.js";
-import {
-  createDisaggProfileHandler,
-  disaggProfileHandlerType,
-} from "./plugins/profile-handler/disagg-profile-handler.js";
 import { createDecisionTreeFilter, decisionTreeFilterType } from "./plugins/filter/decision-tree-filter.js";
+import { createDecodeFilter, decodeFilterType } from "./plugins/filter/decode-filter.js";
 import { createLeastKvCacheFilter, leastKvCacheFilterType } from "./plugins/filter/least-kv-cache-filter.js";
 import { createLeastQueueFilter, leastQueueFilterType } from "./plugins/filter/least-queue-filter.js";
 import { createLoraAffinityFilter, loraAffinityFilterType } from "./plugins/filter/lora-affinity-filter.js";
 import { createLowQueueFilter, lowQueueFilterType } from "./plugins/filter/low-queue-filter.js";
+import { createPrefillFilter, prefillFilterType } from "./plugins/filter/prefill-filter.js";
 import {
   createPrefixCacheAffinityFilter,
   prefixCacheAffinityFilterType,
@@ -33,6 +21,14 @@ import {
   createSheddableCapacityFilter,
   sheddableCapacityFilterType,
 } from "./plugins/filter/sheddable-capacity-filter.js";
+import {
+  alwaysDisaggPdDeciderType,
+  createAlwaysDisaggPdDecider,
+} from "./plugins/pd-decider/always-disagg-pd-decider.js";
+import {
+  createPrefixBasedPdDecider,
+  prefixBasedPdDeciderType,
+} from "./plugins/pd-decider/prefix-based-pd-decider.js";
 import { leastRequestPickerFactory, leastRequestPickerType } from "./plugins/picker/least-request-picker.js";
 import { createMaxScorePicker, maxScorePickerType } from "./plugins/picker/max-score-picker.js";
 import { createNearMaxScorePicker, nearMaxScorePickerType } from "./plugins/picker/near-max-score-picker.js";
@@ -42,6 +38,10 @@ import {
   createWeightedRandomPicker,
   weightedRandomPickerType,
 } from "./plugins/picker/weighted-random-picker.js";
+import {
+  createDisaggProfileHandler,
+  disaggProfileHandlerType,
+} from "./plugins/profile-handler/disagg-profile-handler.js";
 import {
   createSingleProfileHandler,
   singleProfileHandlerType,

@@ -336,7 +336,8 @@ class DefaultScheduler implements Scheduler {
       const name = outcome.prefillProfile;
       const prefillResult = name === undefined ? undefined : results.get(name);
       const prefillProfile = profiles.find((p) => p.name === name);
-      if (prefillResult && prefillProfile) disagg.prefill = { profile: prefillProfile, result: prefillResult };
+      if (prefillResult && prefillProfile)
+        disagg.prefill = { profile: prefillProfile, result: prefillResult };
     }
     return { profile, result, saturation, usedStale, disagg };
   }

@@ -14,7 +14,12 @@
 import { z } from "zod";
 import type { Endpoint } from "../../../state/types.js";
 import type { PdDecider, PdDecision } from "../../framework/pd-decider.js";
-import { type CycleContext, type PluginFactory, parsePluginParameters, pluginError } from "../../framework/plugin.js";
+import {
+  type CycleContext,
+  type PluginFactory,
+  parsePluginParameters,
+  pluginError,
+} from "../../framework/plugin.js";
 import { isPrefixIndexOwner, type PrefixIndexOwner } from "../../framework/prefix-index-owner.js";
 import type { SchedulingRequest } from "../../types.js";
 import { prefixCacheScorerType } from "../scorer/prefix-cache-scorer.js";
@@ -53,7 +58,8 @@ export class PrefixBasedPdDecider implements PdDecider {
     const owner = this.#owner;
     if (!owner || request.prefixHashes.length === 0) return 0;
     this.#address[0] = decode.address;
-    const blocks = owner.prefixIndex.matchLengths(request.prefixHashes, this.#address).get(decode.address) ?? 0;
+    const blocks =
+      owner.prefixIndex.matchLengths(request.prefixHashes, this.#address).get(decode.address) ?? 0;
     const tokens = (blocks * owner.prefixHashing.blockSize) / CHARS_PER_TOKEN;
     return Math.min(request.promptTokens, Math.round(tokens));
   }
@@ -62,7 +68,10 @@ export class PrefixBasedPdDecider implements PdDecider {
     const o = this.options;
     if (o.nonCachedTokens === 0) return { disaggregate: false, reason: "nonCachedTokens 0 (disabled)" };
     if (request.promptTokens < o.promptTokens) {
-      return { disaggregate: false, reason: `prompt ${request.promptTokens} tokens < promptTokens ${o.promptTokens}` };
+      return {
+        disaggregate: false,
+        reason: `prompt ${request.promptTokens} tokens < promptTokens ${o.promptTokens}`,
+      };
     }
     const cached = this.cachedTokens(request, decode);
     const uncached = request.promptTokens - cached;

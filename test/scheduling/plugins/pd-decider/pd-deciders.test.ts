@@ -13,11 +13,15 @@ import { createPrefixCacheScorer } from "../../../../src/scheduling/plugins/scor
 import { ctx, endpoints, hashes, MapPrefixIndex, request } from "../../helpers.js";
 
 function depsWith(index: MapPrefixIndex): PluginDeps {
-  const scorer = createPrefixCacheScorer("prefix-cache-scorer", {}, {
-    prefixIndexFactory: () => index,
-    metrics: noopSchedulerMetrics,
-    plugin: () => undefined,
-  });
+  const scorer = createPrefixCacheScorer(
+    "prefix-cache-scorer",
+    {},
+    {
+      prefixIndexFactory: () => index,
+      metrics: noopSchedulerMetrics,
+      plugin: () => undefined,
+    },
+  );
   return {
     prefixIndexFactory: () => index,
     metrics: noopSchedulerMetrics,
@@ -48,7 +52,11 @@ describe("prefix-based-pd-decider", () => {
 
   it("disaggregates when the decode endpoint's uncached tokens reach nonCachedTokens", () => {
     const index = new MapPrefixIndex();
-    const d = createPrefixBasedPdDecider("d", { nonCachedTokens: 1_000 }, depsWith(index)) as PrefixBasedPdDecider;
+    const d = createPrefixBasedPdDecider(
+      "d",
+      { nonCachedTokens: 1_000 },
+      depsWith(index),
+    ) as PrefixBasedPdDecider;
     expect(d.decide(ctx(), prompt, decode!)).toMatchObject({ disaggregate: true, cachedTokens: 0 });
     // The decode endpoint holds 70 of the 100 blocks: 1,120 tokens cached, 480 uncached < 1,000.
     index.record(decode!.address, hashes(1, 70));
@@ -68,11 +76,15 @@ describe("prefix-based-pd-decider", () => {
   });
 
   it("without a prefix-cache plugin nothing counts as cached", () => {
-    const d = createPrefixBasedPdDecider("d", { nonCachedTokens: 100 }, {
-      prefixIndexFactory: undefined,
-      metrics: noopSchedulerMetrics,
-      plugin: () => undefined,
-    }) as PrefixBasedPdDecider;
+    const d = createPrefixBasedPdDecider(
+      "d",
+      { nonCachedTokens: 100 },
+      {
+        prefixIndexFactory: undefined,
+        metrics: noopSchedulerMetrics,
+        plugin: () => undefined,
+      },
+    ) as PrefixBasedPdDecider;
     expect(d.decide(ctx(), prompt, decode!)).toMatchObject({ disaggregate: true, cachedTokens: 0 });
   });
 

@@ -8,7 +8,10 @@ import { scenario } from "../../scenarios/scenario-helpers.js";
 const role = (r: string) => ({ labels: { "llm-d.ai/role": r } });
 
 /** Upstream's P/D example shape: a decode and a prefill profile, a decider, the disagg handler. */
-function pdConfig(decider: Record<string, unknown> | undefined, handlerParams: Record<string, unknown> = {}): SchedulerConfig {
+function pdConfig(
+  decider: Record<string, unknown> | undefined,
+  handlerParams: Record<string, unknown> = {},
+): SchedulerConfig {
   return {
     plugins: [
       { type: "prefix-cache-scorer" },
@@ -18,7 +21,10 @@ function pdConfig(decider: Record<string, unknown> | undefined, handlerParams: R
       ...(decider ? [decider as { type: string; name?: string; parameters?: unknown }] : []),
       {
         type: "disagg-profile-handler",
-        parameters: { ...(decider ? { deciders: { prefill: (decider.name ?? decider.type) as string } } : {}), ...handlerParams },
+        parameters: {
+          ...(decider ? { deciders: { prefill: (decider.name ?? decider.type) as string } } : {}),
+          ...handlerParams,
+        },
       },
     ],
     schedulingProfiles: [
@@ -28,7 +34,11 @@ function pdConfig(decider: Record<string, unknown> | undefined, handlerParams: R
       },
       {
         name: "decode",
-        plugins: [{ pluginRef: "decode-filter" }, { pluginRef: "queue-scorer" }, { pluginRef: "prefix-cache-scorer", weight: 3 }],
+        plugins: [
+          { pluginRef: "decode-filter" },
+          { pluginRef: "queue-scorer" },
+          { pluginRef: "prefix-cache-scorer", weight: 3 },
+        ],
       },
     ],
   };
@@ -112,7 +122,9 @@ describe("disagg-profile-handler", () => {
   });
 
   it("falls back to decode-only when no endpoint can prefill, or the prefill pick is the decode endpoint", () => {
-    const s = scenario([role("decode"), role("decode")], { config: pdConfig({ type: "always-disagg-pd-decider" }) });
+    const s = scenario([role("decode"), role("decode")], {
+      config: pdConfig({ type: "always-disagg-pd-decider" }),
+    });
     const r = s.scheduler.schedule(POOL, request());
     expect(r.prefill).toBeUndefined();
     expect(r.disaggregation).toBe("decode-only");
@@ -127,7 +139,9 @@ describe("disagg-profile-handler", () => {
 
   it("fails like a single profile when no endpoint can decode", () => {
     const s = scenario([role("prefill")], { config: pdConfig({ type: "always-disagg-pd-decider" }) });
-    expect(() => s.scheduler.schedule(POOL, request())).toThrow(/profile "decode": "decode-filter" left no endpoint/);
+    expect(() => s.scheduler.schedule(POOL, request())).toThrow(
+      /profile "decode": "decode-filter" left no endpoint/,
+    );
   });
 
   it("without deciders.prefill every request is disaggregated", () => {
@@ -136,7 +150,10 @@ describe("disagg-profile-handler", () => {
   });
 
   it("takes upstream's parameter names for the profiles", () => {
-    const config = pdConfig({ type: "always-disagg-pd-decider" }, { profiles: { decode: "d", prefill: "p" } });
+    const config = pdConfig(
+      { type: "always-disagg-pd-decider" },
+      { profiles: { decode: "d", prefill: "p" } },
+    );
     config.schedulingProfiles[0]!.name = "p";
     config.schedulingProfiles[1]!.name = "d";
     const s = scenario(pool, { config });
@@ -151,9 +168,13 @@ describe("disagg-profile-handler", () => {
       /plugin "disagg-profile-handler": parameters\.profiles\.prefill: "pre" names no profile in schedulingProfiles \(declared: "prefill", "decode"\)/,
     );
     const unknown = pdConfig(undefined, { deciders: { prefill: "nope" } });
-    expect(() => scenario(pool, { config: unknown })).toThrow(/parameters\.deciders\.prefill: "nope" names no declared plugin/);
+    expect(() => scenario(pool, { config: unknown })).toThrow(
+      /parameters\.deciders\.prefill: "nope" names no declared plugin/,
+    );
     const notDecider = pdConfig(undefined, { deciders: { prefill: "queue-scorer" } });
-    expect(() => scenario(pool, { config: notDecider })).toThrow(/"queue-scorer" is a queue-scorer, not a pd decider/);
+    expect(() => scenario(pool, { config: notDecider })).toThrow(
+      /"queue-scorer" is a queue-scorer, not a pd decider/,
+    );
     const encode = pdConfig(undefined, { profiles: { encode: "e" } });
     expect(() => scenario(pool, { config: encode })).toThrow(/disagg-profile-handler.*encode/);
   });
