@@ -14,6 +14,7 @@ import {
   type ModelResolver,
 } from "../request/resolve-model.js";
 import { buildSchedulingRequest } from "../request/scheduling-request.js";
+import { parseSloHeaders } from "../request/slo-headers.js";
 import type { Explanation } from "../scheduling/explanation.js";
 import type { Scheduler } from "../scheduling/scheduler.js";
 import type { SchedulingRequest } from "../scheduling/types.js";
@@ -102,6 +103,7 @@ export function createRequestRouter(o: RequestRouterOptions): RequestPipeline {
     const parsed = parseBody(input.body, input.kind ?? guessKind(input.body));
     const resolution = resolver.resolve(parsed.model, input.headers, o.random);
     const pool = choosePool(input, resolution);
+    const slo = parseSloHeaders(input.headers);
     const request = buildSchedulingRequest({
       requestId: input.requestId,
       parsed,
@@ -110,6 +112,7 @@ export function createRequestRouter(o: RequestRouterOptions): RequestPipeline {
       ...(hashing !== undefined ? { hashing } : {}),
       ...(o.defaultMaxTokens !== undefined ? { defaultMaxTokens: o.defaultMaxTokens } : {}),
     });
+    if (slo !== undefined) request.slo = slo;
     return { parsed, resolution, pool, request };
   }
 

@@ -33,6 +33,11 @@ export interface ProfileExplanation {
   picker: string;
   /** The profile's ordered pick (addresses); empty when it failed. */
   picked: string[];
+  /**
+   * Figures plugins report per candidate that entered the profile (cost-aware-filter: accelerator,
+   * predictedTtftMs, predictedTpotMs, costPerHour, meetsSlo); absent when no plugin reports any.
+   */
+  candidateFigures?: { address: string; figures: Record<string, number | string | boolean> }[];
 }
 
 export interface Explanation {

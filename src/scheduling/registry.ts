@@ -6,6 +6,7 @@
  * for the benchmark only.
  */
 import type { PluginFactory } from "./framework/plugin.js";
+import { costAwareFilterType, createCostAwareFilter } from "./plugins/filter/cost-aware-filter.js";
 import { createDecisionTreeFilter, decisionTreeFilterType } from "./plugins/filter/decision-tree-filter.js";
 import { createDecodeFilter, decodeFilterType } from "./plugins/filter/decode-filter.js";
 import { createLeastKvCacheFilter, leastKvCacheFilterType } from "./plugins/filter/least-kv-cache-filter.js";
@@ -102,6 +103,7 @@ export const builtinPlugins: PluginRegistry = new Map<string, PluginFactory>([
   [decisionTreeFilterType, createDecisionTreeFilter],
   ["decision-tree", createDecisionTreeFilter],
   [prefixCacheAffinityFilterType, createPrefixCacheAffinityFilter],
+  [costAwareFilterType, createCostAwareFilter],
   // profile handlers
   [singleProfileHandlerType, createSingleProfileHandler],
   // disaggregated prefill/decode (upstream llm-d names)

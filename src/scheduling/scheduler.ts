@@ -18,6 +18,11 @@ import { defaultSchedulerConfig } from "./config/default-config.js";
 import type { SchedulerConfig } from "./config/scheduler-config.js";
 import { watchEndpointDepartures } from "./endpoint-departures.js";
 import type { ExplainedDisaggregation, Explanation, ProfileExplanation } from "./explanation.js";
+import {
+  type CandidateExplainer,
+  type CandidateFigures,
+  isCandidateExplainer,
+} from "./framework/candidate-explainer.js";
 import type { CycleContext, Plugin } from "./framework/plugin.js";
 import type { PrefixIndexOwner } from "./framework/prefix-index-owner.js";
 import type { DisaggOutcome, ProfileHandler } from "./framework/profile-handler.js";
@@ -262,7 +267,7 @@ class DefaultScheduler implements Scheduler {
       if (re.code === "NotFound") throw re;
       e.error = { code: re.code, message: re.message };
     }
-    for (const [name, trace] of traces) e.profiles.push(this.#explainProfile(name, trace));
+    for (const [name, trace] of traces) e.profiles.push(this.#explainProfile(name, trace, request));
     return e;
   }
 
@@ -369,7 +374,7 @@ class DefaultScheduler implements Scheduler {
     );
   }
 
-  #explainProfile(name: string, trace: ProfileTrace): ProfileExplanation {
+  #explainProfile(name: string, trace: ProfileTrace, request: SchedulingRequest): ProfileExplanation {
     const profile = this.profiles.find((p) => p.name === name)!;
     const result = this.#results.get(name);
     const candidates = trace.scored.map((ep, i) => ({
@@ -388,6 +393,17 @@ class DefaultScheduler implements Scheduler {
       picked: result ? result.endpoints.map((e) => e.address) : [],
     };
     if (trace.failedAt !== undefined) out.failedAt = trace.failedAt;
+    const explainers: CandidateExplainer[] = [];
+    for (const f of profile.filters) if (isCandidateExplainer(f)) explainers.push(f);
+    for (const { scorer } of profile.scorers) if (isCandidateExplainer(scorer)) explainers.push(scorer);
+    if (explainers.length > 0) {
+      // Every candidate that entered the profile, also those a filter removed (why it did shows here).
+      out.candidateFigures = this.#candidates.map((ep) => {
+        const figures: CandidateFigures = {};
+        for (const x of explainers) Object.assign(figures, x.explainCandidate(request, ep));
+        return { address: ep.address, figures };
+      });
+    }
     return out;
   }
 }

@@ -21,6 +21,8 @@ export interface SchedulingRequest {
   prefixHashes: readonly number[];
   /** Subset hint: only endpoints whose IP is in this list (undefined = no hint). */
   subset?: readonly string[];
+  /** Latency objectives from x-llm-d-slo-ttft-ms / x-llm-d-slo-tpot-ms (cost-aware-filter reads them). */
+  slo?: { ttftMs?: number; tpotMs?: number };
 }
 
 /** The scheduler's answer for one request. */
