@@ -7,6 +7,7 @@ import {
   createEngine,
   defaultKvLinkBytesPerSec,
   type EngineOptions,
+  presetAccelerators,
   roleLabels,
   type SimRole,
 } from "../../src/sim/index.js";
@@ -94,6 +95,10 @@ export async function startReplica(o: ReplicaOptions): Promise<RunningReplica> {
   log("info", "listening", { service: "sim", replica: o.index, port, host: o.host, address: s.address });
 
   const p = o.push;
+  // What the preset stands for, so the router can normalise load by capacity; --labels may override it.
+  const accelerator = presetAccelerators[engine.config.preset];
+  const acceleratorLabel: Record<string, string> =
+    accelerator !== undefined ? { "inference-router.dev/accelerator": accelerator } : {};
   const stopPush = p
     ? startPusher({
         url: p.url,
@@ -105,7 +110,7 @@ export async function startReplica(o: ReplicaOptions): Promise<RunningReplica> {
         identity: () => ({
           address: s.address,
           ready: Date.now() >= s.readyAt,
-          labels: { ...p.labels, ...roleLabels(o.role ?? "both") },
+          labels: { ...acceleratorLabel, ...p.labels, ...roleLabels(o.role ?? "both") },
           // No --models: any model name is served, which the API says with an empty list.
           models: o.models ? [...o.models, ...(o.adapters ?? [])] : [],
         }),

@@ -7,7 +7,7 @@ export const simFlags: readonly FlagSpec[] = [
     name: "preset",
     type: "string",
     default: "demo",
-    help: "Engine preset: demo | llama2-7b-h100 | llama3-8b-h100",
+    help: "Engine preset: demo | llama2-7b-h100 | llama3-8b-h100 | llama3-8b-a100-80g | llama3-8b-l4",
   },
   { name: "host", type: "string", default: "127.0.0.1", help: "Address every replica binds" },
   {

@@ -6,5 +6,5 @@ export { type RequestOutcome, type RunSummary, runToCompletion, type TimedReques
 export { createEngine, type EngineDeps } from "./engine.js";
 export type { Engine, EngineMetrics, EngineRequest, StepResult } from "./engine-types.js";
 export { chainBlockKeys, charsPerToken, promptFromText } from "./prefix-keys.js";
-export { type EnginePreset, kvBlocksOf, type PresetName, presets } from "./presets.js";
+export { type EnginePreset, kvBlocksOf, type PresetName, presetAccelerators, presets } from "./presets.js";
 export { createRoofline, type RooflineFigures, type StepTimeFn } from "./roofline.js";
