@@ -2,7 +2,7 @@
 import type { HttpBindings } from "@hono/node-server";
 import { Hono } from "hono";
 import { RouterError } from "../../src/core/errors.js";
-import { PREFILLER_HOST_PORT_HEADER } from "../../src/scheduling/disagg/headers.js";
+import { PREFILLER_HOST_PORT_HEADER } from "../../src/scheduling/disagg-headers.js";
 import { parseSimRequest, type SimRequestKind } from "../../src/sim/openai-request.js";
 import { formatVllmMetrics } from "../../src/sim/vllm-metrics-text.js";
 import { errorResponse, generate } from "./generation.js";

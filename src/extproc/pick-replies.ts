@@ -4,7 +4,7 @@
  * subset/served headers removed, and the route cache cleared; then the body.
  */
 import type { ProcessingResponse } from "../gen/envoy/service/ext_proc/v3/external_processor_pb.js";
-import { PREFILLER_HOST_PORT_HEADER } from "../scheduling/disagg/headers.js";
+import { PREFILLER_HOST_PORT_HEADER } from "../scheduling/disagg-headers.js";
 import { setHeader } from "./header-map.js";
 import { destinationMetadata } from "./metadata.js";
 import { bufferedBodyReply, headersReply, type Mutation, pushChunks } from "./replies.js";

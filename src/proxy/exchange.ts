@@ -10,7 +10,7 @@ import { type RequestMetrics, settleRequest } from "../metrics/request-metrics.j
 import { SseUsageTap } from "../openai/sse-usage-tap.js";
 import { type ModelMapping, tapJsonResponse } from "../openai/usage-tap.js";
 import type { RouteDecision } from "../routing/types.js";
-import { PREFILLER_HOST_PORT_HEADER } from "../scheduling/disagg/headers.js";
+import { PREFILLER_HOST_PORT_HEADER } from "../scheduling/disagg-headers.js";
 import type { Lease } from "../state/in-flight.js";
 import type { Endpoint } from "../state/types.js";
 import { connectionFailure, isRetryableStatus } from "./forward-policy.js";

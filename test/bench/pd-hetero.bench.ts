@@ -35,22 +35,40 @@ const args = process.argv.slice(2);
 let quick = false;
 let seed = 1;
 let only: string | undefined;
+let mixedCapacity: number | undefined;
+let pdCapacity: number | undefined;
 for (let i = 0; i < args.length; i++) {
   const a = args[i]!;
   if (a === "--quick") quick = true;
   else if (a === "--seed") seed = Number(args[++i]);
   else if (a === "--only") only = args[++i];
+  else if (a === "--mixed-capacity") mixedCapacity = Number(args[++i]);
+  else if (a === "--pd-capacity") pdCapacity = Number(args[++i]);
   else if (a === "--help") {
-    console.log("npm run bench:pd-hetero -- [--quick] [--seed N] [--only mixed|pd]");
+    console.log(
+      "npm run bench:pd-hetero -- [--quick] [--seed N] [--only mixed|pd] [--mixed-capacity QPS] [--pd-capacity QPS]\n" +
+        "  --*-capacity: round-robin's capacity from an earlier run (skips the bisection)",
+    );
     process.exit(0);
   } else {
-    console.error(`bench:pd-hetero: unknown flag "${a}" (known: --quick, --seed, --only, --help)`);
+    console.error(
+      `bench:pd-hetero: unknown flag "${a}" (known: --quick, --seed, --only, --mixed-capacity, --pd-capacity, --help)`,
+    );
     process.exit(2);
   }
 }
 if (!Number.isInteger(seed) || seed < 0) {
   console.error(`bench:pd-hetero: --seed "${String(seed)}" must be an integer >= 0`);
   process.exit(2);
+}
+for (const [flag, v] of [
+  ["--mixed-capacity", mixedCapacity],
+  ["--pd-capacity", pdCapacity],
+] as const) {
+  if (v !== undefined && !(Number.isFinite(v) && v > 0 && v <= 10_000)) {
+    console.error(`bench:pd-hetero: ${flag} "${String(v)}" must be a number of req/s in (0, 10000]`);
+    process.exit(2);
+  }
 }
 if (only !== undefined && only !== "mixed" && only !== "pd") {
   console.error(`bench:pd-hetero: --only "${only}" must be mixed or pd`);
@@ -201,7 +219,7 @@ const started = performance.now();
 
 if (only === undefined || only === "mixed") {
   console.log("\n== Mixed pool: 4 H100 + 4 A100-80G + 4 L4, Llama-3-8B, ShareGPT-like lengths ==");
-  const cap = capacity(mixedPool(false), "sharegpt", 120);
+  const cap = mixedCapacity ?? capacity(mixedPool(false), "sharegpt", 120);
   console.log(`round-robin capacity (p90 TTFT <= 1 s): ${cap} req/s`);
   for (const pct of [80, 100]) {
     const reqs = requestsAt((cap * pct) / 100, "sharegpt", seed);
@@ -241,7 +259,7 @@ if (only === undefined || only === "mixed") {
 
 if (only === undefined || only === "pd") {
   console.log("\n== P/D: 8 H100, Llama-3-8B, prompts 2,000-8,000 tokens, 200 output tokens ==");
-  const cap = capacity(aggregatedPool, "long", 60);
+  const cap = pdCapacity ?? capacity(aggregatedPool, "long", 60);
   const qps = cap * 0.8;
   console.log(`aggregated round-robin capacity (p90 TTFT <= 1 s): ${cap} req/s; 80% = ${fmt(qps, 1)} req/s`);
   const reqs = requestsAt(qps, "long", seed);

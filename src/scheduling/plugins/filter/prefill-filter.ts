@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import type { Endpoint } from "../../../state/types.js";
-import { servesPrefill } from "../../disagg/roles.js";
+import { servesPrefill } from "../../endpoint-role.js";
 import type { Filter } from "../../framework/filter.js";
 import { type CycleContext, type PluginFactory, parsePluginParameters } from "../../framework/plugin.js";
 import type { SchedulingRequest } from "../../types.js";

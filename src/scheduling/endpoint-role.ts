@@ -3,7 +3,7 @@
  * without the label, or with a value this router does not know, serves both phases, so a pool that
  * never labels its pods routes as before.
  */
-import type { Endpoint } from "../../state/types.js";
+import type { Endpoint } from "../state/types.js";
 
 /** The pod label upstream reads (llm-d-router `pkg/common`). */
 export const ROLE_LABEL = "llm-d.ai/role";

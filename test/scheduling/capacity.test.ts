@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { builtinAccelerators, findAccelerator } from "../../../src/scheduling/capacity/accelerators.js";
-import { capacityFromLabels, endpointCapacity } from "../../../src/scheduling/capacity/endpoint-capacity.js";
+import { builtinAccelerators, findAccelerator } from "../../src/scheduling/capacity/accelerators.js";
+import { capacityFromLabels, endpointCapacity } from "../../src/scheduling/capacity/endpoint-capacity.js";
 import {
   effectiveQueue,
   effectiveRequests,
   effectiveTokens,
   outstandingRequests,
   outstandingTokens,
-} from "../../../src/scheduling/endpoint-load.js";
-import { createQueueScorer } from "../../../src/scheduling/plugins/scorer/queue-scorer.js";
-import { endpoints, scoresOf } from "../helpers.js";
+} from "../../src/scheduling/endpoint-load.js";
+import { createQueueScorer } from "../../src/scheduling/plugins/scorer/queue-scorer.js";
+import { endpoints, scoresOf } from "./helpers.js";
 
 const acc = (name: string) => ({ labels: { "inference-router.dev/accelerator": name } });
 
