@@ -4,28 +4,47 @@
  * snapshots would land on whichever endpoint looked idle in the last one.
  *
  * Every figure is normalised by the endpoint's capacity (capacity/endpoint-capacity.ts: pushed figures
- * or an accelerator label): it is divided by the endpoint's speed relative to the reference
- * accelerator (H100 = 1), so a queue of 10 on an L4 (speed 0.11) weighs as a queue of ~90 on an H100.
- * An unlabelled endpoint has speed 1: pools without capacity labels see the raw figures. Every load
- * scorer, filter and the saturation detector read these functions, so the rule lives here once.
+ * or an accelerator label), in units of the reference accelerator (H100, speed 1), counting the
+ * request being placed: n requests on an endpoint of relative speed s weigh (n + 1) / s - 1. So a
+ * queue of 10 on an L4 (s 0.11) weighs as ~95 on an H100, and an idle L4 as an H100 with ~8 requests
+ * (a lone request is ~9x slower there). Speed 1 leaves the figure as it is: pools without capacity
+ * labels see the raw figures. Every load scorer, filter and the saturation detector read these
+ * functions, so the rule lives here once.
  */
 import type { Endpoint } from "../state/types.js";
 import { relativeSpeed } from "./capacity/endpoint-capacity.js";
 
+/** Tokens of one typical request (the outstanding-tokens-scorer's smoothing), for the token baseline. */
+const ONE_REQUEST_TOKENS = 1024;
+
+/**
+ * `n` requests on an endpoint of speed `s` in reference units, counting the request being placed:
+ * (n + 1) / s - 1. So an idle L4 (s 0.11) weighs as an H100 with ~8 requests (a lone request is ~9x
+ * slower there), and the reference's figures are unchanged.
+ */
+function requestsAt(n: number, s: number): number {
+  return s === 1 ? n : (n + 1) / s - 1;
+}
+
+/** Tokens likewise, with one typical request's tokens as the request being placed. */
+function tokensAt(t: number, s: number): number {
+  return s === 1 ? t : (t + ONE_REQUEST_TOKENS) / s - ONE_REQUEST_TOKENS;
+}
+
 /** Waiting requests: pushed queue + the router's requests sent since the snapshot (capacity-normalised). */
 export function effectiveQueue(e: Endpoint): number {
-  return (e.metrics.waitingRequests + e.inFlightSincePush.requests) / relativeSpeed(e);
+  return requestsAt(e.metrics.waitingRequests + e.inFlightSincePush.requests, relativeSpeed(e));
 }
 
 /** Running requests: pushed batch size + the router's requests sent since the snapshot (capacity-normalised). */
 export function effectiveRunning(e: Endpoint): number {
-  return (e.metrics.runningRequests + e.inFlightSincePush.requests) / relativeSpeed(e);
+  return requestsAt(e.metrics.runningRequests + e.inFlightSincePush.requests, relativeSpeed(e));
 }
 
 /** Waiting + running + the router's requests sent since the snapshot (capacity-normalised). */
 export function effectiveRequests(e: Endpoint): number {
   const m = e.metrics;
-  return (m.waitingRequests + m.runningRequests + e.inFlightSincePush.requests) / relativeSpeed(e);
+  return requestsAt(m.waitingRequests + m.runningRequests + e.inFlightSincePush.requests, relativeSpeed(e));
 }
 
 /**
@@ -36,7 +55,7 @@ export function effectiveRequests(e: Endpoint): number {
 export function outstandingRequests(e: Endpoint): number {
   const m = e.metrics;
   const pushed = m.waitingRequests + m.runningRequests + e.inFlightSincePush.requests;
-  return Math.max(e.inFlight.requests, pushed) / relativeSpeed(e);
+  return requestsAt(Math.max(e.inFlight.requests, pushed), relativeSpeed(e));
 }
 
 /**
@@ -46,7 +65,7 @@ export function outstandingRequests(e: Endpoint): number {
  */
 export function effectiveTokens(e: Endpoint): number {
   const m = e.metrics;
-  return (m.kvCacheUsage * m.numBlocks * m.blockSize + e.inFlightSincePush.tokens) / relativeSpeed(e);
+  return tokensAt(m.kvCacheUsage * m.numBlocks * m.blockSize + e.inFlightSincePush.tokens, relativeSpeed(e));
 }
 
 /**
@@ -56,7 +75,7 @@ export function effectiveTokens(e: Endpoint): number {
 export function outstandingTokens(e: Endpoint): number {
   const m = e.metrics;
   const pushed = m.kvCacheUsage * m.numBlocks * m.blockSize + e.inFlightSincePush.tokens;
-  return Math.max(e.inFlight.tokens, pushed) / relativeSpeed(e);
+  return tokensAt(Math.max(e.inFlight.tokens, pushed), relativeSpeed(e));
 }
 
 /**

@@ -51,7 +51,7 @@ describe("endpoint capacity", () => {
 });
 
 describe("load normalised by capacity (endpoint-load.ts)", () => {
-  it("a queue of 10 on an L4 weighs as much as a queue of ~90 on an H100; unlabelled endpoints keep raw figures", () => {
+  it("a queue of 10 on an L4 weighs as much as a queue of ~95 on an H100; unlabelled endpoints keep raw figures", () => {
     const [h100, l4, plain] = endpoints([
       {
         ...acc("H100"),
@@ -74,12 +74,22 @@ describe("load normalised by capacity (endpoint-load.ts)", () => {
     const speed = endpointCapacity(l4!).relativeSpeed;
     expect(effectiveQueue(h100!)).toBe(10);
     expect(effectiveQueue(plain!)).toBe(10);
-    expect(effectiveQueue(l4!)).toBeCloseTo(10 / speed, 9);
-    expect(effectiveQueue(l4!)).toBeGreaterThan(80);
+    // (n + 1) / speed - 1: the request being placed counts, so an idle L4 is not an idle H100.
+    expect(effectiveQueue(l4!)).toBeCloseTo(11 / speed - 1, 9);
+    expect(effectiveQueue(l4!)).toBeGreaterThan(90);
+    expect(effectiveRequests(l4!)).toBeCloseTo(15 / speed - 1, 9);
+    expect(outstandingRequests(l4!)).toBeCloseTo(15 / speed - 1, 9);
+    expect(effectiveTokens(l4!)).toBeCloseTo((800 + 1024) / speed - 1024, 6);
+    expect(outstandingTokens(l4!)).toBeCloseTo((800 + 1024) / speed - 1024, 6);
     for (const f of [effectiveRequests, outstandingRequests, effectiveTokens, outstandingTokens]) {
-      expect(f(l4!) / f(h100!)).toBeCloseTo(1 / speed, 9);
       expect(f(plain!)).toBe(f(h100!));
     }
+  });
+
+  it("an idle L4 weighs as an H100 with about 8 requests", () => {
+    const [l4] = endpoints([acc("L4")]);
+    expect(effectiveQueue(l4!)).toBeGreaterThan(7.5);
+    expect(effectiveQueue(l4!)).toBeLessThan(9);
   });
 
   it("load scorers pick it up: queue-scorer prefers an H100 with 8 waiting over an L4 with 2", () => {
