@@ -51,9 +51,25 @@ export function explainRequest(router: ExtendedRequestRouter, req: ExplainReques
       candidates: p.candidates.map((c) => ({ address: c.address, total: c.total, scores: c.scores })),
       picker: p.picker,
       picked: p.picked,
+      candidateFigures: (p.candidateFigures ?? []).map((c) => ({
+        address: c.address,
+        figures: Object.fromEntries(Object.entries(c.figures).map(([k, v]) => [k, String(v)])),
+      })),
     })),
     profile: x.profile ?? "",
     picked: x.picked,
     error: x.error ? `${x.error.code}: ${x.error.message}` : "",
+    ...(x.disaggregation !== undefined && {
+      disaggregation: {
+        decisionType: x.disaggregation.decisionType,
+        decodeProfile: x.disaggregation.decodeProfile,
+        decode: x.disaggregation.decode,
+        prefillProfile: x.disaggregation.prefillProfile ?? "",
+        prefill: x.disaggregation.prefill ?? "",
+        decider: x.disaggregation.decider ?? "",
+        reason: x.disaggregation.reason,
+        cachedTokens: x.disaggregation.cachedTokens ?? 0,
+      },
+    }),
   });
 }

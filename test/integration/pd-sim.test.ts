@@ -153,6 +153,40 @@ describe("P/D: a sim pool with prefill and decode replicas behind serve", () => 
     call.end();
   });
 
+  it("Explain shows both profiles in the order they ran and the decision", async () => {
+    const res = await fetch(
+      `http://127.0.0.1:${router.port("api")}/inferencerouter.v1.PoolStateService/Explain`,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          model: "m",
+          messages: [{ role: "user", content: `explain: ${PROMPT}` }],
+          maxTokens: 6,
+        }),
+      },
+    );
+    expect(res.status).toBe(200);
+    const x = (await res.json()) as {
+      profiles?: { profile: string }[];
+      picked?: string[];
+      disaggregation?: {
+        decisionType?: string;
+        decode?: string;
+        prefill?: string;
+        decider?: string;
+        reason?: string;
+      };
+    };
+    expect(x.profiles?.map((p) => p.profile)).toEqual(["decode", "prefill"]);
+    expect(x.disaggregation?.decisionType).toBe("prefill-decode");
+    expect(x.disaggregation?.decider).toBe("prefix-based-pd-decider");
+    expect(x.disaggregation?.reason).toMatch(/^uncached \d+ tokens >= nonCachedTokens 64$/);
+    expect(roles.get(x.disaggregation!.decode!)).toBe("decode");
+    expect(roles.get(x.disaggregation!.prefill!)).toBe("prefill");
+    expect(x.picked?.[0]).toBe(x.disaggregation?.decode);
+  });
+
   it("a short prompt is served decode-only: no prefiller header (prefix-based-pd-decider, nonCachedTokens 64)", async () => {
     const res = await fetch(`http://127.0.0.1:${router.port("http")}/v1/chat/completions`, {
       method: "POST",
