@@ -24,7 +24,7 @@ import {
   type RequestPipeline,
   type RouteExplanation,
 } from "./request-router.js";
-import { schedulerConfigFor } from "./scheduler-config-ref.js";
+import { describeScheduler, schedulerConfigFor } from "./scheduler-config-ref.js";
 import type { RouteDecision, RouteInput } from "./types.js";
 
 /**
@@ -159,7 +159,21 @@ export function createRouterCore(resources: RouterResources, o: RouterCoreOption
 
   // `state` is read at start (START_ONLY_SETTINGS), so a rebuilt scheduler keeps the first policy.
   const staleEndpoints = state.staleEndpoints;
-  const buildScheduler = (r: RouterResources): Scheduler =>
+  const buildScheduler = (r: RouterResources): Scheduler => {
+    try {
+      return createSchedulerFor(r);
+    } catch (err) {
+      // Name the file the refused EndpointPickerConfig came from (the plugin names the field and value).
+      const at = describeScheduler(r);
+      if (!(err instanceof RouterError) || at.source === "built-in") throw err;
+      throw new RouterError(
+        err.code,
+        `EndpointPickerConfig ${at.config} (${at.source}): ${err.message}`,
+        err.field,
+      );
+    }
+  };
+  const createSchedulerFor = (r: RouterResources): Scheduler =>
     createScheduler({
       store,
       random: o.random,
