@@ -204,6 +204,7 @@ class DefaultScheduler implements Scheduler {
         ctx,
         undefined,
         sample ? this.#timer : undefined,
+        options?.flowControlled === true,
       );
       const out: SchedulingResult = { profile: profile.name, endpoints: result.endpoints, saturation };
       if (profile.picker.usesScores) out.scores = result.scores;
@@ -264,6 +265,7 @@ class DefaultScheduler implements Scheduler {
     ctx: CycleContext,
     explain?: { excluded: ExcludedEndpoint[]; traces: Map<string, ProfileTrace>; explanation: Explanation },
     timer?: PluginTimer,
+    flowControlled = false,
   ): { profile: SchedulerProfile; result: ProfileRunResult; saturation: number; usedStale: boolean } {
     const endpoints = this.#store.endpoints(pool);
     if (!endpoints) throw new RouterError("NotFound", `pool "${pool}" is not configured`, "pool");
@@ -285,7 +287,7 @@ class DefaultScheduler implements Scheduler {
       explain.explanation.saturated = saturation >= 1;
       explain.explanation.usedStaleEndpoints = usedStale;
     }
-    if (request.priority < 0 && saturation >= 1) {
+    if (request.priority < 0 && saturation >= 1 && !flowControlled) {
       throw new RouterError("ResourceExhausted", "system saturated, sheddable request dropped");
     }
     const results = this.#results;
