@@ -10,14 +10,17 @@
  */
 import type { FairnessPolicyName } from "./config.js";
 import { orderedBefore } from "./ordering.js";
-import type { Band, Flow, QueuedItem } from "./types.js";
+import type { Band, Flow, FlowRequest } from "./types.js";
 
 export interface FairnessPolicy {
   readonly name: FairnessPolicyName;
   /** The flow to dispatch from; `band.active` is not empty. */
   pick(band: Band, now: number): Flow;
-  /** `item` of `flow` was just dispatched (already out of its heap; the flow may have left `active`). */
-  dispatched(band: Band, flow: Flow, item: QueuedItem, now: number): void;
+  /**
+   * A request of flow `flowId` was just dispatched (out of its heap; its flow may have left `active`),
+   * or went straight through because nothing waited.
+   */
+  dispatched(band: Band, flowId: string, req: FlowRequest, now: number): void;
   /** Attained service per flow (token policy only), for tests and Explain. */
   service?(flowId: string, now: number): number;
 }
@@ -41,11 +44,12 @@ const roundRobin: FairnessPolicy = {
   pick(band) {
     return band.active[0]!;
   },
-  dispatched(band, flow) {
+  dispatched(band, flowId) {
     // The flow that just had its turn goes to the back (if it still has requests).
-    if (band.active[0] === flow) {
+    const first = band.active[0];
+    if (first !== undefined && first.id === flowId) {
       band.active.shift();
-      band.active.push(flow);
+      band.active.push(first);
     }
   },
 };
@@ -90,9 +94,9 @@ function programAware(): FairnessPolicy {
       }
       return best;
     },
-    dispatched(_band, flow, item, now) {
-      const tokens = item.req.inputTokens + 2 * item.req.outputTokens;
-      state.set(flow.id, { service: decayed(flow.id, now) + tokens, at: now });
+    dispatched(_band, flowId, req, now) {
+      const tokens = req.inputTokens + 2 * req.outputTokens;
+      state.set(flowId, { service: decayed(flowId, now) + tokens, at: now });
       if (now - sweepAt > FORGET_AFTER_MS) {
         sweepAt = now;
         for (const [id, s] of state) if (now - s.at > FORGET_AFTER_MS) state.delete(id);

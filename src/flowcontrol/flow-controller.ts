@@ -177,6 +177,8 @@ export class FlowController {
         throw err;
       }
       this.#metrics.finished(req, "Dispatched", 0);
+      const band = this.#band(pq, req.priority);
+      band.fairness.dispatched(band, req.flowId, req, this.#clock.now());
       done?.(undefined, value);
       return true;
     }
@@ -391,7 +393,7 @@ export class FlowController {
     const flow = band.fairness.pick(band, now);
     const item = flow.heap.peek()!;
     this.#detach(item);
-    band.fairness.dispatched(band, flow, item, now);
+    band.fairness.dispatched(band, flow.id, item.req, now);
     const seconds = (now - item.enqueuedAt) / 1000;
     let value: unknown;
     try {
