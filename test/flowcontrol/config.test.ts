@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { flowControlConfigFrom, parseDuration, parseFeatureGates, parseQuantity } from "../../src/flowcontrol/config.js";
+import {
+  flowControlConfigFrom,
+  parseDuration,
+  parseFeatureGates,
+  parseQuantity,
+} from "../../src/flowcontrol/config.js";
 import { flowControlFor } from "../../src/routing/flow-admission.js";
 import { errorsOf, resourcesOf } from "../api/parse-helpers.js";
 
@@ -79,9 +84,11 @@ flowControl:
       'test.yaml#0 flowControl.defaultPriorityBand.orderingPolicyRef: "lifo" — must name a built-in ordering policy (fcfs-ordering-policy, edf-ordering-policy, slo-deadline-ordering-policy)',
       'test.yaml#0 flowControl.priorityBands[0].maxBytes: "-5" — must not be negative',
     ]);
-    expect(errorsOf(`${header}flowControl: { priorityBands: [{ priority: 1 }, { priority: 1 }] }\n`)).toEqual([
-      "test.yaml#0 flowControl.priorityBands[1].priority: 1 — must be unique: a band is listed once (also priorityBands[0])",
-    ]);
+    expect(errorsOf(`${header}flowControl: { priorityBands: [{ priority: 1 }, { priority: 1 }] }\n`)).toEqual(
+      [
+        "test.yaml#0 flowControl.priorityBands[1].priority: 1 — must be unique: a band is listed once (also priorityBands[0])",
+      ],
+    );
   });
 
   it("parses gates, quantities and durations", () => {

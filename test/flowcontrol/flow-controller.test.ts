@@ -219,9 +219,12 @@ describe("FlowController", () => {
 
   it("rejects a queued request with the scheduler's error when its dispatch fails", async () => {
     const t = setup();
-    const p = t.fc.submit({ pool: "p", flowId: "f", priority: 0, bytes: 1, inputTokens: 1, outputTokens: 1 }, () => {
-      throw new RouterError("ServiceUnavailable", "no endpoint");
-    });
+    const p = t.fc.submit(
+      { pool: "p", flowId: "f", priority: 0, bytes: 1, inputTokens: 1, outputTokens: 1 },
+      () => {
+        throw new RouterError("ServiceUnavailable", "no endpoint");
+      },
+    );
     t.room(1);
     expect((await rejection(p)).message).toBe("no endpoint");
   });
