@@ -6,7 +6,7 @@
  * factory, and plugin types are looked up in the registry, when the scheduler is built.
  */
 import { z } from "zod";
-import { featureGateSchema, flowControlSchema } from "../flowcontrol/config.js";
+import { featureGateSchema, flowControlSchema, usageLimitFrom } from "../flowcontrol/config.js";
 import type { SchedulerConfig } from "../scheduling/config/scheduler-config.js";
 import { defaultSaturationThresholds } from "../scheduling/saturation/utilization-detector.js";
 import { optionalNameMetadataSchema } from "./names.js";
@@ -107,6 +107,14 @@ export const schedulerConfigSchema = z
     requestHandler: z.unknown().optional(),
   })
   .superRefine((doc, ctx) => {
+    // flowControl.usageLimitPolicyPluginRef names a plugin of this config (upstream's shape).
+    const limit = usageLimitFrom(doc.flowControl?.usageLimitPolicyPluginRef, doc.plugins);
+    if ("problem" in limit)
+      ctx.addIssue({
+        code: "custom",
+        path: ["flowControl", "usageLimitPolicyPluginRef"],
+        message: limit.problem,
+      });
     const names = new Map<string, number>();
     doc.plugins.forEach((p, i) => {
       const name = p.name ?? p.type;

@@ -25,8 +25,55 @@ export const ORDERING_POLICIES = [
 ] as const;
 export type OrderingPolicyName = (typeof ORDERING_POLICIES)[number];
 
-/** The usage-limit policies built in (upstream's default; the threshold is 1.0). */
-export const USAGE_LIMIT_POLICIES = ["static-usage-limit-policy"] as const;
+/**
+ * The usage-limit policies built in: the saturation below which a band may dispatch. Upstream's
+ * default `static-usage-limit-policy` (threshold 1.0, every band alike) and `priority-holdback-policy`
+ * (lower bands stop earlier, keeping headroom for higher ones). Declared, with parameters, in the
+ * EndpointPickerConfig's `plugins` and named by `usageLimitPolicyPluginRef`, as upstream.
+ */
+export const USAGE_LIMIT_POLICIES = ["static-usage-limit-policy", "priority-holdback-policy"] as const;
+
+/** `static-usage-limit-policy` parameters. */
+export const staticUsageLimitSchema = z.strictObject({
+  /** Saturation at or above which no band dispatches. Default 1.0. */
+  threshold: z.number().positive().max(10).default(1),
+});
+
+/** `priority-holdback-policy` parameters (upstream names). */
+export const priorityHoldbackSchema = z
+  .strictObject({
+    shape: z.literal("linear").default("linear"),
+    /** rank: ceilings spread by the band's rank; value: by its priority value. */
+    domain: z.enum(["rank", "value"]).default("rank"),
+    /** The lowest band's ceiling (required). */
+    minCeiling: z.number().positive().max(1),
+    /** The highest band's ceiling. Default 1.0. */
+    maxCeiling: z.number().positive().max(10).default(1),
+  })
+  .refine((p) => p.minCeiling <= p.maxCeiling, {
+    error: "minCeiling must not be above maxCeiling",
+    path: ["minCeiling"],
+  });
+
+/** The usage limit in force, parameters filled. */
+export type UsageLimit =
+  | { policy: "static-usage-limit-policy"; threshold: number }
+  | { policy: "priority-holdback-policy"; domain: "rank" | "value"; minCeiling: number; maxCeiling: number };
+
+/**
+ * The ceiling of band `rank` (0 = highest) of `priorities` (descending, the pool's bands): the
+ * saturation at or above which it does not dispatch.
+ */
+export function bandCeiling(limit: UsageLimit, priorities: readonly number[], rank: number): number {
+  if (limit.policy === "static-usage-limit-policy") return limit.threshold;
+  const { minCeiling: min, maxCeiling: max } = limit;
+  const n = priorities.length;
+  if (n <= 1) return max;
+  if (limit.domain === "rank") return max - (rank * (max - min)) / (n - 1);
+  const hi = priorities[0]!;
+  const lo = priorities[n - 1]!;
+  return hi === lo ? max : min + ((priorities[rank]! - lo) * (max - min)) / (hi - lo);
+}
 /** The saturation detectors built in. */
 export const SATURATION_DETECTORS = ["utilization-detector"] as const;
 
@@ -164,12 +211,8 @@ export const flowControlSchema = z
     defaultPriorityBand: bandTemplateSchema.nullish(),
     defaultNegativePriorityBand: bandTemplateSchema.nullish(),
     priorityBands: z.array(bandSchema).default([]),
-    usageLimitPolicyPluginRef: z
-      .string()
-      .refine((v) => (USAGE_LIMIT_POLICIES as readonly string[]).includes(v), {
-        error: `must name a built-in usage-limit policy (${USAGE_LIMIT_POLICIES.join(", ")})`,
-      })
-      .optional(),
+    /** A plugin of the config's `plugins` of a usage-limit type, or a type name (default parameters). */
+    usageLimitPolicyPluginRef: z.string().min(1).optional(),
     saturationDetector: z
       .strictObject({
         pluginRef: z.string().refine((v) => (SATURATION_DETECTORS as readonly string[]).includes(v), {
@@ -220,6 +263,8 @@ export interface FlowControlConfig {
   defaultNegativeBand: BandSpec;
   /** Listed bands by priority. */
   bands: ReadonlyMap<number, BandSpec>;
+  /** Per-band dispatch ceilings. Default static 1.0. */
+  usageLimit: UsageLimit;
 }
 
 type BandInput = z.output<typeof bandTemplateSchema> | null | undefined;
@@ -246,7 +291,10 @@ const BASE_BAND: BandSpec = {
  * @example
  * flowControlConfigFrom(undefined).defaultRequestTTLMs; // 60000
  */
-export function flowControlConfigFrom(fc: z.output<typeof flowControlSchema> | undefined): FlowControlConfig {
+export function flowControlConfigFrom(
+  fc: z.output<typeof flowControlSchema> | undefined,
+  usageLimit: UsageLimit = { policy: "static-usage-limit-policy", threshold: 1 },
+): FlowControlConfig {
   const defaultBand = bandSpec(fc?.defaultPriorityBand, BASE_BAND);
   const defaultNegativeBand = bandSpec(fc?.defaultNegativePriorityBand, defaultBand);
   const bands = new Map<number, BandSpec>();
@@ -261,6 +309,42 @@ export function flowControlConfigFrom(fc: z.output<typeof flowControlSchema> | u
     defaultBand,
     defaultNegativeBand,
     bands,
+    usageLimit,
+  };
+}
+
+/**
+ * The usage limit `ref` names: a plugin of `plugins` (its parameters parsed), or a policy type with its
+ * defaults. Returns the problem as a rule when it cannot (the config schema refuses the config then).
+ */
+export function usageLimitFrom(
+  ref: string | undefined,
+  plugins: readonly { type: string; name?: string | undefined; parameters?: unknown }[],
+): UsageLimit | { problem: string } {
+  if (ref === undefined) return { policy: "static-usage-limit-policy", threshold: 1 };
+  const plugin = plugins.find((p) => (p.name ?? p.type) === ref) ?? { type: ref, parameters: {} };
+  const params = plugin.parameters ?? {};
+  if (plugin.type === "static-usage-limit-policy") {
+    const r = staticUsageLimitSchema.safeParse(params);
+    return r.success
+      ? { policy: plugin.type, ...r.data }
+      : { problem: `static-usage-limit-policy parameters: ${r.error.issues[0]?.message}` };
+  }
+  if (plugin.type === "priority-holdback-policy") {
+    const r = priorityHoldbackSchema.safeParse(params);
+    return r.success
+      ? {
+          policy: plugin.type,
+          domain: r.data.domain,
+          minCeiling: r.data.minCeiling,
+          maxCeiling: r.data.maxCeiling,
+        }
+      : {
+          problem: `priority-holdback-policy parameters: ${r.error.issues.map((i) => `${i.path.join(".") || "(root)"} ${i.message}`).join("; ")}`,
+        };
+  }
+  return {
+    problem: `must name a plugin of type ${USAGE_LIMIT_POLICIES.join(" or ")} declared in plugins, or one of those types`,
   };
 }
 

@@ -9,7 +9,7 @@
  */
 import type { Clock } from "../core/clock.js";
 import { systemTimers, type Timers } from "../push/timers.js";
-import { type BandSpec, bandFor, type FlowControlConfig } from "./config.js";
+import { type BandSpec, bandCeiling, bandFor, type FlowControlConfig } from "./config.js";
 import { createFairnessPolicy, type FairnessPolicy } from "./fairness.js";
 import { IndexedHeap } from "./indexed-heap.js";
 import { orderedBefore, orderingKey } from "./ordering.js";
@@ -168,7 +168,8 @@ export class FlowController {
   ): boolean {
     if (this.#closed) throw droppedError("rejected-shutting-down", "the router is shutting down");
     const pq = this.#pool(req.pool);
-    if (pq.requests === 0 && this.#saturation(req.pool) < 1) {
+    const band = this.#band(pq, req.priority);
+    if (pq.requests === 0 && this.#saturation(req.pool) < this.#ceiling(pq, band)) {
       let value: unknown;
       try {
         value = dispatch();
@@ -177,13 +178,11 @@ export class FlowController {
         throw err;
       }
       this.#metrics.finished(req, "Dispatched", 0);
-      const band = this.#band(pq, req.priority);
       band.fairness.dispatched(band, req.flowId, req, this.#clock.now());
       done?.(undefined, value);
       return true;
     }
     if (signal?.aborted) throw droppedError("rejected-context-cancelled", "the client went away");
-    const band = this.#band(pq, req.priority);
     const full = this.#capacityProblem(band, req.bytes);
     if (full !== undefined) {
       this.#metrics.finished(req, "RejectedCapacity", 0);
@@ -266,7 +265,12 @@ export class FlowController {
     const pq = this.#pools.get(req.pool);
     const poolQueued = pq?.requests ?? 0;
     const out = { pool: req.pool, priority: req.priority, flowId: req.flowId, poolQueued };
-    if (poolQueued === 0 && this.#saturation(req.pool) < 1) return { ...out, queued: false, position: 0 };
+    const known = pq?.bands.find((b) => b.priority === req.priority);
+    const limit = this.#config.usageLimit;
+    const fallback = limit.policy === "static-usage-limit-policy" ? limit.threshold : limit.maxCeiling;
+    const ceiling = pq !== undefined && known !== undefined ? this.#ceiling(pq, known) : fallback;
+    if (poolQueued === 0 && this.#saturation(req.pool) < ceiling)
+      return { ...out, queued: false, position: 0 };
     let position = 0;
     const band = pq?.bands.find((b) => b.priority === req.priority);
     for (const b of pq?.bands ?? []) if (b.priority > req.priority) position += b.requests;
@@ -369,6 +373,17 @@ export class FlowController {
     return band;
   }
 
+  /** The saturation at or above which `band` does not dispatch (the usage-limit policy). */
+  #ceiling(pq: PoolQueues, band: BandState): number {
+    const limit = this.#config.usageLimit;
+    if (limit.policy === "static-usage-limit-policy") return limit.threshold;
+    return bandCeiling(
+      limit,
+      pq.bands.map((b) => b.priority),
+      pq.bands.indexOf(band),
+    );
+  }
+
   #capacityProblem(band: BandState, bytes: number): string | undefined {
     const c = this.#config;
     if (band.requests + 1 > band.spec.maxRequests)
@@ -383,7 +398,12 @@ export class FlowController {
   }
 
   #drain(pq: PoolQueues): void {
-    while (pq.requests > 0 && this.#saturation(pq.name) < 1) this.#dispatchNext(pq);
+    while (pq.requests > 0) {
+      const band = pq.bands.find((b) => b.requests > 0)!;
+      // Strict priority: when the highest waiting band may not dispatch, no lower one may.
+      if (this.#saturation(pq.name) >= this.#ceiling(pq, band)) break;
+      this.#dispatchNext(pq);
+    }
   }
 
   /** Takes the next request of the pool (strict priority, then fairness, then ordering) and dispatches it. */

@@ -13,6 +13,7 @@ import {
   type FlowControlConfig,
   flowControlConfigFrom,
   parseFeatureGates,
+  usageLimitFrom,
 } from "../flowcontrol/config.js";
 import {
   FlowController,
@@ -39,7 +40,9 @@ export function flowControlFor(resources: RouterResources): FlowControlConfig | 
   const config = s.ok ? s.choice?.config : undefined;
   if (config === undefined || parseFeatureGates(config.featureGates).get(FLOW_CONTROL_GATE) !== true)
     return undefined;
-  return flowControlConfigFrom(config.flowControl);
+  const limit = usageLimitFrom(config.flowControl?.usageLimitPolicyPluginRef, config.plugins);
+  // The config schema refused a bad reference before; a hand-built set falls back to the default.
+  return flowControlConfigFrom(config.flowControl, "problem" in limit ? undefined : limit);
 }
 
 function thresholdsFor(resources: RouterResources): SaturationDetectorConfig {

@@ -6,6 +6,7 @@ import {
   parseQuantity,
 } from "../../src/flowcontrol/config.js";
 import { flowControlFor } from "../../src/routing/flow-admission.js";
+import { schedulerConfigFor } from "../../src/routing/scheduler-config-ref.js";
 import { errorsOf, resourcesOf } from "../api/parse-helpers.js";
 
 const header = `apiVersion: inference.networking.x-k8s.io/v1alpha1
@@ -103,5 +104,27 @@ flowControl:
     expect(parseDuration("0s")).toBe(0);
     expect(parseDuration("1h2m")).toBe(3_720_000);
     expect(parseDuration("-1s")).toBeUndefined();
+  });
+
+  it("takes the usage-limit policy from a plugin of the config, and keeps it out of the scheduler", () => {
+    const r = resourcesOf(`apiVersion: inference.networking.x-k8s.io/v1alpha1
+kind: EndpointPickerConfig
+featureGates: [flowControl]
+plugins:
+  - type: queue-scorer
+  - { type: priority-holdback-policy, name: holdback, parameters: { minCeiling: 0.6 } }
+schedulingProfiles: [{ name: default, plugins: [{ pluginRef: queue-scorer }] }]
+flowControl: { usageLimitPolicyPluginRef: holdback }
+`);
+    expect(flowControlFor(r)?.usageLimit).toEqual({
+      policy: "priority-holdback-policy",
+      domain: "rank",
+      minCeiling: 0.6,
+      maxCeiling: 1,
+    });
+    expect(schedulerConfigFor(r)?.plugins.map((p) => p.type)).toEqual(["queue-scorer"]);
+    expect(errorsOf(`${header}flowControl: { usageLimitPolicyPluginRef: nope }\n`)).toEqual([
+      'test.yaml#0 flowControl.usageLimitPolicyPluginRef: "nope" — must name a plugin of type static-usage-limit-policy or priority-holdback-policy declared in plugins, or one of those types',
+    ]);
   });
 });

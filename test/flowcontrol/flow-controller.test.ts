@@ -253,4 +253,19 @@ describe("FlowController", () => {
     t.room(2);
     expect(t.order).toEqual(["fast", "none"]);
   });
+
+  it("priority-holdback-policy keeps headroom: a lower band stops dispatching below a higher one's ceiling", () => {
+    const t = setup({
+      ...flowControlConfigFrom(undefined),
+      usageLimit: { policy: "priority-holdback-policy", domain: "rank", minCeiling: 0.6, maxCeiling: 1 },
+    });
+    t.submit("batch", { priority: -1 });
+    t.submit("critical", { priority: 2 });
+    t.state.saturation = 0.7;
+    t.fc.notify("p");
+    expect(t.order).toEqual(["critical"]);
+    t.state.saturation = 0.5;
+    t.fc.notify("p");
+    expect(t.order).toEqual(["critical", "batch"]);
+  });
 });
