@@ -212,53 +212,81 @@ function overload(o: Flags, cap: number): void {
   const batch = stream(o, half, o.seed + 2, -1, "batch");
   const mixed = merge(critical, batch);
   const base = { replicas: o.replicas, preset: PRESET, ...PUSH, seed: o.seed, config };
-  const fcConfig = flowControlConfigFrom(undefined);
-  const on = runFlowSimulation(mixed, { ...base, flowControl: fcConfig }, win);
-  const off = runFlowSimulation(mixed, { ...base, flowControl: undefined }, win);
-  const unloadedReqs = stream(o, 0.1 * cap, o.seed + 3, 2, "critical");
-  const unloaded = runFlowSimulation(unloadedReqs, { ...base, flowControl: fcConfig }, win);
   const isCritical = (r: FlowBenchRequest) => r.priority === 2;
-  const ttftOn = ttftP90(mixed, on.firstTokenMs, win, isCritical);
-  const ttftOff = ttftP90(mixed, off.firstTokenMs, win, isCritical);
-  const ttftUnloaded = ttftP90(unloadedReqs, unloaded.firstTokenMs, win, () => true);
-  const count = (r: typeof on, cls: (x: FlowBenchRequest) => boolean, outcome: number) =>
-    mixed.filter((x, i) => cls(x) && r.outcome[i] === outcome && Number.isNaN(r.firstTokenMs[i]!)).length;
-  const refusedCritical = count(on, isCritical, Outcome.Refused) + count(on, isCritical, Outcome.Failed);
-  const expiredCritical = count(on, isCritical, Outcome.Expired);
   const isBatch = (r: FlowBenchRequest) => r.priority < 0;
   const secs = (win[1] - win[0]) / 1000;
-  const tpsOn = on.windowOutputTokens / secs;
+  type Run = ReturnType<typeof runFlowSimulation>;
+  const count = (r: Run, cls: (x: FlowBenchRequest) => boolean, outcome: number) =>
+    mixed.filter((x, i) => cls(x) && r.outcome[i] === outcome && Number.isNaN(r.firstTokenMs[i]!)).length;
+  const off = runFlowSimulation(mixed, { ...base, flowControl: undefined }, win);
   const tpsOff = off.windowOutputTokens / secs;
-  const batchTokens = (r: typeof on) => r.windowTokensByFlow.get("batch") ?? 0;
+  const variants = [
+    { name: "flow control, static-usage-limit-policy (upstream default)", limit: undefined },
+    {
+      name: "flow control, priority-holdback-policy minCeiling 0.9",
+      limit: { policy: "priority-holdback-policy", domain: "rank", minCeiling: 0.9, maxCeiling: 1 } as const,
+    },
+    {
+      name: "flow control, priority-holdback-policy minCeiling 0.8",
+      limit: { policy: "priority-holdback-policy", domain: "rank", minCeiling: 0.8, maxCeiling: 1 } as const,
+    },
+  ];
+  const runs = variants.map((v) => ({
+    ...v,
+    run: runFlowSimulation(mixed, { ...base, flowControl: flowControlConfigFrom(undefined, v.limit) }, win),
+  }));
+  // "Unloaded": 5% of capacity, the quality bench's unloaded reference (sweep.ts unloadedPercent).
+  const unloadedReqs = stream(o, 0.05 * cap, o.seed + 3, 2, "critical");
+  const unloadedWin: [number, number] = [0, o.duration * 1000];
+  const unloaded = runFlowSimulation(unloadedReqs, { ...base, flowControl: undefined }, unloadedWin);
+  const ttftUnloaded = ttftP90(unloadedReqs, unloaded.firstTokenMs, unloadedWin, () => true);
+  const aloneReqs = stream(o, half, o.seed + 1, 2, "critical");
+  const alone = runFlowSimulation(aloneReqs, { ...base, flowControl: undefined }, win);
+  const ttftAlone = ttftP90(aloneReqs, alone.firstTokenMs, win, () => true);
+  const batchTokens = (r: Run) => r.windowTokensByFlow.get("batch") ?? 0;
   console.log(
     `\n## Overload: 150% of capacity (${(1.5 * cap).toFixed(1)} req/s), half critical (priority 2), half batch (priority -1)\n`,
   );
   console.log(
-    "| run | critical p90 TTFT ms | critical refused / expired | batch refused / expired | output tok/s | batch share of tokens | most queued |",
+    "| run | critical p90 TTFT ms | critical refused / expired | batch refused / expired | output tok/s (x no-FC) | batch share of tokens | most queued |",
   );
   console.log("|---|---|---|---|---|---|---|");
-  for (const [name, r, ttft] of [
-    ["flow control", on, ttftOn],
-    ["no flow control (legacy admission)", off, ttftOff],
-  ] as const) {
+  const row = (name: string, r: Run) => {
+    const tps = r.windowOutputTokens / secs;
     console.log(
-      `| ${name} | ${ttft.toFixed(0)} | ${count(r, isCritical, Outcome.Refused) + count(r, isCritical, Outcome.Failed)} / ${count(r, isCritical, Outcome.Expired)} | ${count(r, isBatch, Outcome.Refused)} / ${count(r, isBatch, Outcome.Expired)} | ${(r.windowOutputTokens / secs).toFixed(0)} | ${((100 * batchTokens(r)) / Math.max(1, r.windowOutputTokens)).toFixed(1)}% | ${r.maxQueued} |`,
+      `| ${name} | ${ttftP90(mixed, r.firstTokenMs, win, isCritical).toFixed(0)} | ${count(r, isCritical, Outcome.Refused) + count(r, isCritical, Outcome.Failed)} / ${count(r, isCritical, Outcome.Expired)} | ${count(r, isBatch, Outcome.Refused)} / ${count(r, isBatch, Outcome.Expired)} | ${tps.toFixed(0)} (${(tps / tpsOff).toFixed(3)}) | ${((100 * batchTokens(r)) / Math.max(1, r.windowOutputTokens)).toFixed(1)}% | ${r.maxQueued} |`,
     );
-  }
+  };
+  for (const v of runs) row(v.name, v.run);
+  row("no flow control (legacy admission: batch shed at saturation)", off);
   console.log(
-    `| critical alone, unloaded pool (${(0.1 * cap).toFixed(1)} req/s) | ${ttftUnloaded.toFixed(0)} | | | | | |`,
+    `| critical alone, unloaded pool (5%: ${(0.05 * cap).toFixed(1)} req/s) | ${ttftUnloaded.toFixed(0)} | | | | | |`,
+  );
+  console.log(
+    `| critical alone at its own rate (${half.toFixed(1)} req/s) | ${ttftAlone.toFixed(0)} | | | | | |`,
   );
   console.log("");
+  for (const v of runs) {
+    const r = v.run;
+    const ttft = ttftP90(mixed, r.firstTokenMs, win, isCritical);
+    const lost =
+      count(r, isCritical, Outcome.Refused) +
+      count(r, isCritical, Outcome.Failed) +
+      count(r, isCritical, Outcome.Expired);
+    const tps = r.windowOutputTokens / secs;
+    console.log(`${v.name}:`);
+    console.log(
+      `  critical p90 TTFT <= 1.5x unloaded: ${verdict(ttft <= 1.5 * ttftUnloaded)} (${ttft.toFixed(0)} ms vs ${ttftUnloaded.toFixed(0)} ms = ${(ttft / ttftUnloaded).toFixed(2)}x; vs critical alone at its rate ${ttftAlone.toFixed(0)} ms = ${(ttft / ttftAlone).toFixed(2)}x)`,
+    );
+    console.log(`  no critical request refused or expired: ${verdict(lost === 0)} (${lost})`);
+    console.log(
+      `  pool throughput >= 0.98x no flow control: ${verdict(tps >= 0.98 * tpsOff)} (${(tps / tpsOff).toFixed(3)}x)`,
+    );
+    if (r.leftInFlight !== 0) console.log(`  BOOKKEEPING: ${r.leftInFlight} leases left in flight`);
+  }
   console.log(
-    `Target "critical p90 TTFT <= 1.5x unloaded": ${verdict(ttftOn <= 1.5 * ttftUnloaded)} (${ttftOn.toFixed(0)} ms vs ${ttftUnloaded.toFixed(0)} ms unloaded = ${(ttftOn / ttftUnloaded).toFixed(2)}x; without flow control ${ttftOff.toFixed(0)} ms)`,
+    `(legacy run without flow control: critical p90 TTFT ${ttftP90(mixed, off.firstTokenMs, win, isCritical).toFixed(0)} ms)`,
   );
-  console.log(
-    `Target "no critical request refused or expired": ${verdict(refusedCritical + expiredCritical === 0)} (${refusedCritical} refused, ${expiredCritical} expired)`,
-  );
-  console.log(
-    `Target "pool throughput >= 0.98x the no-flow-control run": ${verdict(tpsOn >= 0.98 * tpsOff)} (${tpsOn.toFixed(0)} vs ${tpsOff.toFixed(0)} output tok/s = ${(tpsOn / tpsOff).toFixed(3)}x)`,
-  );
-  console.log(`(leases left in flight: ${on.leftInFlight} with flow control, ${off.leftInFlight} without)`);
 }
 
 function fairness(o: Flags, cap: number): void {
