@@ -205,13 +205,15 @@ function ttftP90(
   );
 }
 
-function overload(o: Flags, cap: number): void {
+function overload(o: Flags, cap: number, kv: number): void {
   const win = windowOf(o);
   const half = 0.75 * cap;
   const critical = stream(o, half, o.seed + 1, 2, "critical");
   const batch = stream(o, half, o.seed + 2, -1, "batch");
   const mixed = merge(critical, batch);
-  const base = { replicas: o.replicas, preset: PRESET, ...PUSH, seed: o.seed, config };
+  // The EndpointPickerConfig's saturationDetector: the same for the legacy run and the flow-control runs.
+  const thresholds = { queueDepthThreshold: 5, kvCacheUtilThreshold: kv };
+  const base = { replicas: o.replicas, preset: PRESET, ...PUSH, seed: o.seed, config, thresholds };
   const isCritical = (r: FlowBenchRequest) => r.priority === 2;
   const isBatch = (r: FlowBenchRequest) => r.priority < 0;
   const secs = (win[1] - win[0]) / 1000;
@@ -225,10 +227,6 @@ function overload(o: Flags, cap: number): void {
     {
       name: "flow control, priority-holdback-policy minCeiling 0.9",
       limit: { policy: "priority-holdback-policy", domain: "rank", minCeiling: 0.9, maxCeiling: 1 } as const,
-    },
-    {
-      name: "flow control, priority-holdback-policy minCeiling 0.8",
-      limit: { policy: "priority-holdback-policy", domain: "rank", minCeiling: 0.8, maxCeiling: 1 } as const,
     },
   ];
   const runs = variants.map((v) => ({
@@ -245,7 +243,7 @@ function overload(o: Flags, cap: number): void {
   const ttftAlone = ttftP90(aloneReqs, alone.firstTokenMs, win, () => true);
   const batchTokens = (r: Run) => r.windowTokensByFlow.get("batch") ?? 0;
   console.log(
-    `\n## Overload: 150% of capacity (${(1.5 * cap).toFixed(1)} req/s), half critical (priority 2), half batch (priority -1)\n`,
+    `\n## Overload: 150% of capacity (${(1.5 * cap).toFixed(1)} req/s), half critical (priority 2), half batch (priority -1); saturationDetector kvCacheUtilThreshold ${kv}\n`,
   );
   console.log(
     "| run | critical p90 TTFT ms | critical refused / expired | batch refused / expired | output tok/s (x no-FC) | batch share of tokens | most queued |",
@@ -347,7 +345,7 @@ function main(): void {
   console.log(
     `\nCapacity (sharegpt, no flow control, offered ${100 * o.replicas} req/s): ${cap.qps.toFixed(1)} req/s (${cap.tokensPerRequest.toFixed(0)} output tokens per request)`,
   );
-  if (o.only === "" || o.only === "overload") overload(o, cap.qps);
+  if (o.only === "" || o.only === "overload") for (const kv of [0.8, 0.95]) overload(o, cap.qps, kv);
   if (o.only === "" || o.only === "fairness") fairness(o, cap.qps);
 }
 

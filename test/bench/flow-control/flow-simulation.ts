@@ -14,7 +14,11 @@ import { FlowController } from "../../../src/flowcontrol/flow-controller.js";
 import { droppedReasonOf } from "../../../src/flowcontrol/outcomes.js";
 import { createPoolSaturation } from "../../../src/flowcontrol/pool-saturation.js";
 import type { Timers } from "../../../src/push/timers.js";
-import type { SchedulerConfig } from "../../../src/scheduling/config/scheduler-config.js";
+import { defaultSchedulerConfig } from "../../../src/scheduling/config/default-config.js";
+import type {
+  SaturationDetectorConfig,
+  SchedulerConfig,
+} from "../../../src/scheduling/config/scheduler-config.js";
 import { defaultSaturationThresholds } from "../../../src/scheduling/saturation/utilization-detector.js";
 import { createScheduler } from "../../../src/scheduling/scheduler.js";
 import type { SchedulingRequest } from "../../../src/scheduling/types.js";
@@ -43,6 +47,8 @@ export interface FlowSimulationOptions {
   pushDelayMs: readonly [number, number];
   seed: number;
   config: SchedulerConfig | undefined;
+  /** The saturation detector's thresholds (EndpointPickerConfig `saturationDetector`); default 5 / 0.8. */
+  thresholds?: SaturationDetectorConfig;
   /** Flow control's settings; undefined = gate off (legacy admission). */
   flowControl: FlowControlConfig | undefined;
 }
@@ -90,7 +96,13 @@ export function runFlowSimulation(
     return replicaSnapshot(POOL, i, engines[i]!.metrics(), sequences[i]!, now);
   };
   for (let i = 0; i < o.replicas; i++) store.push(snapshotOf(i, 0));
-  const scheduler = createScheduler({ store, config: o.config, random: createSeededRandom(o.seed) });
+  const scheduler = createScheduler({
+    store,
+    config: o.thresholds
+      ? { ...(o.config ?? defaultSchedulerConfig()), saturationDetector: o.thresholds }
+      : o.config,
+    random: createSeededRandom(o.seed),
+  });
 
   const q = new EventQueue();
   // Virtual timers for the flow controller's TTLs.
@@ -107,7 +119,8 @@ export function runFlowSimulation(
       timerFns.delete(handle as number);
     },
   };
-  const pools = createPoolSaturation(store, () => defaultSaturationThresholds);
+  const thresholds = o.thresholds ?? defaultSaturationThresholds;
+  const pools = createPoolSaturation(store, () => thresholds);
   const fc =
     o.flowControl &&
     new FlowController({
