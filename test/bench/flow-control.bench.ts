@@ -15,7 +15,7 @@ import { FlowController } from "../../src/flowcontrol/flow-controller.js";
 import type { FlowRequest } from "../../src/flowcontrol/types.js";
 import type { Timers } from "../../src/push/timers.js";
 import { defaultSchedulerConfig } from "../../src/scheduling/config/default-config.js";
-import { type FlowBenchRequest, Outcome, runFlowSimulation } from "./flow-control/flow-simulation.js";
+import { type FlowBenchRequest, Outcome, runFlowSimulation } from "./flow-control-sim.js";
 import { sharegptWorkload } from "./quality/workloads/sharegpt.js";
 import { generateStream } from "./quality/workloads/stream.js";
 

@@ -6,29 +6,29 @@
  * `flowControl` the legacy admission applies (sheddable + saturated = refused at once).
  * A separate loop rather than an option of simulation.ts, which another bench owns.
  */
-import { createManualClock } from "../../../src/core/clock.js";
-import { RouterError } from "../../../src/core/errors.js";
-import { createSeededRandom, type Random } from "../../../src/core/random.js";
-import type { FlowControlConfig } from "../../../src/flowcontrol/config.js";
-import { FlowController } from "../../../src/flowcontrol/flow-controller.js";
-import { droppedReasonOf } from "../../../src/flowcontrol/outcomes.js";
-import { createPoolSaturation } from "../../../src/flowcontrol/pool-saturation.js";
-import type { Timers } from "../../../src/push/timers.js";
-import { defaultSchedulerConfig } from "../../../src/scheduling/config/default-config.js";
+import { createManualClock } from "../../src/core/clock.js";
+import { RouterError } from "../../src/core/errors.js";
+import { createSeededRandom, type Random } from "../../src/core/random.js";
+import type { FlowControlConfig } from "../../src/flowcontrol/config.js";
+import { FlowController } from "../../src/flowcontrol/flow-controller.js";
+import { droppedReasonOf } from "../../src/flowcontrol/outcomes.js";
+import { createPoolSaturation } from "../../src/flowcontrol/pool-saturation.js";
+import type { Timers } from "../../src/push/timers.js";
+import { defaultSchedulerConfig } from "../../src/scheduling/config/default-config.js";
 import type {
   SaturationDetectorConfig,
   SchedulerConfig,
-} from "../../../src/scheduling/config/scheduler-config.js";
-import { defaultSaturationThresholds } from "../../../src/scheduling/saturation/utilization-detector.js";
-import { createScheduler } from "../../../src/scheduling/scheduler.js";
-import type { SchedulingRequest } from "../../../src/scheduling/types.js";
-import { createEngine, type Engine, type EngineRequest, type PresetName } from "../../../src/sim/index.js";
-import type { Lease } from "../../../src/state/in-flight.js";
-import { PoolStore } from "../../../src/state/pool-store.js";
-import type { Snapshot } from "../../../src/state/types.js";
-import { EventKind, EventQueue } from "../quality/event-queue.js";
-import { replicaAddress, replicaSnapshot } from "../quality/replica-snapshot.js";
-import type { BenchRequest } from "../quality/workloads/workload.js";
+} from "../../src/scheduling/config/scheduler-config.js";
+import { defaultSaturationThresholds } from "../../src/scheduling/saturation/utilization-detector.js";
+import { createScheduler } from "../../src/scheduling/scheduler.js";
+import type { SchedulingRequest } from "../../src/scheduling/types.js";
+import { createEngine, type Engine, type EngineRequest, type PresetName } from "../../src/sim/index.js";
+import type { Lease } from "../../src/state/in-flight.js";
+import { PoolStore } from "../../src/state/pool-store.js";
+import type { Snapshot } from "../../src/state/types.js";
+import { EventKind, EventQueue } from "./quality/event-queue.js";
+import { replicaAddress, replicaSnapshot } from "./quality/replica-snapshot.js";
+import type { BenchRequest } from "./quality/workloads/workload.js";
 
 const POOL = "bench";
 /** An event kind of this run only: a flow-control timer (TTL) falls due. */
