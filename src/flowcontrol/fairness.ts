@@ -58,36 +58,47 @@ const roundRobin: FairnessPolicy = {
 const SERVICE_WEIGHT = 0.8;
 const HEAD_WAIT_WEIGHT = 0.2;
 const HALF_LIFE_MS = 60_000;
+const DECAY_PER_MS = Math.LN2 / HALF_LIFE_MS;
 /** Flows idle this long are forgotten (upstream evictionTtlSeconds 3600). */
 const FORGET_AFTER_MS = 3_600_000;
 
 function programAware(): FairnessPolicy {
   const state = new Map<string, { service: number; at: number }>();
   let sweepAt = 0;
+  let serviceOf = new Float64Array(16);
   const decayed = (id: string, now: number): number => {
     const s = state.get(id);
     if (s === undefined) return 0;
     const dt = now - s.at;
-    return dt > 0 ? s.service * 0.5 ** (dt / HALF_LIFE_MS) : s.service;
+    return dt > 0 ? s.service * Math.exp(-dt * DECAY_PER_MS) : s.service;
   };
   return {
     name: "program-aware-fairness",
     pick(band, now) {
       const active = band.active;
-      if (active.length === 1) return active[0]!;
+      const n = active.length;
+      if (n === 1) return active[0]!;
+      // One pass for the figures, one for the scores: decay is computed once per flow.
+      if (serviceOf.length < n) serviceOf = new Float64Array(2 * n);
       let maxService = 0;
       let maxWait = 0;
-      for (const f of active) {
-        maxService = Math.max(maxService, decayed(f.id, now));
-        maxWait = Math.max(maxWait, now - f.heap.peek()!.enqueuedAt);
+      for (let i = 0; i < n; i++) {
+        const f = active[i]!;
+        const s = decayed(f.id, now);
+        serviceOf[i] = s;
+        if (s > maxService) maxService = s;
+        const w = now - f.heap.peek()!.enqueuedAt;
+        if (w > maxWait) maxWait = w;
       }
+      const sScale = maxService > 0 ? SERVICE_WEIGHT / maxService : 0;
+      const wScale = maxWait > 0 ? HEAD_WAIT_WEIGHT / maxWait : 0;
       let best = active[0]!;
       let bestScore = Number.POSITIVE_INFINITY;
-      for (const f of active) {
-        const s = maxService > 0 ? decayed(f.id, now) / maxService : 0;
-        const w = maxWait > 0 ? (now - f.heap.peek()!.enqueuedAt) / maxWait : 0;
-        const score = SERVICE_WEIGHT * s - HEAD_WAIT_WEIGHT * w;
-        if (score < bestScore || (score === bestScore && orderedBefore(f.heap.peek()!, best.heap.peek()!))) {
+      for (let i = 0; i < n; i++) {
+        const f = active[i]!;
+        const head = f.heap.peek()!;
+        const score = serviceOf[i]! * sScale - (now - head.enqueuedAt) * wScale;
+        if (score < bestScore || (score === bestScore && orderedBefore(head, best.heap.peek()!))) {
           best = f;
           bestScore = score;
         }
