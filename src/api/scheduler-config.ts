@@ -103,6 +103,7 @@ export const schedulerConfigSchema = z
     // Upstream sections this router does not read yet; accepted so upstream files load.
     data: z.unknown().optional(),
     dataLayer: z.unknown().optional(),
+    // Read by flow control (src/flowcontrol) when featureGates turns it on; checked either way.
     flowControl: flowControlSchema.nullish(),
     requestHandler: z.unknown().optional(),
   })
