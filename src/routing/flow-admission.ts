@@ -45,6 +45,17 @@ export function flowControlFor(resources: RouterResources): FlowControlConfig | 
   return flowControlConfigFrom(config.flowControl, "problem" in limit ? undefined : limit);
 }
 
+/**
+ * Upstream warns when the config that runs has a `flowControl` section but its gate is off: the section
+ * is checked, then ignored. The warning's text, or undefined.
+ */
+export function flowControlIgnored(resources: RouterResources): string | undefined {
+  const s = selectSchedulerConfig(resources.router, resources.schedulerConfigs);
+  const config = s.ok ? s.choice?.config : undefined;
+  if (config?.flowControl === undefined || flowControlFor(resources) !== undefined) return undefined;
+  return `EndpointPickerConfig ${config.name}: flowControl is set but featureGates does not list "${FLOW_CONTROL_GATE}": the section is ignored`;
+}
+
 function thresholdsFor(resources: RouterResources): SaturationDetectorConfig {
   const s = selectSchedulerConfig(resources.router, resources.schedulerConfigs);
   return (s.ok ? s.choice?.config.saturationDetector : undefined) ?? defaultSaturationThresholds;

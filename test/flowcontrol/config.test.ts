@@ -5,7 +5,7 @@ import {
   parseFeatureGates,
   parseQuantity,
 } from "../../src/flowcontrol/config.js";
-import { flowControlFor } from "../../src/routing/flow-admission.js";
+import { flowControlFor, flowControlIgnored } from "../../src/routing/flow-admission.js";
 import { schedulerConfigFor } from "../../src/routing/scheduler-config-ref.js";
 import { errorsOf, resourcesOf } from "../api/parse-helpers.js";
 
@@ -66,6 +66,12 @@ flowControl:
     expect(flowControlFor(resourcesOf(`${header}flowControl: { maxRequests: 5 }\n`))).toBeUndefined();
     expect(flowControlFor(resourcesOf(`${header}featureGates: [flowControl=false]\n`))).toBeUndefined();
     expect(flowControlFor(resourcesOf(`${header}featureGates: [flowControl]\n`))).toBeDefined();
+    expect(flowControlIgnored(resourcesOf(`${header}flowControl: { maxRequests: 5 }\n`))).toMatch(
+      /flowControl is set but featureGates does not list "flowControl": the section is ignored/,
+    );
+    expect(
+      flowControlIgnored(resourcesOf(`${header}featureGates: [flowControl]\nflowControl: {}\n`)),
+    ).toBeUndefined();
   });
 
   it("refuses unknown policies, negative capacities, a TTL that does not parse and a band listed twice", () => {
