@@ -115,12 +115,17 @@ export function createFlowAdmission(o: FlowAdmissionOptions): FlowAdmission {
 
   /** A lease whose release lets the next waiting request of its pool go. */
   const notifying = (lease: Lease): Lease => {
+    const dispatchedAt = o.clock.now();
+    let released = false;
     const wrapped: Lease = {
       pool: lease.pool,
       address: lease.address,
       tokens: lease.tokens,
       release() {
         lease.release();
+        if (released) return;
+        released = true;
+        pools.released(lease.pool, lease.address, dispatchedAt, lease.tokens);
         controller?.notify(lease.pool);
       },
       moveTo(address) {

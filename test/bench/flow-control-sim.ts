@@ -49,6 +49,8 @@ export interface FlowSimulationOptions {
   config: SchedulerConfig | undefined;
   /** The saturation detector's thresholds (EndpointPickerConfig `saturationDetector`); default 5 / 0.8. */
   thresholds?: SaturationDetectorConfig;
+  /** Count finished requests as room before the next push shows it (the router core does). Default true. */
+  completionCredit?: boolean;
   /** Flow control's settings; undefined = gate off (legacy admission). */
   flowControl: FlowControlConfig | undefined;
 }
@@ -138,6 +140,7 @@ export function runFlowSimulation(
   const finishMs = new Float64Array(n).fill(Number.NaN);
   const outcome = new Uint8Array(n);
   const leases: (Lease | undefined)[] = new Array(n);
+  const dispatchedAt = new Float64Array(n);
   const stepping = new Uint8Array(o.replicas);
   const stepFirst: number[][] = engines.map(() => []);
   const stepFinished: number[][] = engines.map(() => []);
@@ -162,6 +165,7 @@ export function runFlowSimulation(
     const result = scheduler.schedule(POOL, request, flowControlled ? { flowControlled } : undefined);
     const replica = byAddress.get(result.endpoints[0]!.address)!;
     leases[i] = result.lease;
+    dispatchedAt[i] = t;
     engines[replica]!.submit(
       { index: i, id: String(i), promptTokens: r.promptTokens, maxTokens: r.maxTokens, prefixKeys: r.hashes },
       t,
@@ -222,7 +226,10 @@ export function runFlowSimulation(
         let released = false;
         for (const k of stepFinished[i]!) {
           finishMs[k] = t;
-          leases[k]?.release();
+          const lease = leases[k];
+          if (lease !== undefined && fc !== undefined && o.completionCredit !== false)
+            pools.released(POOL, lease.address, dispatchedAt[k]!, lease.tokens);
+          lease?.release();
           leases[k] = undefined;
           released = true;
           done++;
