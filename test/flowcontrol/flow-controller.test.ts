@@ -7,6 +7,7 @@ import {
   flowControlConfigFrom,
   type OrderingPolicyName,
 } from "../../src/flowcontrol/config.js";
+import { createFairnessPolicy } from "../../src/flowcontrol/fairness.js";
 import { FlowController } from "../../src/flowcontrol/flow-controller.js";
 import { DROPPED_REASON_HEADER } from "../../src/flowcontrol/outcomes.js";
 import type { FlowRequest, QueueOutcome } from "../../src/flowcontrol/types.js";
@@ -267,5 +268,15 @@ describe("FlowController", () => {
     t.state.saturation = 0.5;
     t.fc.notify("p");
     expect(t.order).toEqual(["critical", "batch"]);
+  });
+
+  it("program-aware-fairness counts attained service as input + 2 x output tokens, halved every 60 s", () => {
+    const policy = createFairnessPolicy("program-aware-fairness");
+    const band = { priority: 0, active: [], flows: new Map(), requests: 0, bytes: 0 };
+    const req = { pool: "p", flowId: "a", priority: 0, bytes: 1, inputTokens: 100, outputTokens: 10 };
+    policy.dispatched(band, "a", req, 0);
+    expect(policy.service?.("a", 0)).toBe(120);
+    expect(policy.service?.("a", 60_000)).toBeCloseTo(60);
+    expect(policy.service?.("b", 0)).toBe(0);
   });
 });
