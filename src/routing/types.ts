@@ -66,4 +66,12 @@ export interface RequestRouter {
    * model or pool), ResourceExhausted (shed), ServiceUnavailable (no candidates).
    */
   route(input: RouteInput): RouteDecision;
+  /**
+   * route() through flow control, when the router has it (the router core does): the decision now,
+   * or a promise while the request waits; aborting `signal` takes it out of the queue.
+   */
+  admit?(input: RouteInput, signal?: AbortSignal): RouteDecision | PendingDecision;
 }
+
+/** A decision a request waits for in flow control; `cancel()` (client gone) takes it out of the queue at once. */
+export type PendingDecision = Promise<RouteDecision> & { cancel(): void };

@@ -209,6 +209,7 @@ class DefaultScheduler implements Scheduler {
         ctx,
         undefined,
         sample ? this.#timer : undefined,
+        options?.flowControlled === true,
       );
       const out: SchedulingResult = { profile: profile.name, endpoints: result.endpoints, saturation };
       if (profile.picker.usesScores) out.scores = result.scores;
@@ -281,6 +282,7 @@ class DefaultScheduler implements Scheduler {
     ctx: CycleContext,
     explain?: { excluded: ExcludedEndpoint[]; traces: Map<string, ProfileTrace>; explanation: Explanation },
     timer?: PluginTimer,
+    flowControlled = false,
   ): {
     profile: SchedulerProfile;
     result: ProfileRunResult;
@@ -308,7 +310,7 @@ class DefaultScheduler implements Scheduler {
       explain.explanation.saturated = saturation >= 1;
       explain.explanation.usedStaleEndpoints = usedStale;
     }
-    if (request.priority < 0 && saturation >= 1) {
+    if (request.priority < 0 && saturation >= 1 && !flowControlled) {
       throw new RouterError("ResourceExhausted", "system saturated, sheddable request dropped");
     }
     const results = this.#results;

@@ -67,4 +67,9 @@ export interface PrefillPick {
 export interface ScheduleOptions {
   /** No lease, no prefix-index record, no metrics: a pure "what would you pick". Default false. */
   dryRun?: boolean;
+  /**
+   * Flow control admitted the request (it waited for room, src/flowcontrol/): the saturation check
+   * that sheds sheddable requests is skipped. Default false.
+   */
+  flowControlled?: boolean;
 }

@@ -28,6 +28,7 @@ export function explainRequest(router: ExtendedRequestRouter, req: ExplainReques
     pool,
     resolution,
     explanation: x,
+    flowControl,
   } = router.explain({
     requestId: "explain",
     headers: { get: (name) => headers.get(name.toLowerCase()) ?? null },
@@ -59,6 +60,15 @@ export function explainRequest(router: ExtendedRequestRouter, req: ExplainReques
     profile: x.profile ?? "",
     picked: x.picked,
     error: x.error ? `${x.error.code}: ${x.error.message}` : "",
+    ...(flowControl !== undefined && {
+      flowControl: {
+        priority: flowControl.priority,
+        flowId: flowControl.flowId,
+        queued: flowControl.queued,
+        position: flowControl.position,
+        poolQueued: flowControl.poolQueued,
+      },
+    }),
     ...(x.disaggregation !== undefined && {
       disaggregation: {
         decisionType: x.disaggregation.decisionType,

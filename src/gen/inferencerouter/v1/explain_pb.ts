@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file inferencerouter/v1/explain.proto.
  */
 export const file_inferencerouter_v1_explain: GenFile = /*@__PURE__*/
-  fileDesc("CiBpbmZlcmVuY2Vyb3V0ZXIvdjEvZXhwbGFpbi5wcm90bxISaW5mZXJlbmNlcm91dGVyLnYxIiwKC0NoYXRNZXNzYWdlEgwKBHJvbGUYASABKAkSDwoHY29udGVudBgCIAEoCSKGAgoORXhwbGFpblJlcXVlc3QSDAoEcG9vbBgBIAEoCRINCgVtb2RlbBgCIAEoCRIOCgZwcm9tcHQYAyABKAkSMQoIbWVzc2FnZXMYBCADKAsyHy5pbmZlcmVuY2Vyb3V0ZXIudjEuQ2hhdE1lc3NhZ2USQAoHaGVhZGVycxgFIAMoCzIvLmluZmVyZW5jZXJvdXRlci52MS5FeHBsYWluUmVxdWVzdC5IZWFkZXJzRW50cnkSEgoKbWF4X3Rva2VucxgGIAEoDRIOCgZzdWJzZXQYByADKAkaLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiWgoLUGx1Z2luU2NvcmUSDgoGcGx1Z2luGAEgASgJEgwKBHR5cGUYAiABKAkSCwoDcmF3GAMgASgBEg4KBndlaWdodBgEIAEoARIQCgh3ZWlnaHRlZBgFIAEoASJlChJFeHBsYWluZWRDYW5kaWRhdGUSDwoHYWRkcmVzcxgBIAEoCRIvCgZzY29yZXMYAiADKAsyHy5pbmZlcmVuY2Vyb3V0ZXIudjEuUGx1Z2luU2NvcmUSDQoFdG90YWwYAyABKAEiMAoNRmlsdGVyUmVtb3ZhbBIOCgZmaWx0ZXIYASABKAkSDwoHcmVtb3ZlZBgCIAMoCSKJAgoSUHJvZmlsZUV4cGxhbmF0aW9uEg8KB3Byb2ZpbGUYASABKAkSMgoHZmlsdGVycxgCIAMoCzIhLmluZmVyZW5jZXJvdXRlci52MS5GaWx0ZXJSZW1vdmFsEhEKCWZhaWxlZF9hdBgDIAEoCRI6CgpjYW5kaWRhdGVzGAQgAygLMiYuaW5mZXJlbmNlcm91dGVyLnYxLkV4cGxhaW5lZENhbmRpZGF0ZRIOCgZwaWNrZXIYBSABKAkSDgoGcGlja2VkGAYgAygJEj8KEWNhbmRpZGF0ZV9maWd1cmVzGAcgAygLMiQuaW5mZXJlbmNlcm91dGVyLnYxLkNhbmRpZGF0ZUZpZ3VyZXMilwEKEENhbmRpZGF0ZUZpZ3VyZXMSDwoHYWRkcmVzcxgBIAEoCRJCCgdmaWd1cmVzGAIgAygLMjEuaW5mZXJlbmNlcm91dGVyLnYxLkNhbmRpZGF0ZUZpZ3VyZXMuRmlndXJlc0VudHJ5Gi4KDEZpZ3VyZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIrEBCg5EaXNhZ2dyZWdhdGlvbhIVCg1kZWNpc2lvbl90eXBlGAEgASgJEhYKDmRlY29kZV9wcm9maWxlGAIgASgJEg4KBmRlY29kZRgDIAEoCRIXCg9wcmVmaWxsX3Byb2ZpbGUYBCABKAkSDwoHcHJlZmlsbBgFIAEoCRIPCgdkZWNpZGVyGAYgASgJEg4KBnJlYXNvbhgHIAEoCRIVCg1jYWNoZWRfdG9rZW5zGAggASgNIjMKEEV4Y2x1ZGVkRW5kcG9pbnQSDwoHYWRkcmVzcxgBIAEoCRIOCgZyZWFzb24YAiABKAki4gIKD0V4cGxhaW5SZXNwb25zZRIMCgRwb29sGAEgASgJEhQKDGNsaWVudF9tb2RlbBgCIAEoCRIUCgx0YXJnZXRfbW9kZWwYAyABKAkSEAoIcHJpb3JpdHkYBCABKAUSEgoKc2F0dXJhdGlvbhgFIAEoARIRCglzYXR1cmF0ZWQYBiABKAgSNgoIZXhjbHVkZWQYByADKAsyJC5pbmZlcmVuY2Vyb3V0ZXIudjEuRXhjbHVkZWRFbmRwb2ludBI4Cghwcm9maWxlcxgIIAMoCzImLmluZmVyZW5jZXJvdXRlci52MS5Qcm9maWxlRXhwbGFuYXRpb24SDwoHcHJvZmlsZRgJIAEoCRIOCgZwaWNrZWQYCiADKAkSDQoFZXJyb3IYCyABKAkSOgoOZGlzYWdncmVnYXRpb24YDCABKAsyIi5pbmZlcmVuY2Vyb3V0ZXIudjEuRGlzYWdncmVnYXRpb25iBnByb3RvMw");
+  fileDesc("CiBpbmZlcmVuY2Vyb3V0ZXIvdjEvZXhwbGFpbi5wcm90bxISaW5mZXJlbmNlcm91dGVyLnYxIiwKC0NoYXRNZXNzYWdlEgwKBHJvbGUYASABKAkSDwoHY29udGVudBgCIAEoCSKGAgoORXhwbGFpblJlcXVlc3QSDAoEcG9vbBgBIAEoCRINCgVtb2RlbBgCIAEoCRIOCgZwcm9tcHQYAyABKAkSMQoIbWVzc2FnZXMYBCADKAsyHy5pbmZlcmVuY2Vyb3V0ZXIudjEuQ2hhdE1lc3NhZ2USQAoHaGVhZGVycxgFIAMoCzIvLmluZmVyZW5jZXJvdXRlci52MS5FeHBsYWluUmVxdWVzdC5IZWFkZXJzRW50cnkSEgoKbWF4X3Rva2VucxgGIAEoDRIOCgZzdWJzZXQYByADKAkaLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiWgoLUGx1Z2luU2NvcmUSDgoGcGx1Z2luGAEgASgJEgwKBHR5cGUYAiABKAkSCwoDcmF3GAMgASgBEg4KBndlaWdodBgEIAEoARIQCgh3ZWlnaHRlZBgFIAEoASJlChJFeHBsYWluZWRDYW5kaWRhdGUSDwoHYWRkcmVzcxgBIAEoCRIvCgZzY29yZXMYAiADKAsyHy5pbmZlcmVuY2Vyb3V0ZXIudjEuUGx1Z2luU2NvcmUSDQoFdG90YWwYAyABKAEiMAoNRmlsdGVyUmVtb3ZhbBIOCgZmaWx0ZXIYASABKAkSDwoHcmVtb3ZlZBgCIAMoCSKJAgoSUHJvZmlsZUV4cGxhbmF0aW9uEg8KB3Byb2ZpbGUYASABKAkSMgoHZmlsdGVycxgCIAMoCzIhLmluZmVyZW5jZXJvdXRlci52MS5GaWx0ZXJSZW1vdmFsEhEKCWZhaWxlZF9hdBgDIAEoCRI6CgpjYW5kaWRhdGVzGAQgAygLMiYuaW5mZXJlbmNlcm91dGVyLnYxLkV4cGxhaW5lZENhbmRpZGF0ZRIOCgZwaWNrZXIYBSABKAkSDgoGcGlja2VkGAYgAygJEj8KEWNhbmRpZGF0ZV9maWd1cmVzGAcgAygLMiQuaW5mZXJlbmNlcm91dGVyLnYxLkNhbmRpZGF0ZUZpZ3VyZXMilwEKEENhbmRpZGF0ZUZpZ3VyZXMSDwoHYWRkcmVzcxgBIAEoCRJCCgdmaWd1cmVzGAIgAygLMjEuaW5mZXJlbmNlcm91dGVyLnYxLkNhbmRpZGF0ZUZpZ3VyZXMuRmlndXJlc0VudHJ5Gi4KDEZpZ3VyZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIrEBCg5EaXNhZ2dyZWdhdGlvbhIVCg1kZWNpc2lvbl90eXBlGAEgASgJEhYKDmRlY29kZV9wcm9maWxlGAIgASgJEg4KBmRlY29kZRgDIAEoCRIXCg9wcmVmaWxsX3Byb2ZpbGUYBCABKAkSDwoHcHJlZmlsbBgFIAEoCRIPCgdkZWNpZGVyGAYgASgJEg4KBnJlYXNvbhgHIAEoCRIVCg1jYWNoZWRfdG9rZW5zGAggASgNIjMKEEV4Y2x1ZGVkRW5kcG9pbnQSDwoHYWRkcmVzcxgBIAEoCRIOCgZyZWFzb24YAiABKAkiogMKD0V4cGxhaW5SZXNwb25zZRIMCgRwb29sGAEgASgJEhQKDGNsaWVudF9tb2RlbBgCIAEoCRIUCgx0YXJnZXRfbW9kZWwYAyABKAkSEAoIcHJpb3JpdHkYBCABKAUSEgoKc2F0dXJhdGlvbhgFIAEoARIRCglzYXR1cmF0ZWQYBiABKAgSNgoIZXhjbHVkZWQYByADKAsyJC5pbmZlcmVuY2Vyb3V0ZXIudjEuRXhjbHVkZWRFbmRwb2ludBI4Cghwcm9maWxlcxgIIAMoCzImLmluZmVyZW5jZXJvdXRlci52MS5Qcm9maWxlRXhwbGFuYXRpb24SDwoHcHJvZmlsZRgJIAEoCRIOCgZwaWNrZWQYCiADKAkSDQoFZXJyb3IYCyABKAkSPgoMZmxvd19jb250cm9sGAwgASgLMiguaW5mZXJlbmNlcm91dGVyLnYxLkZsb3dDb250cm9sUGxhY2VtZW50EjoKDmRpc2FnZ3JlZ2F0aW9uGA0gASgLMiIuaW5mZXJlbmNlcm91dGVyLnYxLkRpc2FnZ3JlZ2F0aW9uInAKFEZsb3dDb250cm9sUGxhY2VtZW50EhAKCHByaW9yaXR5GAEgASgFEg8KB2Zsb3dfaWQYAiABKAkSDgoGcXVldWVkGAMgASgIEhAKCHBvc2l0aW9uGAQgASgFEhMKC3Bvb2xfcXVldWVkGAUgASgFYgZwcm90bzM");
 
 /**
  * A chat message for Explain (text content only).
@@ -416,9 +416,16 @@ export type ExplainResponse = Message<"inferencerouter.v1.ExplainResponse"> & {
   error: string;
 
   /**
+   * With flow control on (EndpointPickerConfig featureGates: [flowControl]): where the request would wait.
+   *
+   * @generated from field: inferencerouter.v1.FlowControlPlacement flow_control = 12;
+   */
+  flowControl?: FlowControlPlacement | undefined;
+
+  /**
    * Set when a disaggregating profile handler (disagg-profile-handler) decided.
    *
-   * @generated from field: inferencerouter.v1.Disaggregation disaggregation = 12;
+   * @generated from field: inferencerouter.v1.Disaggregation disaggregation = 13;
    */
   disaggregation?: Disaggregation | undefined;
 };
@@ -429,4 +436,53 @@ export type ExplainResponse = Message<"inferencerouter.v1.ExplainResponse"> & {
  */
 export const ExplainResponseSchema: GenMessage<ExplainResponse> = /*@__PURE__*/
   messageDesc(file_inferencerouter_v1_explain, 9);
+
+/**
+ * Flow control's view of a request: its band, its flow and the queue position it would get.
+ *
+ * @generated from message inferencerouter.v1.FlowControlPlacement
+ */
+export type FlowControlPlacement = Message<"inferencerouter.v1.FlowControlPlacement"> & {
+  /**
+   * The priority band (the objective's priority).
+   *
+   * @generated from field: int32 priority = 1;
+   */
+  priority: number;
+
+  /**
+   * The fairness id (x-llm-d-inference-fairness-id / x-gateway-inference-fairness-id, default "default-flow").
+   *
+   * @generated from field: string flow_id = 2;
+   */
+  flowId: string;
+
+  /**
+   * False: the pool has room and nothing waits, so the request would be dispatched at once.
+   *
+   * @generated from field: bool queued = 3;
+   */
+  queued: boolean;
+
+  /**
+   * Requests estimated to be dispatched before it (0 when not queued).
+   *
+   * @generated from field: int32 position = 4;
+   */
+  position: number;
+
+  /**
+   * Requests waiting for the pool now, every band.
+   *
+   * @generated from field: int32 pool_queued = 5;
+   */
+  poolQueued: number;
+};
+
+/**
+ * Describes the message inferencerouter.v1.FlowControlPlacement.
+ * Use `create(FlowControlPlacementSchema)` to create a new message.
+ */
+export const FlowControlPlacementSchema: GenMessage<FlowControlPlacement> = /*@__PURE__*/
+  messageDesc(file_inferencerouter_v1_explain, 10);
 
