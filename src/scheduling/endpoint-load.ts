@@ -3,7 +3,7 @@
  * snapshot was observed (`inFlightSincePush`). Without the local part, every pick between two
  * snapshots would land on whichever endpoint looked idle in the last one.
  *
- * Every figure is normalised by the endpoint's capacity (capacity/endpoint-capacity.ts: pushed figures
+ * Every figure is normalised by the endpoint's capacity (endpoint-capacity.ts: pushed figures
  * or an accelerator label), in units of the reference accelerator (H100, speed 1), counting the
  * request being placed: n requests on an endpoint of relative speed s weigh (n + 1) / s - 1. So a
  * queue of 10 on an L4 (s 0.11) weighs as ~95 on an H100, and an idle L4 as an H100 with ~8 requests
@@ -12,7 +12,7 @@
  * functions, so the rule lives here once.
  */
 import type { Endpoint } from "../state/types.js";
-import { relativeSpeed } from "./capacity/endpoint-capacity.js";
+import { relativeSpeed } from "./endpoint-capacity.js";
 
 /** Tokens of one typical request (the outstanding-tokens-scorer's smoothing), for the token baseline. */
 const ONE_REQUEST_TOKENS = 1024;

@@ -22,14 +22,6 @@ import {
   createSheddableCapacityFilter,
   sheddableCapacityFilterType,
 } from "./plugins/filter/sheddable-capacity-filter.js";
-import {
-  alwaysDisaggPdDeciderType,
-  createAlwaysDisaggPdDecider,
-} from "./plugins/pd-decider/always-disagg-pd-decider.js";
-import {
-  createPrefixBasedPdDecider,
-  prefixBasedPdDeciderType,
-} from "./plugins/pd-decider/prefix-based-pd-decider.js";
 import { leastRequestPickerFactory, leastRequestPickerType } from "./plugins/picker/least-request-picker.js";
 import { createMaxScorePicker, maxScorePickerType } from "./plugins/picker/max-score-picker.js";
 import { createNearMaxScorePicker, nearMaxScorePickerType } from "./plugins/picker/near-max-score-picker.js";
@@ -40,9 +32,17 @@ import {
   weightedRandomPickerType,
 } from "./plugins/picker/weighted-random-picker.js";
 import {
+  alwaysDisaggPdDeciderType,
+  createAlwaysDisaggPdDecider,
+} from "./plugins/profile-handler/always-disagg-pd-decider.js";
+import {
   createDisaggProfileHandler,
   disaggProfileHandlerType,
 } from "./plugins/profile-handler/disagg-profile-handler.js";
+import {
+  createPrefixBasedPdDecider,
+  prefixBasedPdDeciderType,
+} from "./plugins/profile-handler/prefix-based-pd-decider.js";
 import {
   createSingleProfileHandler,
   singleProfileHandlerType,

@@ -137,7 +137,7 @@ export type PresetName = keyof typeof presets;
 
 /**
  * The accelerator each preset stands for, in the router's accelerator table
- * (src/scheduling/capacity/accelerators.ts); a sim replica pushes it as `inference-router.dev/accelerator`.
+ * (src/scheduling/accelerators.ts); a sim replica pushes it as `inference-router.dev/accelerator`.
  * The demo's made-up GPU has none.
  */
 export const presetAccelerators: Readonly<Record<PresetName, string | undefined>> = {

@@ -17,7 +17,7 @@
  * --seed N, --only mixed|pd.
  */
 import { createSeededRandom } from "../../src/core/random.js";
-import { builtinAccelerators } from "../../src/scheduling/capacity/accelerators.js";
+import { builtinAccelerators } from "../../src/scheduling/accelerators.js";
 import {
   defaultSchedulerConfig,
   upstreamDefaultSchedulerConfig,

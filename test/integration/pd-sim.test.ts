@@ -49,7 +49,7 @@ async function sse(res: Response): Promise<string[]> {
 
 describe("P/D: a sim pool with prefill and decode replicas behind serve", () => {
   beforeAll(async () => {
-    router = await startCli(["serve", "--config", "runtimes/node/examples/pd", ...loopbackPorts], {
+    router = await startCli(["serve", "--config", "runtimes/node/examples/pd.yaml", ...loopbackPorts], {
       waitFor: ["api", "http", "extproc"],
     });
     sim = await startCli(

@@ -1,6 +1,5 @@
 /** The P/D example config runs both of its profiles; a broken P/D config is refused naming file, field and value. */
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseManifests } from "../../src/api/parse-manifests.js";
 import type { RouterResources } from "../../src/api/resources.js";
@@ -9,14 +8,10 @@ import { createSeededRandom } from "../../src/core/random.js";
 import { createRouterCore } from "../../src/routing/router-core.js";
 import { schedulerConfigFor } from "../../src/routing/scheduler-config-ref.js";
 
-const dir = "runtimes/node/examples/pd";
+const file = "runtimes/node/examples/pd.yaml";
 
-function load(edit: (file: string, text: string) => string = (_f, t) => t): RouterResources {
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith(".yaml"))
-    .sort()
-    .map((f) => ({ path: join(dir, f), text: edit(f, readFileSync(join(dir, f), "utf8")) }));
-  const parsed = parseManifests(files);
+function load(edit: (text: string) => string = (t) => t): RouterResources {
+  const parsed = parseManifests([{ path: file, text: edit(readFileSync(file, "utf8")) }]);
   if (!parsed.ok) throw new Error(parsed.errors.join("\n"));
   return parsed.resources;
 }
@@ -34,17 +29,13 @@ describe("a P/D EndpointPickerConfig", () => {
   });
 
   it("a missing profile or an unknown decider is refused naming the file, the field and the value", () => {
-    const missing = load((f, t) =>
-      f === "scheduler.yaml" ? t.replace("prefill: prefill", "prefill: prefil") : t,
-    );
+    const missing = load((t) => t.replace("prefill: prefill", "prefill: prefil"));
     expect(() => core(missing)).toThrow(
-      `EndpointPickerConfig pd-scheduler (${dir}/scheduler.yaml#0): plugin "disagg-profile-handler": parameters.profiles.prefill: "prefil" names no profile in schedulingProfiles (declared: "decode", "prefill")`,
+      `EndpointPickerConfig pd-scheduler (${file}#1): plugin "disagg-profile-handler": parameters.profiles.prefill: "prefil" names no profile in schedulingProfiles (declared: "decode", "prefill")`,
     );
-    const unknown = load((f, t) =>
-      f === "scheduler.yaml" ? t.replace("prefill: prefix-based-pd-decider", "prefill: nope") : t,
-    );
+    const unknown = load((t) => t.replace("prefill: prefix-based-pd-decider", "prefill: nope"));
     expect(() => core(unknown)).toThrow(
-      /scheduler\.yaml#0\): .*parameters\.deciders\.prefill: "nope" names no declared plugin/,
+      /pd\.yaml#1\): .*parameters\.deciders\.prefill: "nope" names no declared plugin/,
     );
   });
 });

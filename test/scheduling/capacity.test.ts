@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { builtinAccelerators, findAccelerator } from "../../src/scheduling/capacity/accelerators.js";
-import { capacityFromLabels, endpointCapacity } from "../../src/scheduling/capacity/endpoint-capacity.js";
+import { builtinAccelerators, findAccelerator } from "../../src/scheduling/accelerators.js";
+import { capacityFromLabels, endpointCapacity } from "../../src/scheduling/endpoint-capacity.js";
 import {
   effectiveQueue,
   effectiveRequests,

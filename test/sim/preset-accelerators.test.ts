@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { builtinAccelerators } from "../../src/scheduling/capacity/accelerators.js";
+import { builtinAccelerators } from "../../src/scheduling/accelerators.js";
 import { runToCompletion } from "../../src/sim/driver.js";
 import { createEngine } from "../../src/sim/engine.js";
 import { kvBlocksOf, type PresetName, presetAccelerators, presets } from "../../src/sim/presets.js";

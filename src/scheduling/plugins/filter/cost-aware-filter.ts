@@ -5,7 +5,7 @@
  * scorers decide, as without this filter).
  *
  * Objectives: the request's `x-llm-d-slo-ttft-ms` / `x-llm-d-slo-tpot-ms`, else `ttftSloMs` /
- * `tpotSloMs`. Forecasts: capacity/predict.ts over the endpoint's capacity (capacity labels, or its
+ * `tpotSloMs`. Forecasts: latency-forecast.ts over the endpoint's capacity (capacity labels, or its
  * accelerator in the table: the built-in one with `accelerators` merged over it, so costs and
  * figures are configurable per accelerator). Explain shows the forecast, the cost and the verdict for
  * every candidate.
@@ -15,9 +15,8 @@
  */
 import { z } from "zod";
 import type { Endpoint } from "../../../state/types.js";
-import { type AcceleratorFigures, builtinAccelerators } from "../../capacity/accelerators.js";
-import { capacityFromLabels, type EndpointCapacity } from "../../capacity/endpoint-capacity.js";
-import { forecastLatency } from "../../capacity/predict.js";
+import { type AcceleratorFigures, builtinAccelerators } from "../../accelerators.js";
+import { capacityFromLabels, type EndpointCapacity } from "../../endpoint-capacity.js";
 import type { CandidateExplainer, CandidateFigures } from "../../framework/candidate-explainer.js";
 import type { Filter } from "../../framework/filter.js";
 import {
@@ -26,6 +25,7 @@ import {
   parsePluginParameters,
   pluginError,
 } from "../../framework/plugin.js";
+import { forecastLatency } from "../../latency-forecast.js";
 import type { SchedulingRequest } from "../../types.js";
 
 export const costAwareFilterType = "cost-aware-filter";

@@ -4,11 +4,11 @@ import { noopSchedulerMetrics } from "../../../../src/scheduling/metrics.js";
 import {
   AlwaysDisaggPdDecider,
   createAlwaysDisaggPdDecider,
-} from "../../../../src/scheduling/plugins/pd-decider/always-disagg-pd-decider.js";
+} from "../../../../src/scheduling/plugins/profile-handler/always-disagg-pd-decider.js";
 import {
   createPrefixBasedPdDecider,
   type PrefixBasedPdDecider,
-} from "../../../../src/scheduling/plugins/pd-decider/prefix-based-pd-decider.js";
+} from "../../../../src/scheduling/plugins/profile-handler/prefix-based-pd-decider.js";
 import { createPrefixCacheScorer } from "../../../../src/scheduling/plugins/scorer/prefix-cache-scorer.js";
 import { ctx, endpoints, hashes, MapPrefixIndex, request } from "../../helpers.js";
 

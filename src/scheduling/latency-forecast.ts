@@ -7,9 +7,9 @@
  *
  * Waiting requests are assumed to be the size of this one (the router knows no other prompt sizes).
  */
-import type { Endpoint } from "../../state/types.js";
-import type { SchedulingRequest } from "../types.js";
+import type { Endpoint } from "../state/types.js";
 import type { EndpointCapacity } from "./endpoint-capacity.js";
+import type { SchedulingRequest } from "./types.js";
 
 export interface LatencyForecast {
   ttftMs: number;

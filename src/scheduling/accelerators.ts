@@ -3,7 +3,7 @@
  * router can compare endpoints on different hardware. Figures are derived from each GPU's datasheet
  * (HBM bandwidth, dense bf16 tensor FLOPS, memory) through the same roofline the simulator uses
  * (src/sim/roofline.ts: 0.55 of peak FLOPS, 0.8 of HBM bandwidth, 2 ms per step); sources and the
- * derivation are in ./README.md. Costs are indicative on-demand prices per GPU-hour, not quotes: set
+ * derivation are in ./README.md ("Heterogeneous pools"). Costs are indicative on-demand prices per GPU-hour, not quotes: set
  * your own (cost-aware-filter's `accelerators` parameter, or per endpoint with labels).
  */
 
