@@ -40,7 +40,9 @@ import {
   createKvCacheUtilizationScorer,
   kvCacheUtilizationScorerType,
 } from "./plugins/scorer/kv-cache-utilization-scorer.js";
+import { createLoadAwareScorer, loadAwareScorerType } from "./plugins/scorer/load-aware-scorer.js";
 import { createLoraAffinityScorer, loraAffinityScorerType } from "./plugins/scorer/lora-affinity-scorer.js";
+import { createNoHitLruScorer, noHitLruScorerType } from "./plugins/scorer/no-hit-lru-scorer.js";
 import {
   createOutstandingTokensScorer,
   outstandingTokensScorerType,
@@ -67,6 +69,8 @@ export const builtinPlugins: PluginRegistry = new Map<string, PluginFactory>([
   [prefixCacheScorerType, createPrefixCacheScorer],
   [outstandingTokensScorerType, createOutstandingTokensScorer],
   [activeRequestScorerType, createActiveRequestScorer],
+  [noHitLruScorerType, createNoHitLruScorer],
+  [loadAwareScorerType, createLoadAwareScorer],
   // pickers
   [maxScorePickerType, createMaxScorePicker],
   [nearMaxScorePickerType, createNearMaxScorePicker],

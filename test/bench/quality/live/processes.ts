@@ -99,7 +99,12 @@ export async function startRouter(configDir: string, ports: RouterPorts): Promis
     ],
     "router",
   );
-  await waitForHttp(`http://127.0.0.1:${ports.metrics}/healthz`);
+  try {
+    await waitForHttp(`http://127.0.0.1:${ports.metrics}/healthz`, 60_000);
+  } catch (err) {
+    await stop(child);
+    throw err;
+  }
   return child;
 }
 
@@ -107,12 +112,19 @@ export async function startRouter(configDir: string, ports: RouterPorts): Promis
 export async function startSim(o: {
   replicas: number;
   basePort: number;
-  apiPort: number;
+  /** The router's API port to push to; none = no pushes (nginx does not read them). */
+  apiPort?: number;
   pool: string;
   model: string;
   seed: number;
   /** Wall ms per simulated ms. */
   timeScale: number;
+  /** Engine preset (default llama2-7b-h100). */
+  preset?: string;
+  /** KV blocks per replica instead of the preset's (a KV-bound engine). */
+  numBlocks?: number;
+  /** Push period, wall ms (default: the sim's). */
+  pushIntervalMs?: number;
 }): Promise<ChildProcess> {
   const child = start(
     [
@@ -120,15 +132,14 @@ export async function startSim(o: {
       "--replicas",
       String(o.replicas),
       "--preset",
-      "llama2-7b-h100",
+      o.preset ?? "llama2-7b-h100",
+      ...(o.numBlocks !== undefined ? ["--num-blocks", String(o.numBlocks)] : []),
+      ...(o.pushIntervalMs !== undefined ? ["--interval", `${Math.round(o.pushIntervalMs)}ms`] : []),
       "--host",
       "127.0.0.1",
       "--base-port",
       String(o.basePort),
-      "--push",
-      `http://127.0.0.1:${o.apiPort}`,
-      "--pool",
-      o.pool,
+      ...(o.apiPort !== undefined ? ["--push", `http://127.0.0.1:${o.apiPort}`, "--pool", o.pool] : []),
       "--models",
       o.model,
       "--seed",
@@ -142,7 +153,14 @@ export async function startSim(o: {
     ],
     "sim",
   );
-  for (let i = 0; i < o.replicas; i++) await waitForHttp(`http://127.0.0.1:${o.basePort + i}/health`);
+  try {
+    // Generous: under tsx (sources newer than the bundle) on a busy machine a start takes seconds.
+    for (let i = 0; i < o.replicas; i++)
+      await waitForHttp(`http://127.0.0.1:${o.basePort + i}/health`, 60_000);
+  } catch (err) {
+    await stop(child);
+    throw err;
+  }
   return child;
 }
 
