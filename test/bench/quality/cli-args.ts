@@ -3,7 +3,7 @@ import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { engineProfiles } from "./engines.js";
 import type { MatrixAxes } from "./matrix.js";
-import { strategies } from "./strategies.js";
+import { candidateStrategies, strategies } from "./strategies.js";
 import { experimentPushIntervalMs, experimentStrategies } from "./upstream-experiment.js";
 import { workloads } from "./workloads/index.js";
 
@@ -140,8 +140,8 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
   const givenStrategies = list(v.strategies ?? env.QUALITY_STRATEGIES);
   const st = names(
     "--strategies",
-    givenStrategies ?? (upstream ? [...experimentStrategies] : undefined),
-    strategies.map((s) => s.name),
+    givenStrategies ?? (upstream ? [...experimentStrategies] : strategies.map((s) => s.name)),
+    [...strategies, ...candidateStrategies].map((s) => s.name),
   );
   if (!st.includes("round-robin")) st.unshift("round-robin");
   const qps = list(v.qps ?? env.QUALITY_QPS)?.map((q) => num("--qps", q, 0, 0.1, 100_000));
