@@ -7,6 +7,7 @@
  */
 import type { PluginFactory } from "./framework/plugin.js";
 import { createDecisionTreeFilter, decisionTreeFilterType } from "./plugins/filter/decision-tree-filter.js";
+import { createKvHeadroomFilter, kvHeadroomFilterType } from "./plugins/filter/kv-headroom-filter.js";
 import { createLeastKvCacheFilter, leastKvCacheFilterType } from "./plugins/filter/least-kv-cache-filter.js";
 import { createLeastQueueFilter, leastQueueFilterType } from "./plugins/filter/least-queue-filter.js";
 import { createLoraAffinityFilter, loraAffinityFilterType } from "./plugins/filter/lora-affinity-filter.js";
@@ -92,6 +93,7 @@ export const builtinPlugins: PluginRegistry = new Map<string, PluginFactory>([
   [decisionTreeFilterType, createDecisionTreeFilter],
   ["decision-tree", createDecisionTreeFilter],
   [prefixCacheAffinityFilterType, createPrefixCacheAffinityFilter],
+  [kvHeadroomFilterType, createKvHeadroomFilter],
   // profile handlers
   [singleProfileHandlerType, createSingleProfileHandler],
 ]);

@@ -113,6 +113,14 @@ function withScorer(type: string, weight: number, parameters?: unknown) {
   };
 }
 
+/** Adds a filter to the default profile, before every other plugin. */
+function withFilterFirst(type: string, parameters?: unknown) {
+  return (c: SchedulerConfig) => {
+    (c.plugins as unknown[]).push({ type, name: type, ...(parameters === undefined ? {} : { parameters }) });
+    (c.schedulingProfiles[0]!.plugins as unknown[]).unshift({ pluginRef: type });
+  };
+}
+
 /** Sets parameters of the plugin of type `type`. */
 function withParameters(type: string, parameters: Record<string, unknown>) {
   return (c: SchedulerConfig) => {
@@ -162,6 +170,30 @@ export const candidateStrategies: readonly Strategy[] = [
     name: "ours-affinity-0.95",
     description: "ours with prefix-cache-affinity-filter affinityThreshold 0.95",
     config: oursWith(withParameters("prefix-cache-affinity-filter", { affinityThreshold: 0.95 })),
+  },
+  {
+    name: "ours-prefix-1",
+    description:
+      "ours with prefix-cache-scorer 1 (the affinity filter decides stickiness; the score only ranks)",
+    config: oursWith(withWeight("prefix-cache-scorer", 1)),
+  },
+  {
+    name: "ours-prefix-0",
+    description: "ours with prefix-cache-scorer 0 (stickiness from the affinity filter alone)",
+    config: oursWith(withWeight("prefix-cache-scorer", 0)),
+  },
+  {
+    name: "ours+kv-headroom",
+    description: "ours with kv-headroom-filter (maxKvFill 1) first",
+    config: oursWith(withFilterFirst("kv-headroom-filter")),
+  },
+  {
+    name: "ours+kv-headroom-prefix-1",
+    description: "ours with kv-headroom-filter first and prefix-cache-scorer 1",
+    config: oursWith((c) => {
+      withFilterFirst("kv-headroom-filter")(c);
+      withWeight("prefix-cache-scorer", 1)(c);
+    }),
   },
   {
     name: "ours-active-3",
