@@ -32,7 +32,7 @@ import { LIVE_POOL, writeBuiltinConfigDir, writeConfigDir } from "./quality/live
 import { type LiveRow, liveTableWithPreemptions, summarizeLive } from "./quality/live/live-summary.js";
 import { runLoad } from "./quality/live/load.js";
 import { nginxVersion, startNginx } from "./quality/live/nginx.js";
-import { freePort, startRouter, startSim, stop, stopAllOnSignal } from "./quality/live/processes.js";
+import { freePortRange, startRouter, startSim, stop, stopAllOnSignal } from "./quality/live/processes.js";
 import { strategiesNamed } from "./quality/strategies.js";
 import { measureCapacity, pairKey } from "./quality/sweep.js";
 import { workloads } from "./quality/workloads/index.js";
@@ -153,12 +153,13 @@ async function runOne(pool: LivePool, door: FrontDoor, qps: number, o: Options):
   const wall = requests.map((r) => ({ ...r, arrivalMs: r.arrivalMs * o.timeScale }));
   const groups = pool.groups(o.replicas);
   const groupPorts: number[][] = [];
+  const taken = new Set<number>();
   for (const g of groups) {
-    const base = await freePort();
+    const base = await freePortRange(g.replicas, taken);
     groupPorts.push(Array.from({ length: g.replicas }, (_, i) => base + i));
   }
   const replicaPorts = groupPorts.flat();
-  const httpPort = await freePort();
+  const httpPort = await freePortRange(1, taken);
   const children: { stop(): Promise<void> }[] = [];
   let dir: string | undefined;
   try {
@@ -168,11 +169,11 @@ async function runOne(pool: LivePool, door: FrontDoor, qps: number, o: Options):
       if (door.builtin !== undefined) await writeBuiltinConfigDir(dir, door.builtin, replicaPorts);
       else await writeConfigDir(dir, door.config, replicaPorts);
       const ports = {
-        api: await freePort(),
+        api: await freePortRange(1, taken),
         http: httpPort,
-        extproc: await freePort(),
-        health: await freePort(),
-        metrics: await freePort(),
+        extproc: await freePortRange(1, taken),
+        health: await freePortRange(1, taken),
+        metrics: await freePortRange(1, taken),
       };
       apiPort = ports.api;
       const router = await startRouter(dir, ports);

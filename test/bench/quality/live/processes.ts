@@ -21,6 +21,32 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Whether 127.0.0.1:`port` can be bound now. */
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once("error", () => resolve(false));
+    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A base port such that base .. base + count - 1 are free now and none is in `taken` (which receives
+ * them): for a sim process whose replica i listens on base + i.
+ */
+export async function freePortRange(count: number, taken: Set<number>): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = await freePort();
+    if (base + count > 65_535) continue;
+    let ok = true;
+    for (let i = 0; i < count && ok; i++) ok = !taken.has(base + i) && (i === 0 || (await canBind(base + i)));
+    if (!ok) continue;
+    for (let i = 0; i < count; i++) taken.add(base + i);
+    return base;
+  }
+  throw new Error(`no ${count} consecutive free ports found`);
+}
+
 /** Children still running, so an interrupted bench can stop them (see `stopAllOnSignal`). */
 const running = new Set<ChildProcess>();
 
@@ -153,10 +179,18 @@ export async function startSim(o: {
     ],
     "sim",
   );
+  const exited = new Promise<never>((_, reject) =>
+    child.once("exit", (code) => reject(new Error(`sim exited with ${code} before answering`))),
+  );
+  exited.catch(() => undefined);
   try {
     // Generous: under tsx (sources newer than the bundle) on a busy machine a start takes seconds.
-    for (let i = 0; i < o.replicas; i++)
-      await waitForHttp(`http://127.0.0.1:${o.basePort + i}/health`, 60_000);
+    const ready = (async () => {
+      for (let i = 0; i < o.replicas; i++) {
+        await waitForHttp(`http://127.0.0.1:${o.basePort + i}/health`, 60_000);
+      }
+    })();
+    await Promise.race([ready, exited]);
   } catch (err) {
     await stop(child);
     throw err;
