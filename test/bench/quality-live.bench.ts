@@ -22,7 +22,7 @@
  *   npm run bench:quality:live -- --help
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { defaultSchedulerConfig } from "../../src/scheduling/config/default-config.js";
@@ -316,6 +316,7 @@ async function main(): Promise<void> {
     `${o.replicas} sim replicas per pool, pushing every ${o.pushIntervalMs} ms (model time) to serve; time scale ${o.timeScale}; ${o.durationS} s of Poisson arrivals (model time) per run, the first third warm-up; latencies in model time; preemptions and prefix hits are whole-run sums over the replicas' /metrics.`,
     "",
   ];
+  const loadAtStart = loadavg();
   const verdicts: string[] = [];
   for (const pool of selected) {
     const cap = capacity?.get(pool.name);
@@ -346,6 +347,11 @@ async function main(): Promise<void> {
     );
     lines.push("");
   }
+  const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(" / ");
+  lines.push(
+    `Load average (1 / 5 / 15 min) at the start: ${load(loadAtStart)}; at the end: ${load(loadavg())} (${process.platform}, 2-core figures are noisy when it is above 2).`,
+    "",
+  );
   lines.push("## Issue 17 live targets (serve's built-in default vs nginx round-robin)", "", ...verdicts, "");
   const text = lines.join("\n");
   await mkdir(out, { recursive: true });
