@@ -52,6 +52,7 @@ workloads x engines x push intervals x router replicas x load, every strategy at
   --routers a,b         router replicas splitting the traffic, each seeing only its own in-flight (env QUALITY_ROUTERS, default ${defaults.routers.join(",")})
   --load a,b            percent of round-robin's capacity on that engine and workload (env QUALITY_LOAD, default ${defaults.loadPercents.join(",")})
   --strategies a,b      ${strategies.map((s) => s.name).join(", ")} (env QUALITY_STRATEGIES, default all; round-robin always runs)
+                        candidates for the default, run only when named: ${candidateStrategies.map((s) => s.name).join(", ")}
   --qps a,b             explicit QPS points instead of the load axis (env QUALITY_QPS)
   --duration S          virtual seconds of arrivals per point; the first third is warm-up (env QUALITY_DURATION, default 60; quick 30)
   --bursty              gamma inter-arrivals of shape 0.25 instead of Poisson for every workload (env QUALITY_BURSTY=1)
