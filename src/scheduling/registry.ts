@@ -7,6 +7,7 @@
  */
 import type { PluginFactory } from "./framework/plugin.js";
 import { createDecisionTreeFilter, decisionTreeFilterType } from "./plugins/filter/decision-tree-filter.js";
+import { createKvHeadroomFilter, kvHeadroomFilterType } from "./plugins/filter/kv-headroom-filter.js";
 import { createLeastKvCacheFilter, leastKvCacheFilterType } from "./plugins/filter/least-kv-cache-filter.js";
 import { createLeastQueueFilter, leastQueueFilterType } from "./plugins/filter/least-queue-filter.js";
 import { createLoraAffinityFilter, loraAffinityFilterType } from "./plugins/filter/lora-affinity-filter.js";
@@ -40,7 +41,9 @@ import {
   createKvCacheUtilizationScorer,
   kvCacheUtilizationScorerType,
 } from "./plugins/scorer/kv-cache-utilization-scorer.js";
+import { createLoadAwareScorer, loadAwareScorerType } from "./plugins/scorer/load-aware-scorer.js";
 import { createLoraAffinityScorer, loraAffinityScorerType } from "./plugins/scorer/lora-affinity-scorer.js";
+import { createNoHitLruScorer, noHitLruScorerType } from "./plugins/scorer/no-hit-lru-scorer.js";
 import {
   createOutstandingTokensScorer,
   outstandingTokensScorerType,
@@ -67,6 +70,8 @@ export const builtinPlugins: PluginRegistry = new Map<string, PluginFactory>([
   [prefixCacheScorerType, createPrefixCacheScorer],
   [outstandingTokensScorerType, createOutstandingTokensScorer],
   [activeRequestScorerType, createActiveRequestScorer],
+  [noHitLruScorerType, createNoHitLruScorer],
+  [loadAwareScorerType, createLoadAwareScorer],
   // pickers
   [maxScorePickerType, createMaxScorePicker],
   [nearMaxScorePickerType, createNearMaxScorePicker],
@@ -88,6 +93,7 @@ export const builtinPlugins: PluginRegistry = new Map<string, PluginFactory>([
   [decisionTreeFilterType, createDecisionTreeFilter],
   ["decision-tree", createDecisionTreeFilter],
   [prefixCacheAffinityFilterType, createPrefixCacheAffinityFilter],
+  [kvHeadroomFilterType, createKvHeadroomFilter],
   // profile handlers
   [singleProfileHandlerType, createSingleProfileHandler],
 ]);
