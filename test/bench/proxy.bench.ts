@@ -52,6 +52,12 @@ Run \`npm run build\` first: bin.js runs the TypeScript sources through tsx when
   --client wrk|node   load generator (default wrk when installed; node = node:http client in this process)
   --serve-node-args=S extra node options for serve, e.g. --serve-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"
                       (also env BENCH_SERVE_NODE_ARGS; the profile is written when serve exits)
+  --bare-node-args=S  the same for the bare node:http proxy (to compare profiles)
+  --baseline PATH     also run \`serve\` from another bin.js (e.g. a copy of the bundle built at the commit
+                      before a change, with bin.js beside it), as "serve (baseline)", in the same
+                      interleaved rows: an A/B on the same machine state
+  --bare-undici       also run a bare proxy whose upstream client is undici (serve's), buffering the
+                      answer as serve does: separates the upstream client's cost from serve's own
   --in-process        run serve's code inside this bench process instead (for profiling this process,
                       e.g. node --cpu-prof --import tsx test/bench/proxy.bench.ts --in-process);
                       its rows are labelled "in-process", its CPU is this whole process
@@ -66,6 +72,9 @@ function parse() {
       only: { type: "string" },
       client: { type: "string" },
       "serve-node-args": { type: "string" },
+      "bare-node-args": { type: "string" },
+      baseline: { type: "string" },
+      "bare-undici": { type: "boolean" },
       "in-process": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -100,6 +109,7 @@ const IN_PROCESS = args["in-process"] === true;
 const SERVE_NODE_ARGS = (args["serve-node-args"] ?? process.env.BENCH_SERVE_NODE_ARGS ?? "")
   .split(" ")
   .filter(Boolean);
+const BARE_NODE_ARGS = (args["bare-node-args"] ?? "").split(" ").filter(Boolean);
 const WRK = args.client === "node" ? undefined : wrkPath();
 if (args.client !== undefined && args.client !== "node" && args.client !== "wrk") {
   process.stderr.write(`--client: "${args.client}" must be wrk or node\n`);
@@ -159,9 +169,16 @@ function start(cmd: string, argv: string[], ready: RegExp): Promise<RegExpExecAr
   });
 }
 
-/** CPU ms (user + system, with reaped children) of every process in process group `pgid`, from /proc. */
-function groupCpuMs(pgid: number): number {
-  let ticks = 0;
+/** CPU time so far, ms: user and system. */
+interface Cpu {
+  user: number;
+  sys: number;
+}
+
+/** CPU (user and system, with reaped children) of every process in process group `pgid`, from /proc. */
+function groupCpu(pgid: number): Cpu {
+  let user = 0;
+  let sys = 0;
   for (const name of readdirSync("/proc")) {
     if (!/^\d+$/.test(name)) continue;
     let stat: string;
@@ -172,14 +189,16 @@ function groupCpuMs(pgid: number): number {
     }
     const f = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
     if (Number(f[2]) !== pgid) continue;
-    ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+    user += Number(f[11]) + Number(f[13]);
+    sys += Number(f[12]) + Number(f[14]);
   }
-  return (ticks * 1000) / ticksPerSecond();
+  const ms = 1000 / ticksPerSecond();
+  return { user: user * ms, sys: sys * ms };
 }
 
-function thisProcessCpuMs(): number {
+function thisProcessCpu(): Cpu {
   const c = process.cpuUsage();
-  return (c.user + c.system) / 1000;
+  return { user: c.user / 1000, sys: c.system / 1000 };
 }
 
 async function waitFor200(port: number, body: string): Promise<void> {
@@ -236,9 +255,9 @@ http {
 /** `serve` as a user runs it: bin.js (the bundle when current), a config directory, every port 0. */
 async function startServeProcess(
   upstream: number,
+  bin = join(root, "runtimes/node/bin.js"),
 ): Promise<{ http: number; api: number; metrics: number; pgid: number }> {
   const configDir = writeConfigDir(upstream);
-  const bin = join(root, "runtimes/node/bin.js");
   const ports = [
     "--http-port",
     "0",
@@ -277,8 +296,9 @@ async function startServeInProcess(
   return { http: s.ports.http!, api: s.ports.api!, metrics: s.ports.metrics!, close: () => s.close() };
 }
 
+let configDirs = 0;
 function writeConfigDir(upstream: number): string {
-  const d = join(dir, "config");
+  const d = join(dir, `config-${++configDirs}`);
   mkdirSync(d, { recursive: true });
   writeFileSync(
     join(d, "pool.yaml"),
@@ -311,7 +331,7 @@ interface Target {
   name: string;
   port: number;
   /** CPU ms so far of the proxy (undefined for direct). */
-  cpu?: () => number;
+  cpu?: () => Cpu;
 }
 
 interface Sample extends LoadRun {
@@ -320,6 +340,8 @@ interface Sample extends LoadRun {
   clients: number;
   round: number;
   proxyCpuUs: number;
+  /** The system (kernel) part of proxyCpuUs. */
+  proxySysUs: number;
   upstreamCpuUs: number;
   load1: number;
 }
@@ -341,6 +363,7 @@ const median = (xs: number[]) => {
   if (s.length === 0) return Number.NaN;
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
+const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "-");
 const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : "-");
 const f0 = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "-");
 
@@ -357,13 +380,27 @@ async function main(): Promise<void> {
   const upstream = Number(up[1]);
   const targets: Target[] = [{ name: "direct", port: upstream }];
   const nginx = await startNginx(upstream);
-  if (nginx) targets.push({ name: "nginx", port: nginx.port, cpu: () => groupCpuMs(nginx.pgid) });
+  if (nginx) targets.push({ name: "nginx", port: nginx.port, cpu: () => groupCpu(nginx.pgid) });
   const bare = await start(
     process.execPath,
-    ["--import", "tsx", "test/bench/proxy-bare-node.ts", String(upstream)],
+    [...BARE_NODE_ARGS, "--import", "tsx", "test/bench/proxy-bare-node.ts", String(upstream)],
     /listening (\d+)/,
   );
-  targets.push({ name: "bare node:http", port: Number(bare[1]), cpu: () => groupCpuMs(bare.pid) });
+  targets.push({ name: "bare node:http", port: Number(bare[1]), cpu: () => groupCpu(bare.pid) });
+  if (args["bare-undici"]) {
+    const bu = await start(
+      process.execPath,
+      ["--import", "tsx", "test/bench/proxy-bare-undici.ts", String(upstream)],
+      /listening (\d+)/,
+    );
+    targets.push({ name: "bare undici", port: Number(bu[1]), cpu: () => groupCpu(bu.pid) });
+  }
+  const baselines: { api: number; name: string }[] = [];
+  if (args.baseline !== undefined) {
+    const b = await startServeProcess(upstream, args.baseline);
+    targets.push({ name: "serve (baseline)", port: b.http, cpu: () => groupCpu(b.pgid) });
+    baselines.push({ api: b.api, name: "serve (baseline)" });
+  }
   let closeInProcess: (() => Promise<void>) | undefined;
   let ours: { http: number; api: number; metrics: number };
   const oursName = IN_PROCESS ? "serve (in-process)" : "serve";
@@ -371,29 +408,54 @@ async function main(): Promise<void> {
     const s = await startServeInProcess(upstream);
     closeInProcess = s.close;
     ours = s;
-    targets.push({ name: oursName, port: s.http, cpu: thisProcessCpuMs });
+    targets.push({ name: oursName, port: s.http, cpu: thisProcessCpu });
   } else {
     const s = await startServeProcess(upstream);
     ours = s;
-    targets.push({ name: oursName, port: s.http, cpu: () => groupCpuMs(s.pgid) });
+    targets.push({ name: oursName, port: s.http, cpu: () => groupCpu(s.pgid) });
   }
   // State pushed as a deployment would: the simulator's push client, one replica, every 100 ms.
-  const stopPush = startPusher({
-    url: `http://127.0.0.1:${ours.api}`,
-    pool: "bench",
-    source: "bench-replica-0",
-    intervalMs: 100,
-    token: undefined,
-    replica: 0,
-    identity: () => ({ address: `127.0.0.1:${upstream}`, ready: true, labels: { app: "bench" }, models: [] }),
-    metrics: () => idleEngine,
-  });
+  const pushTo = (api: number) =>
+    startPusher({
+      url: `http://127.0.0.1:${api}`,
+      pool: "bench",
+      source: "bench-replica-0",
+      intervalMs: 100,
+      token: undefined,
+      replica: 0,
+      identity: () => ({
+        address: `127.0.0.1:${upstream}`,
+        ready: true,
+        labels: { app: "bench" },
+        models: [],
+      }),
+      metrics: () => idleEngine,
+    });
+  const stops = [ours, ...baselines].map((s) => pushTo(s.api));
+  const stopPush = () => {
+    for (const stop of stops) stop();
+  };
   try {
-    await waitFor200(ours.http, json);
+    for (const t of targets) await waitFor200(t.port, json);
     progress(
       `started: upstream :${upstream}, ${targets.map((t) => `${t.name} :${t.port}`).join(", ")}; warming up`,
     );
     for (const t of targets) for (const k of KINDS) await runOnce(t.port, k, 32, 1000);
+    // What each proxy spends with no requests (serve: the pushes every 100 ms, timers): a cost per
+    // second, which becomes a cost per request only divided by the request rate.
+    const idleMs = 2000;
+    const i0 = targets.map((t) => t.cpu?.());
+    await new Promise((r) => setTimeout(r, idleMs));
+    const idle = new Map<string, number>();
+    targets.forEach((t, i) => {
+      const a = i0[i];
+      const b = t.cpu?.();
+      if (a !== undefined && b !== undefined)
+        idle.set(t.name, ((b.user + b.sys - a.user - a.sys) * 1000) / idleMs);
+    });
+    progress(
+      `idle CPU (no requests, ${idleMs} ms): ${[...idle].map(([n, v]) => `${n} ${f1(v)} ms/s`).join(", ")}`,
+    );
 
     const samples: Sample[] = [];
     const rows = KINDS.flatMap((kind) => [32, 1].map((clients) => ({ kind, clients })));
@@ -403,14 +465,15 @@ async function main(): Promise<void> {
       for (const { kind, clients } of rows) {
         for (const t of targets) {
           const p0 = t.cpu?.();
-          const u0 = groupCpuMs(up.pid);
+          const u0 = groupCpu(up.pid);
           const r = await runOnce(t.port, kind, clients, MS);
           const p1 = t.cpu?.();
-          const u1 = groupCpuMs(up.pid);
-          const per = (a: number | undefined, b: number | undefined) =>
+          const u1 = groupCpu(up.pid);
+          const per = (a: Cpu | undefined, b: Cpu | undefined, part?: keyof Cpu) =>
             a === undefined || b === undefined || r.requests === 0
               ? Number.NaN
-              : ((b - a) * 1000) / r.requests;
+              : ((part === undefined ? b.user + b.sys - a.user - a.sys : b[part] - a[part]) * 1000) /
+                r.requests;
           const s: Sample = {
             ...r,
             target: t.name,
@@ -418,20 +481,21 @@ async function main(): Promise<void> {
             clients,
             round,
             proxyCpuUs: per(p0, p1),
+            proxySysUs: per(p0, p1, "sys"),
             upstreamCpuUs: per(u0, u1),
             load1: loadavg()[0]!,
           };
           samples.push(s);
           progress(
             `[${String(++n).padStart(2)}/${total}] ${kind} ${String(clients).padStart(2)} client(s) ${t.name.padEnd(18)} ` +
-              `${f0((r.requests / r.elapsedMs) * 1000).padStart(7)} req/s  p50 ${f2(r.p50)} ms  proxy CPU ${f0(s.proxyCpuUs)} µs/req  ` +
+              `${f0((r.requests / r.elapsedMs) * 1000).padStart(7)} req/s  p50 ${f2(r.p50)} ms  proxy CPU ${f0(s.proxyCpuUs)} µs/req (sys ${f0(s.proxySysUs)})  ` +
               `load gen ${f0((r.clientCpuMs / r.elapsedMs) * 100)}% of a core  errors ${r.errors}  load ${s.load1.toFixed(2)}`,
           );
         }
       }
     }
     const usage = await usageCheck(ours.metrics);
-    report(samples, targets, oursName, loadBefore, usage);
+    report(samples, targets, oursName, loadBefore, usage, idle);
   } finally {
     stopPush();
     await closeInProcess?.();
@@ -478,7 +542,14 @@ async function usageCheck(port: number): Promise<string> {
   }
 }
 
-function report(samples: Sample[], targets: Target[], ours: string, loadBefore: string, usage: string): void {
+function report(
+  samples: Sample[],
+  targets: Target[],
+  ours: string,
+  loadBefore: string,
+  usage: string,
+  idle: ReadonlyMap<string, number>,
+): void {
   const pick = (t: string, k: string, c: number) =>
     samples.filter((s) => s.target === t && s.kind === k && s.clients === c);
   const rps = (s: Sample) => (s.requests / s.elapsedMs) * 1000;
@@ -491,9 +562,9 @@ function report(samples: Sample[], targets: Target[], ours: string, loadBefore: 
       `${MS} ms per row, ${ROUNDS === 1 ? "one round" : `median of ${ROUNDS} interleaved rounds`}; load average ${loadBefore} before, ${load()} after\n`,
   );
   console.log(
-    "| front | answer | clients | req/s | p50 ms | p99 ms | errors | proxy CPU µs/req | upstream CPU µs/req | load gen % of a core |",
+    "| front | answer | clients | req/s | p50 ms | p99 ms | errors | proxy CPU µs/req | of which kernel | upstream CPU µs/req | load gen % of a core |",
   );
-  console.log("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+  console.log("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   let busiestClient = 0;
   for (const k of KINDS)
     for (const c of [32, 1])
@@ -504,19 +575,19 @@ function report(samples: Sample[], targets: Target[], ours: string, loadBefore: 
         busiestClient = Math.max(busiestClient, clientPct);
         console.log(
           `| ${t.name} | ${k} | ${c} | ${f0(med(t.name, k, c, rps))} | ${f2(med(t.name, k, c, (s) => s.p50))} | ${f2(med(t.name, k, c, (s) => s.p99))} | ` +
-            `${ss.reduce((a, s) => a + s.errors, 0)} | ${t.cpu ? f0(med(t.name, k, c, (s) => s.proxyCpuUs)) : "-"} | ${f0(med(t.name, k, c, (s) => s.upstreamCpuUs))} | ${f0(clientPct)} |`,
+            `${ss.reduce((a, s) => a + s.errors, 0)} | ${t.cpu ? f0(med(t.name, k, c, (s) => s.proxyCpuUs)) : "-"} | ${t.cpu ? f0(med(t.name, k, c, (s) => s.proxySysUs)) : "-"} | ${f0(med(t.name, k, c, (s) => s.upstreamCpuUs))} | ${f0(clientPct)} |`,
         );
       }
 
   console.log("\n32 clients:\n");
-  console.log("| front | JSON req/s | JSON CPU/req | SSE req/s | SSE CPU/req |");
-  console.log("|---|---:|---:|---:|---:|");
+  console.log("| front | JSON req/s | JSON CPU/req | SSE req/s | SSE CPU/req | idle CPU ms/s |");
+  console.log("|---|---:|---:|---:|---:|---:|");
   for (const t of targets.filter((x) => x.cpu !== undefined)) {
     const cell = (k: string) =>
       (KINDS as readonly string[]).includes(k)
         ? `${f0(med(t.name, k, 32, rps))} | ${f0(med(t.name, k, 32, (s) => s.proxyCpuUs))} µs`
         : "- | -";
-    console.log(`| ${t.name} | ${cell("json")} | ${cell("sse")} |`);
+    console.log(`| ${t.name} | ${cell("json")} | ${cell("sse")} | ${f1(idle.get(t.name) ?? Number.NaN)} |`);
   }
 
   // Ratios per round (same round = same machine state), then their median.
@@ -606,6 +677,13 @@ function report(samples: Sample[], targets: Target[], ours: string, loadBefore: 
     console.log(`- added p50 over direct, ${k}, 1 client: ${ours} ${f2(ourAdded)} ms${target} (${others})`);
   }
   console.log(`- ${usage}`);
+  const idleOurs = idle.get(ours);
+  const jsonRate = median(pick(ours, "json", 32).map(rps));
+  if (idleOurs !== undefined && Number.isFinite(jsonRate))
+    console.log(
+      `- ${ours} idles at ${f1(idleOurs)} ms of CPU per second (one replica pushing its state every 100 ms, timers): ` +
+        `${f0((idleOurs * 1000) / jsonRate)} µs of each JSON request's CPU at the 32-client rate, less as the rate grows`,
+    );
   console.log(
     busiestClient > 85
       ? `- WARNING: the load generator used up to ${f0(busiestClient)}% of a core in a row: it may be what limits that row.`
