@@ -125,7 +125,9 @@ export class RouterMetrics implements SchedulerMetrics, RequestMetrics, ExtProcS
   readonly #ejections;
   readonly #ejected;
   readonly #bufferedBodyBytes;
-  readonly #series = new Map<string, RequestSeries>();
+  /** By model, then target model (no key string built per call). */
+  readonly #series = new Map<string, Map<string, RequestSeries>>();
+  #seriesCount = 0;
 
   constructor(registry: MetricsRegistry = new MetricsRegistry()) {
     const r = registry;
@@ -465,11 +467,17 @@ export class RouterMetrics implements SchedulerMetrics, RequestMetrics, ExtProcS
 
   /** The pair's cached children (a fresh, uncached record past MAX_CACHED_SERIES pairs). */
   #seriesOf(model: string, targetModel: string): RequestSeries {
-    const key = `${model}\u0000${targetModel}`;
-    let s = this.#series.get(key);
-    if (s === undefined) {
-      s = {};
-      if (this.#series.size < MAX_CACHED_SERIES) this.#series.set(key, s);
+    let byTarget = this.#series.get(model);
+    let s = byTarget?.get(targetModel);
+    if (s !== undefined) return s;
+    s = {};
+    if (this.#seriesCount < MAX_CACHED_SERIES) {
+      if (byTarget === undefined) {
+        byTarget = new Map();
+        this.#series.set(model, byTarget);
+      }
+      byTarget.set(targetModel, s);
+      this.#seriesCount++;
     }
     return s;
   }

@@ -48,7 +48,7 @@ const api = await new Promise<number>((resolve) => {
 const cpu = () => {
   const s = readFileSync(`/proc/${child.pid}/stat`, "utf8");
   const f = s.slice(s.lastIndexOf(") ") + 2).split(" ");
-  return ((Number(f[11]) + Number(f[12])) * 1000) / ticksPerSecond();
+  return { user: (Number(f[11]) * 1000) / ticksPerSecond(), sys: (Number(f[12]) * 1000) / ticksPerSecond() };
 };
 const idle = {
   waitingRequests: 0,
@@ -78,7 +78,7 @@ const stop =
         url: `http://127.0.0.1:${api}`,
         pool: "bench",
         source: "r0",
-        intervalMs: 100,
+        intervalMs: Number(process.env.PUSH_MS ?? 100),
         token: undefined,
         replica: 0,
         identity: () => ({ address: "127.0.0.1:8000", ready: true, labels: { app: "bench" }, models: [] }),
@@ -87,9 +87,11 @@ const stop =
 await new Promise((r) => setTimeout(r, 3000)); // warm-up
 const c0 = cpu();
 await new Promise((r) => setTimeout(r, seconds * 1000));
-const used = cpu() - c0;
+const c1 = cpu();
+const used = c1.user + c1.sys - c0.user - c0.sys;
+const pushes = process.env.NO_PUSH === "1" ? "no pushes" : "one replica pushing every 100 ms";
 console.log(
-  `serve with one replica pushing every 100 ms: ${(used / seconds).toFixed(1)} ms CPU per second, ~${(used / (seconds * 10)).toFixed(2)} ms per push`,
+  `serve idle, ${pushes}: ${(used / seconds).toFixed(1)} ms CPU per second (kernel ${((c1.sys - c0.sys) / seconds).toFixed(1)})`,
 );
 stop();
 child.kill("SIGTERM");
