@@ -73,6 +73,7 @@ export class SseUsageTap {
 
   /** Feeds a chunk; returns the bytes to forward now. */
   push(chunk: Uint8Array): Uint8Array {
+    if (this.#mapping === undefined) return this.#pass(chunk);
     const out: Uint8Array[] = [];
     let outBytes = 0;
     const emit = (bytes: Uint8Array): void => {
@@ -100,6 +101,25 @@ export class SseUsageTap {
     }
     if (this.#mapping === undefined) return chunk;
     return outBytes === 0 ? EMPTY : concatBytes(out, outBytes);
+  }
+
+  /** push() without a model to map: lines are read and the chunk goes on unchanged (nothing collected). */
+  #pass(chunk: Uint8Array): Uint8Array {
+    let start = 0;
+    let nl = chunk.indexOf(NEWLINE);
+    while (nl >= 0) {
+      this.#takeLine(chunk.subarray(start, nl + 1));
+      start = nl + 1;
+      nl = chunk.indexOf(NEWLINE, start);
+    }
+    const restBytes = chunk.length - start;
+    if (this.#skipping || this.#carry.length + restBytes > MAX_LINE_BYTES) {
+      this.#carry = EMPTY;
+      this.#skipping = true;
+    } else if (restBytes > 0) {
+      this.#carry = concatBytes([this.#carry, chunk.slice(start)], this.#carry.length + restBytes);
+    }
+    return chunk;
   }
 
   /** Ends the stream: a final line without a newline is read too. Returns the bytes still to forward. */
