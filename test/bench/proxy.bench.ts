@@ -48,6 +48,9 @@ Run \`npm run build\` first: bin.js runs the TypeScript sources through tsx when
 
   --ms N              ms per measured row (default 3000, or env BENCH_MS; wrk rounds to whole seconds)
   --rounds N          repeat the interleaved rows N times; the table shows medians (default 1)
+  --warmup-ms N       unmeasured load per target and answer kind before the rows (default 4000): serve
+                      has far more code for V8 to optimise than the bare proxy, and its compiler
+                      threads' CPU counts against the first rows if they start too early
   --only json|sse     measure one answer kind
   --client wrk|node   load generator (default wrk when installed; node = node:http client in this process)
   --serve-node-args=S extra node options for serve, e.g. --serve-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"
@@ -69,6 +72,7 @@ function parse() {
     options: {
       ms: { type: "string" },
       rounds: { type: "string" },
+      "warmup-ms": { type: "string" },
       only: { type: "string" },
       client: { type: "string" },
       "serve-node-args": { type: "string" },
@@ -100,6 +104,7 @@ function positive(name: string, raw: string | undefined, dflt: number, max: numb
 }
 const MS = positive("ms", args.ms ?? process.env.BENCH_MS, 3000, 60_000);
 const ROUNDS = positive("rounds", args.rounds, 1, 20);
+const WARMUP_MS = positive("warmup-ms", args["warmup-ms"], 4000, 60_000);
 if (args.only !== undefined && args.only !== "json" && args.only !== "sse") {
   process.stderr.write(`--only: "${args.only}" must be json or sse\n`);
   process.exit(2);
@@ -438,9 +443,9 @@ async function main(): Promise<void> {
   try {
     for (const t of targets) await waitFor200(t.port, json);
     progress(
-      `started: upstream :${upstream}, ${targets.map((t) => `${t.name} :${t.port}`).join(", ")}; warming up`,
+      `started: upstream :${upstream}, ${targets.map((t) => `${t.name} :${t.port}`).join(", ")}; warming up (${WARMUP_MS} ms per target and answer kind)`,
     );
-    for (const t of targets) for (const k of KINDS) await runOnce(t.port, k, 32, 1000);
+    for (const t of targets) for (const k of KINDS) await runOnce(t.port, k, 32, WARMUP_MS);
     // What each proxy spends with no requests (serve: the pushes every 100 ms, timers): a cost per
     // second, which becomes a cost per request only divided by the request rate.
     const idleMs = 2000;
