@@ -47,7 +47,8 @@ proxy (its process group, from /proc), the load generator's own CPU, and the iss
 Run \`npm run build\` first: bin.js runs the TypeScript sources through tsx when they are newer.
 
   --ms N              ms per measured row (default 3000, or env BENCH_MS; wrk rounds to whole seconds)
-  --rounds N          repeat the interleaved rows N times; the table shows medians (default 1)
+  --rounds N          repeat the interleaved rows N times, even rounds in reverse target order; the
+                      table shows medians, the targets the median of the per-round ratios (default 1)
   --warmup-ms N       unmeasured load per target and answer kind before the rows (default 4000): serve
                       has far more code for V8 to optimise than the bare proxy, and its compiler
                       threads' CPU counts against the first rows if they start too early
@@ -468,7 +469,8 @@ async function main(): Promise<void> {
     let n = 0;
     for (let round = 1; round <= ROUNDS; round++) {
       for (const { kind, clients } of rows) {
-        for (const t of targets) {
+        // Even rounds run the targets in reverse: no target always follows the same one.
+        for (const t of round % 2 === 0 ? [...targets].reverse() : targets) {
           const p0 = t.cpu?.();
           const u0 = groupCpu(up.pid);
           const r = await runOnce(t.port, kind, clients, MS);
@@ -614,7 +616,8 @@ function report(
   ) => {
     if (!Number.isFinite(r.value)) return console.log(`- ${what}: NOT MEASURED`);
     const rounds = r.per.length > 1 ? ` (rounds: ${r.per.map(f2).join(", ")})` : "";
-    console.log(`- ${what}: ${f2(r.value)}x${rounds}, target ${target}: ${verdict(ok(r.value))}`);
+    const judged = target === "" ? "" : `, target ${target}: ${verdict(ok(r.value))}`;
+    console.log(`- ${what}: ${f2(r.value)}x${rounds}${judged}`);
   };
   console.log("\nRatios (same round, then median) and issue #24's targets:\n");
   const bareName = "bare node:http";
@@ -640,7 +643,7 @@ function report(
     `CPU per SSE request ${ours}/bare, 32 clients`,
     ratio("sse", 32, bareName, (s) => s.proxyCpuUs),
     () => true,
-    "(none)",
+    "",
   );
   line(
     `throughput ${ours}/nginx, JSON, 32 clients`,
