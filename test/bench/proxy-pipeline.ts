@@ -154,6 +154,8 @@ for (let batch = 0; batch < 6; batch++) {
   if (batch > 0) best = Math.min(best, us);
   push(batch + 2);
 }
-console.log(`${kind}: ${best.toFixed(1)} µs of CPU per request through the pipeline (best of 5 batches of ${N})`);
+console.log(
+  `${kind}: ${best.toFixed(1)} µs of CPU per request through the pipeline (best of 5 batches of ${N})`,
+);
 http.close();
 core.dispose();
