@@ -9,6 +9,7 @@ import type { PluginFactory } from "./framework/plugin.js";
 import { costAwareFilterType, createCostAwareFilter } from "./plugins/filter/cost-aware-filter.js";
 import { createDecisionTreeFilter, decisionTreeFilterType } from "./plugins/filter/decision-tree-filter.js";
 import { createDecodeFilter, decodeFilterType } from "./plugins/filter/decode-filter.js";
+import { createKvHeadroomFilter, kvHeadroomFilterType } from "./plugins/filter/kv-headroom-filter.js";
 import { createLeastKvCacheFilter, leastKvCacheFilterType } from "./plugins/filter/least-kv-cache-filter.js";
 import { createLeastQueueFilter, leastQueueFilterType } from "./plugins/filter/least-queue-filter.js";
 import { createLoraAffinityFilter, loraAffinityFilterType } from "./plugins/filter/lora-affinity-filter.js";
@@ -55,7 +56,9 @@ import {
   createKvCacheUtilizationScorer,
   kvCacheUtilizationScorerType,
 } from "./plugins/scorer/kv-cache-utilization-scorer.js";
+import { createLoadAwareScorer, loadAwareScorerType } from "./plugins/scorer/load-aware-scorer.js";
 import { createLoraAffinityScorer, loraAffinityScorerType } from "./plugins/scorer/lora-affinity-scorer.js";
+import { createNoHitLruScorer, noHitLruScorerType } from "./plugins/scorer/no-hit-lru-scorer.js";
 import {
   createOutstandingTokensScorer,
   outstandingTokensScorerType,
@@ -82,6 +85,8 @@ export const builtinPlugins: PluginRegistry = new Map<string, PluginFactory>([
   [prefixCacheScorerType, createPrefixCacheScorer],
   [outstandingTokensScorerType, createOutstandingTokensScorer],
   [activeRequestScorerType, createActiveRequestScorer],
+  [noHitLruScorerType, createNoHitLruScorer],
+  [loadAwareScorerType, createLoadAwareScorer],
   // pickers
   [maxScorePickerType, createMaxScorePicker],
   [nearMaxScorePickerType, createNearMaxScorePicker],
@@ -104,6 +109,7 @@ export const builtinPlugins: PluginRegistry = new Map<string, PluginFactory>([
   ["decision-tree", createDecisionTreeFilter],
   [prefixCacheAffinityFilterType, createPrefixCacheAffinityFilter],
   [costAwareFilterType, createCostAwareFilter],
+  [kvHeadroomFilterType, createKvHeadroomFilter],
   // profile handlers
   [singleProfileHandlerType, createSingleProfileHandler],
   // disaggregated prefill/decode (upstream llm-d names)
