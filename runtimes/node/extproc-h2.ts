@@ -58,15 +58,22 @@ function onData(this: ExtProcStream, chunk: Buffer): void {
   st.reader.push(chunk);
   try {
     for (let body = st.reader.next(); body !== undefined; body = st.reader.next()) {
-      const replies = st.session.handle(fromBinary(ProcessingRequestSchema, body));
-      if (replies.length === 0) continue;
-      if (!this.write(st.frames.encode(replies, allocReply))) {
-        this.pause();
-        this.once("drain", resume);
-      }
+      send(this, st.session.handle(fromBinary(ProcessingRequestSchema, body)));
+      // Flow control holds the request: its replies are written when it is dispatched or dropped.
+      st.session.takeDeferred()?.then((held) => send(this, held));
     }
   } catch (err) {
     fail(this, st, err);
+  }
+}
+
+/** Writes replies (none: nothing), pausing reads until the client drains a full buffer. */
+function send(stream: ExtProcStream, replies: Parameters<GrpcFrameEncoder["encode"]>[0]): void {
+  const st = stream[STATE];
+  if (replies.length === 0 || st === undefined || st.status !== GrpcStatus.OK || stream.writableEnded) return;
+  if (!stream.write(st.frames.encode(replies, allocReply))) {
+    stream.pause();
+    stream.once("drain", resume);
   }
 }
 

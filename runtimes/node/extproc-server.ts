@@ -52,7 +52,12 @@ function routes(processor: ExtProcProcessor) {
         ctx.signal.addEventListener("abort", cancel, { once: true });
         let reason: CloseReason = "end";
         try {
-          for await (const req of requests) yield* session.handle(req);
+          for await (const req of requests) {
+            yield* session.handle(req);
+            // Flow control holds the request: the stream stays open until it is dispatched or dropped.
+            const held = session.takeDeferred();
+            if (held !== undefined) yield* await held;
+          }
         } catch (err) {
           reason = "error";
           throw err;

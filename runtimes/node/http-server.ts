@@ -29,10 +29,28 @@ export interface HttpServerOptions {
 export async function startHttpServer(o: HttpServerOptions): Promise<DualListener> {
   const rest = getRequestListener(o.fetch);
   const inference = o.inference;
+  // Open responses per connection: Node's closeIdleConnections misses connections that never sent a
+  // request (clients pre-connect) and ones whose response was cut, so draining tracks them itself.
+  const active = new Map<Socket, number>();
+  let draining = false;
+  /** A response closed: count it off its connection; end the connection if the response was cut. */
+  const closed = (socket: Socket, res: ServerResponse) => {
+    const left = (active.get(socket) ?? 1) - 1;
+    active.set(socket, left);
+    // Unfinished (client gone, stream cut): the connection's framing is broken, end it.
+    if (!res.writableFinished || (draining && left === 0)) socket.destroy();
+  };
+  // One listener and one "close" handler per request: each extra listener is an emit (and a listener
+  // array copy) on every request.
   const server = createServer((req, res) => {
+    const socket = req.socket; // res.socket is already detached when "close" fires
+    active.set(socket, (active.get(socket) ?? 0) + 1);
     const kind = inference === undefined ? undefined : inferenceKind(req.method, req.url);
-    if (kind === undefined || inference === undefined) return void rest(req, res);
-    serveInference(inference, req, res, kind);
+    if (kind === undefined || inference === undefined) {
+      res.once("close", () => closed(socket, res));
+      return void rest(req, res);
+    }
+    serveInference(inference, req, res, kind, socket, closed);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -44,23 +62,9 @@ export async function startHttpServer(o: HttpServerOptions): Promise<DualListene
   // Long streams are the norm here: no request timeout; keep-alive a little longer than most clients'.
   server.requestTimeout = 0;
   server.keepAliveTimeout = 65_000;
-  // Open responses per connection: Node's closeIdleConnections misses connections that never sent a
-  // request (clients pre-connect) and ones whose response was cut, so draining tracks them itself.
-  const active = new Map<Socket, number>();
-  let draining = false;
   server.on("connection", (socket: Socket) => {
     active.set(socket, 0);
     socket.once("close", () => active.delete(socket));
-  });
-  server.on("request", (req, res) => {
-    const socket = req.socket; // res.socket is already detached when "close" fires
-    active.set(socket, (active.get(socket) ?? 0) + 1);
-    res.once("close", () => {
-      const left = (active.get(socket) ?? 1) - 1;
-      active.set(socket, left);
-      // Unfinished (client gone, stream cut): the connection's framing is broken, end it.
-      if (!res.writableFinished || (draining && left === 0)) socket.destroy();
-    });
   });
   const port = (server.address() as AddressInfo).port;
   log("info", "listening", { service: "http", port, host: o.host });
@@ -82,23 +86,32 @@ export async function startHttpServer(o: HttpServerOptions): Promise<DualListene
   };
 }
 
-/** The client's response as a ClientSink. */
-function sinkOf(res: ServerResponse): ClientSink {
-  return {
-    head(status: number, headers: OutHeaders) {
-      res.writeHead(status, headers);
-      // A streamed answer: send the head now, the first token may be a while.
-      if (headers["content-length"] === undefined) res.flushHeaders();
-    },
-    write: (chunk) => res.write(chunk),
-    end(chunk) {
-      if (chunk === undefined) res.end();
-      else res.end(chunk);
-    },
-    onDrain(resume) {
-      res.once("drain", resume);
-    },
-  };
+/** The client's response as a ClientSink (a class: no closures made per request). */
+class NodeSink implements ClientSink {
+  readonly #res: ServerResponse;
+
+  constructor(res: ServerResponse) {
+    this.#res = res;
+  }
+
+  head(status: number, headers: OutHeaders): void {
+    this.#res.writeHead(status, headers);
+    // A streamed answer: send the head now, the first token may be a while.
+    if (headers["content-length"] === undefined) this.#res.flushHeaders();
+  }
+
+  write(chunk: Uint8Array): boolean {
+    return this.#res.write(chunk);
+  }
+
+  end(chunk?: Uint8Array): void {
+    if (chunk === undefined) this.#res.end();
+    else this.#res.end(chunk);
+  }
+
+  onDrain(resume: () => void): void {
+    this.#res.once("drain", resume);
+  }
 }
 
 function serveInference(
@@ -106,8 +119,14 @@ function serveInference(
   req: IncomingMessage,
   res: ServerResponse,
   kind: NonNullable<ReturnType<typeof inferenceKind>>,
+  socket: Socket,
+  closed: (socket: Socket, res: ServerResponse) => void,
 ): void {
-  const request = new InferenceRequest(o, { path: req.url ?? "/", kind, headers: req.headers }, sinkOf(res));
+  const request = new InferenceRequest(
+    o,
+    { path: req.url ?? "/", kind, headers: req.headers },
+    new NodeSink(res),
+  );
   let reading = true;
   req.on("data", (chunk: Buffer) => {
     if (reading && !request.data(chunk)) reading = false;
@@ -117,5 +136,6 @@ function serveInference(
   });
   res.once("close", () => {
     if (!res.writableFinished) request.cancel();
+    closed(socket, res);
   });
 }

@@ -6,6 +6,7 @@ import type { RouterResources } from "../../src/api/resources.js";
 import type { Clock } from "../../src/core/clock.js";
 import { createHttpRouter } from "../../src/http/http-router.js";
 import { watchModelAggregates } from "../../src/metrics/model-metrics.js";
+import { flowControlIgnored } from "../../src/routing/flow-admission.js";
 import { createRouterCore, type RouterCore } from "../../src/routing/router-core.js";
 import { describeScheduler } from "../../src/routing/scheduler-config-ref.js";
 import { createAuthInterceptor } from "../../src/services/auth.js";
@@ -25,6 +26,11 @@ import { serveFlags } from "./serve-flags.js";
 import { startTracing } from "./tracing.js";
 
 export const systemClock: Clock = { now: () => Date.now() };
+
+function warnFlowControlIgnored(r: RouterResources): void {
+  const warning = flowControlIgnored(r);
+  if (warning !== undefined) log("warn", warning);
+}
 const systemRandom = { next: Math.random };
 
 export interface RunningServer {
@@ -96,6 +102,7 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
     // Say which edited keys wait for a restart rather than let them look applied.
     const { startOnly } = core.reload(r);
     log("info", "scheduler", { ...describeScheduler(r) });
+    warnFlowControlIgnored(r);
     if (startOnly.length > 0)
       log("warn", "config change takes effect at the next start", { keys: startOnly });
   };
@@ -209,6 +216,7 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
     auth: { push: !!tokens.pushToken, read: !!tokens.readToken },
   });
   log("info", "scheduler", { ...describeScheduler(resources) });
+  warnFlowControlIgnored(resources);
 
   return {
     ports: Object.fromEntries(listeners.map(([name, l]) => [name, l.port])),

@@ -47,6 +47,7 @@ export async function generate(
   req: SimRequest,
   signal: AbortSignal,
   cut: () => void,
+  remotePrefilled = false,
 ): Promise<Response> {
   const prompt = promptOf(req, s.rt.engine.config.blockSize);
   const maxTokens = Math.min(req.maxTokens ?? s.defaultMaxTokens, s.maxTokensCap);
@@ -55,6 +56,7 @@ export async function generate(
   const id = `${req.kind === "chat" ? "chatcmpl" : "cmpl"}-sim${s.index}-${s.nextId++}`;
   const request: EngineRequest = { id, ...prompt, maxTokens };
   if (s.adapters.has(req.model)) request.adapter = req.model;
+  if (remotePrefilled) request.remotePrefill = true;
   if (plan.delayMs > 0) await sleep(plan.delayMs, signal);
   if (signal.aborted) return errorResponse(499, "ClientClosedRequest", "client went away");
 

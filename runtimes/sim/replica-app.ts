@@ -2,9 +2,11 @@
 import type { HttpBindings } from "@hono/node-server";
 import { Hono } from "hono";
 import { RouterError } from "../../src/core/errors.js";
+import { PREFILLER_HOST_PORT_HEADER } from "../../src/scheduling/disagg-headers.js";
 import { parseSimRequest, type SimRequestKind } from "../../src/sim/openai-request.js";
 import { formatVllmMetrics } from "../../src/sim/vllm-metrics-text.js";
 import { errorResponse, generate } from "./generation.js";
+import { remotePrefill } from "./remote-prefill.js";
 import { isReady, type ReplicaState } from "./replica-state.js";
 
 /** Builds the Hono app of one replica. Every response names the replica (x-sim-replica, x-sim-address). */
@@ -39,6 +41,14 @@ export function createReplicaApp(s: ReplicaState): Hono<{ Bindings: HttpBindings
       if (!served(req.model))
         return errorResponse(404, "NotFoundError", `The model \`${req.model}\` does not exist.`);
       const cut = () => c.env.outgoing.destroy();
+      const prefiller = c.req.header(PREFILLER_HOST_PORT_HEADER);
+      if (prefiller !== undefined && prefiller !== "" && s.role !== "prefill") {
+        const path = kind === "chat" ? "/v1/chat/completions" : "/v1/completions";
+        const prefilled = await remotePrefill(s, prefiller, path, body, c.req.raw.signal);
+        const res = await generate(s, req, c.req.raw.signal, cut, prefilled);
+        res.headers.set("x-sim-prefilled-by", prefilled ? prefiller : "local");
+        return res;
+      }
       return generate(s, req, c.req.raw.signal, cut);
     };
   app.post("/v1/completions", completion("completion"));

@@ -1,5 +1,6 @@
 /** What one simulated replica holds: its engine loop, served models, faults and latency histograms. */
 import type { Random } from "../../src/core/random.js";
+import type { SimRole } from "../../src/sim/disagg.js";
 import type { FaultKnobs } from "../../src/sim/fault-plan.js";
 import { e2eBuckets, LatencyHistogram, tpotBuckets, ttftBuckets } from "../../src/sim/latency-histogram.js";
 import type { RealtimeEngine } from "./realtime-engine.js";
@@ -31,6 +32,13 @@ export interface ReplicaState {
   removedAt?: number;
   /** Requests that arrived after the removal push (a router that still sends here is wrong). */
   requestsAfterRemoval: number;
+  /** Disaggregated serving: this replica's role (pushed as llm-d.ai/role) and the KV link to prefillers. */
+  role: SimRole;
+  kvLinkBytesPerSec: number;
+  /** Wall ms per virtual ms (the KV transfer wait is scaled by it too). */
+  timeScale: number;
+  /** Requests this replica decoded after a remote prefill, and prompts it prefilled for others. */
+  pd: { remotePrefills: number; prefillFallbacks: number };
 }
 
 /** Whether the replica has finished its (simulated) start-up. */

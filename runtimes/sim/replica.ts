@@ -5,7 +5,14 @@ import { createSeededRandom } from "../../src/core/random.js";
 import type { PushTargetSpec } from "../../src/push/push-targets.js";
 import type { TargetWatch } from "../../src/push/target-watch.js";
 import type { FaultKnobs } from "../../src/sim/fault-plan.js";
-import { createEngine, type EngineOptions } from "../../src/sim/index.js";
+import {
+  createEngine,
+  defaultKvLinkBytesPerSec,
+  type EngineOptions,
+  presetAccelerators,
+  roleLabels,
+  type SimRole,
+} from "../../src/sim/index.js";
 import { log } from "../node/log.js";
 import { watchPushTargets } from "../node/push-targets-node.js";
 import { RealtimeEngine } from "./realtime-engine.js";
@@ -31,6 +38,10 @@ export interface ReplicaOptions {
   slowStartMs: number;
   defaultMaxTokens: number;
   maxTokensCap: number;
+  /** Disaggregated serving role (default "both": no role label). */
+  role?: SimRole;
+  /** Bandwidth of the KV link to prefill replicas, bytes/s (default 50e9, a 400 Gb/s NIC). */
+  kvLinkBytesPerSec?: number;
   push?: {
     /** Router replicas (URLs, or names resolved to every address). */
     targets: readonly PushTargetSpec[];
@@ -83,6 +94,10 @@ export async function startReplica(o: ReplicaOptions, watch?: TargetWatch): Prom
     readyAt: Date.now() + o.slowStartMs,
     nextId: 1,
     requestsAfterRemoval: 0,
+    role: o.role ?? "both",
+    kvLinkBytesPerSec: o.kvLinkBytesPerSec ?? defaultKvLinkBytesPerSec,
+    timeScale: o.timeScale ?? 1,
+    pd: { remotePrefills: 0, prefillFallbacks: 0 },
     ...newHistograms(),
   };
   const app = createReplicaApp(s);
@@ -96,6 +111,10 @@ export async function startReplica(o: ReplicaOptions, watch?: TargetWatch): Prom
   log("info", "listening", { service: "sim", replica: o.index, port, host: o.host, address: s.address });
 
   const p = o.push;
+  // What the preset stands for, so the router can normalise load by capacity; --labels may override it.
+  const accelerator = presetAccelerators[engine.config.preset];
+  const acceleratorLabel: Record<string, string> =
+    accelerator !== undefined ? { "inference-router.dev/accelerator": accelerator } : {};
   const ownWatch = p && !watch ? watchPushTargets(p.targets, p.resolveIntervalMs, "push") : undefined;
   const targets = watch ?? ownWatch;
   const stopPush =
@@ -110,7 +129,7 @@ export async function startReplica(o: ReplicaOptions, watch?: TargetWatch): Prom
           identity: () => ({
             address: s.address,
             ready: Date.now() >= s.readyAt,
-            labels: p.labels,
+            labels: { ...acceleratorLabel, ...p.labels, ...roleLabels(o.role ?? "both") },
             // No --models: any model name is served, which the API says with an empty list.
             models: o.models ? [...o.models, ...(o.adapters ?? [])] : [],
           }),

@@ -7,7 +7,7 @@ export const simFlags: readonly FlagSpec[] = [
     name: "preset",
     type: "string",
     default: "demo",
-    help: "Engine preset: demo | llama2-7b-h100 | llama3-8b-h100",
+    help: "Engine preset: demo | llama2-7b-h100 | llama3-8b-h100 | llama3-8b-a100-80g | llama3-8b-l4",
   },
   { name: "host", type: "string", default: "127.0.0.1", help: "Address every replica binds" },
   {
@@ -53,6 +53,17 @@ export const simFlags: readonly FlagSpec[] = [
     help: "Source id prefix; replica i pushes as <source>-<i> (default sim-<ip:port>)",
   },
   { name: "labels", type: "string", help: "Endpoint labels k=v,k=v in snapshots (default app=<pool>)" },
+  {
+    name: "roles",
+    type: "string",
+    help: "Disaggregated serving: roles prefill|decode|both, comma-separated, cycled over the replicas (pushed as llm-d.ai/role)",
+  },
+  {
+    name: "kv-link-gbps",
+    type: "string",
+    default: "400",
+    help: "KV transfer link of a decode replica to its prefiller, Gb/s",
+  },
   { name: "seed", type: "int", default: "1", help: "Seed of the fault draws and step jitter" },
   { name: "time-scale", type: "string", default: "1", help: "Wall ms per simulated ms (2 = twice as slow)" },
   { name: "num-blocks", type: "int", help: "Override the preset's KV blocks (small = KV pressure)" },

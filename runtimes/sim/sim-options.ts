@@ -1,6 +1,6 @@
 /** Parsed `sim` flags -> one ReplicaOptions per replica; every refusal names the flag and the value. */
 import { parsePushTargets } from "../../src/push/push-targets.js";
-import { presets } from "../../src/sim/index.js";
+import { presets, type SimRole, simRoles } from "../../src/sim/index.js";
 import { type FlagValues, UsageError } from "../node/flags.js";
 import type { ReplicaOptions } from "./replica.js";
 
@@ -86,6 +86,15 @@ export function replicaOptionsFromFlags(flags: FlagValues): ReplicaOptions[] {
   const models = list(flags, "models");
   const adapters = list(flags, "lora-adapters");
   const advertiseHost = flags["advertise-host"] as string | undefined;
+  const roles = (list(flags, "roles") ?? ["both"]).map((r) => {
+    if (!(simRoles as readonly string[]).includes(r))
+      throw new UsageError(`--roles: "${r}" is not one of ${simRoles.join(", ")}`);
+    return r as SimRole;
+  });
+  const linkRaw = String(flags["kv-link-gbps"] ?? "400");
+  const linkGbps = Number(linkRaw);
+  if (linkRaw.trim() === "" || !Number.isFinite(linkGbps) || linkGbps <= 0 || linkGbps > 1e6)
+    throw new UsageError(`--kv-link-gbps: "${linkRaw}" must be a number > 0 and <= 1000000`);
   const faults = {
     errorRate: fraction(flags, "error-rate"),
     latencySpikeRate: fraction(flags, "latency-spike-rate"),
@@ -110,6 +119,8 @@ export function replicaOptionsFromFlags(flags: FlagValues): ReplicaOptions[] {
     slowStartMs: flags["slow-start-ms"] as number,
     defaultMaxTokens: Math.max(1, flags["default-max-tokens"] as number),
     maxTokensCap: Math.max(1, flags["max-tokens-cap"] as number),
+    role: roles[index % roles.length]!,
+    kvLinkBytesPerSec: (linkGbps * 1e9) / 8,
     ...(targets !== undefined && pool !== undefined
       ? {
           push: {

@@ -6,6 +6,7 @@
  * factory, and plugin types are looked up in the registry, when the scheduler is built.
  */
 import { z } from "zod";
+import { featureGateSchema, flowControlSchema, usageLimitFrom } from "../flowcontrol/config.js";
 import type { SchedulerConfig } from "../scheduling/config/scheduler-config.js";
 import { defaultSaturationThresholds } from "../scheduling/saturation/utilization-detector.js";
 import { optionalNameMetadataSchema } from "./names.js";
@@ -47,6 +48,8 @@ export interface SchedulerConfigResource extends SchedulerConfig {
   saturationDetector?: SaturationDetectorSpec;
   /** Enabled experimental features; [] by default. */
   featureGates: string[];
+  /** The `flowControl` section as parsed (src/flowcontrol/config.ts fills its defaults); absent when unset. */
+  flowControl?: z.output<typeof flowControlSchema>;
   source: DocumentSource;
 }
 
@@ -96,14 +99,23 @@ export const schedulerConfigSchema = z
       )
       .min(1, { error: "must declare at least one profile" }),
     saturationDetector: saturationDetectorSchema.nullish(),
-    featureGates: z.array(z.string().min(1)).default([]),
+    featureGates: z.array(featureGateSchema).default([]),
     // Upstream sections this router does not read yet; accepted so upstream files load.
     data: z.unknown().optional(),
     dataLayer: z.unknown().optional(),
-    flowControl: z.unknown().optional(),
+    // Read by flow control (src/flowcontrol) when featureGates turns it on; checked either way.
+    flowControl: flowControlSchema.nullish(),
     requestHandler: z.unknown().optional(),
   })
   .superRefine((doc, ctx) => {
+    // flowControl.usageLimitPolicyPluginRef names a plugin of this config (upstream's shape).
+    const limit = usageLimitFrom(doc.flowControl?.usageLimitPolicyPluginRef, doc.plugins);
+    if ("problem" in limit)
+      ctx.addIssue({
+        code: "custom",
+        path: ["flowControl", "usageLimitPolicyPluginRef"],
+        message: limit.problem,
+      });
     const names = new Map<string, number>();
     doc.plugins.forEach((p, i) => {
       const name = p.name ?? p.type;
@@ -165,5 +177,6 @@ export function schedulerConfigFromDoc(
   };
   if (doc.saturationDetector !== undefined && doc.saturationDetector !== null)
     config.saturationDetector = doc.saturationDetector;
+  if (doc.flowControl !== undefined && doc.flowControl !== null) config.flowControl = doc.flowControl;
   return config;
 }

@@ -115,11 +115,17 @@ export class RouterError extends Error {
   override readonly name = "RouterError";
   readonly code: ErrorCode;
   readonly field: string | undefined;
+  /**
+   * Response headers every front door adds to this error's answer (flow control's
+   * `x-llm-d-request-dropped-reason`); undefined = none.
+   */
+  readonly headers: Readonly<Record<string, string>> | undefined;
 
-  constructor(code: ErrorCode, message: string, field?: string) {
+  constructor(code: ErrorCode, message: string, field?: string, headers?: Readonly<Record<string, string>>) {
     super(message);
     this.code = code;
     this.field = field;
+    this.headers = headers;
   }
 
   get httpStatus(): number {

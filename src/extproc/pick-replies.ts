@@ -4,6 +4,7 @@
  * subset/served headers removed, and the route cache cleared; then the body.
  */
 import type { ProcessingResponse } from "../gen/envoy/service/ext_proc/v3/external_processor_pb.js";
+import { PREFILLER_HOST_PORT_HEADER } from "../scheduling/disagg-headers.js";
 import { setHeader } from "./header-map.js";
 import { destinationMetadata } from "./metadata.js";
 import { bufferedBodyReply, headersReply, type Mutation, pushChunks } from "./replies.js";
@@ -23,6 +24,8 @@ export interface Pick {
   bodyChanged?: boolean;
   /** `traceparent` (and `tracestate`) for the upstream request: the router's span as its parent. */
   trace?: Readonly<Record<string, string>>;
+  /** Disaggregated serving: the prefill endpoint, sent as x-prefiller-host-port (else a client's is removed). */
+  prefiller?: string;
 }
 
 function mutation(pick: Pick): Mutation {
@@ -32,7 +35,10 @@ function mutation(pick: Pick): Mutation {
   ];
   if (pick.body) set.push(setHeader("content-length", String(pick.body.length)));
   if (pick.trace) for (const name in pick.trace) set.push(setHeader(name, pick.trace[name]!));
-  return { set, remove: [DESTINATION_SUBSET_HEADER, DESTINATION_SERVED_HEADER] };
+  const remove = [DESTINATION_SUBSET_HEADER, DESTINATION_SERVED_HEADER];
+  if (pick.prefiller !== undefined) set.push(setHeader(PREFILLER_HOST_PORT_HEADER, pick.prefiller));
+  else remove.push(PREFILLER_HOST_PORT_HEADER);
+  return { set, remove };
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   ProcessingResponseSchema,
 } from "../gen/envoy/service/ext_proc/v3/external_processor_pb.js";
 import type { StatusCode } from "../gen/envoy/type/v3/http_status_pb.js";
+import { setHeader } from "./header-map.js";
 import { MAX_CHUNK_BYTES } from "./system-headers.js";
 
 /** The request or response direction of a headers/body reply. */
@@ -138,14 +139,24 @@ export function trailersReply(direction: Direction): ProcessingResponse {
 
 const encoder = new TextEncoder();
 
-/** The upstream error shape: ImmediateResponse, HTTP status from the code table, body `inference error: <Code> - <msg>`. */
+/**
+ * The upstream error shape: ImmediateResponse, HTTP status from the code table, body `inference error:
+ * <Code> - <msg>`, and the error's own headers (flow control's `x-llm-d-request-dropped-reason`).
+ */
 export function errorReply(err: RouterError): ProcessingResponse {
+  const headers = err.headers;
   return create(ProcessingResponseSchema, {
     response: {
       case: "immediateResponse",
       value: {
         status: { code: errorCodes[err.code].http as StatusCode },
         body: encoder.encode(extprocErrorBody(err.code, err.message)),
+        ...(headers !== undefined && {
+          headers: {
+            setHeaders: Object.entries(headers).map(([k, v]) => setHeader(k, v)),
+            removeHeaders: [],
+          },
+        }),
       },
     },
   });

@@ -17,7 +17,7 @@ import { settleRequest } from "../metrics/request-metrics.js";
 import { apiKindFromPath } from "../openai/api-kind.js";
 import { bodyTooLarge } from "../openai/error-body.js";
 import { requestIdOf } from "../openai/request-id.js";
-import type { RouteDecision } from "../routing/types.js";
+import type { PendingDecision, RouteDecision } from "../routing/types.js";
 import { type BodyHold, bodyBudgetFullMessage } from "../state/body-budget.js";
 import type { Lease } from "../state/in-flight.js";
 import { type RequestTrace, routerTracing, startRequestTrace } from "../tracing/request-trace.js";
@@ -68,6 +68,10 @@ export class ExtProcSession {
   #models: Models | undefined;
   #lease: Lease | undefined;
   #tap: ResponseTap | undefined;
+  /** While flow control holds the request: its pending decision, and replies owed after the pick. */
+  #pending: PendingDecision | undefined;
+  #after: ProcessingResponse[] | undefined;
+  #deferred: Promise<ProcessingResponse[]> | undefined;
   /** This request's spans; undefined when tracing is off. */
   #trace: RequestTrace | undefined;
   readonly #ctx: ExtProcContext;
@@ -93,6 +97,11 @@ export class ExtProcSession {
    */
   handle(req: ProcessingRequest): ProcessingResponse[] {
     if (this.#finished) return NONE;
+    if (this.#after !== undefined) {
+      // Held by flow control: what this message answers goes out after the pick, in order.
+      this.#after.push(...this.#handle(req));
+      return NONE;
+    }
     const metrics = this.#ctx.metrics;
     if (metrics?.observeRequestProcessing === undefined) return this.#handle(req);
     // The picker's own overhead per message, split by direction as upstream's two histograms are.
@@ -140,6 +149,8 @@ export class ExtProcSession {
       );
     }
     if (this.#finished) return;
+    // Still queued: out of flow control's queue at once (the promise's handler then sees #finished).
+    this.#pending?.cancel();
     this.#trace?.end(
       reason === "end" ? undefined : { code: reason, message: `the ext_proc stream ended (${reason})` },
     );
@@ -218,7 +229,8 @@ export class ExtProcSession {
     this.#parts = [];
     const kind = apiKindFromPath(this.#headers.get(":path") ?? "");
     this.#trace?.scheduling();
-    const d = this.#ctx.router.route({
+    const router = this.#ctx.router;
+    const input = {
       requestId: this.#requestId,
       headers: headerView(this.#headers, CLIENT_SYSTEM_HEADERS),
       body,
@@ -226,19 +238,75 @@ export class ExtProcSession {
       ...(kind !== undefined && { kind }),
       ...(this.#subset !== undefined && { subset: this.#subset }),
       ...(this.#ctx.maxEndpoints !== undefined && { maxEndpoints: this.#ctx.maxEndpoints }),
+    };
+    const d = router.admit !== undefined ? router.admit(input) : router.route(input);
+    if (d instanceof Promise) {
+      this.#wait(d, body.length, endOfStream);
+      return NONE;
+    }
+    return this.#picked(d, body.length, endOfStream);
+  }
+
+  /**
+   * Flow control holds the request: the Envoy stream stays open with nothing answered; the replies
+   * (the pick, or the refusal) come through {@link takeDeferred} when it is dispatched or dropped.
+   */
+  #wait(pending: PendingDecision, bodyLength: number, endOfStream: boolean): void {
+    this.#pending = pending;
+    this.#after = [];
+    let deliver!: (replies: ProcessingResponse[]) => void;
+    this.#deferred = new Promise<ProcessingResponse[]>((resolve) => {
+      deliver = resolve;
     });
+    const settle = (replies: ProcessingResponse[]) => {
+      const after = this.#after ?? [];
+      this.#pending = undefined;
+      this.#after = undefined;
+      if (after.length > 0 && !this.#finished) replies.push(...after);
+      deliver(replies);
+    };
+    pending.then(
+      (d) => {
+        if (this.#finished) {
+          d.lease?.release();
+          return settle([]);
+        }
+        let replies: ProcessingResponse[];
+        try {
+          replies = this.#picked(d, bodyLength, endOfStream);
+        } catch (err) {
+          replies = this.#fail(RouterError.from(err));
+        }
+        settle(replies);
+      },
+      (err: unknown) => settle(this.#finished ? [] : this.#fail(RouterError.from(err))),
+    );
+  }
+
+  /**
+   * The replies of a request flow control held, once (undefined when none is held): the transport
+   * writes them when the promise settles (an empty list when the stream closed meanwhile).
+   */
+  takeDeferred(): Promise<ProcessingResponse[]> | undefined {
+    const d = this.#deferred;
+    this.#deferred = undefined;
+    return d;
+  }
+
+  #picked(d: RouteDecision, bodyLength: number, endOfStream: boolean): ProcessingResponse[] {
     this.#headers = NO_HEADERS;
     // Not the decision itself: its body may be a view of the read buffer, and its endpoints and
     // request are of no use once the pick is sent.
     this.#models = { clientModel: d.clientModel, targetModel: d.targetModel };
     this.#lease = d.lease;
-    this.#ctx.metrics?.recordRequest(d.clientModel, d.targetModel, body.length);
+    this.#ctx.metrics?.recordRequest(d.clientModel, d.targetModel, bodyLength);
     const destinations = d.endpoints.map((e) => e.address).join(",");
     const pick: PickReply = {
       destinations,
       requestId: this.#requestId,
       body: d.body,
       bodyChanged: d.bodyChanged,
+      ...(d.prefill !== undefined && { prefiller: d.prefill.address }),
     };
     if (this.#trace !== undefined) {
       this.#trace.scheduled(d);

@@ -13,6 +13,7 @@ import type { Forwarded, InferenceProxy } from "../proxy/proxy.js";
 import type { ClientSink, HeaderRecord, OutHeaders } from "../proxy/upstream.js";
 import type { HeaderView } from "../request/headers.js";
 import type { ExtendedRequestRouter } from "../routing/request-router.js";
+import type { PendingDecision, RouteDecision } from "../routing/types.js";
 import { type BodyBudget, type BodyHold, bodyBudgetFullMessage } from "../state/body-budget.js";
 import { type RequestTrace, routerTracing, startRequestTrace } from "../tracing/request-trace.js";
 
@@ -169,6 +170,8 @@ export class InferenceRequest {
   #total = 0;
   #refused = false;
   #forwarded: Forwarded | undefined;
+  /** The decision flow control holds while the pool is saturated. */
+  #pending: PendingDecision | undefined;
   readonly #hold: BodyHold | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** This request's spans; undefined when tracing is off. */
@@ -225,12 +228,35 @@ export class InferenceRequest {
     const trace = this.#trace;
     try {
       trace?.scheduling();
-      const decision = this.#o.router().route({
-        requestId: this.#requestId,
-        headers: this.#view,
-        body,
-        kind: head.kind,
-      });
+      const router = this.#o.router();
+      const input = { requestId: this.#requestId, headers: this.#view, body, kind: head.kind };
+      const decision = router.admit !== undefined ? router.admit(input) : router.route(input);
+      if (decision instanceof Promise) {
+        // Flow control holds it until the pool has room; cancel() takes it out of the queue.
+        this.#pending = decision;
+        decision.then(
+          (d) => {
+            this.#pending = undefined;
+            if (this.#refused) d.lease?.release();
+            else this.#forward(d);
+          },
+          (err: unknown) => {
+            this.#pending = undefined;
+            if (!this.#refused) this.#answerError(err);
+          },
+        );
+        return;
+      }
+      this.#forward(decision);
+    } catch (err) {
+      this.#answerError(err);
+    }
+  }
+
+  #forward(decision: RouteDecision): void {
+    const head = this.#head;
+    const trace = this.#trace;
+    try {
       let headers = head.headers;
       let sink = this.#sink;
       if (trace !== undefined) {
@@ -255,6 +281,7 @@ export class InferenceRequest {
     this.#timer = undefined;
     this.#refused = true;
     this.#parts = [];
+    this.#pending?.cancel();
     this.#forwarded?.cancel();
     this.#hold?.release();
     this.#trace?.end({ code: "Cancelled", message: "the client went away before the answer ended" });

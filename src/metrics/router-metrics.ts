@@ -19,6 +19,9 @@ import {
   TPOT_BUCKETS,
   TTFT_BUCKETS,
 } from "./buckets.js";
+import type { CounterChild } from "./counter.js";
+import type { GaugeChild } from "./gauge.js";
+import type { HistogramChild } from "./histogram.js";
 import type { MetricOptions } from "./labeled.js";
 import { MetricsRegistry } from "./registry.js";
 import type {
@@ -46,6 +49,28 @@ export interface PushMetrics {
 }
 
 const MODEL = ["model_name", "target_model_name"] as const;
+
+/**
+ * One (model, target model) pair's per-request children, each looked up on first use: a request
+ * then makes one map lookup instead of one per metric (ten on a JSON answer).
+ */
+interface RequestSeries {
+  requests?: CounterChild;
+  requestSizes?: HistogramChild;
+  running?: GaugeChild;
+  duration?: HistogramChild;
+  responseSizes?: HistogramChild;
+  inputTokens?: HistogramChild;
+  outputTokens?: HistogramChild;
+  cachedTokens?: HistogramChild;
+  ttftStreamed?: HistogramChild;
+  ttftBuffered?: HistogramChild;
+  ntpot?: HistogramChild;
+  tpot?: HistogramChild;
+}
+
+/** Pairs whose series are kept; past it (model names come from clients) each call looks its children up. */
+const MAX_CACHED_SERIES = 1000;
 /** Model labels fold past 1,000 values into `other` (upstream's cap). */
 const CAPPED: MetricOptions = { cappedLabels: ["model_name", "target_model_name"] };
 
@@ -100,6 +125,10 @@ export class RouterMetrics implements SchedulerMetrics, RequestMetrics, ExtProcS
   readonly #ejections;
   readonly #ejected;
   readonly #bufferedBodyBytes;
+  readonly #disaggDecisions;
+  /** By model, then target model (no key string built per call). */
+  readonly #series = new Map<string, Map<string, RequestSeries>>();
+  #seriesCount = 0;
 
   constructor(registry: MetricsRegistry = new MetricsRegistry()) {
     const r = registry;
@@ -346,6 +375,15 @@ export class RouterMetrics implements SchedulerMetrics, RequestMetrics, ExtProcS
       ["extension_point", "plugin_type", "plugin_name"],
       SCHEDULER_LATENCY_BUCKETS,
     );
+    // Upstream's P/D decision counter (UPSTREAM.md 3.1); no older name to twin.
+    this.#disaggDecisions = counter(
+      named(
+        "disagg_decision_total",
+        undefined,
+        "Disaggregation decisions of the disagg profile handler, by decision type (decode-only, prefill-decode).",
+      ),
+      ["decision_type"],
+    );
     this.#prefixSize = r.gauge("inference_extension_prefix_indexer_size", "Size of the prefix indexer.");
     this.#prefixHitRatio = r.histogram(
       "inference_extension_prefix_indexer_hit_ratio",
@@ -428,9 +466,30 @@ export class RouterMetrics implements SchedulerMetrics, RequestMetrics, ExtProcS
 
   /** A request was routed (picked). Counts it, its size, and one running request for the model. */
   recordRequest(model: string, targetModel: string, requestBytes: number): void {
-    this.#requests.labels(model, targetModel).inc();
-    this.#requestSizes.labels(model, targetModel).observe(requestBytes);
-    this.#running.labels(model).inc();
+    const s = this.#seriesOf(model, targetModel);
+    if (s.requests === undefined) s.requests = this.#requests.labels(model, targetModel);
+    s.requests.inc();
+    if (s.requestSizes === undefined) s.requestSizes = this.#requestSizes.labels(model, targetModel);
+    s.requestSizes.observe(requestBytes);
+    if (s.running === undefined) s.running = this.#running.labels(model);
+    s.running.inc();
+  }
+
+  /** The pair's cached children (a fresh, uncached record past MAX_CACHED_SERIES pairs). */
+  #seriesOf(model: string, targetModel: string): RequestSeries {
+    let byTarget = this.#series.get(model);
+    let s = byTarget?.get(targetModel);
+    if (s !== undefined) return s;
+    s = {};
+    if (this.#seriesCount < MAX_CACHED_SERIES) {
+      if (byTarget === undefined) {
+        byTarget = new Map();
+        this.#series.set(model, byTarget);
+      }
+      byTarget.set(targetModel, s);
+      this.#seriesCount++;
+    }
+    return s;
   }
 
   /** A request failed with an error code (our ErrorCode names, or an HTTP status as text). */
@@ -440,10 +499,15 @@ export class RouterMetrics implements SchedulerMetrics, RequestMetrics, ExtProcS
 
   /** Token usage read from a response. */
   recordUsage(model: string, targetModel: string, usage: TokenUsage): void {
-    this.#inputTokens.labels(model, targetModel).observe(usage.promptTokens);
-    this.#outputTokens.labels(model, targetModel).observe(usage.completionTokens);
-    if (usage.cachedTokens !== undefined)
-      this.#cachedTokens.labels(model, targetModel).observe(usage.cachedTokens);
+    const s = this.#seriesOf(model, targetModel);
+    if (s.inputTokens === undefined) s.inputTokens = this.#inputTokens.labels(model, targetModel);
+    s.inputTokens.observe(usage.promptTokens);
+    if (s.outputTokens === undefined) s.outputTokens = this.#outputTokens.labels(model, targetModel);
+    s.outputTokens.observe(usage.completionTokens);
+    if (usage.cachedTokens !== undefined) {
+      if (s.cachedTokens === undefined) s.cachedTokens = this.#cachedTokens.labels(model, targetModel);
+      s.cachedTokens.observe(usage.cachedTokens);
+    }
   }
 
   /**
@@ -452,20 +516,33 @@ export class RouterMetrics implements SchedulerMetrics, RequestMetrics, ExtProcS
    * TTFT, TPOT and NTPOT); leave it out for cancelled or failed streams.
    */
   recordRequestEnd(model: string, targetModel: string, completed?: CompletedRequest): void {
-    this.#running.labels(model).dec();
+    const s = this.#seriesOf(model, targetModel);
+    if (s.running === undefined) s.running = this.#running.labels(model);
+    s.running.dec();
     if (!completed) return;
     const seconds = completed.durationSeconds;
-    this.#duration.labels(model, targetModel).observe(seconds);
-    this.#responseSizes.labels(model, targetModel).observe(completed.responseBytes);
+    if (s.duration === undefined) s.duration = this.#duration.labels(model, targetModel);
+    s.duration.observe(seconds);
+    if (s.responseSizes === undefined) s.responseSizes = this.#responseSizes.labels(model, targetModel);
+    s.responseSizes.observe(completed.responseBytes);
     const streaming = completed.streaming === true;
     // Upstream: for a non-streamed response the first token arrives with the whole body.
     const ttft = streaming ? completed.firstByteSeconds : seconds;
-    if (ttft !== undefined) this.#ttft.labels(model, targetModel, String(streaming)).observe(ttft);
+    if (ttft !== undefined && streaming) {
+      if (s.ttftStreamed === undefined) s.ttftStreamed = this.#ttft.labels(model, targetModel, "true");
+      s.ttftStreamed.observe(ttft);
+    } else if (ttft !== undefined) {
+      if (s.ttftBuffered === undefined) s.ttftBuffered = this.#ttft.labels(model, targetModel, "false");
+      s.ttftBuffered.observe(ttft);
+    }
     const tokens = completed.outputTokens;
     if (tokens === undefined || tokens <= 0) return;
-    this.#ntpot.labels(model, targetModel).observe(seconds / tokens);
-    if (streaming && ttft !== undefined && tokens > 1)
-      this.#tpot.labels(model, targetModel).observe((seconds - ttft) / (tokens - 1));
+    if (s.ntpot === undefined) s.ntpot = this.#ntpot.labels(model, targetModel);
+    s.ntpot.observe(seconds / tokens);
+    if (streaming && ttft !== undefined && tokens > 1) {
+      if (s.tpot === undefined) s.tpot = this.#tpot.labels(model, targetModel);
+      s.tpot.observe((seconds - ttft) / (tokens - 1));
+    }
   }
 
   /**
@@ -540,6 +617,10 @@ export class RouterMetrics implements SchedulerMetrics, RequestMetrics, ExtProcS
 
   observePrefixHitRatio(ratio: number): void {
     this.#prefixHitRatio.labels().observe(ratio);
+  }
+
+  countDisaggDecision(decisionType: string): void {
+    this.#disaggDecisions.labels(decisionType).inc();
   }
 
   /** One ext_proc connection event (`event`: retired, goaway, error; `code`: the HTTP/2 error code's name). */

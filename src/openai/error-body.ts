@@ -67,6 +67,7 @@ export function openAiError(err: unknown, requestId?: string): ErrorAnswer {
   const e = RouterError.from(err);
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (requestId !== undefined) headers[REQUEST_ID_HEADER] = requestId;
+  if (e.headers !== undefined) Object.assign(headers, e.headers);
   const body = JSON.stringify({ error: openAiErrorObject(e) });
   return { status: errorCodes[e.code].http, headers, body };
 }

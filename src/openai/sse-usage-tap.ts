@@ -24,6 +24,28 @@ const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
 
+/** hasUsageObject on a line's bytes: `"usage"` followed by spaces or `:`, then `{`. */
+function hasUsageObjectBytes(line: Uint8Array): boolean {
+  // Found by its "g", the rarest of its letters in JSON chunks.
+  let g = line.indexOf(0x67, 5);
+  while (g >= 0) {
+    if (
+      line[g - 4] === 0x22 &&
+      line[g - 3] === 0x75 &&
+      line[g - 2] === 0x73 &&
+      line[g - 1] === 0x61 &&
+      line[g + 1] === 0x65 &&
+      line[g + 2] === 0x22
+    ) {
+      let i = g + 3;
+      while (line[i] === 32 || line[i] === 58) i++;
+      if (line[i] === 123) return true;
+    }
+    g = line.indexOf(0x67, g + 1);
+  }
+  return false;
+}
+
 /**
  * @example
  * const tap = new SseUsageTap({ from: "llama-lora-v2", to: "llama-lora" });
@@ -51,6 +73,7 @@ export class SseUsageTap {
 
   /** Feeds a chunk; returns the bytes to forward now. */
   push(chunk: Uint8Array): Uint8Array {
+    if (this.#mapping === undefined) return this.#pass(chunk);
     const out: Uint8Array[] = [];
     let outBytes = 0;
     const emit = (bytes: Uint8Array): void => {
@@ -80,6 +103,25 @@ export class SseUsageTap {
     return outBytes === 0 ? EMPTY : concatBytes(out, outBytes);
   }
 
+  /** push() without a model to map: lines are read and the chunk goes on unchanged (nothing collected). */
+  #pass(chunk: Uint8Array): Uint8Array {
+    let start = 0;
+    let nl = chunk.indexOf(NEWLINE);
+    while (nl >= 0) {
+      this.#takeLine(chunk.subarray(start, nl + 1));
+      start = nl + 1;
+      nl = chunk.indexOf(NEWLINE, start);
+    }
+    const restBytes = chunk.length - start;
+    if (this.#skipping || this.#carry.length + restBytes > MAX_LINE_BYTES) {
+      this.#carry = EMPTY;
+      this.#skipping = true;
+    } else if (restBytes > 0) {
+      this.#carry = concatBytes([this.#carry, chunk.slice(start)], this.#carry.length + restBytes);
+    }
+    return chunk;
+  }
+
   /** Ends the stream: a final line without a newline is read too. Returns the bytes still to forward. */
   end(): Uint8Array {
     if (this.#carry.length === 0) return EMPTY;
@@ -105,9 +147,11 @@ export class SseUsageTap {
     if (line.length < 6 || line[0] !== 0x64 || line[1] !== 0x61 || line[2] !== 0x74 || line[3] !== 0x61)
       return line;
     if (line[4] !== 0x3a) return line;
-    const text = decoder.decode(line);
     const mapping = this.#mapping;
-    const wantsUsage = hasUsageObject(text);
+    // Passing through (no model to map): a line without usage is not even decoded.
+    if (mapping === undefined && !hasUsageObjectBytes(line)) return line;
+    const text = decoder.decode(line);
+    const wantsUsage = mapping === undefined || hasUsageObject(text);
     const wantsModel = mapping !== undefined && text.includes(mapping.from);
     if (!wantsUsage && !wantsModel) return line;
     let end = text.length;

@@ -93,24 +93,97 @@ export interface JsonTapResult {
 
 /**
  * Taps a complete JSON answer: reads usage and maps the model back. Bodies that are not JSON pass
- * through untouched; the body is re-serialised only when the model really changes.
+ * through untouched; the body is re-serialised only when the model really changes. Without a model
+ * to map, only the top-level `usage` object is parsed when it is the answer's last member (as
+ * OpenAI-compatible servers write it): a long completion is not parsed for the few numbers read.
  *
  * @example
  * const { body, usage } = tapJsonResponse(bytes, { from: "llama-lora-v2", to: "llama-lora" });
  */
 export function tapJsonResponse(body: Uint8Array, mapping?: ModelMapping): JsonTapResult {
+  const text = decoder.decode(body);
+  const maps = mapsModel(mapping);
+  if (!maps) {
+    const usage = trailingUsage(text);
+    if (usage === NO_USAGE) return { body, changed: false };
+    if (usage !== UNSURE) return { body, changed: false, usage };
+  }
   let json: unknown;
   try {
-    json = JSON.parse(decoder.decode(body));
+    json = JSON.parse(text);
   } catch {
     return { body, changed: false };
   }
   const result: JsonTapResult = { body, changed: false };
   const usage = usageFromJson(json);
   if (usage !== undefined) result.usage = usage;
-  if (mapsModel(mapping) && mapModelInJson(json, mapping)) {
+  if (maps && mapModelInJson(json, mapping)) {
     result.body = encoder.encode(JSON.stringify(json));
     result.changed = true;
   }
   return result;
+}
+
+/** {@link trailingUsage}: the answer has no `"usage"` anywhere. */
+const NO_USAGE = 0;
+/** {@link trailingUsage}: the usage cannot be read without parsing the whole answer. */
+const UNSURE = 1;
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9;
+}
+
+/**
+ * The usage of an answer whose last top-level member is `"usage": {...}`, from that object alone:
+ * the last `"usage"` in the text (a JSON string cannot hold an unescaped quote, so an unescaped
+ * `"usage"` is a key or a string of its own), followed by `:` and an object that only `}` and
+ * whitespace follow. NO_USAGE when `"usage"` does not occur; UNSURE for anything else (usage null,
+ * nested, not last, malformed): the caller parses the whole answer. What comes before the usage is
+ * not checked: an answer malformed there but ending in a well-formed usage still has it counted (its
+ * bytes reach the client untouched either way).
+ */
+function trailingUsage(text: string): Usage | typeof NO_USAGE | typeof UNSURE {
+  const at = text.lastIndexOf('"usage"');
+  if (at < 0) return NO_USAGE;
+  let backslashes = 0;
+  for (let i = at - 1; i >= 0 && text.charCodeAt(i) === 92; i--) backslashes++;
+  if (backslashes % 2 === 1) return UNSURE;
+  let i = at + 7;
+  while (isSpace(text.charCodeAt(i))) i++;
+  if (text.charCodeAt(i) !== 58 /* : */) return UNSURE;
+  i++;
+  while (isSpace(text.charCodeAt(i))) i++;
+  if (text.charCodeAt(i) !== 123 /* { */) return UNSURE;
+  const start = i;
+  // The object's end: braces and brackets counted outside strings.
+  let depth = 0;
+  let inString = false;
+  let end = -1;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) depth++;
+    else if ((c === 125 || c === 93) && --depth === 0) {
+      end = i + 1;
+      break;
+    }
+  }
+  if (end < 0) return UNSURE;
+  // Then only the top-level object's closing brace.
+  i = end;
+  while (isSpace(text.charCodeAt(i))) i++;
+  if (text.charCodeAt(i) !== 125) return UNSURE;
+  i++;
+  while (isSpace(text.charCodeAt(i))) i++;
+  if (i !== text.length) return UNSURE;
+  let usage: unknown;
+  try {
+    usage = JSON.parse(text.slice(start, end));
+  } catch {
+    return UNSURE;
+  }
+  return usageFromJson({ usage }) ?? UNSURE;
 }

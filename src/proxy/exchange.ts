@@ -10,6 +10,7 @@ import { type RequestMetrics, settleRequest } from "../metrics/request-metrics.j
 import { SseUsageTap } from "../openai/sse-usage-tap.js";
 import { type ModelMapping, tapJsonResponse } from "../openai/usage-tap.js";
 import type { RouteDecision } from "../routing/types.js";
+import { PREFILLER_HOST_PORT_HEADER } from "../scheduling/disagg-headers.js";
 import type { Lease } from "../state/in-flight.js";
 import type { Endpoint } from "../state/types.js";
 import { connectionFailure, isRetryableStatus } from "./forward-policy.js";
@@ -146,6 +147,7 @@ export class Exchange implements UpstreamEvents {
     this.#sink = sink;
     this.#onFail = onFail;
     this.#headers = upstreamRequestHeaders(client.headers, d.requestId);
+    if (d.prefill !== undefined) this.#headers[PREFILLER_HOST_PORT_HEADER] = d.prefill.address;
     this.#limit = c.options.maxAttempts;
     this.#lease = d.lease;
     this.#started = c.now();

@@ -70,6 +70,8 @@ const REQUEST_DROPPED: ReadonlySet<string> = new Set([
   "content-length",
   // The transport negotiates its own encoding; fetch would decode silently and keep the header.
   "accept-encoding",
+  // Disaggregated serving: only the router names a prefill endpoint (src/scheduling/disagg-headers.ts).
+  "x-prefiller-host-port",
 ]);
 
 /** Response headers dropped: the body is re-framed (and fetch transports have decoded it already). */

@@ -11,10 +11,23 @@ export const ENDPOINT_HEADER = "x-inference-endpoint";
 /** Operator-facing response header: how many endpoints were tried (1 = no failover). */
 export const ATTEMPTS_HEADER = "x-inference-attempts";
 
+/**
+ * The names a Connection header lists, or undefined when it lists nothing that is not already
+ * hop-by-hop: the usual "keep-alive" / "close" needs no parsing on every request.
+ */
+function listedBeyondHopByHop(connection: string | readonly string[] | undefined): Set<string> | undefined {
+  if (connection === undefined) return undefined;
+  if (typeof connection === "string") {
+    const v = connection.length <= 10 ? connection.toLowerCase() : "";
+    if (v === "keep-alive" || v === "close") return undefined;
+  }
+  return connectionListed(connection);
+}
+
 /** The request headers to send upstream: the client's minus hop-by-hop and routing headers, plus the id. */
 export function upstreamRequestHeaders(client: HeaderRecord, requestId: string): Record<string, string> {
   const out: Record<string, string> = {};
-  const listed = client.connection === undefined ? undefined : connectionListed(client.connection);
+  const listed = listedBeyondHopByHop(client.connection);
   for (const name in client) {
     const value = client[name];
     if (value === undefined || !forwardsRequestHeader(name) || listed?.has(name)) continue;
@@ -34,7 +47,7 @@ export function clientResponseHeaders(
   attempts: number,
 ): OutHeaders {
   const out: OutHeaders = {};
-  const listed = upstream.connection === undefined ? undefined : connectionListed(upstream.connection);
+  const listed = listedBeyondHopByHop(upstream.connection);
   for (const name in upstream) {
     const value = upstream[name];
     if (value === undefined || !forwardsResponseHeader(name) || listed?.has(name)) continue;

@@ -4,6 +4,7 @@
  */
 import { RouterError } from "../core/errors.js";
 import type { Random } from "../core/random.js";
+import type { QueuePlacement } from "../flowcontrol/flow-controller.js";
 import type { ApiKind } from "../openai/api-kind.js";
 import { rewriteModelInBody } from "../request/body-rewrite.js";
 import { type ParsedBody, parseBody } from "../request/parse-body.js";
@@ -14,10 +15,12 @@ import {
   type ModelResolver,
 } from "../request/resolve-model.js";
 import { buildSchedulingRequest } from "../request/scheduling-request.js";
+import { parseSloHeaders } from "../request/slo-headers.js";
 import type { Explanation } from "../scheduling/explanation.js";
 import type { Scheduler } from "../scheduling/scheduler.js";
 import type { SchedulingRequest } from "../scheduling/types.js";
 import type { PoolStore } from "../state/pool-store.js";
+import { pairLeases } from "./paired-lease.js";
 import type { RequestRouter, RouteDecision, RouteInput } from "./types.js";
 
 export interface RequestRouterOptions {
@@ -37,6 +40,8 @@ export interface RouteExplanation {
   pool: string;
   resolution: ModelResolution;
   explanation: Explanation;
+  /** With flow control on: the band, the flow and the queue position the request would get. */
+  flowControl?: QueuePlacement;
 }
 
 /** What front doors call: route, explain, list models (the router core satisfies it). */
@@ -47,10 +52,26 @@ export interface ExtendedRequestRouter extends RequestRouter {
   models(): string[];
 }
 
+/** A request parsed, resolved and given its pool: what flow control queues before the pick. */
+export interface PreparedRoute {
+  input: RouteInput;
+  parsed: ParsedBody;
+  resolution: ModelResolution;
+  pool: string;
+  request: SchedulingRequest;
+}
+
 /** The pipeline over one scheduler, as the router core holds it. */
 export interface RequestPipeline extends ExtendedRequestRouter {
   /** Swaps in new resources after a config reload (same scheduler config). */
   update(resources: ModelResolutionResources): void;
+  /** route()'s first half: parse, resolve, choose the pool. Throws as route does. */
+  prepare(input: RouteInput): PreparedRoute;
+  /**
+   * route()'s second half: the scheduler's pick and lease, the body rewrite. `flowControlled`: flow
+   * control admitted the request, so the scheduler's own shedding is skipped.
+   */
+  decide(prepared: PreparedRoute, flowControlled?: boolean): RouteDecision;
 }
 
 const sniff = new TextDecoder();
@@ -92,15 +113,11 @@ export function createRequestRouter(o: RequestRouterOptions): RequestPipeline {
     throw new RouterError("NotFound", `no pool serves model "${resolution.clientModel}"`, "model");
   }
 
-  function prepare(input: RouteInput): {
-    parsed: ParsedBody;
-    resolution: ModelResolution;
-    pool: string;
-    request: SchedulingRequest;
-  } {
+  function prepare(input: RouteInput): PreparedRoute {
     const parsed = parseBody(input.body, input.kind ?? guessKind(input.body));
     const resolution = resolver.resolve(parsed.model, input.headers, o.random);
     const pool = choosePool(input, resolution);
+    const slo = parseSloHeaders(input.headers);
     const request = buildSchedulingRequest({
       requestId: input.requestId,
       parsed,
@@ -109,39 +126,45 @@ export function createRequestRouter(o: RequestRouterOptions): RequestPipeline {
       ...(hashing !== undefined ? { hashing } : {}),
       ...(o.defaultMaxTokens !== undefined ? { defaultMaxTokens: o.defaultMaxTokens } : {}),
     });
-    return { parsed, resolution, pool, request };
+    if (slo !== undefined) request.slo = slo;
+    return { input, parsed, resolution, pool, request };
+  }
+
+  function decide(prepared: PreparedRoute, flowControlled = false): RouteDecision {
+    const { input, parsed, resolution, pool, request } = prepared;
+    const result = scheduler.schedule(pool, request, flowControlled ? { flowControlled } : undefined);
+    const max = input.maxEndpoints;
+    // The lease is on endpoints[0], which a cut keeps.
+    const endpoints =
+      max !== undefined && max >= 1 && max < result.endpoints.length
+        ? result.endpoints.slice(0, max)
+        : result.endpoints;
+    const [first, second] = result.scores ?? [];
+    const { body, changed } = rewriteModelInBody(input.body, parsed.json, resolution.targetModel);
+    return {
+      requestId: input.requestId,
+      pool,
+      clientModel: resolution.clientModel,
+      targetModel: resolution.targetModel,
+      priority: resolution.priority,
+      objective: resolution.objective,
+      endpoints,
+      profile: result.profile,
+      ...(first !== undefined && second !== undefined && { scoreMargin: first - second }),
+      lease: pairLeases(result.lease, result.prefill?.lease),
+      ...(result.prefill !== undefined && { prefill: result.prefill.endpoint }),
+      body,
+      bodyChanged: changed,
+      stream: parsed.stream,
+      promptTokens: request.promptTokens,
+      maxTokens: request.maxTokens,
+    };
   }
 
   return {
-    route(input): RouteDecision {
-      const { parsed, resolution, pool, request } = prepare(input);
-      const result = scheduler.schedule(pool, request);
-      const max = input.maxEndpoints;
-      // The lease is on endpoints[0], which a cut keeps.
-      const endpoints =
-        max !== undefined && max >= 1 && max < result.endpoints.length
-          ? result.endpoints.slice(0, max)
-          : result.endpoints;
-      const [first, second] = result.scores ?? [];
-      const { body, changed } = rewriteModelInBody(input.body, parsed.json, resolution.targetModel);
-      return {
-        requestId: input.requestId,
-        pool,
-        clientModel: resolution.clientModel,
-        targetModel: resolution.targetModel,
-        priority: resolution.priority,
-        objective: resolution.objective,
-        endpoints,
-        profile: result.profile,
-        ...(first !== undefined && second !== undefined && { scoreMargin: first - second }),
-        lease: result.lease,
-        body,
-        bodyChanged: changed,
-        stream: parsed.stream,
-        promptTokens: request.promptTokens,
-        maxTokens: request.maxTokens,
-      };
-    },
+    route: (input) => decide(prepare(input)),
+    prepare,
+    decide,
     explain(input) {
       const { resolution, pool, request } = prepare(input);
       return { pool, resolution, explanation: scheduler.explain(pool, request) };

@@ -9,6 +9,7 @@ import type { Clock } from "../core/clock.js";
 import { RouterError } from "../core/errors.js";
 import type { Random } from "../core/random.js";
 import { RouterMetrics } from "../metrics/router-metrics.js";
+import type { Timers } from "../push/timers.js";
 import { nextFallback, subsetEntryIp } from "../scheduling/candidates.js";
 import { builtinMaxNumOfEndpoints, defaultSchedulerConfig } from "../scheduling/config/default-config.js";
 import { createScheduler, type Scheduler, type StaleEndpointChange } from "../scheduling/scheduler.js";
@@ -17,6 +18,7 @@ import { OutlierEjection } from "../state/outlier-ejection.js";
 import { PoolStore } from "../state/pool-store.js";
 import type { SnapshotLimits } from "../state/snapshot.js";
 import type { Endpoint } from "../state/types.js";
+import { createFlowAdmission, type FlowAdmission } from "./flow-admission.js";
 import { RecentDecisions } from "./recent-decisions.js";
 import {
   createRequestRouter,
@@ -24,8 +26,8 @@ import {
   type RequestPipeline,
   type RouteExplanation,
 } from "./request-router.js";
-import { schedulerConfigFor } from "./scheduler-config-ref.js";
-import type { RouteDecision, RouteInput } from "./types.js";
+import { describeScheduler, schedulerConfigFor } from "./scheduler-config-ref.js";
+import type { PendingDecision, RouteDecision, RouteInput } from "./types.js";
 
 /**
  * RouterConfig settings read once, at start (whole sections, or one key of a section): listeners,
@@ -63,6 +65,8 @@ export interface RouterCoreOptions {
   now?: () => number;
   /** Default: a new RouterMetrics. */
   metrics?: RouterMetrics;
+  /** Timers for flow control's queue TTLs; default the platform's setTimeout. */
+  timers?: Timers;
   /**
    * Told when a pool's picks start or stop being made among stale endpoints (RouterConfig
    * `spec.state.staleEndpoints: saturated`, every producer quiet): once per change, for the log.
@@ -100,6 +104,14 @@ export interface RouterCore extends ExtendedRequestRouter {
   fallbackEndpoint(pool: string, model: string, tried: readonly string[]): Endpoint | undefined;
   /** The request pipeline: resolve, admit, pick, lease. Throws RouterError (see RequestRouter.route). */
   route(input: RouteInput): RouteDecision;
+  /**
+   * route() through flow control (EndpointPickerConfig `featureGates: [flowControl]`): the decision now,
+   * or a promise of it while the request waits for room; aborting `signal` (the client went away)
+   * takes it out of the queue at once. Gate off: route(). Every front door calls this one.
+   */
+  admit(input: RouteInput, signal?: AbortSignal): RouteDecision | PendingDecision;
+  /** Flow control (src/flowcontrol/): its controller while the gate is on. */
+  readonly flowControl: FlowAdmission;
   /** The same pipeline as a dry run, with per-plugin scores. */
   explain(input: RouteInput): RouteExplanation;
   /** Model names served (resources plus what endpoints advertise), sorted. */
@@ -117,7 +129,7 @@ export interface RouterCore extends ExtendedRequestRouter {
   reload(resources: RouterResources): ReloadResult;
   /** Called after each successful reload; returns an unsubscribe function. */
   onReload(listener: (resources: RouterResources) => void): () => void;
-  /** Stops the scheduler's store subscription. */
+  /** Stops the scheduler's store subscription; flow control refuses what waits (503, shutting down). */
   dispose(): void;
 }
 
@@ -155,11 +167,32 @@ export function createRouterCore(resources: RouterResources, o: RouterCoreOption
     },
   });
   const listeners = new Set<(r: RouterResources) => void>();
+  const flowControl = createFlowAdmission({
+    store,
+    clock: o.clock,
+    registry: metrics.registry,
+    isEjected,
+    ...(o.timers !== undefined && { timers: o.timers }),
+  });
   const recentDecisions = new RecentDecisions(resources.router.ui.recentDecisions);
 
   // `state` is read at start (START_ONLY_SETTINGS), so a rebuilt scheduler keeps the first policy.
   const staleEndpoints = state.staleEndpoints;
-  const buildScheduler = (r: RouterResources): Scheduler =>
+  const buildScheduler = (r: RouterResources): Scheduler => {
+    try {
+      return createSchedulerFor(r);
+    } catch (err) {
+      // Name the file the refused EndpointPickerConfig came from (the plugin names the field and value).
+      const at = describeScheduler(r);
+      if (!(err instanceof RouterError) || at.source === "built-in") throw err;
+      throw new RouterError(
+        err.code,
+        `EndpointPickerConfig ${at.config} (${at.source}): ${err.message}`,
+        err.field,
+      );
+    }
+  };
+  const createSchedulerFor = (r: RouterResources): Scheduler =>
     createScheduler({
       store,
       random: o.random,
@@ -184,30 +217,49 @@ export function createRouterCore(resources: RouterResources, o: RouterCoreOption
     Object.assign(outliers.options, r.router.proxy.outlierDetection);
     recentDecisions.resize(r.router.ui.recentDecisions);
   };
+  const routed = (d: RouteDecision): RouteDecision => {
+    recentDecisions.record({
+      at: o.clock.now(),
+      requestId: d.requestId,
+      model: d.clientModel,
+      pool: d.pool,
+      outcome: "routed",
+      ...(d.endpoints[0] !== undefined && { endpoint: d.endpoints[0].address }),
+      ...(d.scoreMargin !== undefined && { margin: d.scoreMargin }),
+    });
+    return d;
+  };
+  const refused = (input: RouteInput, err: unknown): never => {
+    recentDecisions.record({
+      at: o.clock.now(),
+      requestId: input.requestId,
+      model: "",
+      outcome: err instanceof RouterError ? err.code : "Internal",
+      ...(input.pool !== undefined && { pool: input.pool }),
+    });
+    throw err;
+  };
   // Every door's route() passes here, so the ring sees picks and refusals alike.
   const route = (input: RouteInput): RouteDecision => {
     if (recentDecisions.capacity === 0) return router.route(input);
     try {
-      const d = router.route(input);
-      recentDecisions.record({
-        at: o.clock.now(),
-        requestId: d.requestId,
-        model: d.clientModel,
-        pool: d.pool,
-        outcome: "routed",
-        ...(d.endpoints[0] !== undefined && { endpoint: d.endpoints[0].address }),
-        ...(d.scoreMargin !== undefined && { margin: d.scoreMargin }),
-      });
-      return d;
+      return routed(router.route(input));
     } catch (err) {
-      recentDecisions.record({
-        at: o.clock.now(),
-        requestId: input.requestId,
-        model: "",
-        outcome: err instanceof RouterError ? err.code : "Internal",
-        ...(input.pool !== undefined && { pool: input.pool }),
-      });
-      throw err;
+      return refused(input, err);
+    }
+  };
+  const admit = (input: RouteInput, signal?: AbortSignal): RouteDecision | PendingDecision => {
+    if (flowControl.controller === undefined) return route(input);
+    if (recentDecisions.capacity === 0) return flowControl.admit(router, input, signal);
+    try {
+      const out = flowControl.admit(router, input, signal);
+      if (!(out instanceof Promise)) return routed(out);
+      return Object.assign(
+        out.then(routed, (err: unknown) => refused(input, err)),
+        { cancel: out.cancel },
+      );
+    } catch (err) {
+      return refused(input, err);
     }
   };
 
@@ -215,6 +267,7 @@ export function createRouterCore(resources: RouterResources, o: RouterCoreOption
   let router = buildRouter(scheduler, resources);
   let key = schedulerKey(resources);
   let current = resources;
+  flowControl.apply(resources);
   // Start-only settings are compared with what the process started with, not the last reload.
   const started = resources.router;
   applySettings(resources);
@@ -237,7 +290,13 @@ export function createRouterCore(resources: RouterResources, o: RouterCoreOption
       return current;
     },
     route,
-    explain: (input) => router.explain(input),
+    admit,
+    flowControl,
+    explain(input) {
+      const e = router.explain(input);
+      const placement = flowControl.placement(router, input);
+      return placement === undefined ? e : { ...e, flowControl: placement };
+    },
     models: () => router.models(),
     anyEndpoint(pool, subset) {
       const ips = subset && new Set(subset.map(subsetEntryIp));
@@ -266,6 +325,7 @@ export function createRouterCore(resources: RouterResources, o: RouterCoreOption
       }
       current = next;
       applySettings(next);
+      flowControl.apply(next);
       for (const l of listeners) l(next);
       const startOnly = START_ONLY_SETTINGS.filter(
         (k) => JSON.stringify(setting(next.router, k)) !== JSON.stringify(setting(started, k)),
@@ -278,6 +338,7 @@ export function createRouterCore(resources: RouterResources, o: RouterCoreOption
     },
     dispose() {
       scheduler.dispose();
+      flowControl.dispose();
     },
   };
 }

@@ -7,12 +7,14 @@
 import type { RouterResources } from "../api/resources.js";
 import { type SchedulerChoice, selectSchedulerConfig } from "../api/scheduler-selection.js";
 import { RouterError } from "../core/errors.js";
+import { USAGE_LIMIT_POLICIES } from "../flowcontrol/config.js";
 import {
   type BuiltinSchedulerName,
   builtinMaxNumOfEndpoints,
   builtinSchedulerConfig,
 } from "../scheduling/config/default-config.js";
 import type { SchedulerConfig } from "../scheduling/config/scheduler-config.js";
+import { MULTI_PROFILE_HANDLERS } from "../scheduling/plugins/profile-handler/disagg-profile-handler.js";
 
 function builtinOf(resources: RouterResources): BuiltinSchedulerName {
   return resources.router.scheduler.builtin ?? "default";
@@ -48,8 +50,14 @@ export function schedulerConfigFor(resources: RouterResources): SchedulerConfig 
       ? undefined
       : builtinSchedulerConfig(builtin, { maxNumOfEndpoints: builtinMaxNumOfEndpoints });
   }
-  const { plugins, saturationDetector } = choice.config;
-  const schedulingProfiles = [choice.profile];
+  const { saturationDetector } = choice.config;
+  // Flow control's usage-limit plugins are flow control's, not the scheduler's (src/flowcontrol).
+  const plugins = choice.config.plugins.filter(
+    (p) => !(USAGE_LIMIT_POLICIES as readonly string[]).includes(p.type),
+  );
+  // A multi-profile handler (disagg-profile-handler) runs every profile of its config; else the chosen one.
+  const multi = plugins.some((p) => MULTI_PROFILE_HANDLERS.includes(p.type));
+  const schedulingProfiles = multi ? choice.config.schedulingProfiles : [choice.profile];
   return saturationDetector === undefined
     ? { plugins, schedulingProfiles }
     : { plugins, schedulingProfiles, saturationDetector };

@@ -43,7 +43,12 @@ export interface RouteDecision {
   profile?: string;
   /** The primary's weighted score minus the first fallback's; undefined when either has none. */
   scoreMargin?: number;
-  /** In-flight lease on endpoints[0]; the front end releases it when the response ends. */
+  /**
+   * Disaggregated serving: the endpoint that runs the prefill. Front ends send its address to the
+   * decode endpoint (endpoints[0]) in x-prefiller-host-port; absent = decode-only.
+   */
+  prefill?: Endpoint;
+  /** In-flight lease on endpoints[0] (and on `prefill`, released with it); the front end releases it when the response ends. */
   lease: Lease | undefined;
   /** Body to forward: the original bytes, or re-serialised when the model was rewritten. */
   body: Uint8Array;
@@ -61,4 +66,12 @@ export interface RequestRouter {
    * model or pool), ResourceExhausted (shed), ServiceUnavailable (no candidates).
    */
   route(input: RouteInput): RouteDecision;
+  /**
+   * route() through flow control, when the router has it (the router core does): the decision now,
+   * or a promise while the request waits; aborting `signal` takes it out of the queue.
+   */
+  admit?(input: RouteInput, signal?: AbortSignal): RouteDecision | PendingDecision;
 }
+
+/** A decision a request waits for in flow control; `cancel()` (client gone) takes it out of the queue at once. */
+export type PendingDecision = Promise<RouteDecision> & { cancel(): void };

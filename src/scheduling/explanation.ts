@@ -33,6 +33,11 @@ export interface ProfileExplanation {
   picker: string;
   /** The profile's ordered pick (addresses); empty when it failed. */
   picked: string[];
+  /**
+   * Figures plugins report per candidate that entered the profile (cost-aware-filter: accelerator,
+   * predictedTtftMs, predictedTpotMs, costPerHour, meetsSlo); absent when no plugin reports any.
+   */
+  candidateFigures?: { address: string; figures: Record<string, number | string | boolean> }[];
 }
 
 export interface Explanation {
@@ -54,4 +59,22 @@ export interface Explanation {
   picked: string[];
   /** Why there is no answer (shed, no candidates, ...), as `schedule` would have thrown it. */
   error?: { code: ErrorCode; message: string };
+  /** Disaggregated serving (disagg-profile-handler): how the request was split, and why. */
+  disaggregation?: ExplainedDisaggregation;
+}
+
+/** The split of a disaggregated decision (both profiles are in `profiles`). */
+export interface ExplainedDisaggregation {
+  /** disagg_decision_total's decision_type: "decode-only" or "prefill-decode". */
+  decisionType: string;
+  decodeProfile: string;
+  /** The decode endpoint (x-gateway-destination-endpoint). */
+  decode: string;
+  prefillProfile?: string;
+  /** The prefill endpoint (x-prefiller-host-port), when disaggregated. */
+  prefill?: string;
+  decider?: string;
+  reason: string;
+  /** Prompt tokens the decode endpoint holds, by the decider's prefix lookup. */
+  cachedTokens?: number;
 }

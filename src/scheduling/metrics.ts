@@ -28,6 +28,11 @@ export interface SchedulerMetrics {
   setPrefixIndexSize(entries: number, bytes: number): void;
   /** inference_extension_prefix_indexer_hit_ratio: matched / total blocks for the primary pick, 0..1. */
   observePrefixHitRatio(ratio: number): void;
+  /**
+   * disagg_decision_total{decision_type}: one per non-dry-run decision of a disaggregating profile
+   * handler ("decode-only" or "prefill-decode"). Optional: implementations without it count nothing.
+   */
+  countDisaggDecision?(decisionType: string): void;
 }
 
 /** Does nothing; the default. */

@@ -10,6 +10,11 @@
 export interface PrefixIndex {
   /** Longest matching prefix, in blocks, of `hashes` for each endpoint address that has any match. */
   matchLengths(hashes: readonly number[], addresses: readonly string[]): Map<string, number>;
+  /**
+   * Optional, the same lookup without a Map: writes the match length of `addresses[i]` to `out[i]`
+   * (0 = none) for every i, and returns how many are above 0. `out` holds at least addresses.length.
+   */
+  matchLengthsInto?(hashes: readonly number[], addresses: readonly string[], out: Int32Array): number;
   /** Records that `address` now holds these blocks (called after a pick, for the primary endpoint). */
   record(address: string, hashes: readonly number[]): void;
   /** Forget endpoints no longer in any pool. */

@@ -6,11 +6,15 @@
  * for the benchmark only.
  */
 import type { PluginFactory } from "./framework/plugin.js";
+import { costAwareFilterType, createCostAwareFilter } from "./plugins/filter/cost-aware-filter.js";
 import { createDecisionTreeFilter, decisionTreeFilterType } from "./plugins/filter/decision-tree-filter.js";
+import { createDecodeFilter, decodeFilterType } from "./plugins/filter/decode-filter.js";
+import { createKvHeadroomFilter, kvHeadroomFilterType } from "./plugins/filter/kv-headroom-filter.js";
 import { createLeastKvCacheFilter, leastKvCacheFilterType } from "./plugins/filter/least-kv-cache-filter.js";
 import { createLeastQueueFilter, leastQueueFilterType } from "./plugins/filter/least-queue-filter.js";
 import { createLoraAffinityFilter, loraAffinityFilterType } from "./plugins/filter/lora-affinity-filter.js";
 import { createLowQueueFilter, lowQueueFilterType } from "./plugins/filter/low-queue-filter.js";
+import { createPrefillFilter, prefillFilterType } from "./plugins/filter/prefill-filter.js";
 import {
   createPrefixCacheAffinityFilter,
   prefixCacheAffinityFilterType,
@@ -29,6 +33,18 @@ import {
   weightedRandomPickerType,
 } from "./plugins/picker/weighted-random-picker.js";
 import {
+  alwaysDisaggPdDeciderType,
+  createAlwaysDisaggPdDecider,
+} from "./plugins/profile-handler/always-disagg-pd-decider.js";
+import {
+  createDisaggProfileHandler,
+  disaggProfileHandlerType,
+} from "./plugins/profile-handler/disagg-profile-handler.js";
+import {
+  createPrefixBasedPdDecider,
+  prefixBasedPdDeciderType,
+} from "./plugins/profile-handler/prefix-based-pd-decider.js";
+import {
   createSingleProfileHandler,
   singleProfileHandlerType,
 } from "./plugins/profile-handler/single-profile-handler.js";
@@ -40,7 +56,9 @@ import {
   createKvCacheUtilizationScorer,
   kvCacheUtilizationScorerType,
 } from "./plugins/scorer/kv-cache-utilization-scorer.js";
+import { createLoadAwareScorer, loadAwareScorerType } from "./plugins/scorer/load-aware-scorer.js";
 import { createLoraAffinityScorer, loraAffinityScorerType } from "./plugins/scorer/lora-affinity-scorer.js";
+import { createNoHitLruScorer, noHitLruScorerType } from "./plugins/scorer/no-hit-lru-scorer.js";
 import {
   createOutstandingTokensScorer,
   outstandingTokensScorerType,
@@ -67,6 +85,8 @@ export const builtinPlugins: PluginRegistry = new Map<string, PluginFactory>([
   [prefixCacheScorerType, createPrefixCacheScorer],
   [outstandingTokensScorerType, createOutstandingTokensScorer],
   [activeRequestScorerType, createActiveRequestScorer],
+  [noHitLruScorerType, createNoHitLruScorer],
+  [loadAwareScorerType, createLoadAwareScorer],
   // pickers
   [maxScorePickerType, createMaxScorePicker],
   [nearMaxScorePickerType, createNearMaxScorePicker],
@@ -88,6 +108,14 @@ export const builtinPlugins: PluginRegistry = new Map<string, PluginFactory>([
   [decisionTreeFilterType, createDecisionTreeFilter],
   ["decision-tree", createDecisionTreeFilter],
   [prefixCacheAffinityFilterType, createPrefixCacheAffinityFilter],
+  [costAwareFilterType, createCostAwareFilter],
+  [kvHeadroomFilterType, createKvHeadroomFilter],
   // profile handlers
   [singleProfileHandlerType, createSingleProfileHandler],
+  // disaggregated prefill/decode (upstream llm-d names)
+  [disaggProfileHandlerType, createDisaggProfileHandler],
+  [prefillFilterType, createPrefillFilter],
+  [decodeFilterType, createDecodeFilter],
+  [prefixBasedPdDeciderType, createPrefixBasedPdDecider],
+  [alwaysDisaggPdDeciderType, createAlwaysDisaggPdDecider],
 ]);

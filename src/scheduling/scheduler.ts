@@ -17,10 +17,15 @@ import { buildProfiles } from "./config/build-profiles.js";
 import { defaultSchedulerConfig } from "./config/default-config.js";
 import type { SchedulerConfig } from "./config/scheduler-config.js";
 import { watchEndpointDepartures } from "./endpoint-departures.js";
-import type { Explanation, ProfileExplanation } from "./explanation.js";
+import type { ExplainedDisaggregation, Explanation, ProfileExplanation } from "./explanation.js";
+import {
+  type CandidateExplainer,
+  type CandidateFigures,
+  isCandidateExplainer,
+} from "./framework/candidate-explainer.js";
 import type { CycleContext, Plugin } from "./framework/plugin.js";
 import type { PrefixIndexOwner } from "./framework/prefix-index-owner.js";
-import type { ProfileHandler } from "./framework/profile-handler.js";
+import type { DisaggOutcome, ProfileHandler } from "./framework/profile-handler.js";
 import type {
   PluginTimer,
   ProfileRunResult,
@@ -198,20 +203,32 @@ class DefaultScheduler implements Scheduler {
     ctx.dryRun = dryRun;
     const sample = !dryRun && ++this.#decisions % this.#sampleEvery === 0;
     try {
-      const { profile, result, saturation, usedStale } = this.#decide(
+      const { profile, result, saturation, usedStale, disagg } = this.#decide(
         pool,
         request,
         ctx,
         undefined,
         sample ? this.#timer : undefined,
+        options?.flowControlled === true,
       );
       const out: SchedulingResult = { profile: profile.name, endpoints: result.endpoints, saturation };
       if (profile.picker.usesScores) out.scores = result.scores;
+      const prefill = disagg?.prefill;
+      if (disagg) out.disaggregation = disagg.outcome.decisionType;
+      if (prefill) out.prefill = { profile: prefill.profile.name, endpoint: prefill.result.endpoints[0]! };
       if (!dryRun) {
         const primary = result.endpoints[0]!;
         const lease = this.#store.acquire(pool, primary.address, request.promptTokens + request.maxTokens);
         if (lease) out.lease = lease;
         for (const o of profile.observers) o.onPicked(ctx, request, result.endpoints);
+        if (prefill && out.prefill) {
+          const p = this.#store.acquire(pool, out.prefill.endpoint.address, request.promptTokens);
+          if (p) out.prefill.lease = p;
+          // The prefill endpoint computed the prompt's KV (and keeps it cached): its profile learns too.
+          const first = prefill.result.endpoints.slice(0, 1);
+          for (const o of prefill.profile.observers) o.onPicked(ctx, request, first);
+        }
+        if (disagg) this.#metrics.countDisaggDecision?.(disagg.outcome.decisionType);
         this.#metrics.countSchedulerAttempt("success");
         if (usedStale || this.#stalePools.size > 0) this.#noteStale(pool, usedStale);
         if (now) this.#metrics.observeSchedulerDuration((now() - start) / 1000);
@@ -245,12 +262,13 @@ class DefaultScheduler implements Scheduler {
       const d = this.#decide(pool, request, ctx, { excluded, traces, explanation: e });
       e.profile = d.profile.name;
       e.picked = d.result.endpoints.map((x) => x.address);
+      if (d.disagg) e.disaggregation = explainDisaggregation(d.disagg, d.result);
     } catch (err) {
       const re = RouterError.from(err);
       if (re.code === "NotFound") throw re;
       e.error = { code: re.code, message: re.message };
     }
-    for (const [name, trace] of traces) e.profiles.push(this.#explainProfile(name, trace));
+    for (const [name, trace] of traces) e.profiles.push(this.#explainProfile(name, trace, request));
     return e;
   }
 
@@ -264,7 +282,14 @@ class DefaultScheduler implements Scheduler {
     ctx: CycleContext,
     explain?: { excluded: ExcludedEndpoint[]; traces: Map<string, ProfileTrace>; explanation: Explanation },
     timer?: PluginTimer,
-  ): { profile: SchedulerProfile; result: ProfileRunResult; saturation: number; usedStale: boolean } {
+    flowControlled = false,
+  ): {
+    profile: SchedulerProfile;
+    result: ProfileRunResult;
+    saturation: number;
+    usedStale: boolean;
+    disagg: DisaggSplit | undefined;
+  } {
     const endpoints = this.#store.endpoints(pool);
     if (!endpoints) throw new RouterError("NotFound", `pool "${pool}" is not configured`, "pool");
     const candidates = this.#candidates;
@@ -285,7 +310,7 @@ class DefaultScheduler implements Scheduler {
       explain.explanation.saturated = saturation >= 1;
       explain.explanation.usedStaleEndpoints = usedStale;
     }
-    if (request.priority < 0 && saturation >= 1) {
+    if (request.priority < 0 && saturation >= 1 && !flowControlled) {
       throw new RouterError("ResourceExhausted", "system saturated, sheddable request dropped");
     }
     const results = this.#results;
@@ -311,7 +336,17 @@ class DefaultScheduler implements Scheduler {
     const result = winner === undefined ? undefined : results.get(winner);
     const profile = profiles.find((p) => p.name === winner);
     if (!result || !profile) throw this.#noResult(pool, request);
-    return { profile, result, saturation, usedStale };
+    const outcome = this.#handler.disaggregation?.(results);
+    let disagg: DisaggSplit | undefined;
+    if (outcome) {
+      disagg = { outcome };
+      const name = outcome.prefillProfile;
+      const prefillResult = name === undefined ? undefined : results.get(name);
+      const prefillProfile = profiles.find((p) => p.name === name);
+      if (prefillResult && prefillProfile)
+        disagg.prefill = { profile: prefillProfile, result: prefillResult };
+    }
+    return { profile, result, saturation, usedStale, disagg };
   }
 
   /** Counts a pick among stale endpoints, and reports the start and end of each such episode once. */
@@ -341,7 +376,7 @@ class DefaultScheduler implements Scheduler {
     );
   }
 
-  #explainProfile(name: string, trace: ProfileTrace): ProfileExplanation {
+  #explainProfile(name: string, trace: ProfileTrace, request: SchedulingRequest): ProfileExplanation {
     const profile = this.profiles.find((p) => p.name === name)!;
     const result = this.#results.get(name);
     const candidates = trace.scored.map((ep, i) => ({
@@ -360,6 +395,40 @@ class DefaultScheduler implements Scheduler {
       picked: result ? result.endpoints.map((e) => e.address) : [],
     };
     if (trace.failedAt !== undefined) out.failedAt = trace.failedAt;
+    const explainers: CandidateExplainer[] = [];
+    for (const f of profile.filters) if (isCandidateExplainer(f)) explainers.push(f);
+    for (const { scorer } of profile.scorers) if (isCandidateExplainer(scorer)) explainers.push(scorer);
+    if (explainers.length > 0) {
+      // Every candidate that entered the profile, also those a filter removed (why it did shows here).
+      out.candidateFigures = this.#candidates.map((ep) => {
+        const figures: CandidateFigures = {};
+        for (const x of explainers) Object.assign(figures, x.explainCandidate(request, ep));
+        return { address: ep.address, figures };
+      });
+    }
     return out;
   }
+}
+
+/** A disaggregating handler's split of one decision: the outcome, and the prefill run when used. */
+interface DisaggSplit {
+  outcome: DisaggOutcome;
+  prefill?: { profile: SchedulerProfile; result: ProfileRunResult };
+}
+
+function explainDisaggregation(d: DisaggSplit, decode: ProfileRunResult): ExplainedDisaggregation {
+  const o = d.outcome;
+  const out: ExplainedDisaggregation = {
+    decisionType: o.decisionType,
+    decodeProfile: o.decodeProfile,
+    decode: decode.endpoints[0]!.address,
+    reason: o.reason,
+  };
+  if (d.prefill) {
+    out.prefillProfile = d.prefill.profile.name;
+    out.prefill = d.prefill.result.endpoints[0]!.address;
+  }
+  if (o.decider !== undefined) out.decider = o.decider;
+  if (o.cachedTokens !== undefined) out.cachedTokens = o.cachedTokens;
+  return out;
 }

@@ -28,6 +28,7 @@ export function explainRequest(router: ExtendedRequestRouter, req: ExplainReques
     pool,
     resolution,
     explanation: x,
+    flowControl,
   } = router.explain({
     requestId: "explain",
     headers: { get: (name) => headers.get(name.toLowerCase()) ?? null },
@@ -51,9 +52,34 @@ export function explainRequest(router: ExtendedRequestRouter, req: ExplainReques
       candidates: p.candidates.map((c) => ({ address: c.address, total: c.total, scores: c.scores })),
       picker: p.picker,
       picked: p.picked,
+      candidateFigures: (p.candidateFigures ?? []).map((c) => ({
+        address: c.address,
+        figures: Object.fromEntries(Object.entries(c.figures).map(([k, v]) => [k, String(v)])),
+      })),
     })),
     profile: x.profile ?? "",
     picked: x.picked,
     error: x.error ? `${x.error.code}: ${x.error.message}` : "",
+    ...(flowControl !== undefined && {
+      flowControl: {
+        priority: flowControl.priority,
+        flowId: flowControl.flowId,
+        queued: flowControl.queued,
+        position: flowControl.position,
+        poolQueued: flowControl.poolQueued,
+      },
+    }),
+    ...(x.disaggregation !== undefined && {
+      disaggregation: {
+        decisionType: x.disaggregation.decisionType,
+        decodeProfile: x.disaggregation.decodeProfile,
+        decode: x.disaggregation.decode,
+        prefillProfile: x.disaggregation.prefillProfile ?? "",
+        prefill: x.disaggregation.prefill ?? "",
+        decider: x.disaggregation.decider ?? "",
+        reason: x.disaggregation.reason,
+        cachedTokens: x.disaggregation.cachedTokens ?? 0,
+      },
+    }),
   });
 }

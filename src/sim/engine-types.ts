@@ -22,6 +22,13 @@ export interface EngineRequest {
   prefixKeys?: readonly (number | string)[];
   /** LoRA adapter name; absent: the base model. */
   adapter?: string;
+  /**
+   * Disaggregated serving: the prompt's KV was computed by a prefill engine and arrives with the
+   * request (the caller has waited for the transfer, see `kvTransferMs`). At its first admission the
+   * engine allocates the prompt's blocks and computes only the last prompt token (as vLLM's NIXL
+   * connector does), then decodes. A preempted request recomputes its prompt locally.
+   */
+  remotePrefill?: boolean;
 }
 
 /**

@@ -67,6 +67,21 @@ const GiB = 1024 ** 3;
 
 /** NVIDIA H100-SXM5-80GB: 80 GiB HBM3 at 3.35 TB/s, 989 TFLOPS dense bf16 (datasheet). */
 const h100 = { gpuMemoryBytes: 80 * GiB, hbmBytesPerSec: 3.35e12, peakFlops: 989e12 } as const;
+/** NVIDIA A100-SXM4-80GB: 80 GiB HBM2e at 2.039 TB/s, 312 TFLOPS dense bf16 (datasheet). */
+const a100 = { gpuMemoryBytes: 80 * GiB, hbmBytesPerSec: 2.039e12, peakFlops: 312e12 } as const;
+/** NVIDIA L4: 24 GB GDDR6 at 300 GB/s, 121 TFLOPS dense bf16 (datasheet). */
+const l4 = { gpuMemoryBytes: 24e9, hbmBytesPerSec: 300e9, peakFlops: 121e12 } as const;
+/**
+ * vLLM's batch defaults below 70 GiB or on an A100 (vllm arg_utils get_batch_defaults, OpenAI server):
+ * 2,048 batched tokens, 256 sequences (../shared UPSTREAM 5.1).
+ */
+const smallGpuBatch = { maxNumBatchedTokens: 2048, maxNumSeqs: 256 } as const;
+const llama3_8b = {
+  params: 8.03e9,
+  weightBytes: 8.03e9 * 2,
+  kvBytesPerToken: 2 * 32 * 8 * 128 * 2,
+  maxModelLen: 8192,
+} as const;
 
 const serving = {
   gpuMemoryUtilization: 0.9,
@@ -99,6 +114,8 @@ export const presets = {
     kvBytesPerToken: 2 * 32 * 8 * 128 * 2,
     maxModelLen: 8192,
   },
+  "llama3-8b-a100-80g": { ...a100, ...serving, ...smallGpuBatch, ...llama3_8b },
+  "llama3-8b-l4": { ...l4, ...serving, ...smallGpuBatch, ...llama3_8b },
   demo: {
     ...serving,
     gpuMemoryBytes: 3 * GiB,
@@ -117,6 +134,19 @@ export const presets = {
 
 /** Names of the built-in presets. */
 export type PresetName = keyof typeof presets;
+
+/**
+ * The accelerator each preset stands for, in the router's accelerator table
+ * (src/scheduling/accelerators.ts); a sim replica pushes it as `inference-router.dev/accelerator`.
+ * The demo's made-up GPU has none.
+ */
+export const presetAccelerators: Readonly<Record<PresetName, string | undefined>> = {
+  "llama2-7b-h100": "H100",
+  "llama3-8b-h100": "H100",
+  "llama3-8b-a100-80g": "A100-80G",
+  "llama3-8b-l4": "L4",
+  demo: undefined,
+};
 
 /** KV blocks that fit in what is left of GPU memory after weights and the activation reserve. */
 export function kvBlocksOf(p: EnginePreset): number {

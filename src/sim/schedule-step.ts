@@ -93,8 +93,13 @@ function admitWaiting<R extends EngineRequest>(s: EngineState<R>, budgetIn: numb
     }
     const hitBlocks = findCachedPrefix(s, seq);
     const hitTokens = hitBlocks * bs;
-    const n = Math.min(seq.numTokens - hitTokens, budget);
-    const newBlocks = Math.ceil((hitTokens + n) / bs) - hitBlocks;
+    // A remotely prefilled prompt arrives computed but for its last token (its logits start decode).
+    const startTokens =
+      seq.request.remotePrefill === true && seq.preemptions === 0
+        ? Math.max(hitTokens, seq.numTokens - 1)
+        : hitTokens;
+    const n = Math.min(seq.numTokens - startTokens, budget);
+    const newBlocks = Math.ceil((startTokens + n) / bs) - hitBlocks;
     let idleHits = 0;
     for (let j = 0; j < hitBlocks; j++) if (pool.refCount(hits[j]!) === 0) idleHits++;
     if (newBlocks + idleHits > pool.freeBlocks) break;
@@ -107,7 +112,7 @@ function admitWaiting<R extends EngineRequest>(s: EngineState<R>, budgetIn: numb
       seq.blocks.push(hits[j]!);
     }
     for (let k = 0; k < newBlocks; k++) seq.blocks.push(pool.allocate());
-    seq.computed = hitTokens;
+    seq.computed = startTokens;
     seq.cachedBlocks = hitBlocks;
     seq.status = "running";
     stats.prefixCacheQueries += seq.numTokens;

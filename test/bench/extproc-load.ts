@@ -101,7 +101,20 @@ export function encodeRequest(client: grpc.Client, m: Msg): Buffer {
 export const passThrough = (b: Buffer) => b;
 
 /** One exchange; resolves with ms from the body's send to the last body chunk. */
-export function exchange(client: grpc.Client, head: Buffer, body: readonly Buffer[]): Promise<number> {
+/**
+ * Streams the picker refused unprocessed (opened after its connection-retirement notice, see
+ * runtimes/node/extproc-resets.ts) and sent again on a new stream, as a gRPC client with transparent
+ * retries does: this client turns grpc-js's retries off (their per-call cost), so it resends itself.
+ */
+export const refusedStreams = { resent: 0 };
+
+export function exchange(
+  client: grpc.Client,
+  head: Buffer,
+  body: readonly Buffer[],
+  firstSent?: number,
+  attempt = 1,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const call = client.makeBidiStreamRequest(PROCESS, passThrough, passThrough);
     let start = 0;
@@ -116,9 +129,15 @@ export function exchange(client: grpc.Client, head: Buffer, body: readonly Buffe
         resolve(ms);
       }
     });
-    call.on("error", reject);
+    call.on("error", (err: grpc.ServiceError) => {
+      // REFUSED_STREAM: the server never processed it. The latency keeps counting from the first send.
+      if (err.code === 14 /* UNAVAILABLE */ && err.details === "Stream refused by server" && attempt < 3) {
+        refusedStreams.resent++;
+        exchange(client, head, body, start, attempt + 1).then(resolve, reject);
+      } else reject(err);
+    });
     call.write(head);
-    start = performance.now();
+    start = firstSent ?? performance.now();
     for (const b of body) call.write(b);
   });
 }

@@ -43,6 +43,7 @@ import {
   openLoop,
   percentile,
   type Request4K,
+  refusedStreams,
   withoutClientPauses,
 } from "./extproc-load.js";
 import { runSession } from "./extproc-session.js";
@@ -399,5 +400,9 @@ const PICKER_SCENARIOS = ["open", "rst1000", "held1000", "closed1", "closed100",
 if (PICKER_SCENARIOS.some(wanted))
   for (const t of transports.length > 0 ? transports : ["h2", "connect"])
     process.stdout.write(`${await run(t)}\n`);
+if (refusedStreams.resent > 0)
+  process.stdout.write(
+    `Streams the picker refused unprocessed after a connection-retirement notice and the client sent again: ${refusedStreams.resent}\n`,
+  );
 if (wanted("bare")) process.stdout.write(`${await runBare()}\n`);
 if (wanted("session")) process.stdout.write(`${await runSession()}\n`);

@@ -24,6 +24,8 @@ describe("ExtProcSession: request path", () => {
     expect(common?.headerMutation?.removeHeaders).toEqual([
       "x-gateway-destination-endpoint-subset",
       "x-gateway-destination-endpoint-served",
+      // No prefill endpoint picked: a client's own x-prefiller-host-port must not reach the decode side.
+      "x-prefiller-host-port",
     ]);
     expect(first.dynamicMetadata).toEqual({
       "envoy.lb": { "x-gateway-destination-endpoint": set["x-gateway-destination-endpoint"] },

@@ -62,6 +62,39 @@ describe("usage tap", () => {
     expect(tapJsonResponse(enc.encode("not json")).usage).toBeUndefined();
   });
 
+  it("reads the same usage from the trailing usage object alone as from the whole answer", () => {
+    // Without a model to map only the last top-level member is parsed when it is the usage; every
+    // other shape is parsed whole. Each body must give what a whole parse gives.
+    const bodies = [
+      '{"id":"a","choices":[{"message":{"content":"x"}}],"usage":{"prompt_tokens":5,"completion_tokens":6}}',
+      '{"id":"a", "usage" : { "prompt_tokens" : 7, "completion_tokens": 1, "prompt_tokens_details": {"cached_tokens": 4} } }\n',
+      '{"usage":{"prompt_tokens":1,"completion_tokens":2},"id":"usage last? no"}',
+      '{"choices":[{"message":{"content":"say \\"usage\\": {\\"prompt_tokens\\": 99}"}}],"usage":{"prompt_tokens":2,"completion_tokens":3}}',
+      '{"choices":[{"message":{"content":"a brace } and a quote \\" inside"}}],"usage":{"prompt_tokens":2,"completion_tokens":3,"x":"}"}}',
+      '{"a":{"usage":{"prompt_tokens":9,"completion_tokens":9}}}',
+      '{"a":[{"usage":{"prompt_tokens":9,"completion_tokens":9}}]}',
+      '{"usage":null}',
+      '{"usage":"none"}',
+      '{"response":{"usage":{"input_tokens":2,"output_tokens":3}}}',
+      '{"id":"no usage at all"}',
+      '{"id":"a","usage":{"prompt_tokens":5,"completion_tokens":6}',
+      '{"id":"a","usage":{"prompt_tokens":5,"completion_tokens":6}} trailing',
+      '{"text":"\\\\","usage":{"prompt_tokens":8,"completion_tokens":1}}',
+      "not json",
+    ];
+    for (const text of bodies) {
+      let whole: unknown;
+      try {
+        whole = JSON.parse(text);
+      } catch {
+        whole = undefined;
+      }
+      const result = tapJsonResponse(enc.encode(text));
+      expect(result.usage, text).toEqual(usageFromJson(whole));
+      expect(dec.decode(result.body)).toBe(text);
+    }
+  });
+
   it("reads Responses API usage names", () => {
     expect(
       usageFromJson({

@@ -12,6 +12,8 @@ export const POOL = "pool";
 export interface EndpointSpec extends Partial<EndpointMetrics> {
   ready?: boolean;
   models?: string[];
+  /** Pod labels (llm-d.ai/role, accelerator...). */
+  labels?: Record<string, string>;
 }
 
 export interface Fixture {
@@ -32,7 +34,7 @@ export function snapshotEndpoint(i: number, spec: EndpointSpec): SnapshotEndpoin
     ip: `10.0.0.${i + 1}`,
     port: 8000,
     ready: spec.ready ?? true,
-    labels: {},
+    labels: spec.labels ?? {},
     engine: "sim",
     models: spec.models ?? [],
     metrics: {

@@ -32,6 +32,8 @@ const LONG_RUNTIME_FILES = {
     "the `demo` command: starts `serve` in-process and a child `sim`, waits for the pool, prints the curl commands, and turns the simulator's own failure (busy port, crash) into a message naming its flag",
   "runtimes/node/picker-listeners.ts":
     "the picker's three listeners (ext_proc on either transport with TLS and certificate reload, gRPC health, metrics) over one processor; the rules (served pool, message limit, endpoint count) live in src/extproc",
+  "runtimes/node/extproc-h2.ts":
+    "ext_proc's gRPC framing on node:http2 with module-level listeners (no closures per stream), including the write of replies flow control held; the session's rules live in src/extproc",
   "runtimes/node/ui/app.js":
     "the pool page's browser code (no build step, so one ES module): the Connect protocol over fetch, the pool table, the Explain score table; it holds no routing rule",
 };

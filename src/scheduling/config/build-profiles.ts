@@ -69,7 +69,7 @@ export function buildProfiles(config: SchedulerConfig, options: BuildOptions): B
       "plugins",
     );
   }
-  const handler = handlers[0] ?? new SingleProfileHandler();
+  const handler: ProfileHandler = handlers[0] ?? new SingleProfileHandler();
   const maxProfiles = (handler as { maxProfiles?: number }).maxProfiles;
   if (maxProfiles !== undefined && config.schedulingProfiles.length > maxProfiles) {
     throw new RouterError(
@@ -134,5 +134,7 @@ export function buildProfiles(config: SchedulerConfig, options: BuildOptions): B
     });
     return new SchedulerProfile(spec.name, filters, scorers, picker ?? new MaxScorePicker(), observers);
   });
+  // A handler that refers to profiles or plugins by name checks them now, whatever the order in the file.
+  handler.validate?.(profiles, (name) => plugins.get(name));
   return { plugins, profiles, handler };
 }

@@ -25,11 +25,12 @@ export interface PrefixIndexOwner extends Plugin {
   /** The options the index was built with; `blockSize` and `maxPrefixBlocksToMatch` say how requests are hashed. */
   readonly prefixHashing: PrefixIndexOptions;
   /**
-   * Optional: the index's matches for `request` on `endpoints`, shared within one decision, so a
-   * filter and a scorer reading the same index look it up once. Without it, readers call
-   * `prefixIndex.matchLengths` themselves.
+   * Optional: the index's match length, in blocks, for `request` on each of `endpoints`, aligned
+   * (`[i]` is `endpoints[i]`'s, 0 = none) and shared within one decision, so a filter and a scorer
+   * reading the same index look it up once. The array is the owner's buffer: read it before the next
+   * call. Without it, readers call `prefixIndex.matchLengths` themselves.
    */
-  prefixMatches?(request: SchedulingRequest, endpoints: readonly Endpoint[]): ReadonlyMap<string, number>;
+  prefixMatchLengths?(request: SchedulingRequest, endpoints: readonly Endpoint[]): Int32Array;
 }
 
 export function isPrefixIndexOwner(p: Plugin): p is PrefixIndexOwner {

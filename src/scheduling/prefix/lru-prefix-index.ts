@@ -40,6 +40,15 @@ class LruPrefixIndex implements PrefixIndex {
   readonly #tables = new Map<string, BlockTable>();
   /** Reused per call: matchLengths is not re-entrant, and JS is single-threaded. */
   #prepared: PreparedBlocks | undefined;
+  /**
+   * The tables matchLengthsInto resolved last, aligned with its addresses: the next call with the same
+   * addresses (the pool's candidates, decision after decision) skips the Map lookups. Valid while
+   * `#tablesVersion` is unchanged; a table created or dropped bumps it.
+   */
+  #resolvedAddresses: string[] = [];
+  #resolvedTables: (BlockTable | undefined)[] = [];
+  #resolvedVersion = -1;
+  #tablesVersion = 0;
 
   constructor(capacity: number) {
     this.#capacity = capacity;
@@ -48,8 +57,7 @@ class LruPrefixIndex implements PrefixIndex {
   matchLengths(hashes: readonly number[], addresses: readonly string[]): Map<string, number> {
     const result = new Map<string, number>();
     if (hashes.length === 0 || this.#tables.size === 0) return result;
-    const blocks = prepareBlocks(hashes, this.#prepared);
-    this.#prepared = blocks;
+    const blocks = this.#prepare(hashes);
     for (const address of addresses) {
       const table = this.#tables.get(address);
       if (table === undefined) continue;
@@ -59,19 +67,57 @@ class LruPrefixIndex implements PrefixIndex {
     return result;
   }
 
+  matchLengthsInto(hashes: readonly number[], addresses: readonly string[], out: Int32Array): number {
+    const n = addresses.length;
+    if (hashes.length === 0 || this.#tables.size === 0) {
+      out.fill(0, 0, n);
+      return 0;
+    }
+    const blocks = this.#prepare(hashes);
+    const resolved = this.#resolvedAddresses;
+    const tables = this.#resolvedTables;
+    if (this.#resolvedVersion !== this.#tablesVersion) {
+      resolved.length = 0;
+      tables.length = 0;
+      this.#resolvedVersion = this.#tablesVersion;
+    }
+    let hits = 0;
+    for (let i = 0; i < n; i++) {
+      const address = addresses[i]!;
+      let table: BlockTable | undefined;
+      if (resolved[i] === address) table = tables[i];
+      else {
+        table = this.#tables.get(address);
+        resolved[i] = address;
+        tables[i] = table;
+      }
+      const m = table === undefined ? 0 : table.matchLength(blocks);
+      out[i] = m;
+      if (m > 0) hits++;
+    }
+    return hits;
+  }
+
+  #prepare(hashes: readonly number[]): PreparedBlocks {
+    const blocks = prepareBlocks(hashes, this.#prepared);
+    this.#prepared = blocks;
+    return blocks;
+  }
+
   record(address: string, hashes: readonly number[]): void {
     if (hashes.length === 0) return;
     let table = this.#tables.get(address);
     if (table === undefined) {
       table = new BlockTable(this.#capacity);
       this.#tables.set(address, table);
+      this.#tablesVersion++;
     }
     for (const hash of hashes) table.touch(hash);
   }
 
   purge(keep: (address: string) => boolean): void {
     for (const address of this.#tables.keys()) {
-      if (!keep(address)) this.#tables.delete(address);
+      if (!keep(address) && this.#tables.delete(address)) this.#tablesVersion++;
     }
   }
 

@@ -3,7 +3,7 @@ import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { engineProfiles } from "./engines.js";
 import type { MatrixAxes } from "./matrix.js";
-import { strategies } from "./strategies.js";
+import { candidateStrategies, strategies } from "./strategies.js";
 import { experimentPushIntervalMs, experimentStrategies } from "./upstream-experiment.js";
 import { workloads } from "./workloads/index.js";
 
@@ -52,6 +52,7 @@ workloads x engines x push intervals x router replicas x load, every strategy at
   --routers a,b         router replicas splitting the traffic, each seeing only its own in-flight (env QUALITY_ROUTERS, default ${defaults.routers.join(",")})
   --load a,b            percent of round-robin's capacity on that engine and workload (env QUALITY_LOAD, default ${defaults.loadPercents.join(",")})
   --strategies a,b      ${strategies.map((s) => s.name).join(", ")} (env QUALITY_STRATEGIES, default all; round-robin always runs)
+                        candidates for the default, run only when named: ${candidateStrategies.map((s) => s.name).join(", ")}
   --qps a,b             explicit QPS points instead of the load axis (env QUALITY_QPS)
   --duration S          virtual seconds of arrivals per point; the first third is warm-up (env QUALITY_DURATION, default 60; quick 30)
   --bursty              gamma inter-arrivals of shape 0.25 instead of Poisson for every workload (env QUALITY_BURSTY=1)
@@ -140,8 +141,8 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
   const givenStrategies = list(v.strategies ?? env.QUALITY_STRATEGIES);
   const st = names(
     "--strategies",
-    givenStrategies ?? (upstream ? [...experimentStrategies] : undefined),
-    strategies.map((s) => s.name),
+    givenStrategies ?? (upstream ? [...experimentStrategies] : strategies.map((s) => s.name)),
+    [...strategies, ...candidateStrategies].map((s) => s.name),
   );
   if (!st.includes("round-robin")) st.unshift("round-robin");
   const qps = list(v.qps ?? env.QUALITY_QPS)?.map((q) => num("--qps", q, 0, 0.1, 100_000));

@@ -59,9 +59,37 @@ export const engineProfiles: ReadonlyMap<string, EngineProfile> = new Map(
   ).map((e) => [e.name, e]),
 );
 
+/** How many times slower the slow replicas of the live run's heterogeneous pool are. */
+export const liveSlowdown = 3;
+
+/**
+ * Engines of the live cross-check (bench:quality:live), not on the matrix's engine axis: their
+ * virtual-time twins give round-robin's capacity, from which the live run sets its load.
+ * hetero-speed: every other replica `liveSlowdown` times slower in every step (HBM, FLOPS / 3, step
+ * overhead x 3), as the live run's sim processes at 3x the time scale are.
+ */
+export const liveEngineProfiles: ReadonlyMap<string, EngineProfile> = new Map([
+  [
+    "hetero-speed",
+    {
+      name: "hetero-speed",
+      description: `llama2-7b-h100, every other replica ${liveSlowdown}x slower in every step (the live run's heterogeneous pool)`,
+      preset: "llama2-7b-h100",
+      replicas: [
+        {},
+        {
+          hbmBytesPerSec: 3.35e12 / liveSlowdown,
+          peakFlops: 989e12 / liveSlowdown,
+          stepOverheadMs: 2 * liveSlowdown,
+        },
+      ],
+    },
+  ],
+]);
+
 /** The profile named `name`; throws naming the known ones. */
 export function engineProfile(name: string): EngineProfile {
-  const e = engineProfiles.get(name);
+  const e = engineProfiles.get(name) ?? liveEngineProfiles.get(name);
   if (!e) throw new Error(`--engines: unknown "${name}" (known: ${[...engineProfiles.keys()].join(", ")})`);
   return e;
 }

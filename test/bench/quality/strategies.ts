@@ -96,11 +96,117 @@ export const strategies: readonly Strategy[] = [
   },
 ];
 
-/** Strategies by name; throws naming the unknown one. */
+/** The built-in default changed by `change` (a deep copy): a candidate for the next default. */
+function oursWith(change: (c: SchedulerConfig) => void): SchedulerConfig {
+  const c = structuredClone(defaultSchedulerConfig());
+  change(c);
+  return c;
+}
+
+/** Adds a scorer to the default profile before prefix-cache-scorer (so it reads the shared lookup). */
+function withScorer(type: string, weight: number, parameters?: unknown) {
+  return (c: SchedulerConfig) => {
+    (c.plugins as unknown[]).push({ type, name: type, ...(parameters === undefined ? {} : { parameters }) });
+    const refs = c.schedulingProfiles[0]!.plugins as unknown[];
+    const at = c.schedulingProfiles[0]!.plugins.findIndex((r) => r.pluginRef === "prefix-cache-scorer");
+    refs.splice(at, 0, { pluginRef: type, weight });
+  };
+}
+
+/** Adds a filter to the default profile, before every other plugin. */
+function withFilterFirst(type: string, parameters?: unknown) {
+  return (c: SchedulerConfig) => {
+    (c.plugins as unknown[]).push({ type, name: type, ...(parameters === undefined ? {} : { parameters }) });
+    (c.schedulingProfiles[0]!.plugins as unknown[]).unshift({ pluginRef: type });
+  };
+}
+
+/** Sets parameters of the plugin of type `type`. */
+function withParameters(type: string, parameters: Record<string, unknown>) {
+  return (c: SchedulerConfig) => {
+    const p = c.plugins.find((x) => x.type === type)!;
+    p.parameters = { ...(p.parameters as object), ...parameters };
+  };
+}
+
+/** Sets the weight of the scorer `ref` in the default profile. */
+function withWeight(ref: string, weight: number) {
+  return (c: SchedulerConfig) => {
+    c.schedulingProfiles[0]!.plugins.find((r) => r.pluginRef === ref)!.weight = weight;
+  };
+}
+
+/**
+ * Candidate changes to the built-in default, run only when named (--strategies): the experiments of
+ * test/bench/results/matrix-analysis/README.md ("Experiments on the default").
+ */
+export const candidateStrategies: readonly Strategy[] = [
+  {
+    name: "ours+no-hit-lru-1",
+    description: "ours + no-hit-lru-scorer 1 (upstream's optimized baseline adds it at 2)",
+    config: oursWith(withScorer("no-hit-lru-scorer", 1)),
+  },
+  {
+    name: "ours+no-hit-lru-2",
+    description: "ours + no-hit-lru-scorer 2",
+    config: oursWith(withScorer("no-hit-lru-scorer", 2)),
+  },
+  {
+    name: "ours+load-aware-1",
+    description: "ours + load-aware-scorer 1 (threshold 128)",
+    config: oursWith(withScorer("load-aware-scorer", 1)),
+  },
+  {
+    name: "ours-eps0",
+    description: "ours with near-max-score-picker epsilon 0 (a max-score pick with random ties)",
+    config: oursWith(withParameters("near-max-score-picker", { epsilon: 0 })),
+  },
+  {
+    name: "ours-eps05",
+    description: "ours with near-max-score-picker epsilon 0.05",
+    config: oursWith(withParameters("near-max-score-picker", { epsilon: 0.05 })),
+  },
+  {
+    name: "ours-affinity-0.95",
+    description: "ours with prefix-cache-affinity-filter affinityThreshold 0.95",
+    config: oursWith(withParameters("prefix-cache-affinity-filter", { affinityThreshold: 0.95 })),
+  },
+  {
+    name: "ours-prefix-1",
+    description:
+      "ours with prefix-cache-scorer 1 (the affinity filter decides stickiness; the score only ranks)",
+    config: oursWith(withWeight("prefix-cache-scorer", 1)),
+  },
+  {
+    name: "ours-prefix-0",
+    description: "ours with prefix-cache-scorer 0 (stickiness from the affinity filter alone)",
+    config: oursWith(withWeight("prefix-cache-scorer", 0)),
+  },
+  {
+    name: "ours+kv-headroom",
+    description: "ours with kv-headroom-filter (maxKvFill 1) first",
+    config: oursWith(withFilterFirst("kv-headroom-filter")),
+  },
+  {
+    name: "ours+kv-headroom-prefix-1",
+    description: "ours with kv-headroom-filter first and prefix-cache-scorer 1",
+    config: oursWith((c) => {
+      withFilterFirst("kv-headroom-filter")(c);
+      withWeight("prefix-cache-scorer", 1)(c);
+    }),
+  },
+  {
+    name: "ours-active-3",
+    description: "ours with active-request-scorer 3",
+    config: oursWith(withWeight("active-request-scorer", 3)),
+  },
+];
+
+/** Strategies by name (the matrix's, then the candidates); throws naming the unknown one. */
 export function strategiesNamed(names: readonly string[] | undefined): Strategy[] {
   if (!names) return [...strategies];
   return names.map((n) => {
-    const s = strategies.find((x) => x.name === n);
+    const s = strategies.find((x) => x.name === n) ?? candidateStrategies.find((x) => x.name === n);
     if (!s)
       throw new Error(`--strategies: unknown "${n}" (known: ${strategies.map((x) => x.name).join(", ")})`);
     return s;

@@ -20,6 +20,8 @@ const processor = {
     ({
       handle: (_req: ProcessingRequest) => [headersReply("request")],
       close: (reason: string) => closed.push(reason),
+      // Nothing is ever held by flow control here.
+      takeDeferred: () => undefined,
     }) as unknown as ExtProcSession,
 } as unknown as ExtProcProcessor;
 

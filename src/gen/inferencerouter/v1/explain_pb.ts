@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file inferencerouter/v1/explain.proto.
  */
 export const file_inferencerouter_v1_explain: GenFile = /*@__PURE__*/
-  fileDesc("CiBpbmZlcmVuY2Vyb3V0ZXIvdjEvZXhwbGFpbi5wcm90bxISaW5mZXJlbmNlcm91dGVyLnYxIiwKC0NoYXRNZXNzYWdlEgwKBHJvbGUYASABKAkSDwoHY29udGVudBgCIAEoCSKGAgoORXhwbGFpblJlcXVlc3QSDAoEcG9vbBgBIAEoCRINCgVtb2RlbBgCIAEoCRIOCgZwcm9tcHQYAyABKAkSMQoIbWVzc2FnZXMYBCADKAsyHy5pbmZlcmVuY2Vyb3V0ZXIudjEuQ2hhdE1lc3NhZ2USQAoHaGVhZGVycxgFIAMoCzIvLmluZmVyZW5jZXJvdXRlci52MS5FeHBsYWluUmVxdWVzdC5IZWFkZXJzRW50cnkSEgoKbWF4X3Rva2VucxgGIAEoDRIOCgZzdWJzZXQYByADKAkaLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiWgoLUGx1Z2luU2NvcmUSDgoGcGx1Z2luGAEgASgJEgwKBHR5cGUYAiABKAkSCwoDcmF3GAMgASgBEg4KBndlaWdodBgEIAEoARIQCgh3ZWlnaHRlZBgFIAEoASJlChJFeHBsYWluZWRDYW5kaWRhdGUSDwoHYWRkcmVzcxgBIAEoCRIvCgZzY29yZXMYAiADKAsyHy5pbmZlcmVuY2Vyb3V0ZXIudjEuUGx1Z2luU2NvcmUSDQoFdG90YWwYAyABKAEiMAoNRmlsdGVyUmVtb3ZhbBIOCgZmaWx0ZXIYASABKAkSDwoHcmVtb3ZlZBgCIAMoCSLIAQoSUHJvZmlsZUV4cGxhbmF0aW9uEg8KB3Byb2ZpbGUYASABKAkSMgoHZmlsdGVycxgCIAMoCzIhLmluZmVyZW5jZXJvdXRlci52MS5GaWx0ZXJSZW1vdmFsEhEKCWZhaWxlZF9hdBgDIAEoCRI6CgpjYW5kaWRhdGVzGAQgAygLMiYuaW5mZXJlbmNlcm91dGVyLnYxLkV4cGxhaW5lZENhbmRpZGF0ZRIOCgZwaWNrZXIYBSABKAkSDgoGcGlja2VkGAYgAygJIjMKEEV4Y2x1ZGVkRW5kcG9pbnQSDwoHYWRkcmVzcxgBIAEoCRIOCgZyZWFzb24YAiABKAkipgIKD0V4cGxhaW5SZXNwb25zZRIMCgRwb29sGAEgASgJEhQKDGNsaWVudF9tb2RlbBgCIAEoCRIUCgx0YXJnZXRfbW9kZWwYAyABKAkSEAoIcHJpb3JpdHkYBCABKAUSEgoKc2F0dXJhdGlvbhgFIAEoARIRCglzYXR1cmF0ZWQYBiABKAgSNgoIZXhjbHVkZWQYByADKAsyJC5pbmZlcmVuY2Vyb3V0ZXIudjEuRXhjbHVkZWRFbmRwb2ludBI4Cghwcm9maWxlcxgIIAMoCzImLmluZmVyZW5jZXJvdXRlci52MS5Qcm9maWxlRXhwbGFuYXRpb24SDwoHcHJvZmlsZRgJIAEoCRIOCgZwaWNrZWQYCiADKAkSDQoFZXJyb3IYCyABKAliBnByb3RvMw");
+  fileDesc("CiBpbmZlcmVuY2Vyb3V0ZXIvdjEvZXhwbGFpbi5wcm90bxISaW5mZXJlbmNlcm91dGVyLnYxIiwKC0NoYXRNZXNzYWdlEgwKBHJvbGUYASABKAkSDwoHY29udGVudBgCIAEoCSKGAgoORXhwbGFpblJlcXVlc3QSDAoEcG9vbBgBIAEoCRINCgVtb2RlbBgCIAEoCRIOCgZwcm9tcHQYAyABKAkSMQoIbWVzc2FnZXMYBCADKAsyHy5pbmZlcmVuY2Vyb3V0ZXIudjEuQ2hhdE1lc3NhZ2USQAoHaGVhZGVycxgFIAMoCzIvLmluZmVyZW5jZXJvdXRlci52MS5FeHBsYWluUmVxdWVzdC5IZWFkZXJzRW50cnkSEgoKbWF4X3Rva2VucxgGIAEoDRIOCgZzdWJzZXQYByADKAkaLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiWgoLUGx1Z2luU2NvcmUSDgoGcGx1Z2luGAEgASgJEgwKBHR5cGUYAiABKAkSCwoDcmF3GAMgASgBEg4KBndlaWdodBgEIAEoARIQCgh3ZWlnaHRlZBgFIAEoASJlChJFeHBsYWluZWRDYW5kaWRhdGUSDwoHYWRkcmVzcxgBIAEoCRIvCgZzY29yZXMYAiADKAsyHy5pbmZlcmVuY2Vyb3V0ZXIudjEuUGx1Z2luU2NvcmUSDQoFdG90YWwYAyABKAEiMAoNRmlsdGVyUmVtb3ZhbBIOCgZmaWx0ZXIYASABKAkSDwoHcmVtb3ZlZBgCIAMoCSKJAgoSUHJvZmlsZUV4cGxhbmF0aW9uEg8KB3Byb2ZpbGUYASABKAkSMgoHZmlsdGVycxgCIAMoCzIhLmluZmVyZW5jZXJvdXRlci52MS5GaWx0ZXJSZW1vdmFsEhEKCWZhaWxlZF9hdBgDIAEoCRI6CgpjYW5kaWRhdGVzGAQgAygLMiYuaW5mZXJlbmNlcm91dGVyLnYxLkV4cGxhaW5lZENhbmRpZGF0ZRIOCgZwaWNrZXIYBSABKAkSDgoGcGlja2VkGAYgAygJEj8KEWNhbmRpZGF0ZV9maWd1cmVzGAcgAygLMiQuaW5mZXJlbmNlcm91dGVyLnYxLkNhbmRpZGF0ZUZpZ3VyZXMilwEKEENhbmRpZGF0ZUZpZ3VyZXMSDwoHYWRkcmVzcxgBIAEoCRJCCgdmaWd1cmVzGAIgAygLMjEuaW5mZXJlbmNlcm91dGVyLnYxLkNhbmRpZGF0ZUZpZ3VyZXMuRmlndXJlc0VudHJ5Gi4KDEZpZ3VyZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIrEBCg5EaXNhZ2dyZWdhdGlvbhIVCg1kZWNpc2lvbl90eXBlGAEgASgJEhYKDmRlY29kZV9wcm9maWxlGAIgASgJEg4KBmRlY29kZRgDIAEoCRIXCg9wcmVmaWxsX3Byb2ZpbGUYBCABKAkSDwoHcHJlZmlsbBgFIAEoCRIPCgdkZWNpZGVyGAYgASgJEg4KBnJlYXNvbhgHIAEoCRIVCg1jYWNoZWRfdG9rZW5zGAggASgNIjMKEEV4Y2x1ZGVkRW5kcG9pbnQSDwoHYWRkcmVzcxgBIAEoCRIOCgZyZWFzb24YAiABKAkiogMKD0V4cGxhaW5SZXNwb25zZRIMCgRwb29sGAEgASgJEhQKDGNsaWVudF9tb2RlbBgCIAEoCRIUCgx0YXJnZXRfbW9kZWwYAyABKAkSEAoIcHJpb3JpdHkYBCABKAUSEgoKc2F0dXJhdGlvbhgFIAEoARIRCglzYXR1cmF0ZWQYBiABKAgSNgoIZXhjbHVkZWQYByADKAsyJC5pbmZlcmVuY2Vyb3V0ZXIudjEuRXhjbHVkZWRFbmRwb2ludBI4Cghwcm9maWxlcxgIIAMoCzImLmluZmVyZW5jZXJvdXRlci52MS5Qcm9maWxlRXhwbGFuYXRpb24SDwoHcHJvZmlsZRgJIAEoCRIOCgZwaWNrZWQYCiADKAkSDQoFZXJyb3IYCyABKAkSPgoMZmxvd19jb250cm9sGAwgASgLMiguaW5mZXJlbmNlcm91dGVyLnYxLkZsb3dDb250cm9sUGxhY2VtZW50EjoKDmRpc2FnZ3JlZ2F0aW9uGA0gASgLMiIuaW5mZXJlbmNlcm91dGVyLnYxLkRpc2FnZ3JlZ2F0aW9uInAKFEZsb3dDb250cm9sUGxhY2VtZW50EhAKCHByaW9yaXR5GAEgASgFEg8KB2Zsb3dfaWQYAiABKAkSDgoGcXVldWVkGAMgASgIEhAKCHBvc2l0aW9uGAQgASgFEhMKC3Bvb2xfcXVldWVkGAUgASgFYgZwcm90bzM");
 
 /**
  * A chat message for Explain (text content only).
@@ -225,6 +225,14 @@ export type ProfileExplanation = Message<"inferencerouter.v1.ProfileExplanation"
    * @generated from field: repeated string picked = 6;
    */
   picked: string[];
+
+  /**
+   * Figures plugins report per candidate that entered the profile (cost-aware-filter: accelerator,
+   * predictedTtftMs, predictedTpotMs, costPerHour, meetsSlo); empty when no plugin reports any.
+   *
+   * @generated from field: repeated inferencerouter.v1.CandidateFigures candidate_figures = 7;
+   */
+  candidateFigures: CandidateFigures[];
 };
 
 /**
@@ -233,6 +241,92 @@ export type ProfileExplanation = Message<"inferencerouter.v1.ProfileExplanation"
  */
 export const ProfileExplanationSchema: GenMessage<ProfileExplanation> = /*@__PURE__*/
   messageDesc(file_inferencerouter_v1_explain, 5);
+
+/**
+ * @generated from message inferencerouter.v1.CandidateFigures
+ */
+export type CandidateFigures = Message<"inferencerouter.v1.CandidateFigures"> & {
+  /**
+   * @generated from field: string address = 1;
+   */
+  address: string;
+
+  /**
+   * Figure name -> value as text ("812.4", "true", "L4").
+   *
+   * @generated from field: map<string, string> figures = 2;
+   */
+  figures: { [key: string]: string };
+};
+
+/**
+ * Describes the message inferencerouter.v1.CandidateFigures.
+ * Use `create(CandidateFiguresSchema)` to create a new message.
+ */
+export const CandidateFiguresSchema: GenMessage<CandidateFigures> = /*@__PURE__*/
+  messageDesc(file_inferencerouter_v1_explain, 6);
+
+/**
+ * How disagg-profile-handler split the request (both profiles are in `profiles`).
+ *
+ * @generated from message inferencerouter.v1.Disaggregation
+ */
+export type Disaggregation = Message<"inferencerouter.v1.Disaggregation"> & {
+  /**
+   * disagg_decision_total's decision_type: "decode-only" or "prefill-decode".
+   *
+   * @generated from field: string decision_type = 1;
+   */
+  decisionType: string;
+
+  /**
+   * @generated from field: string decode_profile = 2;
+   */
+  decodeProfile: string;
+
+  /**
+   * The decode endpoint (x-gateway-destination-endpoint).
+   *
+   * @generated from field: string decode = 3;
+   */
+  decode: string;
+
+  /**
+   * @generated from field: string prefill_profile = 4;
+   */
+  prefillProfile: string;
+
+  /**
+   * The prefill endpoint (x-prefiller-host-port); empty when decode-only.
+   *
+   * @generated from field: string prefill = 5;
+   */
+  prefill: string;
+
+  /**
+   * @generated from field: string decider = 6;
+   */
+  decider: string;
+
+  /**
+   * @generated from field: string reason = 7;
+   */
+  reason: string;
+
+  /**
+   * Prompt tokens the decode endpoint holds, by the decider's prefix lookup.
+   *
+   * @generated from field: uint32 cached_tokens = 8;
+   */
+  cachedTokens: number;
+};
+
+/**
+ * Describes the message inferencerouter.v1.Disaggregation.
+ * Use `create(DisaggregationSchema)` to create a new message.
+ */
+export const DisaggregationSchema: GenMessage<Disaggregation> = /*@__PURE__*/
+  messageDesc(file_inferencerouter_v1_explain, 7);
 
 /**
  * @generated from message inferencerouter.v1.ExcludedEndpoint
@@ -256,7 +350,7 @@ export type ExcludedEndpoint = Message<"inferencerouter.v1.ExcludedEndpoint"> & 
  * Use `create(ExcludedEndpointSchema)` to create a new message.
  */
 export const ExcludedEndpointSchema: GenMessage<ExcludedEndpoint> = /*@__PURE__*/
-  messageDesc(file_inferencerouter_v1_explain, 6);
+  messageDesc(file_inferencerouter_v1_explain, 8);
 
 /**
  * @generated from message inferencerouter.v1.ExplainResponse
@@ -320,6 +414,20 @@ export type ExplainResponse = Message<"inferencerouter.v1.ExplainResponse"> & {
    * @generated from field: string error = 11;
    */
   error: string;
+
+  /**
+   * With flow control on (EndpointPickerConfig featureGates: [flowControl]): where the request would wait.
+   *
+   * @generated from field: inferencerouter.v1.FlowControlPlacement flow_control = 12;
+   */
+  flowControl?: FlowControlPlacement | undefined;
+
+  /**
+   * Set when a disaggregating profile handler (disagg-profile-handler) decided.
+   *
+   * @generated from field: inferencerouter.v1.Disaggregation disaggregation = 13;
+   */
+  disaggregation?: Disaggregation | undefined;
 };
 
 /**
@@ -327,5 +435,54 @@ export type ExplainResponse = Message<"inferencerouter.v1.ExplainResponse"> & {
  * Use `create(ExplainResponseSchema)` to create a new message.
  */
 export const ExplainResponseSchema: GenMessage<ExplainResponse> = /*@__PURE__*/
-  messageDesc(file_inferencerouter_v1_explain, 7);
+  messageDesc(file_inferencerouter_v1_explain, 9);
+
+/**
+ * Flow control's view of a request: its band, its flow and the queue position it would get.
+ *
+ * @generated from message inferencerouter.v1.FlowControlPlacement
+ */
+export type FlowControlPlacement = Message<"inferencerouter.v1.FlowControlPlacement"> & {
+  /**
+   * The priority band (the objective's priority).
+   *
+   * @generated from field: int32 priority = 1;
+   */
+  priority: number;
+
+  /**
+   * The fairness id (x-llm-d-inference-fairness-id / x-gateway-inference-fairness-id, default "default-flow").
+   *
+   * @generated from field: string flow_id = 2;
+   */
+  flowId: string;
+
+  /**
+   * False: the pool has room and nothing waits, so the request would be dispatched at once.
+   *
+   * @generated from field: bool queued = 3;
+   */
+  queued: boolean;
+
+  /**
+   * Requests estimated to be dispatched before it (0 when not queued).
+   *
+   * @generated from field: int32 position = 4;
+   */
+  position: number;
+
+  /**
+   * Requests waiting for the pool now, every band.
+   *
+   * @generated from field: int32 pool_queued = 5;
+   */
+  poolQueued: number;
+};
+
+/**
+ * Describes the message inferencerouter.v1.FlowControlPlacement.
+ * Use `create(FlowControlPlacementSchema)` to create a new message.
+ */
+export const FlowControlPlacementSchema: GenMessage<FlowControlPlacement> = /*@__PURE__*/
+  messageDesc(file_inferencerouter_v1_explain, 10);
 

@@ -32,7 +32,7 @@ import {
 import { isPrefixIndexOwner, type PrefixIndexOwner } from "../../framework/prefix-index-owner.js";
 import type { SchedulingRequest } from "../../types.js";
 import { outstandingTokens } from "../scorer/outstanding-tokens-scorer.js";
-import { prefixCacheScorerType } from "../scorer/prefix-cache-scorer.js";
+import { lookupMatchLengths, prefixCacheScorerType } from "../scorer/prefix-cache-scorer.js";
 
 export const prefixCacheAffinityFilterType = "prefix-cache-affinity-filter";
 
@@ -60,15 +60,19 @@ export class PrefixCacheAffinityFilter implements Filter {
   readonly options: PrefixCacheAffinityOptions;
   readonly #owner: PrefixIndexOwner;
   #addresses: string[] = [];
+  #lengths = new Int32Array(16);
 
-  /** Through the owner when it shares its lookup with its own score (prefix-cache-scorer does). */
-  #matches(req: SchedulingRequest, endpoints: readonly Endpoint[]): ReadonlyMap<string, number> {
+  /** Match lengths aligned with `endpoints`: through the owner when it shares its lookup with its own score (prefix-cache-scorer does). */
+  #matchLengths(req: SchedulingRequest, endpoints: readonly Endpoint[]): Int32Array {
     const owner = this.#owner;
-    if (owner.prefixMatches !== undefined) return owner.prefixMatches(req, endpoints);
+    if (owner.prefixMatchLengths !== undefined) return owner.prefixMatchLengths(req, endpoints);
+    const n = endpoints.length;
     const addresses = this.#addresses;
-    addresses.length = endpoints.length;
-    for (let i = 0; i < endpoints.length; i++) addresses[i] = endpoints[i]!.address;
-    return owner.prefixIndex.matchLengths(req.prefixHashes, addresses);
+    addresses.length = n;
+    for (let i = 0; i < n; i++) addresses[i] = endpoints[i]!.address;
+    if (this.#lengths.length < n) this.#lengths = new Int32Array(n * 2);
+    lookupMatchLengths(owner.prefixIndex, req.prefixHashes, addresses, this.#lengths);
+    return this.#lengths;
   }
 
   constructor(name: string, owner: PrefixIndexOwner, options: PrefixCacheAffinityOptions) {
@@ -83,15 +87,14 @@ export class PrefixCacheAffinityFilter implements Filter {
     if (total === 0) return endpoints;
     if (o.explorationProbability > 0 && ctx.random.next() < o.explorationProbability) return endpoints;
     const n = endpoints.length;
-    const matches = this.#matches(req, endpoints);
-    if (matches.size === 0) return endpoints;
+    const lengths = this.#matchLengths(req, endpoints);
     const sticky: Endpoint[] = [];
     let bestSticky = Number.POSITIVE_INFINITY;
     let bestStickyShare = 0;
     let bestOther = Number.POSITIVE_INFINITY;
     for (let i = 0; i < n; i++) {
       const e = endpoints[i]!;
-      const share = Math.min(matches.get(e.address) ?? 0, total) / total;
+      const share = Math.min(lengths[i]!, total) / total;
       const load = outstandingTokens(e);
       if (share >= o.affinityThreshold) {
         sticky.push(e);

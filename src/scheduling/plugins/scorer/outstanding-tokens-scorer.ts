@@ -12,7 +12,7 @@
  */
 import { z } from "zod";
 import type { Endpoint } from "../../../state/types.js";
-import { effectiveTokens } from "../../endpoint-load.js";
+import { outstandingTokens } from "../../endpoint-load.js";
 import { type CycleContext, type PluginFactory, parsePluginParameters } from "../../framework/plugin.js";
 import type { Scorer } from "../../framework/scorer.js";
 import type { SchedulingRequest } from "../../types.js";
@@ -23,10 +23,8 @@ const parametersSchema = z.strictObject({
   smoothingTokens: z.number().min(1).max(1e9).default(1024),
 });
 
-/** Outstanding tokens of an endpoint: the larger of the router's ledger and the pushed figure. */
-export function outstandingTokens(e: Endpoint): number {
-  return Math.max(e.inFlight.tokens, effectiveTokens(e));
-}
+/** Outstanding tokens of an endpoint: the larger of the router's ledger and the pushed figure (endpoint-load.ts). */
+export { outstandingTokens };
 
 export class OutstandingTokensScorer implements Scorer {
   readonly type = outstandingTokensScorerType;

@@ -47,16 +47,27 @@ const parametersSchema = z.strictObject({
     .default(prefixCacheDefaults.lruCapacityPerServer),
 });
 
-/** Whether `endpoints`' addresses appear, in order, in `addresses`. */
-function isSubsequence(endpoints: readonly Endpoint[], addresses: readonly string[]): boolean {
-  let j = 0;
-  for (let i = 0; i < endpoints.length; i++) {
-    const a = endpoints[i]!.address;
-    while (j < addresses.length && addresses[j] !== a) j++;
-    if (j === addresses.length) return false;
-    j++;
+/**
+ * The match length of each of `addresses` (aligned, 0 = none) into `out`: through the index's
+ * `matchLengthsInto` when it has one, else through its Map-returning `matchLengths`.
+ */
+export function lookupMatchLengths(
+  index: PrefixIndex,
+  hashes: readonly number[],
+  addresses: readonly string[],
+  out: Int32Array,
+): void {
+  if (index.matchLengthsInto !== undefined) {
+    index.matchLengthsInto(hashes, addresses, out);
+    return;
   }
-  return true;
+  const matches = index.matchLengths(hashes, addresses);
+  for (let i = 0; i < addresses.length; i++) out[i] = matches.get(addresses[i]!) ?? 0;
+}
+
+/** `buffer` when it holds `n`, else a larger one. */
+function ensure(buffer: Int32Array<ArrayBuffer>, n: number): Int32Array<ArrayBuffer> {
+  return buffer.length >= n ? buffer : new Int32Array(Math.max(16, n * 2));
 }
 
 /** Report the index size once in this many records (size() may walk the index). */
@@ -68,11 +79,15 @@ export class PrefixCacheScorer implements Scorer, PickObserver, PrefixIndexOwner
   readonly prefixIndex: PrefixIndex;
   readonly prefixHashing: PrefixIndexOptions;
   readonly #metrics: SchedulerMetrics;
+  /** The last lookup (the memo): its request, addresses and match lengths, aligned. */
+  #memoReq: SchedulingRequest | undefined;
   #addresses: string[] = [];
-  /** Matches from the last score() call; read by onPicked in the same synchronous decision. */
-  #lastMatches: ReadonlyMap<string, number> | undefined;
-  /** The last prefixMatches lookup, for the score that follows it in the same decision. */
-  #memo: { req: SchedulingRequest; addresses: string[]; matches: ReadonlyMap<string, number> } | undefined;
+  #lengths = new Int32Array(16);
+  /** The memo's lengths for a subsequence of its addresses. */
+  #sub = new Int32Array(16);
+  /** The endpoints of the last score() and their match lengths; read by onPicked in the same decision. */
+  #lastEndpoints: readonly Endpoint[] | undefined;
+  #lastLengths = new Int32Array(16);
   #records = 0;
 
   constructor(name: string, index: PrefixIndex, options: PrefixIndexOptions, metrics: SchedulerMetrics) {
@@ -83,23 +98,49 @@ export class PrefixCacheScorer implements Scorer, PickObserver, PrefixIndexOwner
   }
 
   /**
-   * The index's matches for `req` on `endpoints`. A prefix-cache-affinity-filter reads them first over
-   * every candidate; the score that follows in the same decision reuses that lookup when its endpoints
-   * are among those (filters keep order, so a subsequence check suffices). The memo is cleared by the
-   * score that reads it and by onPicked, the only place the index changes during a decision.
+   * The index's match lengths for `req` on `endpoints`, aligned. A prefix-cache-affinity-filter reads
+   * them first over every candidate; the score that follows in the same decision reuses that lookup
+   * when its endpoints are among those (filters keep order, so a subsequence walk maps them). The memo
+   * is cleared by the score that reads it and by onPicked, the only place the index changes during a
+   * decision. The array returned is reused by the next call.
    */
-  prefixMatches(req: SchedulingRequest, endpoints: readonly Endpoint[]): ReadonlyMap<string, number> {
-    const memo = this.#memo;
-    if (memo !== undefined && memo.req === req && isSubsequence(endpoints, memo.addresses))
-      return memo.matches;
-    // One buffer, reused: a memo lives only until the next lookup.
-    const addresses = this.#addresses;
+  prefixMatchLengths(req: SchedulingRequest, endpoints: readonly Endpoint[]): Int32Array {
     const n = endpoints.length;
+    if (this.#memoReq === req) {
+      const mapped = this.#fromMemo(endpoints);
+      if (mapped !== undefined) return mapped;
+    }
+    const addresses = this.#addresses;
     addresses.length = n;
     for (let i = 0; i < n; i++) addresses[i] = endpoints[i]!.address;
-    const matches = this.prefixIndex.matchLengths(req.prefixHashes, addresses);
-    this.#memo = { req, addresses, matches };
-    return matches;
+    this.#lengths = ensure(this.#lengths, n);
+    lookupMatchLengths(this.prefixIndex, req.prefixHashes, addresses, this.#lengths);
+    this.#memoReq = req;
+    return this.#lengths;
+  }
+
+  /** The memo's lengths for `endpoints` when their addresses appear, in order, among the memo's. */
+  #fromMemo(endpoints: readonly Endpoint[]): Int32Array | undefined {
+    const n = endpoints.length;
+    const addresses = this.#addresses;
+    const m = addresses.length;
+    if (n > m) return undefined;
+    if (n === m) {
+      for (let i = 0; i < n; i++) if (endpoints[i]!.address !== addresses[i]) return undefined;
+      return this.#lengths;
+    }
+    const lengths = this.#lengths;
+    this.#sub = ensure(this.#sub, n);
+    const sub = this.#sub;
+    let j = 0;
+    for (let i = 0; i < n; i++) {
+      const a = endpoints[i]!.address;
+      while (j < m && addresses[j] !== a) j++;
+      if (j === m) return undefined;
+      sub[i] = lengths[j]!;
+      j++;
+    }
+    return sub;
   }
 
   score(_ctx: CycleContext, req: SchedulingRequest, endpoints: readonly Endpoint[], out: Float64Array): void {
@@ -107,14 +148,20 @@ export class PrefixCacheScorer implements Scorer, PickObserver, PrefixIndexOwner
     const total = Math.min(req.prefixHashes.length, this.prefixHashing.maxPrefixBlocksToMatch);
     if (total === 0) {
       out.fill(0, 0, n);
-      this.#lastMatches = undefined;
-      this.#memo = undefined;
+      this.#lastEndpoints = undefined;
+      this.#memoReq = undefined;
       return;
     }
-    const matches = this.prefixMatches(req, endpoints);
-    this.#memo = undefined;
-    this.#lastMatches = matches;
-    for (let i = 0; i < n; i++) out[i] = (matches.get(endpoints[i]!.address) ?? 0) / total;
+    const lengths = this.prefixMatchLengths(req, endpoints);
+    this.#memoReq = undefined;
+    this.#lastLengths = ensure(this.#lastLengths, n);
+    const last = this.#lastLengths;
+    for (let i = 0; i < n; i++) {
+      const m = lengths[i]!;
+      last[i] = m;
+      out[i] = m / total;
+    }
+    this.#lastEndpoints = endpoints;
   }
 
   onPicked(_ctx: CycleContext, req: SchedulingRequest, picked: readonly Endpoint[]): void {
@@ -122,9 +169,18 @@ export class PrefixCacheScorer implements Scorer, PickObserver, PrefixIndexOwner
     if (hashes.length === 0) return;
     const primary = picked[0]!.address;
     const total = Math.min(hashes.length, this.prefixHashing.maxPrefixBlocksToMatch);
-    const matched = this.#lastMatches?.get(primary) ?? 0;
-    this.#lastMatches = undefined;
-    this.#memo = undefined;
+    let matched = 0;
+    const last = this.#lastEndpoints;
+    if (last !== undefined) {
+      for (let i = 0; i < last.length; i++) {
+        if (last[i]!.address === primary) {
+          matched = this.#lastLengths[i]!;
+          break;
+        }
+      }
+    }
+    this.#lastEndpoints = undefined;
+    this.#memoReq = undefined;
     this.#metrics.observePrefixHitRatio(Math.min(matched, total) / total);
     this.prefixIndex.record(primary, hashes);
     if (++this.#records % sizeSampleEvery === 1) {

@@ -46,3 +46,34 @@ export async function writeConfigDir(
   };
   for (const [file, doc] of Object.entries(docs)) await writeFile(join(dir, file), stringify(doc));
 }
+
+/**
+ * Writes pool.yaml and router.yaml into `dir` for a router running the built-in scheduler config
+ * `builtin` (RouterConfig spec.scheduler.builtin), with no EndpointPickerConfig: what a user gets
+ * without tuning anything.
+ */
+export async function writeBuiltinConfigDir(
+  dir: string,
+  builtin: string,
+  replicaPorts: readonly number[],
+): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const docs: Record<string, unknown> = {
+    "pool.yaml": {
+      apiVersion: "inference.networking.k8s.io/v1",
+      kind: "InferencePool",
+      metadata: { name: LIVE_POOL },
+      spec: {
+        selector: { matchLabels: { app: LIVE_POOL } },
+        targetPorts: replicaPorts.map((number) => ({ number })),
+      },
+    },
+    "router.yaml": {
+      apiVersion: "inference-router.dev/v1alpha1",
+      kind: "RouterConfig",
+      metadata: { name: "quality-router" },
+      spec: { scheduler: { builtin } },
+    },
+  };
+  for (const [file, doc] of Object.entries(docs)) await writeFile(join(dir, file), stringify(doc));
+}

@@ -10,11 +10,14 @@ export interface LiveRow {
   failed: number;
   ttftP50: number;
   ttftP90: number;
+  tpotP50: number;
   tpotP90: number;
   e2eP50: number;
   e2eP90: number;
   /** Prefix-cache hits / queries summed over the replicas' /metrics. */
   prefixHitRate: number;
+  /** Preemptions summed over the replicas' /metrics (vllm:num_preemptions_total), whole run. */
+  preemptions?: number;
 }
 
 /** Summarizes outcomes (warm-up = the first third of the requests by arrival, left out). */
@@ -44,6 +47,7 @@ export function summarizeLive(
     failed: outcomes.filter((o) => !o.ok).length,
     ttftP50: quantile(ttft, 0.5),
     ttftP90: quantile(ttft, 0.9),
+    tpotP50: quantile(tpot, 0.5),
     tpotP90: quantile(tpot, 0.9),
     e2eP50: quantile(e2e, 0.5),
     e2eP90: quantile(e2e, 0.9),
@@ -60,6 +64,20 @@ export function liveTable(rows: readonly LiveRow[]): string {
     ...rows.map(
       (r) =>
         `| ${r.strategy} | ${r.qps} | ${r.requests} | ${r.failed} | ${f(r.ttftP50)} / ${f(r.ttftP90)} | ${f(r.tpotP90)} | ${(r.e2eP50 / 1000).toFixed(2)} / ${(r.e2eP90 / 1000).toFixed(2)} | ${(r.prefixHitRate * 100).toFixed(1)}% |`,
+    ),
+  ].join("\n");
+}
+
+/** Markdown table of live rows with preemptions and errors (the cross-check's table). */
+export function liveTableWithPreemptions(rows: readonly LiveRow[]): string {
+  const f = (x: number) => (Number.isFinite(x) ? x.toFixed(x >= 100 ? 0 : 1) : "-");
+  const s = (x: number) => (Number.isFinite(x) ? (x / 1000).toFixed(2) : "-");
+  return [
+    "| front door | QPS | requests | errors | TTFT p50 / p90 (ms) | TPOT p50 / p90 (ms) | e2e p50 / p90 (s) | preemptions | prefix hit |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ...rows.map(
+      (r) =>
+        `| ${r.strategy} | ${r.qps} | ${r.requests} | ${r.failed} | ${f(r.ttftP50)} / ${f(r.ttftP90)} | ${f(r.tpotP50)} / ${f(r.tpotP90)} | ${s(r.e2eP50)} / ${s(r.e2eP90)} | ${r.preemptions ?? "-"} | ${(r.prefixHitRate * 100).toFixed(1)}% |`,
     ),
   ].join("\n");
 }

@@ -21,6 +21,32 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Whether 127.0.0.1:`port` can be bound now. */
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once("error", () => resolve(false));
+    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A base port such that base .. base + count - 1 are free now and none is in `taken` (which receives
+ * them): for a sim process whose replica i listens on base + i.
+ */
+export async function freePortRange(count: number, taken: Set<number>): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = await freePort();
+    if (base + count > 65_535) continue;
+    let ok = true;
+    for (let i = 0; i < count && ok; i++) ok = !taken.has(base + i) && (i === 0 || (await canBind(base + i)));
+    if (!ok) continue;
+    for (let i = 0; i < count; i++) taken.add(base + i);
+    return base;
+  }
+  throw new Error(`no ${count} consecutive free ports found`);
+}
+
 /** Children still running, so an interrupted bench can stop them (see `stopAllOnSignal`). */
 const running = new Set<ChildProcess>();
 
@@ -99,7 +125,12 @@ export async function startRouter(configDir: string, ports: RouterPorts): Promis
     ],
     "router",
   );
-  await waitForHttp(`http://127.0.0.1:${ports.metrics}/healthz`);
+  try {
+    await waitForHttp(`http://127.0.0.1:${ports.metrics}/healthz`, 60_000);
+  } catch (err) {
+    await stop(child);
+    throw err;
+  }
   return child;
 }
 
@@ -107,12 +138,19 @@ export async function startRouter(configDir: string, ports: RouterPorts): Promis
 export async function startSim(o: {
   replicas: number;
   basePort: number;
-  apiPort: number;
+  /** The router's API port to push to; none = no pushes (nginx does not read them). */
+  apiPort?: number;
   pool: string;
   model: string;
   seed: number;
   /** Wall ms per simulated ms. */
   timeScale: number;
+  /** Engine preset (default llama2-7b-h100). */
+  preset?: string;
+  /** KV blocks per replica instead of the preset's (a KV-bound engine). */
+  numBlocks?: number;
+  /** Push period, wall ms (default: the sim's). */
+  pushIntervalMs?: number;
 }): Promise<ChildProcess> {
   const child = start(
     [
@@ -120,15 +158,14 @@ export async function startSim(o: {
       "--replicas",
       String(o.replicas),
       "--preset",
-      "llama2-7b-h100",
+      o.preset ?? "llama2-7b-h100",
+      ...(o.numBlocks !== undefined ? ["--num-blocks", String(o.numBlocks)] : []),
+      ...(o.pushIntervalMs !== undefined ? ["--interval", `${Math.round(o.pushIntervalMs)}ms`] : []),
       "--host",
       "127.0.0.1",
       "--base-port",
       String(o.basePort),
-      "--push",
-      `http://127.0.0.1:${o.apiPort}`,
-      "--pool",
-      o.pool,
+      ...(o.apiPort !== undefined ? ["--push", `http://127.0.0.1:${o.apiPort}`, "--pool", o.pool] : []),
       "--models",
       o.model,
       "--seed",
@@ -142,7 +179,22 @@ export async function startSim(o: {
     ],
     "sim",
   );
-  for (let i = 0; i < o.replicas; i++) await waitForHttp(`http://127.0.0.1:${o.basePort + i}/health`);
+  const exited = new Promise<never>((_, reject) =>
+    child.once("exit", (code) => reject(new Error(`sim exited with ${code} before answering`))),
+  );
+  exited.catch(() => undefined);
+  try {
+    // Generous: under tsx (sources newer than the bundle) on a busy machine a start takes seconds.
+    const ready = (async () => {
+      for (let i = 0; i < o.replicas; i++) {
+        await waitForHttp(`http://127.0.0.1:${o.basePort + i}/health`, 60_000);
+      }
+    })();
+    await Promise.race([ready, exited]);
+  } catch (err) {
+    await stop(child);
+    throw err;
+  }
   return child;
 }
 
