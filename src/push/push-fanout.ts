@@ -6,32 +6,39 @@
  * the same snapshot at every replica (peers compare what they count against it). Every push is a
  * full snapshot, so a replica that joins is complete after its first one.
  */
-import type { Code } from "@connectrpc/connect";
-import type { Clock } from "../core/clock.js";
-import type { Random } from "../core/random.js";
-import type { BackoffOptions } from "./backoff.js";
-import { createPushLoop, type PushEvent, type PushLoop, type PushSend, type PushStats } from "./push-loop.js";
+import {
+  createPushLoop,
+  type PushEvent,
+  type PushLoop,
+  type PushLoopOptions,
+  type PushSend,
+  type PushStats,
+} from "./push-loop.js";
 import type { PushTarget } from "./push-targets.js";
 import { nextSequence } from "./sequence.js";
 import type { TargetWatch } from "./target-watch.js";
-import type { Timers } from "./timers.js";
 
-export interface PushFanoutOptions<M extends { sequence: bigint }> {
+/** The loop settings every target shares, documented once on PushLoopOptions. */
+type SharedLoopOptions<M extends { sequence: bigint }> = Pick<
+  PushLoopOptions<M>,
+  | "intervalMs"
+  | "timeoutMs"
+  | "finalPush"
+  | "backoff"
+  | "stopOn"
+  | "producerDelayMs"
+  | "clock"
+  | "random"
+  | "timers"
+>;
+
+export interface PushFanoutOptions<M extends { sequence: bigint }> extends SharedLoopOptions<M> {
   /** The receivers, watched: loops start for targets that join and stop for those that leave. */
   targets: TargetWatch;
   /** How a message reaches one target (the runtime builds the client). */
   sendTo(target: PushTarget): PushSend<M>;
   /** Builds the next message (see PushLoopOptions.produce); called once per round for all targets. */
   produce(final: boolean): M | undefined | Promise<M | undefined>;
-  intervalMs: number;
-  timeoutMs: number;
-  finalPush?: boolean;
-  backoff?: BackoffOptions;
-  stopOn?: readonly Code[];
-  producerDelayMs?(): number;
-  clock: Clock;
-  random: Random;
-  timers?: Timers;
   /** Called after every push to any target. */
   onPush?(target: PushTarget, event: PushEvent<M>): void;
   /** Called when a target joins (a loop starts) or leaves (its loop is closed). */
