@@ -196,6 +196,29 @@ export const candidateStrategies: readonly Strategy[] = [
     }),
   },
   {
+    name: "ours+affinity-kv",
+    description:
+      "ours with prefix-cache-affinity-filter requireKvHeadroom (sticky only while the holder's KV has room for the uncached prompt)",
+    config: oursWith(withParameters("prefix-cache-affinity-filter", { requireKvHeadroom: true })),
+  },
+  {
+    name: "ours+affinity-kv-prefix-1",
+    description: "ours+affinity-kv with prefix-cache-scorer 1",
+    config: oursWith((c) => {
+      withParameters("prefix-cache-affinity-filter", { requireKvHeadroom: true })(c);
+      withWeight("prefix-cache-scorer", 1)(c);
+    }),
+  },
+  {
+    name: "ours+kv-room",
+    description:
+      "ours with requireKvHeadroom on prefix-cache-affinity-filter and prefix-cache-scorer (a hit counts only where the KV has room for the uncached prompt)",
+    config: oursWith((c) => {
+      withParameters("prefix-cache-affinity-filter", { requireKvHeadroom: true })(c);
+      withParameters("prefix-cache-scorer", { requireKvHeadroom: true })(c);
+    }),
+  },
+  {
     name: "ours-active-3",
     description: "ours with active-request-scorer 3",
     config: oursWith(withWeight("active-request-scorer", 3)),

@@ -6,7 +6,13 @@
  * when endpoints leave.
  *
  * Parameters (upstream names; they configure the index): blockSize (characters per block, 64),
- * maxPrefixBlocksToMatch (256), lruCapacityPerServer (31,250 blocks).
+ * maxPrefixBlocksToMatch (256), lruCapacityPerServer (31,250 blocks). Ours: requireKvHeadroom (false =
+ * upstream): a hit scores only where the request can start now, i.e. the endpoint's KV has room for
+ * the whole prompt (hasKvHeadroom, kv-headroom-filter.ts: pushed KV tokens + the router's tokens since
+ * that push + promptTokens <= numBlocks x blockSize); elsewhere the score is 0, so the hit does not
+ * pull a request into a full endpoint's queue. The whole prompt, not its uncached part: the request
+ * also grows by its output, and the uncached part alone let hits pull into full endpoints (test/bench/
+ * results/matrix-analysis/README.md).
  */
 import { z } from "zod";
 import type { Endpoint } from "../../../state/types.js";
@@ -22,6 +28,7 @@ import type { Scorer } from "../../framework/scorer.js";
 import type { SchedulerMetrics } from "../../metrics.js";
 import type { PrefixIndex, PrefixIndexOptions } from "../../prefix-index.js";
 import type { SchedulingRequest } from "../../types.js";
+import { hasKvHeadroom } from "../filter/kv-headroom-filter.js";
 
 export const prefixCacheScorerType = "prefix-cache-scorer";
 
@@ -45,6 +52,7 @@ const parametersSchema = z.strictObject({
     .min(1)
     .max(100_000_000)
     .default(prefixCacheDefaults.lruCapacityPerServer),
+  requireKvHeadroom: z.boolean().default(false),
 });
 
 /**
@@ -89,12 +97,21 @@ export class PrefixCacheScorer implements Scorer, PickObserver, PrefixIndexOwner
   #lastEndpoints: readonly Endpoint[] | undefined;
   #lastLengths = new Int32Array(16);
   #records = 0;
+  /** Hits score only where the KV has room for the uncached prompt (ours). */
+  readonly requireKvHeadroom: boolean;
 
-  constructor(name: string, index: PrefixIndex, options: PrefixIndexOptions, metrics: SchedulerMetrics) {
+  constructor(
+    name: string,
+    index: PrefixIndex,
+    options: PrefixIndexOptions,
+    metrics: SchedulerMetrics,
+    requireKvHeadroom = false,
+  ) {
     this.name = name;
     this.prefixIndex = index;
     this.prefixHashing = options;
     this.#metrics = metrics;
+    this.requireKvHeadroom = requireKvHeadroom;
   }
 
   /**
@@ -159,7 +176,10 @@ export class PrefixCacheScorer implements Scorer, PickObserver, PrefixIndexOwner
     for (let i = 0; i < n; i++) {
       const m = lengths[i]!;
       last[i] = m;
-      out[i] = m / total;
+      out[i] =
+        m > 0 && this.requireKvHeadroom && !hasKvHeadroom(endpoints[i]!, req.promptTokens, 1)
+          ? 0
+          : m / total;
     }
     this.#lastEndpoints = endpoints;
   }
@@ -191,7 +211,12 @@ export class PrefixCacheScorer implements Scorer, PickObserver, PrefixIndexOwner
 }
 
 export const createPrefixCacheScorer: PluginFactory = (name, parameters, deps) => {
-  const options = parsePluginParameters(parametersSchema, name, prefixCacheScorerType, parameters);
+  const { requireKvHeadroom, ...options } = parsePluginParameters(
+    parametersSchema,
+    name,
+    prefixCacheScorerType,
+    parameters,
+  );
   if (!deps.prefixIndexFactory) {
     throw pluginError(
       name,
@@ -199,5 +224,11 @@ export const createPrefixCacheScorer: PluginFactory = (name, parameters, deps) =
       "needs a prefix index, but the scheduler was built without one (createScheduler option prefixIndexFactory)",
     );
   }
-  return new PrefixCacheScorer(name, deps.prefixIndexFactory(options), options, deps.metrics);
+  return new PrefixCacheScorer(
+    name,
+    deps.prefixIndexFactory(options),
+    options,
+    deps.metrics,
+    requireKvHeadroom,
+  );
 };
