@@ -154,7 +154,9 @@ export async function runSweep(o: BenchOptions): Promise<SweepResult> {
     capacity = await measureCapacity(o, pairs, o.quick ? 4 : 6);
     for (const p of points) {
       const qps = round1((capacity.saturation[pairKey(p.engine, p.workload)]! * p.loadPercent) / 100);
-      tasks.push(task(o, p, Math.max(0.1, qps), `sat:${p.loadPercent}`, o.strategies, o.durationS));
+      tasks.push(
+        task(o, p, Math.max(0.1, qps), `sat:${p.loadPercent}`, o.strategies, p.durationS ?? o.durationS),
+      );
     }
   }
   const requests = tasks.reduce((n, t) => n + t.qps * t.durationS * t.strategies.length, 0);

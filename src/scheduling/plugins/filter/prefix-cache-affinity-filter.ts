@@ -109,10 +109,7 @@ export class PrefixCacheAffinityFilter implements Filter {
       const e = endpoints[i]!;
       const share = Math.min(lengths[i]!, total) / total;
       const load = outstandingTokens(e);
-      if (
-        share >= o.affinityThreshold &&
-        (!o.requireKvHeadroom || hasKvHeadroom(e, req.promptTokens, 1))
-      ) {
+      if (share >= o.affinityThreshold && (!o.requireKvHeadroom || hasKvHeadroom(e, req.promptTokens, 1))) {
         sticky.push(e);
         if (load < bestSticky || (load === bestSticky && share > bestStickyShare)) {
           bestSticky = load;

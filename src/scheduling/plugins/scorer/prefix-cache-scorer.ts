@@ -177,9 +177,7 @@ export class PrefixCacheScorer implements Scorer, PickObserver, PrefixIndexOwner
       const m = lengths[i]!;
       last[i] = m;
       out[i] =
-        m > 0 && this.requireKvHeadroom && !hasKvHeadroom(endpoints[i]!, req.promptTokens, 1)
-          ? 0
-          : m / total;
+        m > 0 && this.requireKvHeadroom && !hasKvHeadroom(endpoints[i]!, req.promptTokens, 1) ? 0 : m / total;
     }
     this.#lastEndpoints = endpoints;
   }
