@@ -196,27 +196,20 @@ export const candidateStrategies: readonly Strategy[] = [
     }),
   },
   {
-    name: "ours+affinity-kv",
+    name: "ours+kv-full-hit-0.5",
     description:
-      "ours with prefix-cache-affinity-filter requireKvHeadroom (sticky only while the holder's KV has room for the uncached prompt)",
-    config: oursWith(withParameters("prefix-cache-affinity-filter", { requireKvHeadroom: true })),
+      "ours with prefix-cache-scorer kvFullHitWeight 0.5 (a hit on an endpoint without KV room for the prompt scores half, while another has room)",
+    config: oursWith(withParameters("prefix-cache-scorer", { kvFullHitWeight: 0.5 })),
   },
   {
-    name: "ours+affinity-kv-prefix-1",
-    description: "ours+affinity-kv with prefix-cache-scorer 1",
-    config: oursWith((c) => {
-      withParameters("prefix-cache-affinity-filter", { requireKvHeadroom: true })(c);
-      withWeight("prefix-cache-scorer", 1)(c);
-    }),
+    name: "ours+kv-full-hit-0.25",
+    description: "ours with prefix-cache-scorer kvFullHitWeight 0.25",
+    config: oursWith(withParameters("prefix-cache-scorer", { kvFullHitWeight: 0.25 })),
   },
   {
-    name: "ours+kv-room",
-    description:
-      "ours with requireKvHeadroom on prefix-cache-affinity-filter and prefix-cache-scorer (a hit counts only where the KV has room for the uncached prompt)",
-    config: oursWith((c) => {
-      withParameters("prefix-cache-affinity-filter", { requireKvHeadroom: true })(c);
-      withParameters("prefix-cache-scorer", { requireKvHeadroom: true })(c);
-    }),
+    name: "ours+kv-full-hit-0",
+    description: "ours with prefix-cache-scorer kvFullHitWeight 0 (no pull toward a full holder)",
+    config: oursWith(withParameters("prefix-cache-scorer", { kvFullHitWeight: 0 })),
   },
   {
     name: "ours-active-3",

@@ -17,18 +17,8 @@
  * a hit is worth the prefill it saves, never more. The match comes from the prefix index of
  * `prefixCachePlugin` (ours, default "prefix-cache-scorer"), which must be declared before this filter.
  *
- * `requireKvHeadroom` (ours, default false = upstream) keeps affinity off holders that cannot start
- * the request now: a holder is sticky only while its KV has room for the prompt,
- *
- *   effective KV tokens(e) + promptTokens <= numBlocks x blockSize
- *
- * (pushed KV usage + the router's tokens sent since that push; an endpoint without KV geometry
- * always has room). A full holder counts among the others. On a KV-bound pool a request queued on
- * a full holder waits for blocks or preempts while another endpoint starts it at once.
- *
  * Parameters: affinityThreshold (0.80), explorationProbability (0), maxTTFTPenaltyMs (18,000),
- * peakPrefillThroughput (15,928 tokens/s), capBySavedPrefill (false), requireKvHeadroom (false),
- * prefixCachePlugin.
+ * peakPrefillThroughput (15,928 tokens/s), capBySavedPrefill (false), prefixCachePlugin.
  */
 import { z } from "zod";
 import type { Endpoint } from "../../../state/types.js";
@@ -43,7 +33,6 @@ import { isPrefixIndexOwner, type PrefixIndexOwner } from "../../framework/prefi
 import type { SchedulingRequest } from "../../types.js";
 import { outstandingTokens } from "../scorer/outstanding-tokens-scorer.js";
 import { lookupMatchLengths, prefixCacheScorerType } from "../scorer/prefix-cache-scorer.js";
-import { hasKvHeadroom } from "./kv-headroom-filter.js";
 
 export const prefixCacheAffinityFilterType = "prefix-cache-affinity-filter";
 
@@ -53,7 +42,6 @@ const parametersSchema = z.strictObject({
   maxTTFTPenaltyMs: z.number().min(0).max(1e9).default(18_000),
   peakPrefillThroughput: z.number().min(1).max(1e12).default(15_928),
   capBySavedPrefill: z.boolean().default(false),
-  requireKvHeadroom: z.boolean().default(false),
   prefixCachePlugin: z.string().min(1).max(253).default(prefixCacheScorerType),
 });
 
@@ -64,7 +52,6 @@ export interface PrefixCacheAffinityOptions {
   maxTTFTPenaltyMs: number;
   peakPrefillThroughput: number;
   capBySavedPrefill: boolean;
-  requireKvHeadroom: boolean;
 }
 
 export class PrefixCacheAffinityFilter implements Filter {
@@ -109,7 +96,7 @@ export class PrefixCacheAffinityFilter implements Filter {
       const e = endpoints[i]!;
       const share = Math.min(lengths[i]!, total) / total;
       const load = outstandingTokens(e);
-      if (share >= o.affinityThreshold && (!o.requireKvHeadroom || hasKvHeadroom(e, req.promptTokens, 1))) {
+      if (share >= o.affinityThreshold) {
         sticky.push(e);
         if (load < bestSticky || (load === bestSticky && share > bestStickyShare)) {
           bestSticky = load;

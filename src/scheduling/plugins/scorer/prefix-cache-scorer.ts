@@ -6,13 +6,17 @@
  * when endpoints leave.
  *
  * Parameters (upstream names; they configure the index): blockSize (characters per block, 64),
- * maxPrefixBlocksToMatch (256), lruCapacityPerServer (31,250 blocks). Ours: requireKvHeadroom (false =
- * upstream): a hit scores only where the request can start now, i.e. the endpoint's KV has room for
- * the whole prompt (hasKvHeadroom, kv-headroom-filter.ts: pushed KV tokens + the router's tokens since
- * that push + promptTokens <= numBlocks x blockSize); elsewhere the score is 0, so the hit does not
- * pull a request into a full endpoint's queue. The whole prompt, not its uncached part: the request
- * also grows by its output, and the uncached part alone let hits pull into full endpoints (test/bench/
- * results/matrix-analysis/README.md).
+ * maxPrefixBlocksToMatch (256), lruCapacityPerServer (31,250 blocks). Ours: kvFullHitWeight (1 =
+ * upstream): a hit on an endpoint that cannot start the request now scores that fraction of its match,
+ * while another candidate can:
+ *
+ *   full(e) = effective KV tokens(e) + promptTokens > numBlocks x blockSize   (hasKvHeadroom is false:
+ *             pushed KV usage + the router's tokens sent since that push; no KV geometry = never full)
+ *   score(e) = match(e) x (full(e) and some candidate is not full ? kvFullHitWeight : 1)
+ *
+ * On a KV-bound pool a hit pulls requests into a full holder's queue (they wait for blocks or preempt)
+ * while another endpoint starts them at once; a weaker pull lets the load scorers win there. The
+ * whole prompt, not its uncached part, because the request also grows by its output.
  */
 import { z } from "zod";
 import type { Endpoint } from "../../../state/types.js";
@@ -52,7 +56,7 @@ const parametersSchema = z.strictObject({
     .min(1)
     .max(100_000_000)
     .default(prefixCacheDefaults.lruCapacityPerServer),
-  requireKvHeadroom: z.boolean().default(false),
+  kvFullHitWeight: z.number().min(0).max(1).default(1),
 });
 
 /**
@@ -97,21 +101,21 @@ export class PrefixCacheScorer implements Scorer, PickObserver, PrefixIndexOwner
   #lastEndpoints: readonly Endpoint[] | undefined;
   #lastLengths = new Int32Array(16);
   #records = 0;
-  /** Hits score only where the KV has room for the uncached prompt (ours). */
-  readonly requireKvHeadroom: boolean;
+  /** Share of a hit's score on an endpoint without KV room for the prompt (ours; 1 = upstream). */
+  readonly kvFullHitWeight: number;
 
   constructor(
     name: string,
     index: PrefixIndex,
     options: PrefixIndexOptions,
     metrics: SchedulerMetrics,
-    requireKvHeadroom = false,
+    kvFullHitWeight = 1,
   ) {
     this.name = name;
     this.prefixIndex = index;
     this.prefixHashing = options;
     this.#metrics = metrics;
-    this.requireKvHeadroom = requireKvHeadroom;
+    this.kvFullHitWeight = kvFullHitWeight;
   }
 
   /**
@@ -173,11 +177,16 @@ export class PrefixCacheScorer implements Scorer, PickObserver, PrefixIndexOwner
     this.#memoReq = undefined;
     this.#lastLengths = ensure(this.#lastLengths, n);
     const last = this.#lastLengths;
+    const w = this.kvFullHitWeight;
+    let guard = false;
+    if (w < 1) {
+      for (let i = 0; i < n && !guard; i++) guard = hasKvHeadroom(endpoints[i]!, req.promptTokens, 1);
+    }
     for (let i = 0; i < n; i++) {
       const m = lengths[i]!;
       last[i] = m;
       out[i] =
-        m > 0 && this.requireKvHeadroom && !hasKvHeadroom(endpoints[i]!, req.promptTokens, 1) ? 0 : m / total;
+        m > 0 && guard && !hasKvHeadroom(endpoints[i]!, req.promptTokens, 1) ? (w * m) / total : m / total;
     }
     this.#lastEndpoints = endpoints;
   }
@@ -209,7 +218,7 @@ export class PrefixCacheScorer implements Scorer, PickObserver, PrefixIndexOwner
 }
 
 export const createPrefixCacheScorer: PluginFactory = (name, parameters, deps) => {
-  const { requireKvHeadroom, ...options } = parsePluginParameters(
+  const { kvFullHitWeight, ...options } = parsePluginParameters(
     parametersSchema,
     name,
     prefixCacheScorerType,
@@ -227,6 +236,6 @@ export const createPrefixCacheScorer: PluginFactory = (name, parameters, deps) =
     deps.prefixIndexFactory(options),
     options,
     deps.metrics,
-    requireKvHeadroom,
+    kvFullHitWeight,
   );
 };

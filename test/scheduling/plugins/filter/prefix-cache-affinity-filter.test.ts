@@ -18,7 +18,6 @@ const upstream: PrefixCacheAffinityOptions = {
   maxTTFTPenaltyMs: 18_000,
   peakPrefillThroughput: 15_928,
   capBySavedPrefill: false,
-  requireKvHeadroom: false,
 };
 // 1,000 tokens/s makes the TTFT estimate read as "1 ms per outstanding token".
 const perMs = { ...upstream, peakPrefillThroughput: 1_000 };
