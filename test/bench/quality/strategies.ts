@@ -206,6 +206,11 @@ export const candidateStrategies: readonly Strategy[] = [
     description: "ours with prefix-cache-scorer kvFullHitWeight 0.25",
     config: oursWith(withParameters("prefix-cache-scorer", { kvFullHitWeight: 0.25 })),
   },
+  ...[0.4, 0.3].map((w) => ({
+    name: `ours+kv-full-hit-${w}`,
+    description: `ours with prefix-cache-scorer kvFullHitWeight ${w}`,
+    config: oursWith(withParameters("prefix-cache-scorer", { kvFullHitWeight: w })),
+  })),
   {
     name: "ours+kv-full-hit-0",
     description: "ours with prefix-cache-scorer kvFullHitWeight 0 (no pull toward a full holder)",
