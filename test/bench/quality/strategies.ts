@@ -211,6 +211,13 @@ export const candidateStrategies: readonly Strategy[] = [
     description: `ours with prefix-cache-scorer kvFullHitWeight ${w}`,
     config: oursWith(withParameters("prefix-cache-scorer", { kvFullHitWeight: w })),
   })),
+  ...[0.25, 0].map((w) => ({
+    name: `ours+kv-full-hit-${w}-share-0.1`,
+    description: `ours with prefix-cache-scorer kvFullHitWeight ${w}, kvFullMinPromptShare 0.1 (only where the prompt is >= 10% of the KV)`,
+    config: oursWith(
+      withParameters("prefix-cache-scorer", { kvFullHitWeight: w, kvFullMinPromptShare: 0.1 }),
+    ),
+  })),
   {
     name: "ours+kv-full-hit-0",
     description: "ours with prefix-cache-scorer kvFullHitWeight 0 (no pull toward a full holder)",

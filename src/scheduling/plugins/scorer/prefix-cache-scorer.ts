@@ -57,6 +57,7 @@ const parametersSchema = z.strictObject({
     .max(100_000_000)
     .default(prefixCacheDefaults.lruCapacityPerServer),
   kvFullHitWeight: z.number().min(0).max(1).default(1),
+  kvFullMinPromptShare: z.number().min(0).max(1).default(0),
 });
 
 /**
@@ -103,6 +104,8 @@ export class PrefixCacheScorer implements Scorer, PickObserver, PrefixIndexOwner
   #records = 0;
   /** Share of a hit's score on an endpoint without KV room for the prompt (ours; 1 = upstream). */
   readonly kvFullHitWeight: number;
+  /** The guard applies only where the prompt is at least this share of the endpoint's KV (ours). */
+  readonly kvFullMinPromptShare: number;
 
   constructor(
     name: string,
@@ -110,12 +113,14 @@ export class PrefixCacheScorer implements Scorer, PickObserver, PrefixIndexOwner
     options: PrefixIndexOptions,
     metrics: SchedulerMetrics,
     kvFullHitWeight = 1,
+    kvFullMinPromptShare = 0,
   ) {
     this.name = name;
     this.prefixIndex = index;
     this.prefixHashing = options;
     this.#metrics = metrics;
     this.kvFullHitWeight = kvFullHitWeight;
+    this.kvFullMinPromptShare = kvFullMinPromptShare;
   }
 
   /**
@@ -185,10 +190,18 @@ export class PrefixCacheScorer implements Scorer, PickObserver, PrefixIndexOwner
     for (let i = 0; i < n; i++) {
       const m = lengths[i]!;
       last[i] = m;
-      out[i] =
-        m > 0 && guard && !hasKvHeadroom(endpoints[i]!, req.promptTokens, 1) ? (w * m) / total : m / total;
+      out[i] = m > 0 && guard && this.#full(endpoints[i]!, req.promptTokens) ? (w * m) / total : m / total;
     }
     this.#lastEndpoints = endpoints;
+  }
+
+  /** No KV room for the prompt, and the prompt is at least kvFullMinPromptShare of the KV. */
+  #full(e: Endpoint, promptTokens: number): boolean {
+    const m = e.metrics;
+    return (
+      !hasKvHeadroom(e, promptTokens, 1) &&
+      promptTokens >= this.kvFullMinPromptShare * m.numBlocks * m.blockSize
+    );
   }
 
   onPicked(_ctx: CycleContext, req: SchedulingRequest, picked: readonly Endpoint[]): void {
@@ -218,7 +231,7 @@ export class PrefixCacheScorer implements Scorer, PickObserver, PrefixIndexOwner
 }
 
 export const createPrefixCacheScorer: PluginFactory = (name, parameters, deps) => {
-  const { kvFullHitWeight, ...options } = parsePluginParameters(
+  const { kvFullHitWeight, kvFullMinPromptShare, ...options } = parsePluginParameters(
     parametersSchema,
     name,
     prefixCacheScorerType,
@@ -237,5 +250,6 @@ export const createPrefixCacheScorer: PluginFactory = (name, parameters, deps) =
     options,
     deps.metrics,
     kvFullHitWeight,
+    kvFullMinPromptShare,
   );
 };
