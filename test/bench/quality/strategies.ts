@@ -91,7 +91,7 @@ export const strategies: readonly Strategy[] = [
   {
     name: "ours",
     description:
-      "the built-in default (defaultSchedulerConfig): prefix-cache-affinity-filter (0.8, capBySavedPrefill), prefix-cache-scorer 2 (lruCapacityPerServer 7353), active-request-scorer 2, outstanding-tokens-scorer 2, lora-affinity-scorer 1, near-max-score-picker (epsilon 0.02)",
+      "the built-in default (defaultSchedulerConfig): prefix-cache-affinity-filter (0.8, capBySavedPrefill), prefix-cache-scorer 2 (lruCapacityPerServer 7353, kvFullHitWeight 0.25, kvFullMinPromptShare 0.1), active-request-scorer 2, outstanding-tokens-scorer 2, lora-affinity-scorer 1, near-max-score-picker (epsilon 0.02)",
     config: defaultSchedulerConfig(),
   },
 ];

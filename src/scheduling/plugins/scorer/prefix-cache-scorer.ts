@@ -12,7 +12,12 @@
  *
  *   full(e) = effective KV tokens(e) + promptTokens > numBlocks x blockSize   (hasKvHeadroom is false:
  *             pushed KV usage + the router's tokens sent since that push; no KV geometry = never full)
- *   score(e) = match(e) x (full(e) and some candidate is not full ? kvFullHitWeight : 1)
+ *   guarded(e) = full(e) and promptTokens >= kvFullMinPromptShare x numBlocks x blockSize
+ *   score(e) = match(e) x (guarded(e) and some candidate is not full ? kvFullHitWeight : 1)
+ *
+ * kvFullMinPromptShare (0) limits the guard to prompts that are a real share of the KV: there a full
+ * holder frees room only when a whole request ends, while on a large KV many short requests free it
+ * within a step and the prefill the hit saves is worth the short wait (session 6 matrix analysis).
  *
  * On a KV-bound pool a hit pulls requests into a full holder's queue (they wait for blocks or preempt)
  * while another endpoint starts them at once; a weaker pull lets the load scorers win there. The

@@ -123,6 +123,26 @@ describe("prefix-cache-scorer", () => {
     ]);
   });
 
+  it("with kvFullMinPromptShare, guards only where the prompt is at least that share of the KV", () => {
+    // 1,500 of 1,600 tokens used: no room for 200 or for 400 more; 10% of the KV is 160 tokens.
+    const eps = endpoints([
+      { ...kv, kvCacheUsage: 0.9375 },
+      { ...kv, kvCacheUsage: 0 },
+    ]);
+    const index = new MapPrefixIndex();
+    const h = hashes(1, 2);
+    index.record(eps[0]!.address, h);
+    const scorer = new PrefixCacheScorer("p", index, prefixCacheDefaults, noopSchedulerMetrics, 0.25, 0.2);
+    // 400 >= 0.2 x 1,600 = 320: guarded; 200 < 320: the hit stays whole.
+    expect(scoresOf(scorer, eps, request({ prefixHashes: h, promptTokens: 400 }))).toEqual([0.25, 0]);
+    expect(scoresOf(scorer, eps, request({ prefixHashes: h, promptTokens: 200 }))).toEqual([1, 0]);
+    const parsed = createPrefixCacheScorer("p", { kvFullMinPromptShare: 0.1 }, deps()) as PrefixCacheScorer;
+    expect(parsed.kvFullMinPromptShare).toBe(0.1);
+    expect(() => createPrefixCacheScorer("px", { kvFullMinPromptShare: -1 }, deps())).toThrow(
+      /plugin "px" \(prefix-cache-scorer\): parameters.kvFullMinPromptShare/,
+    );
+  });
+
   it("parses kvFullHitWeight (1 = upstream) apart from the index options, and names a bad value", () => {
     const seen: PrefixIndexOptions[] = [];
     const s = createPrefixCacheScorer("p", { kvFullHitWeight: 0.5 }, deps(seen)) as PrefixCacheScorer;
