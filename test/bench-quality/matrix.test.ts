@@ -7,7 +7,9 @@ import {
   quickAnchors,
   quickMatrix,
   quickSelection,
+  smallPoolAnchors,
 } from "../bench/quality/matrix.js";
+import { poolSize, task } from "../bench/quality/sweep.js";
 
 const axes: MatrixAxes = {
   workloads: ["sharegpt", "shared-prefix", "multi-turn", "lora", "agentic", "bursty"],
@@ -69,6 +71,30 @@ describe("the measuring matrix's point selection", () => {
     for (const a of quickAnchors) expect(points.map(key)).toContain(key(a));
     const noH100 = quickSelection({ ...axes, engines: ["kv-bound"] });
     expect(noH100.some((p) => p.engine === "h100")).toBe(false);
+  });
+
+  it("adds the 4-replica points (KV-bound shared-prefix at 85% for 120 s, agentic h100 at 120%) when the axes have their base engine", () => {
+    const points = quickSelection(axes);
+    expect(points.filter((p) => p.engine.endsWith("-x4"))).toEqual([
+      {
+        workload: "shared-prefix",
+        engine: "kv-bound-x4",
+        pushIntervalMs: 200,
+        routers: 1,
+        loadPercent: 85,
+        durationS: 120,
+      },
+      { workload: "agentic", engine: "h100-x4", pushIntervalMs: 200, routers: 1, loadPercent: 120 },
+    ]);
+    expect(smallPoolAnchors).toHaveLength(2);
+    const noKv = quickSelection({ ...axes, engines: ["h100"] });
+    expect(noKv.map((p) => p.engine)).not.toContain("kv-bound-x4");
+    expect(noKv.map((p) => p.engine)).toContain("h100-x4");
+    const o = parseBenchArgs(["--quick"], {});
+    if (o === "help") throw new Error("help");
+    expect(poolSize(o, "kv-bound-x4")).toBe(4);
+    expect(poolSize(o, "kv-bound")).toBe(10);
+    expect(task(o, points.at(-2)!, 5, "sat:85", ["round-robin"], 120).replicas).toBe(4);
   });
 
   it("parses every axis flag, with a default for each and an error naming a bad value", () => {

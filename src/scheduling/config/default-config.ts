@@ -27,7 +27,10 @@ export interface BuiltinSchedulerOptions {
 /**
  * The built-in default, one profile "default":
  * - prefix-cache-scorer 2 (lruCapacityPerServer 7,353 = an H100's KV blocks for a 7-8B model, so the
- *   router does not believe in blocks the engine evicted long ago), declared first because
+ *   router does not believe in blocks the engine evicted long ago; kvFullHitWeight 0.25 with
+ *   kvFullMinPromptShare 0.1: a hit on an endpoint whose KV has no room for a prompt of at least a
+ *   tenth of its KV scores a quarter while another endpoint has room, so a small KV-bound pool does
+ *   not queue requests on a full prefix holder), declared first because
  * - prefix-cache-affinity-filter (affinityThreshold 0.8, capBySavedPrefill) reads its index: a hot
  *   prefix narrows the set to its holders only while the holders' extra load costs less than the
  *   prefill the hit saves;
@@ -42,7 +45,10 @@ export function defaultSchedulerConfig(options: BuiltinSchedulerOptions = {}): S
   return {
     plugins: [
       { type: "single-profile-handler" },
-      { type: "prefix-cache-scorer", parameters: { lruCapacityPerServer: 7_353 } },
+      {
+        type: "prefix-cache-scorer",
+        parameters: { lruCapacityPerServer: 7_353, kvFullHitWeight: 0.25, kvFullMinPromptShare: 0.1 },
+      },
       { type: "prefix-cache-affinity-filter", parameters: { capBySavedPrefill: true } },
       { type: "active-request-scorer" },
       { type: "outstanding-tokens-scorer" },

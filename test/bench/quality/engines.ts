@@ -14,6 +14,8 @@ export interface EngineProfile {
   preset: PresetName;
   /** Overrides per replica, cycled over the pool (one entry = every replica alike). */
   replicas: readonly EngineOptions[];
+  /** Replicas in the pool, overriding --replicas (the small-pool points of --quick). */
+  poolSize?: number;
 }
 
 /** NVIDIA A100-SXM4-80GB: 2.039 TB/s HBM2e, 312 TFLOPS dense bf16 (datasheet). */
@@ -87,9 +89,30 @@ export const liveEngineProfiles: ReadonlyMap<string, EngineProfile> = new Map([
   ],
 ]);
 
+/** Replicas of the small-pool engines: the live cross-check's pool. */
+export const smallPoolSize = 4;
+
+/**
+ * Small-pool twins of matrix engines (named `<engine>-x4`), not on the engine axis: `--quick` adds
+ * one point on each (matrix.ts `smallPoolAnchors`). On 4 replicas a prefix holder is often full,
+ * where 10 replicas hide it: the live KV-bound pool's loss shows here.
+ */
+export const smallPoolEngineProfiles: ReadonlyMap<string, EngineProfile> = new Map(
+  [...engineProfiles.values()].map((e) => {
+    const name = `${e.name}-x${smallPoolSize}`;
+    const profile: EngineProfile = {
+      ...e,
+      name,
+      description: `${e.description}; a pool of ${smallPoolSize} replicas`,
+      poolSize: smallPoolSize,
+    };
+    return [name, profile];
+  }),
+);
+
 /** The profile named `name`; throws naming the known ones. */
 export function engineProfile(name: string): EngineProfile {
-  const e = engineProfiles.get(name) ?? liveEngineProfiles.get(name);
+  const e = engineProfiles.get(name) ?? liveEngineProfiles.get(name) ?? smallPoolEngineProfiles.get(name);
   if (!e) throw new Error(`--engines: unknown "${name}" (known: ${[...engineProfiles.keys()].join(", ")})`);
   return e;
 }

@@ -22,6 +22,8 @@ export interface MatrixPoint {
   pushIntervalMs: number;
   routers: number;
   loadPercent: number;
+  /** Virtual seconds of arrivals at this point, overriding --duration (the small-pool points). */
+  durationS?: number;
 }
 
 /** The cross product, workloads outermost, load innermost. */
@@ -133,6 +135,24 @@ export const quickAnchors: readonly MatrixPoint[] = [80, 100].map((loadPercent) 
   loadPercent,
 }));
 
+/**
+ * Small-pool points `--quick` always adds when the axes have their workload and base engine: 4
+ * replicas (engines `<engine>-x4`, engines.ts), one router, push 200 ms. shared-prefix on kv-bound at
+ * 85% is the virtual-time twin of the live KV-bound cross-check; agentic on h100 at 120% is where
+ * a KV guard once cost (test/bench/results/matrix-analysis/README.md, session 6). The KV-bound
+ * point runs 120 s of arrivals: its queues build over a minute (at 30 s the default's loss is hidden).
+ */
+export const smallPoolAnchors: readonly (MatrixPoint & { baseEngine: string })[] = [
+  {
+    workload: "shared-prefix",
+    engine: "kv-bound-x4",
+    baseEngine: "kv-bound",
+    loadPercent: 85,
+    durationS: 120,
+  },
+  { workload: "agentic", engine: "h100-x4", baseEngine: "h100", loadPercent: 120 },
+].map((p) => ({ ...p, pushIntervalMs: 200, routers: 1 }));
+
 /** The --quick selection: `quickMatrix` plus the anchors the axes allow, without duplicates. */
 export function quickSelection(a: MatrixAxes, count?: number): MatrixPoint[] {
   const out = quickMatrix(a, count);
@@ -150,6 +170,9 @@ export function quickSelection(a: MatrixAxes, count?: number): MatrixPoint[] {
       seen.add(key(p));
       out.push(p);
     }
+  }
+  for (const { baseEngine, ...p } of smallPoolAnchors) {
+    if (a.workloads.includes(p.workload) && a.engines.includes(baseEngine)) out.push(p);
   }
   return out;
 }

@@ -5,7 +5,7 @@
  */
 import { heatmaps, renderHeatmaps } from "./charts.js";
 import type { BenchOptions } from "./cli-args.js";
-import { engineProfiles } from "./engines.js";
+import { engineProfiles, smallPoolEngineProfiles } from "./engines.js";
 import { evaluateMatrixTargets, targetsMarkdown } from "./matrix-targets.js";
 import {
   regretByStrategy,
@@ -17,7 +17,7 @@ import {
 import { toCsv } from "./report-csv.js";
 import { strategies, strategiesNamed } from "./strategies.js";
 import { describeStrategy } from "./strategy-profile.js";
-import type { SweepResult } from "./sweep.js";
+import { poolSize, type SweepResult } from "./sweep.js";
 import { workloads } from "./workloads/index.js";
 
 /** The strategies the targets are checked for. */
@@ -47,7 +47,7 @@ function capacityTable(o: BenchOptions, sweep: SweepResult): string {
     "|---|---:|---:|---:|",
     ...keys.map(
       (k) =>
-        `| ${k} | ${sweep.saturation[k]!.toFixed(1)} | ${(sweep.saturation[k]! / o.replicas).toFixed(2)} | ${(sweep.unloadedTtftMs[k] ?? Number.NaN).toFixed(1)} |`,
+        `| ${k} | ${sweep.saturation[k]!.toFixed(1)} | ${(sweep.saturation[k]! / poolSize(o, k.split("/")[0]!)).toFixed(2)} | ${(sweep.unloadedTtftMs[k] ?? Number.NaN).toFixed(1)} |`,
     ),
   ].join("\n");
 }
@@ -107,6 +107,9 @@ export async function writeReport(
     "",
     ...[...engineProfiles.values()]
       .filter((e) => o.axes.engines.includes(e.name))
+      .map((e) => `- engine ${e.name}: ${e.description}`),
+    ...[...smallPoolEngineProfiles.values()]
+      .filter((e) => sweep.rows.some((r) => r.engine === e.name))
       .map((e) => `- engine ${e.name}: ${e.description}`),
     ...o.axes.workloads.map((w) => `- workload ${w}: ${workloads.get(w)?.description ?? ""}`),
     "",

@@ -91,7 +91,7 @@ export const strategies: readonly Strategy[] = [
   {
     name: "ours",
     description:
-      "the built-in default (defaultSchedulerConfig): prefix-cache-affinity-filter (0.8, capBySavedPrefill), prefix-cache-scorer 2 (lruCapacityPerServer 7353), active-request-scorer 2, outstanding-tokens-scorer 2, lora-affinity-scorer 1, near-max-score-picker (epsilon 0.02)",
+      "the built-in default (defaultSchedulerConfig): prefix-cache-affinity-filter (0.8, capBySavedPrefill), prefix-cache-scorer 2 (lruCapacityPerServer 7353, kvFullHitWeight 0.25, kvFullMinPromptShare 0.1), active-request-scorer 2, outstanding-tokens-scorer 2, lora-affinity-scorer 1, near-max-score-picker (epsilon 0.02)",
     config: defaultSchedulerConfig(),
   },
 ];
@@ -194,6 +194,34 @@ export const candidateStrategies: readonly Strategy[] = [
       withFilterFirst("kv-headroom-filter")(c);
       withWeight("prefix-cache-scorer", 1)(c);
     }),
+  },
+  {
+    name: "ours+kv-full-hit-0.5",
+    description:
+      "ours with prefix-cache-scorer kvFullHitWeight 0.5 (a hit on an endpoint without KV room for the prompt scores half, while another has room)",
+    config: oursWith(withParameters("prefix-cache-scorer", { kvFullHitWeight: 0.5 })),
+  },
+  {
+    name: "ours+kv-full-hit-0.25",
+    description: "ours with prefix-cache-scorer kvFullHitWeight 0.25",
+    config: oursWith(withParameters("prefix-cache-scorer", { kvFullHitWeight: 0.25 })),
+  },
+  ...[0.4, 0.3].map((w) => ({
+    name: `ours+kv-full-hit-${w}`,
+    description: `ours with prefix-cache-scorer kvFullHitWeight ${w}`,
+    config: oursWith(withParameters("prefix-cache-scorer", { kvFullHitWeight: w })),
+  })),
+  ...[0.25, 0].map((w) => ({
+    name: `ours+kv-full-hit-${w}-share-0.1`,
+    description: `ours with prefix-cache-scorer kvFullHitWeight ${w}, kvFullMinPromptShare 0.1 (only where the prompt is >= 10% of the KV)`,
+    config: oursWith(
+      withParameters("prefix-cache-scorer", { kvFullHitWeight: w, kvFullMinPromptShare: 0.1 }),
+    ),
+  })),
+  {
+    name: "ours+kv-full-hit-0",
+    description: "ours with prefix-cache-scorer kvFullHitWeight 0 (no pull toward a full holder)",
+    config: oursWith(withParameters("prefix-cache-scorer", { kvFullHitWeight: 0 })),
   },
   {
     name: "ours-active-3",

@@ -3,6 +3,7 @@
  * workload, then run every strategy at every selected point, at its load relative to that capacity.
  */
 import type { BenchOptions } from "./cli-args.js";
+import { engineProfile } from "./engines.js";
 import { fullMatrix, type MatrixPoint, quickSelection } from "./matrix.js";
 import type { PointTask } from "./run-point.js";
 import type { ResultRow } from "./summary.js";
@@ -37,6 +38,11 @@ export function selectPoints(o: BenchOptions): MatrixPoint[] {
   return o.quick ? quickSelection(o.axes, o.quickPoints) : fullMatrix(o.axes);
 }
 
+/** Replicas in the pool of `engine`: its own pool size (the small-pool engines) or --replicas. */
+export function poolSize(o: BenchOptions, engine: string): number {
+  return engineProfile(engine).poolSize ?? o.replicas;
+}
+
 /** The point task of `p` at `qps` for `strategies` (push delays 5..20 ms, at most half the period). */
 export function task(
   o: BenchOptions,
@@ -56,7 +62,7 @@ export function task(
     durationS,
     seed: o.seed,
     burstiness: o.burstiness,
-    replicas: o.replicas,
+    replicas: poolSize(o, p.engine),
     pushIntervalMs: p.pushIntervalMs,
     pushDelayMs: [Math.min(5, p.pushIntervalMs / 4), Math.min(20, p.pushIntervalMs / 2)],
     connections: o.connections,
@@ -88,9 +94,10 @@ export async function measureCapacity(
   const pushIntervalMs = o.axes.pushIntervalsMs.includes(200) ? 200 : o.axes.pushIntervalsMs[0]!;
   const at = (i: number, qps: number, durationS: number) =>
     task(o, { ...pairs[i]!, pushIntervalMs, routers: 1 }, qps, "probe", ["round-robin"], durationS);
-  const probeQps = saturationProbeQpsPerReplica * o.replicas;
   const probed = await runTasks(
-    pairs.map((_, i) => at(i, probeQps, Math.min(10, o.durationS))),
+    pairs.map((p, i) =>
+      at(i, saturationProbeQpsPerReplica * poolSize(o, p.engine), Math.min(10, o.durationS)),
+    ),
     o.jobs,
     "saturation probe",
   );
@@ -147,7 +154,9 @@ export async function runSweep(o: BenchOptions): Promise<SweepResult> {
     capacity = await measureCapacity(o, pairs, o.quick ? 4 : 6);
     for (const p of points) {
       const qps = round1((capacity.saturation[pairKey(p.engine, p.workload)]! * p.loadPercent) / 100);
-      tasks.push(task(o, p, Math.max(0.1, qps), `sat:${p.loadPercent}`, o.strategies, o.durationS));
+      tasks.push(
+        task(o, p, Math.max(0.1, qps), `sat:${p.loadPercent}`, o.strategies, p.durationS ?? o.durationS),
+      );
     }
   }
   const requests = tasks.reduce((n, t) => n + t.qps * t.durationS * t.strategies.length, 0);

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { createSeededRandom } from "../../../src/core/random.js";
-import { upstreamDefaultSchedulerConfig } from "../../../src/scheduling/config/default-config.js";
+import {
+  defaultSchedulerConfig,
+  upstreamDefaultSchedulerConfig,
+} from "../../../src/scheduling/config/default-config.js";
 import { address, hashes, POOL, request } from "../helpers.js";
 import { scenario } from "./scenario-helpers.js";
 
@@ -28,6 +31,47 @@ describe("built-in default profile", () => {
       { ...kv, kvCacheUsage: 0.15, runningRequests: 3 },
       { ...kv, kvCacheUsage: 0.1, runningRequests: 2 },
       { ...kv, kvCacheUsage: 0.1, runningRequests: 2 },
+    ]);
+    s.index.record(address(0), hot.prefixHashes);
+    for (let i = 0; i < 50; i++) {
+      const r = s.scheduler.schedule(POOL, hot, { dryRun: true });
+      expect(r.endpoints[0]!.address).toBe(address(0));
+    }
+  });
+
+  it("does not send a hot prefix to a holder whose KV has no room for the prompt (a small KV-bound pool)", () => {
+    // 8,192 tokens of KV (the kv-bound engine): the holder uses 7,782 (+ 1,800 > 8,192: full), the
+    // others 4,915 (room); the holder runs no more requests than the lightest other. Without the
+    // guard (kvFullHitWeight 1) the hit draws the holder; with it, the lightest endpoint with room wins.
+    const small = { numBlocks: 512, blockSize: 16 };
+    const pool = [
+      { ...small, kvCacheUsage: 0.95, runningRequests: 4 },
+      { ...small, kvCacheUsage: 0.6, runningRequests: 4 },
+      { ...small, kvCacheUsage: 0.6, runningRequests: 5 },
+    ];
+    const s = scenario(pool);
+    s.index.record(address(0), hot.prefixHashes);
+    for (let i = 0; i < 50; i++) {
+      const r = s.scheduler.schedule(POOL, hot, { dryRun: true });
+      expect(r.endpoints[0]!.address).toBe(address(1));
+    }
+    const unguarded = defaultSchedulerConfig();
+    const prefix = unguarded.plugins.find((p) => p.type === "prefix-cache-scorer")!;
+    prefix.parameters = { lruCapacityPerServer: 7_353 };
+    const u = scenario(pool, { config: unguarded });
+    u.index.record(address(0), hot.prefixHashes);
+    const picks = new Set<string>();
+    for (let i = 0; i < 50; i++)
+      picks.add(u.scheduler.schedule(POOL, hot, { dryRun: true }).endpoints[0]!.address);
+    expect(picks).toContain(address(0));
+  });
+
+  it("sends a hot prefix to its holder on a small KV-bound pool when its KV has room", () => {
+    const small = { numBlocks: 512, blockSize: 16 };
+    const s = scenario([
+      { ...small, kvCacheUsage: 0.6, runningRequests: 4 },
+      { ...small, kvCacheUsage: 0.6, runningRequests: 4 },
+      { ...small, kvCacheUsage: 0.6, runningRequests: 5 },
     ]);
     s.index.record(address(0), hot.prefixHashes);
     for (let i = 0; i < 50; i++) {

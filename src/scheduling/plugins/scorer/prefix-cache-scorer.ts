@@ -6,7 +6,22 @@
  * when endpoints leave.
  *
  * Parameters (upstream names; they configure the index): blockSize (characters per block, 64),
- * maxPrefixBlocksToMatch (256), lruCapacityPerServer (31,250 blocks).
+ * maxPrefixBlocksToMatch (256), lruCapacityPerServer (31,250 blocks). Ours: kvFullHitWeight (1 =
+ * upstream): a hit on an endpoint that cannot start the request now scores that fraction of its match,
+ * while another candidate can:
+ *
+ *   full(e) = effective KV tokens(e) + promptTokens > numBlocks x blockSize   (hasKvHeadroom is false:
+ *             pushed KV usage + the router's tokens sent since that push; no KV geometry = never full)
+ *   guarded(e) = full(e) and promptTokens >= kvFullMinPromptShare x numBlocks x blockSize
+ *   score(e) = match(e) x (guarded(e) and some candidate is not full ? kvFullHitWeight : 1)
+ *
+ * kvFullMinPromptShare (0) limits the guard to prompts that are a real share of the KV: there a full
+ * holder frees room only when a whole request ends, while on a large KV many short requests free it
+ * within a step and the prefill the hit saves is worth the short wait (session 6 matrix analysis).
+ *
+ * On a KV-bound pool a hit pulls requests into a full holder's queue (they wait for blocks or preempt)
+ * while another endpoint starts them at once; a weaker pull lets the load scorers win there. The
+ * whole prompt, not its uncached part, because the request also grows by its output.
  */
 import { z } from "zod";
 import type { Endpoint } from "../../../state/types.js";
@@ -22,6 +37,7 @@ import type { Scorer } from "../../framework/scorer.js";
 import type { SchedulerMetrics } from "../../metrics.js";
 import type { PrefixIndex, PrefixIndexOptions } from "../../prefix-index.js";
 import type { SchedulingRequest } from "../../types.js";
+import { hasKvHeadroom } from "../filter/kv-headroom-filter.js";
 
 export const prefixCacheScorerType = "prefix-cache-scorer";
 
@@ -45,6 +61,8 @@ const parametersSchema = z.strictObject({
     .min(1)
     .max(100_000_000)
     .default(prefixCacheDefaults.lruCapacityPerServer),
+  kvFullHitWeight: z.number().min(0).max(1).default(1),
+  kvFullMinPromptShare: z.number().min(0).max(1).default(0),
 });
 
 /**
@@ -89,12 +107,25 @@ export class PrefixCacheScorer implements Scorer, PickObserver, PrefixIndexOwner
   #lastEndpoints: readonly Endpoint[] | undefined;
   #lastLengths = new Int32Array(16);
   #records = 0;
+  /** Share of a hit's score on an endpoint without KV room for the prompt (ours; 1 = upstream). */
+  readonly kvFullHitWeight: number;
+  /** The guard applies only where the prompt is at least this share of the endpoint's KV (ours). */
+  readonly kvFullMinPromptShare: number;
 
-  constructor(name: string, index: PrefixIndex, options: PrefixIndexOptions, metrics: SchedulerMetrics) {
+  constructor(
+    name: string,
+    index: PrefixIndex,
+    options: PrefixIndexOptions,
+    metrics: SchedulerMetrics,
+    kvFullHitWeight = 1,
+    kvFullMinPromptShare = 0,
+  ) {
     this.name = name;
     this.prefixIndex = index;
     this.prefixHashing = options;
     this.#metrics = metrics;
+    this.kvFullHitWeight = kvFullHitWeight;
+    this.kvFullMinPromptShare = kvFullMinPromptShare;
   }
 
   /**
@@ -156,12 +187,26 @@ export class PrefixCacheScorer implements Scorer, PickObserver, PrefixIndexOwner
     this.#memoReq = undefined;
     this.#lastLengths = ensure(this.#lastLengths, n);
     const last = this.#lastLengths;
+    const w = this.kvFullHitWeight;
+    let guard = false;
+    if (w < 1) {
+      for (let i = 0; i < n && !guard; i++) guard = hasKvHeadroom(endpoints[i]!, req.promptTokens, 1);
+    }
     for (let i = 0; i < n; i++) {
       const m = lengths[i]!;
       last[i] = m;
-      out[i] = m / total;
+      out[i] = m > 0 && guard && this.#full(endpoints[i]!, req.promptTokens) ? (w * m) / total : m / total;
     }
     this.#lastEndpoints = endpoints;
+  }
+
+  /** No KV room for the prompt, and the prompt is at least kvFullMinPromptShare of the KV. */
+  #full(e: Endpoint, promptTokens: number): boolean {
+    const m = e.metrics;
+    return (
+      !hasKvHeadroom(e, promptTokens, 1) &&
+      promptTokens >= this.kvFullMinPromptShare * m.numBlocks * m.blockSize
+    );
   }
 
   onPicked(_ctx: CycleContext, req: SchedulingRequest, picked: readonly Endpoint[]): void {
@@ -191,7 +236,12 @@ export class PrefixCacheScorer implements Scorer, PickObserver, PrefixIndexOwner
 }
 
 export const createPrefixCacheScorer: PluginFactory = (name, parameters, deps) => {
-  const options = parsePluginParameters(parametersSchema, name, prefixCacheScorerType, parameters);
+  const { kvFullHitWeight, kvFullMinPromptShare, ...options } = parsePluginParameters(
+    parametersSchema,
+    name,
+    prefixCacheScorerType,
+    parameters,
+  );
   if (!deps.prefixIndexFactory) {
     throw pluginError(
       name,
@@ -199,5 +249,12 @@ export const createPrefixCacheScorer: PluginFactory = (name, parameters, deps) =
       "needs a prefix index, but the scheduler was built without one (createScheduler option prefixIndexFactory)",
     );
   }
-  return new PrefixCacheScorer(name, deps.prefixIndexFactory(options), options, deps.metrics);
+  return new PrefixCacheScorer(
+    name,
+    deps.prefixIndexFactory(options),
+    options,
+    deps.metrics,
+    kvFullHitWeight,
+    kvFullMinPromptShare,
+  );
 };
