@@ -48,7 +48,7 @@ export function createHttpRouter(o: HttpRouterOptions): HttpRouter {
   const proxyOptions = proxyOptionsFromConfig(core.resources.router);
   const proxy = createProxy({
     options: proxyOptions,
-    acquire: (pool, address, tokens) => core.store.acquire(pool, address, tokens),
+    acquire: (pool, address, tokens) => core.acquire(pool, address, tokens),
     // Passive health lives in the core: a failure seen here is skipped by picks at every door.
     health: {
       failed: (pool, address) => core.outliers.failed(pool, address),

@@ -76,6 +76,11 @@ export interface FlowAdmission {
   admit(pipeline: RequestPipeline, input: RouteInput, signal?: AbortSignal): RouteDecision | PendingDecision;
   /** Where the request would wait; undefined with the gate off. */
   placement(pipeline: RequestPipeline, input: RouteInput): FlowPlacement | undefined;
+  /**
+   * A lease taken outside a pick (the HTTP router's failover to one more endpoint): with the gate on,
+   * its release lets the next waiting request of its pool go, as a picked lease's does.
+   */
+  track(lease: Lease): Lease;
   /** Refuses waiting requests (503 `rejected-shutting-down`) and stops listening to the store. */
   dispose(): void;
 }
@@ -190,6 +195,9 @@ export function createFlowAdmission(o: FlowAdmissionOptions): FlowAdmission {
     },
     placement(pipeline, input) {
       return controller?.placement(flowRequestOf(pipeline.prepare(input)));
+    },
+    track(lease) {
+      return controller === undefined ? lease : notifying(lease);
     },
     dispose() {
       unsubscribe();

@@ -14,6 +14,7 @@ import { nextFallback, subsetEntryIp } from "../scheduling/candidates.js";
 import { builtinMaxNumOfEndpoints, defaultSchedulerConfig } from "../scheduling/config/default-config.js";
 import { createScheduler, type Scheduler, type StaleEndpointChange } from "../scheduling/scheduler.js";
 import { BodyBudget } from "../state/body-budget.js";
+import type { Lease } from "../state/in-flight.js";
 import { OutlierEjection } from "../state/outlier-ejection.js";
 import { PoolStore } from "../state/pool-store.js";
 import type { SnapshotLimits } from "../state/snapshot.js";
@@ -112,6 +113,11 @@ export interface RouterCore extends ExtendedRequestRouter {
   admit(input: RouteInput, signal?: AbortSignal): RouteDecision | PendingDecision;
   /** Flow control (src/flowcontrol/): its controller while the gate is on. */
   readonly flowControl: FlowAdmission;
+  /**
+   * An in-flight lease on one endpoint outside a pick (a forwarder's failover), counted as a picked one
+   * is, and, with flow control on, released into the queue's dispatch as a picked one is.
+   */
+  acquire(pool: string, address: string, tokens: number): Lease | undefined;
   /** The same pipeline as a dry run, with per-plugin scores. */
   explain(input: RouteInput): RouteExplanation;
   /** Model names served (resources plus what endpoints advertise), sorted. */
@@ -292,6 +298,10 @@ export function createRouterCore(resources: RouterResources, o: RouterCoreOption
     route,
     admit,
     flowControl,
+    acquire(pool, address, tokens) {
+      const lease = store.acquire(pool, address, tokens);
+      return lease === undefined ? undefined : flowControl.track(lease);
+    },
     explain(input) {
       const e = router.explain(input);
       const placement = flowControl.placement(router, input);

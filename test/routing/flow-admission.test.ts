@@ -87,6 +87,26 @@ describe("flow control in the router core", () => {
     expect((await second).requestId).toBe("r2");
   });
 
+  it("a lease a forwarder takes outside a pick (failover) also lets the next one go when released", async () => {
+    const t = setup();
+    t.push(4);
+    t.clock.advance(1);
+    // The failover's request fills the endpoint (4 + 1 sent since the push = 5).
+    const failover = t.core.acquire("pool-a", "10.0.0.1:8000", 100);
+    expect(failover).toBeDefined();
+    const waiting = t.core.admit(t.input("r1")) as PendingDecision;
+    expect(waiting).toBeInstanceOf(Promise);
+    let settled = false;
+    void waiting.then(() => {
+      settled = true;
+    });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(settled).toBe(false);
+    // No push: only the release can wake the queue.
+    failover?.release();
+    expect((await waiting).requestId).toBe("r1");
+  });
+
   it("explain shows the band, the flow and the queue position", () => {
     const t = setup();
     t.push(50);
