@@ -9,9 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setLogLevel } from "../../runtimes/node/log.js";
-import { watchPushTargets } from "../../runtimes/node/push-targets-node.js";
-import { startPusher } from "../../runtimes/sim/snapshot-pusher.js";
-import { parsePushTargets } from "../../src/push/push-targets.js";
+import { pushIdleReplica } from "./proxy-push.js";
 import { ticksPerSecond } from "./proxy-wrk.js";
 
 setLogLevel("warn");
@@ -52,39 +50,14 @@ const cpu = () => {
   const f = s.slice(s.lastIndexOf(") ") + 2).split(" ");
   return { user: (Number(f[11]) * 1000) / ticksPerSecond(), sys: (Number(f[12]) * 1000) / ticksPerSecond() };
 };
-const idle = {
-  waitingRequests: 0,
-  runningRequests: 0,
-  kvCacheUsage: 0,
-  usedBlocks: 0,
-  numBlocks: 1000,
-  blockSize: 16,
-  cachedBlocks: 0,
-  activeAdapters: [],
-  waitingAdapters: [],
-  maxAdapters: 0,
-  prefixCacheQueries: 0,
-  prefixCacheHits: 0,
-  preemptions: 0,
-  promptTokens: 0,
-  generationTokens: 0,
-  finishedRequests: 0,
-  cancelledRequests: 0,
-  steps: 0,
-  busyMs: 0,
-};
 const stop =
   process.env.NO_PUSH === "1"
     ? () => {}
-    : startPusher({
-        targets: watchPushTargets(parsePushTargets(`http://127.0.0.1:${api}`, "push"), 0, "push"),
-        pool: "bench",
+    : pushIdleReplica({
+        api,
+        address: "127.0.0.1:8000",
         source: "r0",
         intervalMs: Number(process.env.PUSH_MS ?? 100),
-        token: undefined,
-        replica: 0,
-        identity: () => ({ address: "127.0.0.1:8000", ready: true, labels: { app: "bench" }, models: [] }),
-        metrics: () => idle,
       });
 await new Promise((r) => setTimeout(r, 3000)); // warm-up
 const c0 = cpu();

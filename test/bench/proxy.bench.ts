@@ -26,9 +26,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { watchPushTargets } from "../../runtimes/node/push-targets-node.js";
-import { startPusher } from "../../runtimes/sim/snapshot-pusher.js";
-import { parsePushTargets } from "../../src/push/push-targets.js";
+import { pushIdleReplica } from "./proxy-push.js";
 import {
   type LoadRun,
   type LoadSpec,
@@ -424,21 +422,7 @@ async function main(): Promise<void> {
   }
   // State pushed as a deployment would: the simulator's push client, one replica, every 100 ms.
   const pushTo = (api: number) =>
-    startPusher({
-      targets: watchPushTargets(parsePushTargets(`http://127.0.0.1:${api}`, "push"), 0, "push"),
-      pool: "bench",
-      source: "bench-replica-0",
-      intervalMs: 100,
-      token: undefined,
-      replica: 0,
-      identity: () => ({
-        address: `127.0.0.1:${upstream}`,
-        ready: true,
-        labels: { app: "bench" },
-        models: [],
-      }),
-      metrics: () => idleEngine,
-    });
+    pushIdleReplica({ api, address: `127.0.0.1:${upstream}`, source: "bench-replica-0", intervalMs: 100 });
   const stops = [ours, ...baselines].map((s) => pushTo(s.api));
   const stopPush = () => {
     for (const stop of stops) stop();
@@ -510,28 +494,6 @@ async function main(): Promise<void> {
     await closeInProcess?.();
   }
 }
-
-const idleEngine = {
-  waitingRequests: 0,
-  runningRequests: 0,
-  kvCacheUsage: 0,
-  usedBlocks: 0,
-  numBlocks: 1000,
-  blockSize: 16,
-  cachedBlocks: 0,
-  activeAdapters: [],
-  waitingAdapters: [],
-  maxAdapters: 0,
-  prefixCacheQueries: 0,
-  prefixCacheHits: 0,
-  preemptions: 0,
-  promptTokens: 0,
-  generationTokens: 0,
-  finishedRequests: 0,
-  cancelledRequests: 0,
-  steps: 0,
-  busyMs: 0,
-};
 
 /** serve's /metrics after the run: requests counted and output tokens read from the answers' usage. */
 async function usageCheck(port: number): Promise<string> {
