@@ -223,6 +223,76 @@ export const candidateStrategies: readonly Strategy[] = [
     description: "ours with prefix-cache-scorer kvFullHitWeight 0 (no pull toward a full holder)",
     config: oursWith(withParameters("prefix-cache-scorer", { kvFullHitWeight: 0 })),
   },
+  ...[0.02, 0.05, 0.1].map((eps) => ({
+    name: `ours-lru-eps${eps}`,
+    description: `ours with near-max-score-picker tieBreak least-recently-picked, epsilon ${eps} (the near-best taken in turn)`,
+    config: oursWith(
+      withParameters("near-max-score-picker", { tieBreak: "least-recently-picked", epsilon: eps }),
+    ),
+  })),
+  ...[0.05, 0.1, 0.2].map((share) => ({
+    name: `ours-tok-kv${share}`,
+    description: `ours with outstanding-tokens-scorer smoothingKvShare ${share} (smoothing >= that share of the KV)`,
+    config: oursWith(withParameters("outstanding-tokens-scorer", { smoothingKvShare: share })),
+  })),
+  ...[0.05, 0.1].map((share) => ({
+    name: `ours-lru-tok-kv${share}`,
+    description: `ours with tieBreak least-recently-picked (epsilon 0.02) and outstanding-tokens-scorer smoothingKvShare ${share}`,
+    config: oursWith((c) => {
+      withParameters("near-max-score-picker", { tieBreak: "least-recently-picked" })(c);
+      withParameters("outstanding-tokens-scorer", { smoothingKvShare: share })(c);
+    }),
+  })),
+  ...[1, 0.9].map((fill) => ({
+    name: `ours+kv-reserve-${fill}`,
+    description: `ours with kv-headroom-filter first (reserveOutput, maxKvFill ${fill}): room for prompt + output against outstanding tokens`,
+    config: oursWith(withFilterFirst("kv-headroom-filter", { reserveOutput: true, maxKvFill: fill })),
+  })),
+  {
+    name: "ours-lru-kv-reserve",
+    description: "ours with tieBreak least-recently-picked and kv-headroom-filter (reserveOutput) first",
+    config: oursWith((c) => {
+      withParameters("near-max-score-picker", { tieBreak: "least-recently-picked" })(c);
+      withFilterFirst("kv-headroom-filter", { reserveOutput: true })(c);
+    }),
+  },
+  {
+    name: "ours-decay",
+    description:
+      "ours with active-request-scorer and outstanding-tokens-scorer decayPushed (the pushed figure less the router's own completions since that snapshot)",
+    config: oursWith((c) => {
+      withParameters("active-request-scorer", { decayPushed: true })(c);
+      withParameters("outstanding-tokens-scorer", { decayPushed: true })(c);
+    }),
+  },
+  {
+    name: "ours-decay-lru",
+    description: "ours-decay with near-max-score-picker tieBreak least-recently-picked",
+    config: oursWith((c) => {
+      withParameters("active-request-scorer", { decayPushed: true })(c);
+      withParameters("outstanding-tokens-scorer", { decayPushed: true })(c);
+      withParameters("near-max-score-picker", { tieBreak: "least-recently-picked" })(c);
+    }),
+  },
+  ...[0.01, 0.05].map((eps) => ({
+    name: `ours-decay-lru-eps${eps}`,
+    description: `ours-decay-lru with near-max-score-picker epsilon ${eps}`,
+    config: oursWith((c) => {
+      withParameters("active-request-scorer", { decayPushed: true })(c);
+      withParameters("outstanding-tokens-scorer", { decayPushed: true })(c);
+      withParameters("near-max-score-picker", { tieBreak: "least-recently-picked", epsilon: eps })(c);
+    }),
+  })),
+  {
+    name: "ours-decay-lru-kv-reserve",
+    description: "ours-decay-lru with kv-headroom-filter (reserveOutput) first",
+    config: oursWith((c) => {
+      withParameters("active-request-scorer", { decayPushed: true })(c);
+      withParameters("outstanding-tokens-scorer", { decayPushed: true })(c);
+      withParameters("near-max-score-picker", { tieBreak: "least-recently-picked" })(c);
+      withFilterFirst("kv-headroom-filter", { reserveOutput: true })(c);
+    }),
+  },
   {
     name: "ours-active-3",
     description: "ours with active-request-scorer 3",
