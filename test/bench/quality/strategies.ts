@@ -91,7 +91,7 @@ export const strategies: readonly Strategy[] = [
   {
     name: "ours",
     description:
-      "the built-in default (defaultSchedulerConfig): prefix-cache-affinity-filter (0.8, capBySavedPrefill), prefix-cache-scorer 2 (lruCapacityPerServer 7353, kvFullHitWeight 0.25, kvFullMinPromptShare 0.1), active-request-scorer 2, outstanding-tokens-scorer 2, lora-affinity-scorer 1, near-max-score-picker (epsilon 0.02)",
+      "the built-in default (defaultSchedulerConfig): prefix-cache-affinity-filter (0.8, capBySavedPrefill), prefix-cache-scorer 2 (lruCapacityPerServer 7353, kvFullHitWeight 0.25, kvFullMinPromptShare 0.1), active-request-scorer 2 and outstanding-tokens-scorer 2 (decayPushed), lora-affinity-scorer 1, near-max-score-picker (epsilon 0.02, tieBreak least-recently-picked)",
     config: defaultSchedulerConfig(),
   },
 ];
@@ -133,6 +133,15 @@ function withParameters(type: string, parameters: Record<string, unknown>) {
 function withWeight(ref: string, weight: number) {
   return (c: SchedulerConfig) => {
     c.schedulingProfiles[0]!.plugins.find((r) => r.pluginRef === ref)!.weight = weight;
+  };
+}
+
+/** Sets decayPushed on both load scorers and the near-max-score-picker's tieBreak and epsilon. */
+function withDecayAndTies(decayPushed: boolean, tieBreak: string, epsilon: number) {
+  return (c: SchedulerConfig) => {
+    withParameters("active-request-scorer", { decayPushed })(c);
+    withParameters("outstanding-tokens-scorer", { decayPushed })(c);
+    withParameters("near-max-score-picker", { tieBreak, epsilon })(c);
   };
 }
 
@@ -223,76 +232,30 @@ export const candidateStrategies: readonly Strategy[] = [
     description: "ours with prefix-cache-scorer kvFullHitWeight 0 (no pull toward a full holder)",
     config: oursWith(withParameters("prefix-cache-scorer", { kvFullHitWeight: 0 })),
   },
+  // Session 7 (matrix-analysis README): the two rules the default adopted, each set explicitly, so
+  // these stay the same experiments whatever the default holds.
+  {
+    name: "ours-session6",
+    description:
+      "the default before session 7: decayPushed off on both load scorers, near-max-score-picker tieBreak random",
+    config: oursWith(withDecayAndTies(false, "random", 0.02)),
+  },
   ...[0.02, 0.05, 0.1].map((eps) => ({
     name: `ours-lru-eps${eps}`,
-    description: `ours with near-max-score-picker tieBreak least-recently-picked, epsilon ${eps} (the near-best taken in turn)`,
-    config: oursWith(
-      withParameters("near-max-score-picker", { tieBreak: "least-recently-picked", epsilon: eps }),
-    ),
+    description: `the session-6 default with near-max-score-picker tieBreak least-recently-picked, epsilon ${eps}`,
+    config: oursWith(withDecayAndTies(false, "least-recently-picked", eps)),
   })),
-  ...[0.05, 0.1, 0.2].map((share) => ({
-    name: `ours-tok-kv${share}`,
-    description: `ours with outstanding-tokens-scorer smoothingKvShare ${share} (smoothing >= that share of the KV)`,
-    config: oursWith(withParameters("outstanding-tokens-scorer", { smoothingKvShare: share })),
-  })),
-  ...[0.05, 0.1].map((share) => ({
-    name: `ours-lru-tok-kv${share}`,
-    description: `ours with tieBreak least-recently-picked (epsilon 0.02) and outstanding-tokens-scorer smoothingKvShare ${share}`,
-    config: oursWith((c) => {
-      withParameters("near-max-score-picker", { tieBreak: "least-recently-picked" })(c);
-      withParameters("outstanding-tokens-scorer", { smoothingKvShare: share })(c);
-    }),
-  })),
-  ...[1, 0.9].map((fill) => ({
-    name: `ours+kv-reserve-${fill}`,
-    description: `ours with kv-headroom-filter first (reserveOutput, maxKvFill ${fill}): room for prompt + output against outstanding tokens`,
-    config: oursWith(withFilterFirst("kv-headroom-filter", { reserveOutput: true, maxKvFill: fill })),
-  })),
-  {
-    name: "ours-lru-kv-reserve",
-    description: "ours with tieBreak least-recently-picked and kv-headroom-filter (reserveOutput) first",
-    config: oursWith((c) => {
-      withParameters("near-max-score-picker", { tieBreak: "least-recently-picked" })(c);
-      withFilterFirst("kv-headroom-filter", { reserveOutput: true })(c);
-    }),
-  },
   {
     name: "ours-decay",
     description:
-      "ours with active-request-scorer and outstanding-tokens-scorer decayPushed (the pushed figure less the router's own completions since that snapshot)",
-    config: oursWith((c) => {
-      withParameters("active-request-scorer", { decayPushed: true })(c);
-      withParameters("outstanding-tokens-scorer", { decayPushed: true })(c);
-    }),
-  },
-  {
-    name: "ours-decay-lru",
-    description: "ours-decay with near-max-score-picker tieBreak least-recently-picked",
-    config: oursWith((c) => {
-      withParameters("active-request-scorer", { decayPushed: true })(c);
-      withParameters("outstanding-tokens-scorer", { decayPushed: true })(c);
-      withParameters("near-max-score-picker", { tieBreak: "least-recently-picked" })(c);
-    }),
+      "the session-6 default with decayPushed on active-request-scorer and outstanding-tokens-scorer (the pushed figure less the router's own completions since that snapshot)",
+    config: oursWith(withDecayAndTies(true, "random", 0.02)),
   },
   ...[0.01, 0.05].map((eps) => ({
     name: `ours-decay-lru-eps${eps}`,
-    description: `ours-decay-lru with near-max-score-picker epsilon ${eps}`,
-    config: oursWith((c) => {
-      withParameters("active-request-scorer", { decayPushed: true })(c);
-      withParameters("outstanding-tokens-scorer", { decayPushed: true })(c);
-      withParameters("near-max-score-picker", { tieBreak: "least-recently-picked", epsilon: eps })(c);
-    }),
+    description: `decayPushed, tieBreak least-recently-picked, near-max-score-picker epsilon ${eps} (the default has 0.02)`,
+    config: oursWith(withDecayAndTies(true, "least-recently-picked", eps)),
   })),
-  {
-    name: "ours-decay-lru-kv-reserve",
-    description: "ours-decay-lru with kv-headroom-filter (reserveOutput) first",
-    config: oursWith((c) => {
-      withParameters("active-request-scorer", { decayPushed: true })(c);
-      withParameters("outstanding-tokens-scorer", { decayPushed: true })(c);
-      withParameters("near-max-score-picker", { tieBreak: "least-recently-picked" })(c);
-      withFilterFirst("kv-headroom-filter", { reserveOutput: true })(c);
-    }),
-  },
   {
     name: "ours-active-3",
     description: "ours with active-request-scorer 3",

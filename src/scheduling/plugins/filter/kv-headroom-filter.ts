@@ -9,14 +9,11 @@
  * On a KV-bound engine a request sent to a full endpoint waits for blocks (or preempts the newest
  * running request) while another endpoint could start it at once; a prefix hit there saves a
  * prefill but costs a queue. Placed first, it keeps prefix affinity and every scorer off endpoints
- * that cannot take the request now. Parameters: maxKvFill (1.0); reserveOutput (false): room for the
- * request's whole footprint (promptTokens + maxTokens) against the endpoint's outstanding tokens (the
- * larger of the router's ledger of prompt + output per request and used(e)), so a request is not
- * placed where the running ones, grown to their length, would preempt it.
+ * that cannot take the request now. Parameter: maxKvFill (1.0).
  */
 import { z } from "zod";
 import type { Endpoint } from "../../../state/types.js";
-import { effectiveTokens, outstandingTokens } from "../../endpoint-load.js";
+import { effectiveTokens } from "../../endpoint-load.js";
 import type { Filter } from "../../framework/filter.js";
 import { type CycleContext, type PluginFactory, parsePluginParameters } from "../../framework/plugin.js";
 import type { SchedulingRequest } from "../../types.js";
@@ -25,14 +22,7 @@ export const kvHeadroomFilterType = "kv-headroom-filter";
 
 const parametersSchema = z.strictObject({
   maxKvFill: z.number().min(0.01).max(10).default(1),
-  reserveOutput: z.boolean().default(false),
 });
-
-/** Whether `e` has KV room for the whole footprint of `req` against its outstanding tokens (see reserveOutput). */
-export function hasKvRoomForFootprint(e: Endpoint, req: SchedulingRequest, maxKvFill: number): boolean {
-  const capacity = e.metrics.numBlocks * e.metrics.blockSize;
-  return capacity <= 0 || outstandingTokens(e) + req.promptTokens + req.maxTokens <= maxKvFill * capacity;
-}
 
 /** Whether `e` has KV room for `promptTokens` more (true when it reports no KV geometry). */
 export function hasKvHeadroom(e: Endpoint, promptTokens: number, maxKvFill: number): boolean {
@@ -44,29 +34,21 @@ export class KvHeadroomFilter implements Filter {
   readonly type = kvHeadroomFilterType;
   readonly name: string;
   readonly maxKvFill: number;
-  readonly reserveOutput: boolean;
 
-  constructor(name = kvHeadroomFilterType, maxKvFill = 1, reserveOutput = false) {
+  constructor(name = kvHeadroomFilterType, maxKvFill = 1) {
     this.name = name;
     this.maxKvFill = maxKvFill;
-    this.reserveOutput = reserveOutput;
-  }
-
-  #fits(e: Endpoint, req: SchedulingRequest): boolean {
-    return this.reserveOutput
-      ? hasKvRoomForFootprint(e, req, this.maxKvFill)
-      : hasKvHeadroom(e, req.promptTokens, this.maxKvFill);
   }
 
   filter(_ctx: CycleContext, req: SchedulingRequest, endpoints: readonly Endpoint[]): readonly Endpoint[] {
     const n = endpoints.length;
     let fit = 0;
-    for (let i = 0; i < n; i++) if (this.#fits(endpoints[i]!, req)) fit++;
+    for (let i = 0; i < n; i++) if (hasKvHeadroom(endpoints[i]!, req.promptTokens, this.maxKvFill)) fit++;
     if (fit === n || fit === 0) return endpoints;
     const out: Endpoint[] = [];
     for (let i = 0; i < n; i++) {
       const e = endpoints[i]!;
-      if (this.#fits(e, req)) out.push(e);
+      if (hasKvHeadroom(e, req.promptTokens, this.maxKvFill)) out.push(e);
     }
     return out;
   }
@@ -74,5 +56,5 @@ export class KvHeadroomFilter implements Filter {
 
 export const createKvHeadroomFilter: PluginFactory = (name, parameters) => {
   const p = parsePluginParameters(parametersSchema, name, kvHeadroomFilterType, parameters);
-  return new KvHeadroomFilter(name, p.maxKvFill, p.reserveOutput);
+  return new KvHeadroomFilter(name, p.maxKvFill);
 };

@@ -9,9 +9,8 @@
  *
  * The first term is exact for a single router and sees work the moment it is sent; the second covers
  * work other router replicas sent (it is what the engine reports). Parameters: smoothingTokens (1024);
- * ours: smoothingKvShare (0): the smoothing is at least that share of the candidates' mean KV size
- * (numBlocks x blockSize, pushed), so a token imbalance weighs in proportion to the KV it fills: much
- * on a small KV, little on a large one where the request count binds first.
+ * decayPushed (false): the pushed KV tokens less the router's own completions since that snapshot
+ * (pushed-decay.ts).
  */
 import { z } from "zod";
 import type { Endpoint } from "../../../state/types.js";
@@ -24,7 +23,6 @@ export const outstandingTokensScorerType = "outstanding-tokens-scorer";
 
 const parametersSchema = z.strictObject({
   smoothingTokens: z.number().min(1).max(1e9).default(1024),
-  smoothingKvShare: z.number().min(0).max(10).default(0),
   decayPushed: z.boolean().default(false),
 });
 
@@ -35,18 +33,11 @@ export class OutstandingTokensScorer implements Scorer {
   readonly type = outstandingTokensScorerType;
   readonly name: string;
   readonly smoothingTokens: number;
-  readonly smoothingKvShare: number;
   readonly decayPushed: boolean;
 
-  constructor(
-    name = outstandingTokensScorerType,
-    smoothingTokens = 1024,
-    smoothingKvShare = 0,
-    decayPushed = false,
-  ) {
+  constructor(name = outstandingTokensScorerType, smoothingTokens = 1024, decayPushed = false) {
     this.name = name;
     this.smoothingTokens = smoothingTokens;
-    this.smoothingKvShare = smoothingKvShare;
     this.decayPushed = decayPushed;
   }
 
@@ -58,20 +49,18 @@ export class OutstandingTokensScorer implements Scorer {
   ): void {
     const n = endpoints.length;
     let min = Number.POSITIVE_INFINITY;
-    let kv = 0;
     for (let i = 0; i < n; i++) {
       const e = endpoints[i]!;
       const load = this.decayPushed ? decayedOutstandingTokens(e) : outstandingTokens(e);
       out[i] = load;
       if (load < min) min = load;
-      kv += e.metrics.numBlocks * e.metrics.blockSize;
     }
-    const c = Math.max(this.smoothingTokens, n > 0 ? (this.smoothingKvShare * kv) / n : 0);
+    const c = this.smoothingTokens;
     for (let i = 0; i < n; i++) out[i] = (min + c) / (out[i]! + c);
   }
 }
 
 export const createOutstandingTokensScorer: PluginFactory = (name, parameters) => {
   const p = parsePluginParameters(parametersSchema, name, outstandingTokensScorerType, parameters);
-  return new OutstandingTokensScorer(name, p.smoothingTokens, p.smoothingKvShare, p.decayPushed);
+  return new OutstandingTokensScorer(name, p.smoothingTokens, p.decayPushed);
 };
