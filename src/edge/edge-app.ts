@@ -92,7 +92,7 @@ export function createEdgeApp(o: EdgeAppOptions): EdgeApp {
     try {
       return await handleEdgeRequest(c.req.raw, o.cf(c.req.raw), requestId, {
         ...deps,
-        waitUntil: (promise) => waitUntilOf(c)(promise),
+        waitUntil: waitUntilOf(c),
       });
     } catch (err) {
       return openAiErrorResponse(err, requestId);
