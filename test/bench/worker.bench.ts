@@ -16,7 +16,7 @@
  */
 
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -56,6 +56,10 @@ for (const [i, a] of argv.entries()) {
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const STICKY_SIZE = 10;
+const WRANGLER_LOG = join(tmpdir(), `edge-bench-wrangler-${process.pid}.log`);
+process.on("exit", (code) => {
+  if (code !== 0) process.stderr.write(`wrangler dev output: ${WRANGLER_LOG}\n`);
+});
 const SIZES = STICKY_ONLY ? [STICKY_SIZE] : [3, 10, 30];
 const REQUESTS = requestsAt >= 0 ? Number(argv[requestsAt + 1]) : 3000;
 if (!Number.isInteger(REQUESTS) || REQUESTS < 100) {
@@ -141,7 +145,8 @@ async function startWrangler(port: number, state: string): Promise<ChildProcess>
     {
       cwd: root,
       env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "1" },
-      stdio: "ignore",
+      // wrangler's and workerd's output, for when a run fails (printed at exit).
+      stdio: ["ignore", openSync(WRANGLER_LOG, "a"), openSync(WRANGLER_LOG, "a")],
     },
   );
   const deadline = Date.now() + 60_000;
@@ -287,11 +292,6 @@ for (const size of SIZES) {
     await run(WARMUP, health);
     const r = await measure(routed);
     const h = await measure(health);
-    const pick = pickMicros(size);
-    const code = await edgeCodeMs(size, body);
-    rows.push(
-      `| ${size} | ${r.cpu.toFixed(3)} | ${h.cpu.toFixed(3)} | ${(r.cpu - h.cpu).toFixed(3)} | ${code.toFixed(3)} | ${(pick / 1000).toFixed(4)} | ${r.wall.toFixed(2)} |`,
-    );
     if (size === STICKY_SIZE) {
       let n = 0;
       const cases: [string, () => Promise<Response>, ((i: number) => string) | undefined][] = [
@@ -324,6 +324,12 @@ for (const size of SIZES) {
         );
       }
     }
+    // In-process timings last: idle keep-alive sockets to wrangler may be closed meanwhile.
+    const pick = pickMicros(size);
+    const code = await edgeCodeMs(size, body);
+    rows.push(
+      `| ${size} | ${r.cpu.toFixed(3)} | ${h.cpu.toFixed(3)} | ${(r.cpu - h.cpu).toFixed(3)} | ${code.toFixed(3)} | ${(pick / 1000).toFixed(4)} | ${r.wall.toFixed(2)} |`,
+    );
   } finally {
     wrangler.kill("SIGTERM");
     await new Promise((r) => wrangler.once("exit", r));
