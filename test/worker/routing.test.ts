@@ -1,7 +1,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { edgeFor, resetIsolate } from "../../runtimes/worker/index.js";
-import { answers, chat, FRANKFURT, model, mustPush, playRegions, VIRGINIA } from "./helpers.js";
+import { answers, chat, FRANKFURT, model, mustPush, playRegions, rpc, VIRGINIA } from "./helpers.js";
 
 const FROM_FRANKFURT = { colo: "FRA", continent: "EU", country: "DE", latitude: "50.11", longitude: "8.68" };
 let restore: (() => void) | undefined;
@@ -208,6 +208,12 @@ describe("sessions", () => {
     // A fresh isolate, which never saw session X, after the EU region recovered.
     resetIsolate();
     await twoRegions("across");
+    // Explain in the fresh isolate reads the session's region from the Durable Object too.
+    const explained = (await (
+      await rpc("ExplainRegion", { model: "across", colo: "FRA", sessionId: "X" }, null)
+    ).json()) as { picked?: string[]; stickyRegion?: string };
+    expect(explained.stickyRegion).toBe("across-us");
+    expect(explained.picked?.[0]).toBe("across-us");
     expect((await chat("across", FROM_FRANKFURT, { session: "Y" })).headers.get("x-edge-region")).toBe(
       "across-eu",
     );
