@@ -11,6 +11,9 @@
  *   node --import tsx test/bench/scale-out-live.bench.ts            (the #22 matrix; ~20 min)
  *   node --import tsx test/bench/scale-out-live.bench.ts --quick    (one short point, ~2 min)
  *
+ * At 100% sharegpt the one router forwards ~60 streams/s (wall, time scale 2): if its CPU, not the
+ * pool, limits the 1-router row (see top), raise --time-scale so the comparison is about routing.
+ *
  * Needs `npm run build` first (the CLI runs from runtimes/node/bin.js). The old environment knobs
  * (SCALE_LIVE_QPS, _DURATION_S, _REPLICAS, _TIME_SCALE, _WORKLOAD, _AB) still work as defaults.
  */
