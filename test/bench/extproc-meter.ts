@@ -36,6 +36,8 @@ export type Result = { n: number; rps: number; p50: number; p99: number };
 export class Meter {
   readonly rows: string[] = [];
   readonly notes: string[] = [];
+  /** Retirements logged during the `rst1000` row (its client resets every stream): not the grpc-js client's. */
+  resetRetirements = 0;
   #cpu = 0;
   #client = process.cpuUsage();
   #gc = { server: 0, client: 0 };
@@ -145,8 +147,8 @@ export function report(what: string, meter: Meter, clients: grpc.Client[]): stri
     "",
     // The load client half-closes each stream once its answer is in (as Envoy with graceful close and
     // grpc-js do): no stream of it can be followed by a reset, so the picker never retires its connections.
-    `Connections the picker retired ahead of the rapid-reset limit during the run: ${
-      meter.logs.filter((l) => l.msg === "extproc connection retired").length
+    `Connections the picker retired ahead of the rapid-reset limit while the grpc-js client (which half-closes) ran: ${
+      meter.logs.filter((l) => l.msg === "extproc connection retired").length - meter.resetRetirements
     }.`,
     "",
     ...meter.notes.flatMap((n) => [n, ""]),

@@ -52,6 +52,7 @@ async function measureResets(meter: Meter, port: number, logs: readonly Record<s
   meter.mark();
   const r = await runResetLoad(port, { streams: 30_000, rate: 1000, streamTimeoutMs: 30_000 });
   const retired = logs.slice(from).filter((l) => l.msg === "extproc connection retired").length;
+  meter.resetRetirements += retired;
   const errors = r.goaways.filter((g) => g.code !== 0).map((g) => g.code);
   meter.notes.push(
     `RST_STREAM endings, 1,000 req/s for 30 s: ${r.failed} dropped of ${r.streams} (${r.failures.join("; ") || "none"}), ` +
