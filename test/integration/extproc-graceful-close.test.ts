@@ -59,6 +59,7 @@ describe.each(extprocTransports)(
     it.each([
       ["resets after half-closing, as Envoy without graceful close does (RST_STREAM NO_ERROR)", "reset"],
       ["resets once the picker has ended the stream first (an error status)", "server-first"],
+      ["resets without half-closing (RST_STREAM CANCEL while the picker's side is open)", "abort"],
     ] as const)(
       "retires, never tears down, the connection of a client that %s: 1,500 streams",
       async (_, ending) => {

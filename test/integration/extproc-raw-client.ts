@@ -16,9 +16,10 @@ import { chatRequestFrames, pickAnswered } from "./extproc-reset-client.js";
  * - `reset`: END_STREAM and RST_STREAM(NO_ERROR) in one write (Envoy without graceful close);
  * - `half-close`: END_STREAM, then it waits for the trailers (Envoy with graceful close, grpc-js);
  * - `server-first`: a malformed message, so the picker ends the stream with an error status while this
- *   side is still open; once the trailers are in, END_STREAM and RST_STREAM(NO_ERROR) in one write.
+ *   side is still open; once the trailers are in, END_STREAM and RST_STREAM(NO_ERROR) in one write;
+ * - `abort`: RST_STREAM(CANCEL) alone, this side still open (Envoy when the downstream client goes away).
  */
-export type Ending = "reset" | "half-close" | "server-first";
+export type Ending = "reset" | "half-close" | "server-first" | "abort";
 
 export interface EndingRunResult {
   answered: number;
@@ -190,9 +191,13 @@ export async function runEndingLoad(
   };
 
   const afterPick = (c: Connection, id: number, s: Stream) => {
-    if (o.ending === "reset") {
+    if (o.ending === "reset" || o.ending === "abort") {
       c.streams.delete(id);
-      c.socket.write(Buffer.concat([frame(DATA, END_STREAM, id), frame(RST_STREAM, 0, id, u32(0))]));
+      c.socket.write(
+        o.ending === "reset"
+          ? Buffer.concat([frame(DATA, END_STREAM, id), frame(RST_STREAM, 0, id, u32(0))])
+          : frame(RST_STREAM, 0, id, u32(8)),
+      );
       s.done();
     } else if (o.ending === "half-close") c.socket.write(frame(DATA, END_STREAM, id));
     else c.socket.write(frame(DATA, 0, id, MALFORMED));
