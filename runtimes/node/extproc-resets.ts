@@ -113,6 +113,7 @@ function onAborted(this: GuardedStream): void {
   bucket?.take();
 }
 
+/** Closed: free only when the client ended first and the trailers closed it (no reset code). */
 function onStreamClose(this: GuardedStream): void {
   const bucket = this[BUCKET];
   if (bucket === undefined) return;
