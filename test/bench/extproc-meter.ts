@@ -147,10 +147,14 @@ export function report(what: string, meter: Meter, clients: grpc.Client[]): stri
     "",
     // The load client half-closes each stream once its answer is in (as Envoy with graceful close and
     // grpc-js do): no stream of it can be followed by a reset, so the picker never retires its connections.
-    `Connections the picker retired ahead of the rapid-reset limit while the grpc-js client (which half-closes) ran: ${
-      meter.logs.filter((l) => l.msg === "extproc connection retired").length - meter.resetRetirements
-    }.`,
-    "",
+    ...(what.startsWith("transport")
+      ? [
+          `Connections the picker retired ahead of the rapid-reset limit while the grpc-js client (which half-closes) ran: ${
+            meter.logs.filter((l) => l.msg === "extproc connection retired").length - meter.resetRetirements
+          }.`,
+          "",
+        ]
+      : []),
     ...meter.notes.flatMap((n) => [n, ""]),
   ].join("\n");
 }
