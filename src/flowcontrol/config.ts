@@ -220,10 +220,8 @@ export const flowControlSchema = z
         }),
       })
       .nullish(),
-    enableEviction: z
-      .boolean()
-      .refine((v) => !v, { error: "must be false: in-flight eviction is not implemented" })
-      .optional(),
+    /** In-flight eviction of sheddable (priority < 0) requests when a higher band is blocked. */
+    enableEviction: z.boolean().optional(),
   })
   .superRefine((fc, ctx) => {
     const seen = new Map<number, number>();
@@ -265,6 +263,8 @@ export interface FlowControlConfig {
   bands: ReadonlyMap<number, BandSpec>;
   /** Per-band dispatch ceilings. Default static 1.0. */
   usageLimit: UsageLimit;
+  /** In-flight eviction of sheddable requests when a higher band is blocked (default false). */
+  enableEviction: boolean;
 }
 
 type BandInput = z.output<typeof bandTemplateSchema> | null | undefined;
@@ -310,6 +310,7 @@ export function flowControlConfigFrom(
     defaultNegativeBand,
     bands,
     usageLimit,
+    enableEviction: fc?.enableEviction ?? false,
   };
 }
 

@@ -10,6 +10,7 @@
 import type { Clock } from "../core/clock.js";
 import { systemTimers, type Timers } from "../push/timers.js";
 import { type BandSpec, bandCeiling, bandFor, type FlowControlConfig } from "./config.js";
+import { InFlightRegistry, MAX_REVOCATIONS_PER_DECISION } from "./eviction.js";
 import { createFairnessPolicy, type FairnessPolicy } from "./fairness.js";
 import { IndexedHeap } from "./indexed-heap.js";
 import { orderedBefore, orderingKey } from "./ordering.js";
@@ -22,6 +23,8 @@ export interface FlowControlMetrics {
   queueChanged(req: FlowRequest, requests: number, bytes: number): void;
   /** A request left flow control with `outcome` after `seconds` in the queue (0 when not queued). */
   finished(req: FlowRequest, outcome: QueueOutcome, seconds: number): void;
+  /** A dispatched request was evicted in flight (enableEviction). */
+  evicted?(req: FlowRequest): void;
 }
 
 export interface FlowControllerOptions {
@@ -65,6 +68,7 @@ interface PoolQueues {
 export type QueuedPromise<T> = Promise<T> & { cancel(): void };
 
 const NOOP_METRICS: FlowControlMetrics = { queueChanged() {}, finished() {} };
+const NOOP = () => {};
 
 function expiresFirst(a: QueuedItem, b: QueuedItem): boolean {
   return a.expiresAt < b.expiresAt || (a.expiresAt === b.expiresAt && a.seq < b.seq);
@@ -87,6 +91,7 @@ export class FlowController {
   #closed = false;
   /** Pools whose dispatch loop is running (a dispatch that notifies again does not re-enter). */
   readonly #draining = new Set<string>();
+  readonly #inFlight = new InFlightRegistry();
 
   constructor(o: FlowControllerOptions) {
     this.#clock = o.clock;
@@ -243,6 +248,21 @@ export class FlowController {
     return false;
   }
 
+  /**
+   * A request was dispatched (sent to an endpoint): with `enableEviction` and a sheddable priority it
+   * may be evicted while in flight, `evict` then answers it and releases its lease. Returns the call
+   * to make when it finishes (no longer evictable).
+   */
+  dispatched(req: FlowRequest, evict: () => void): () => void {
+    if (!this.#config.enableEviction || req.priority >= 0) return NOOP;
+    return this.#inFlight.add(req, this.#clock.now(), evict);
+  }
+
+  /** Sheddable requests in flight that eviction may take back, in `pool`. */
+  evictableIn(pool: string): number {
+    return this.#inFlight.size(pool);
+  }
+
   /** Something may have freed room in `pool` (a push, a finished request): dispatch what fits. */
   notify(pool: string): void {
     const pq = this.#pools.get(pool);
@@ -335,6 +355,7 @@ export class FlowController {
   /** Refuses every waiting request with 503 `rejected-shutting-down`, and every later one. */
   shutdown(): void {
     this.#closed = true;
+    this.#inFlight.clear();
     for (const pq of this.#pools.values())
       for (const band of pq.bands)
         for (const flow of [...band.active])
@@ -398,12 +419,29 @@ export class FlowController {
   }
 
   #drain(pq: PoolQueues): void {
+    let revoked = false;
     while (pq.requests > 0) {
       const band = pq.bands.find((b) => b.requests > 0)!;
       // Strict priority: when the highest waiting band may not dispatch, no lower one may.
-      if (this.#saturation(pq.name) >= this.#ceiling(pq, band)) break;
+      if (this.#saturation(pq.name) >= this.#ceiling(pq, band)) {
+        // One eviction round per decision (at most MAX_REVOCATIONS_PER_DECISION requests).
+        if (revoked || !this.#evict(pq, band)) break;
+        revoked = true;
+        continue;
+      }
       this.#dispatchNext(pq);
     }
+  }
+
+  /** Evicts in-flight sheddable requests below `band` (enableEviction); false when none could go. */
+  #evict(pq: PoolQueues, band: BandState): boolean {
+    if (!this.#config.enableEviction) return false;
+    const victims = this.#inFlight.take(pq.name, band.priority, MAX_REVOCATIONS_PER_DECISION);
+    for (const v of victims) {
+      this.#metrics.evicted?.(v.req);
+      v.evict();
+    }
+    return victims.length > 0;
   }
 
   /** Takes the next request of the pool (strict priority, then fairness, then ordering) and dispatches it. */
