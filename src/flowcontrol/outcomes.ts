@@ -15,6 +15,8 @@ export const DROP_REASONS = {
   "rejected-no-endpoints": "ServiceUnavailable",
   "rejected-context-cancelled": "ServiceUnavailable",
   "rejected-shutting-down": "ServiceUnavailable",
+  /** In-flight eviction (enableEviction): the request was sent, then taken back for a higher band. */
+  evicted: "ResourceExhausted",
 } as const satisfies Record<string, ErrorCode>;
 export type DropReason = keyof typeof DROP_REASONS;
 
