@@ -433,15 +433,22 @@ export class FlowController {
     }
   }
 
-  /** Evicts in-flight sheddable requests below `band` (enableEviction); false when none could go. */
+  /**
+   * Evicts in-flight sheddable requests below `band` (enableEviction), one at a time while the band
+   * stays blocked, at most MAX_REVOCATIONS_PER_DECISION; false when none could go.
+   */
   #evict(pq: PoolQueues, band: BandState): boolean {
     if (!this.#config.enableEviction) return false;
-    const victims = this.#inFlight.take(pq.name, band.priority, MAX_REVOCATIONS_PER_DECISION);
-    for (const v of victims) {
-      this.#metrics.evicted?.(v.req);
-      v.evict();
+    let evicted = 0;
+    while (evicted < MAX_REVOCATIONS_PER_DECISION) {
+      const [victim] = this.#inFlight.take(pq.name, band.priority, 1);
+      if (victim === undefined) break;
+      evicted++;
+      this.#metrics.evicted?.(victim.req);
+      victim.evict();
+      if (this.#saturation(pq.name) < this.#ceiling(pq, band)) break;
     }
-    return victims.length > 0;
+    return evicted > 0;
   }
 
   /** Takes the next request of the pool (strict priority, then fairness, then ordering) and dispatches it. */
