@@ -10,7 +10,7 @@
  * Run: npm run bench:flow [-- --only queue|overload|fairness] [--replicas N] [--duration S] [--seed N]
  */
 import { performance } from "node:perf_hooks";
-import { flowControlConfigFrom } from "../../src/flowcontrol/config.js";
+import { flowControlConfigFrom, type UsageLimit } from "../../src/flowcontrol/config.js";
 import { FlowController } from "../../src/flowcontrol/flow-controller.js";
 import type { FlowRequest } from "../../src/flowcontrol/types.js";
 import type { Timers } from "../../src/push/timers.js";
@@ -222,22 +222,29 @@ function overload(o: Flags, cap: number, kv: number): void {
     mixed.filter((x, i) => cls(x) && r.outcome[i] === outcome && Number.isNaN(r.firstTokenMs[i]!)).length;
   const off = runFlowSimulation(mixed, { ...base, flowControl: undefined }, win);
   const tpsOff = off.windowOutputTokens / secs;
-  const holdback = {
+  const holdback: UsageLimit = {
     policy: "priority-holdback-policy",
     domain: "rank",
     minCeiling: 0.9,
     maxCeiling: 1,
-  } as const;
+  };
   const variants = [
     { name: "flow control, static-usage-limit-policy (upstream default)", limit: undefined, evict: false },
     { name: "flow control, priority-holdback-policy minCeiling 0.9", limit: holdback, evict: false },
     { name: "flow control, static-usage-limit-policy, enableEviction", limit: undefined, evict: true },
     {
-      name: "flow control, priority-holdback-policy minCeiling 0.9, enableEviction",
-      limit: holdback,
+      name: "flow control, priority-holdback-policy minCeiling 0.97, enableEviction (README's advice)",
+      limit: { ...holdback, minCeiling: 0.97 },
       evict: true,
     },
   ];
+  // SWEEP=0.93,0.95 npm run bench:flow -- --only overload: more holdback ceilings, with eviction.
+  for (const m of (process.env.SWEEP ?? "").split(",").filter(Boolean))
+    variants.push({
+      name: `flow control, priority-holdback-policy minCeiling ${m}, enableEviction`,
+      limit: { ...holdback, minCeiling: Number(m) },
+      evict: true,
+    });
   const runs = variants.map((v) => ({
     ...v,
     run: runFlowSimulation(
