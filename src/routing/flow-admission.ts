@@ -9,10 +9,12 @@ import type { RouterResources } from "../api/resources.js";
 import { selectSchedulerConfig } from "../api/scheduler-selection.js";
 import type { Clock } from "../core/clock.js";
 import {
+  type DetectorSpec,
   FLOW_CONTROL_GATE,
   type FlowControlConfig,
   flowControlConfigFrom,
   parseFeatureGates,
+  saturationDetectorFrom,
   usageLimitFrom,
 } from "../flowcontrol/config.js";
 import { EVICTED_MESSAGE } from "../flowcontrol/eviction.js";
@@ -43,8 +45,13 @@ export function flowControlFor(resources: RouterResources): FlowControlConfig | 
   if (config === undefined || parseFeatureGates(config.featureGates).get(FLOW_CONTROL_GATE) !== true)
     return undefined;
   const limit = usageLimitFrom(config.flowControl?.usageLimitPolicyPluginRef, config.plugins);
+  const detector = saturationDetectorFrom(config.flowControl?.saturationDetector?.pluginRef, config.plugins);
   // The config schema refused a bad reference before; a hand-built set falls back to the default.
-  return flowControlConfigFrom(config.flowControl, "problem" in limit ? undefined : limit);
+  return flowControlConfigFrom(
+    config.flowControl,
+    "problem" in limit ? undefined : limit,
+    "problem" in detector ? undefined : detector,
+  );
 }
 
 /**
@@ -116,7 +123,13 @@ export function flowRequestOf(p: PreparedRoute): FlowRequest {
 export function createFlowAdmission(o: FlowAdmissionOptions): FlowAdmission {
   let controller: FlowController | undefined;
   let thresholds = defaultSaturationThresholds;
-  const pools = createPoolSaturation(o.store, () => thresholds, o.isEjected);
+  let detector: DetectorSpec = { type: "utilization-detector" };
+  const pools = createPoolSaturation(
+    o.store,
+    () => thresholds,
+    o.isEjected,
+    () => detector,
+  );
   let metrics: FlowControlMetrics | undefined;
   const unsubscribe = o.store.subscribe((change) => controller?.notify(change.pool));
 
@@ -186,6 +199,7 @@ export function createFlowAdmission(o: FlowAdmissionOptions): FlowAdmission {
         old?.releaseAll();
         return;
       }
+      detector = config.detector;
       if (controller !== undefined) {
         controller.configure(config);
         return;

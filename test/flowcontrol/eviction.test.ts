@@ -49,7 +49,9 @@ describe("eviction policies", () => {
     add("other-pool", -3, 50, "q");
     add("zero", 0, 60);
     done(); // finished: no longer evictable
-    expect(r.take("p", 2, 2).map((v) => (v.evict(), v.req.priority))).toEqual([-2, -1]);
+    const victims = r.take("p", 2, 2);
+    for (const v of victims) v.evict();
+    expect(victims.map((v) => v.req.priority)).toEqual([-2, -1]);
     expect(evicted).toEqual(["old-2", "mid-1"]);
     expect(r.take("p", -1, 2)).toEqual([]);
     expect(r.take("p", 2, 2).map((v) => v.dispatchedAt)).toEqual([10]);
