@@ -71,6 +71,8 @@ export interface FlowSimulationResult {
   windowEvictedTokens: number;
   /** Most requests waiting in flow control at once. */
   maxQueued: number;
+  /** Per request: virtual ms of its dispatch to an engine, NaN when never dispatched. */
+  dispatchMs: Float64Array;
   leftInFlight: number;
 }
 
@@ -143,7 +145,7 @@ export function runFlowSimulation(
   const finishMs = new Float64Array(n).fill(Number.NaN);
   const outcome = new Uint8Array(n);
   const leases: (Lease | undefined)[] = new Array(n);
-  const dispatchedAt = new Float64Array(n);
+  const dispatchedAt = new Float64Array(n).fill(Number.NaN);
   const stepping = new Uint8Array(o.replicas);
   const stepFirst: number[][] = engines.map(() => []);
   const stepFinished: number[][] = engines.map(() => []);
@@ -322,6 +324,7 @@ export function runFlowSimulation(
     windowOutputTokens,
     windowEvictedTokens,
     maxQueued,
+    dispatchMs: dispatchedAt,
     leftInFlight,
   };
 }

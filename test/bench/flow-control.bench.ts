@@ -300,6 +300,22 @@ function overload(o: Flags, cap: number, kv: number): void {
       `  critical p90 TTFT <= 1.5x unloaded: ${verdict(ttft <= 1.5 * ttftUnloaded)} (${ttft.toFixed(0)} ms vs ${ttftUnloaded.toFixed(0)} ms = ${(ttft / ttftUnloaded).toFixed(2)}x; vs critical alone at its rate ${ttftAlone.toFixed(0)} ms = ${(ttft / ttftAlone).toFixed(2)}x)`,
     );
     console.log(`  no critical request refused or expired: ${verdict(lost === 0)} (${lost})`);
+    const waits = (from: (i: number) => number, to: (i: number) => number) =>
+      ttftP90(
+        mixed,
+        Float64Array.from(mixed, (x, i) => x.arrivalMs + to(i) - from(i)),
+        win,
+        isCritical,
+      ).toFixed(0);
+    console.log(
+      `  critical p90 in the router queue ${waits(
+        (i) => mixed[i]!.arrivalMs,
+        (i) => r.dispatchMs[i]!,
+      )} ms, from dispatch to first token ${waits(
+        (i) => r.dispatchMs[i]!,
+        (i) => r.firstTokenMs[i]!,
+      )} ms`,
+    );
     console.log(
       `  pool throughput >= 0.98x no flow control: ${verdict(tps >= 0.98 * tpsOff)} (${(tps / tpsOff).toFixed(3)}x)`,
     );
