@@ -311,15 +311,23 @@ export class ExtProcSession {
 
   #evicted(reason: unknown): void {
     if (this.#finished) return;
-    const err = RouterError.from(reason);
-    const replies = this.#fail(err);
-    replies[0] = errorReply(err, err.message);
+    const replies = this.#evictedReplies(reason);
     if (this.#push !== undefined) this.#push(replies);
     else this.#unsent = replies;
   }
 
+  /** Upstream's answer to an evicted request: ImmediateResponse 429, body `request evicted by flow control`. */
+  #evictedReplies(reason: unknown): ProcessingResponse[] {
+    const err = RouterError.from(reason);
+    const replies = this.#fail(err);
+    replies[0] = errorReply(err, err.message);
+    return replies;
+  }
+
   #picked(d: RouteDecision, bodyLength: number, endOfStream: boolean): ProcessingResponse[] {
     const evicted = d.evicted;
+    // Evicted between its dispatch and now: answered, never picked.
+    if (evicted?.aborted) return this.#evictedReplies(evicted.reason);
     evicted?.addEventListener("abort", () => this.#evicted(evicted.reason), { once: true });
     this.#headers = NO_HEADERS;
     // Not the decision itself: its body may be a view of the read buffer, and its endpoints and

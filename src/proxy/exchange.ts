@@ -154,8 +154,14 @@ export class Exchange implements UpstreamEvents {
     this.#endpoint = d.endpoints[0]!;
     c.metrics?.recordRequest(d.clientModel, d.targetModel, d.body.length);
     const evicted = d.evicted;
-    evicted?.addEventListener("abort", () => this.#evicted(RouterError.from(evicted.reason)), { once: true });
-    this.#attempt(this.#endpoint);
+    // Evicted between its dispatch and now: answered, never sent.
+    if (evicted?.aborted) this.#evicted(RouterError.from(evicted.reason));
+    else {
+      evicted?.addEventListener("abort", () => this.#evicted(RouterError.from(evicted.reason)), {
+        once: true,
+      });
+      this.#attempt(this.#endpoint);
+    }
   }
 
   /**
