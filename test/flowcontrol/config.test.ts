@@ -133,4 +133,11 @@ flowControl: { usageLimitPolicyPluginRef: holdback }
       'test.yaml#0 flowControl.usageLimitPolicyPluginRef: "nope" — must name a plugin of type static-usage-limit-policy or priority-holdback-policy declared in plugins, or one of those types',
     ]);
   });
+
+  it("accepts enableEviction: true (refused before eviction existed); default false", () => {
+    const on = resourcesOf(`${header}featureGates: [flowControl]\nflowControl: { enableEviction: true }\n`);
+    expect(flowControlFor(on)?.enableEviction).toBe(true);
+    const off = resourcesOf(`${header}featureGates: [flowControl]\nflowControl: {}\n`);
+    expect(flowControlFor(off)?.enableEviction).toBe(false);
+  });
 });
