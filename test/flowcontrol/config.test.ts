@@ -139,5 +139,21 @@ flowControl: { usageLimitPolicyPluginRef: holdback }
     expect(flowControlFor(on)?.enableEviction).toBe(true);
     const off = resourcesOf(`${header}featureGates: [flowControl]\nflowControl: {}\n`);
     expect(flowControlFor(off)?.enableEviction).toBe(false);
+    // The README's recommended config loads as written.
+    const advised = flowControlFor(
+      resourcesOf(`apiVersion: inference.networking.x-k8s.io/v1alpha1
+kind: EndpointPickerConfig
+featureGates: [flowControl]
+plugins:
+  - type: queue-scorer
+  - { type: priority-holdback-policy, name: holdback, parameters: { minCeiling: 0.97 } }
+schedulingProfiles: [{ name: default, plugins: [{ pluginRef: queue-scorer }] }]
+flowControl:
+  usageLimitPolicyPluginRef: holdback
+  enableEviction: true
+`),
+    );
+    expect(advised?.enableEviction).toBe(true);
+    expect(advised?.usageLimit).toMatchObject({ policy: "priority-holdback-policy", minCeiling: 0.97 });
   });
 });
