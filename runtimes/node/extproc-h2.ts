@@ -145,6 +145,8 @@ export function handleExtProcStream(processor: ExtProcProcessor, maxMessageBytes
       { waitForTrailers: true },
     );
     for (const [event, listener] of LISTENERS) stream.on(event, listener);
+    // Flow control's in-flight eviction answers without a message to answer: written at once.
+    stream[STATE].session.onPush((replies) => send(stream, replies));
   };
 }
 

@@ -153,7 +153,37 @@ export class Exchange implements UpstreamEvents {
     this.#started = c.now();
     this.#endpoint = d.endpoints[0]!;
     c.metrics?.recordRequest(d.clientModel, d.targetModel, d.body.length);
-    this.#attempt(this.#endpoint);
+    const evicted = d.evicted;
+    // Evicted between its dispatch and now: answered, never sent.
+    if (evicted?.aborted) this.#evicted(RouterError.from(evicted.reason));
+    else {
+      evicted?.addEventListener("abort", () => this.#evicted(RouterError.from(evicted.reason)), {
+        once: true,
+      });
+      this.#attempt(this.#endpoint);
+    }
+  }
+
+  /**
+   * Flow control evicted the request in flight: the upstream call is aborted; the client gets the
+   * error (429, `x-llm-d-request-dropped-reason: evicted`), or an SSE error event once streaming.
+   */
+  #evicted(err: RouterError): void {
+    if (this.#settled) return;
+    clearTimeout(this.#timer);
+    this.#call?.abort();
+    if (this.#mode === STREAMING) {
+      this.#breakStream(err.code, err.message);
+      return;
+    }
+    this.#idle?.stop();
+    this.#settle({
+      status: "failed",
+      responseBytes: 0,
+      usage: undefined,
+      error: { code: err.code, message: err.message },
+    });
+    this.#onFail(err);
   }
 
   /** The client went away: give the upstream up and settle as cancelled (nothing more is written). */
