@@ -13,9 +13,9 @@ import type { RouteDecision } from "../routing/types.js";
 import { PREFILLER_HOST_PORT_HEADER } from "../scheduling/disagg-headers.js";
 import type { Lease } from "../state/in-flight.js";
 import type { Endpoint } from "../state/types.js";
+import { Deadline, type DeadlineOwner } from "./deadline.js";
 import { connectionFailure, isRetryableStatus } from "./forward-policy.js";
 import { clientResponseHeaders, upstreamRequestHeaders } from "./forwarded-headers.js";
-import { IdleTimer } from "./idle-timer.js";
 import type { ProxyOptions } from "./proxy-options.js";
 import { eventBoundaryAfter, sseErrorEvent } from "./sse-error-event.js";
 import type { StreamOutcome } from "./stream-outcome.js";
@@ -70,6 +70,11 @@ export interface ClientRequestHead {
   path: string;
   method: string;
   headers: HeaderRecord;
+  /**
+   * The request's one timer, when the front door already runs one (its body read): the exchange
+   * carries it on for the first-byte and idle limits and stops it when the request ends.
+   */
+  deadline?: Deadline;
 }
 
 /**
@@ -93,12 +98,8 @@ function attempts(n: number): string {
   return `${n} attempt${n === 1 ? "" : "s"}`;
 }
 
-function firstByteTimeout(x: Exchange): void {
-  x.timedOut();
-}
-
 /** One request in flight; the proxy's events handler for its current upstream call. */
-export class Exchange implements UpstreamEvents {
+export class Exchange implements UpstreamEvents, DeadlineOwner {
   readonly #c: ExchangeContext;
   readonly #d: RouteDecision;
   readonly #client: ClientRequestHead;
@@ -119,8 +120,8 @@ export class Exchange implements UpstreamEvents {
   readonly #failures: string[] = [];
   #lease: Lease | undefined;
   #call: UpstreamCall | undefined;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #idle: IdleTimer | undefined;
+  /** The first-byte limit while WAITING, then the idle limit (one timer for both). */
+  readonly #deadline: Deadline;
   #mode = WAITING;
   #settled = false;
   #status = 0;
@@ -146,6 +147,7 @@ export class Exchange implements UpstreamEvents {
     this.#client = client;
     this.#sink = sink;
     this.#onFail = onFail;
+    this.#deadline = client.deadline ?? new Deadline();
     this.#headers = upstreamRequestHeaders(client.headers, d.requestId);
     if (d.prefill !== undefined) this.#headers[PREFILLER_HOST_PORT_HEADER] = d.prefill.address;
     this.#limit = c.options.maxAttempts;
@@ -159,8 +161,6 @@ export class Exchange implements UpstreamEvents {
   /** The client went away: give the upstream up and settle as cancelled (nothing more is written). */
   cancel(): void {
     if (this.#settled) return;
-    clearTimeout(this.#timer);
-    this.#idle?.stop();
     this.#call?.abort();
     this.#settle({ status: "cancelled", responseBytes: this.#bytes, usage: this.#tap?.usage });
   }
@@ -194,7 +194,7 @@ export class Exchange implements UpstreamEvents {
     this.#endpoint = endpoint;
     this.#tried.push(endpoint.address);
     const o = this.#c.options;
-    this.#timer = setTimeout(firstByteTimeout, o.firstByteTimeoutMs, this);
+    this.#deadline.start(o.firstByteTimeoutMs, this);
     this.#call = this.#c.transport(
       {
         address: endpoint.address,
@@ -214,7 +214,6 @@ export class Exchange implements UpstreamEvents {
 
   head(status: number, headers: HeaderRecord): void {
     if (this.#settled) return;
-    clearTimeout(this.#timer);
     const address = this.#address();
     this.#c.health?.succeeded(this.#d.pool, address);
     if (isRetryableStatus(status)) {
@@ -229,8 +228,7 @@ export class Exchange implements UpstreamEvents {
     }
     this.#status = status;
     this.#out = clientResponseHeaders(headers, this.#d.requestId, address, this.#tried.length);
-    this.#idle = new IdleTimer(this.#c.options.idleTimeoutMs, () => this.#idled());
-    this.#idle.start();
+    this.#deadline.idle(this.#c.options.idleTimeoutMs, this);
     const type = headers["content-type"];
     const sse = typeof type === "string" && type.startsWith("text/event-stream");
     if (status >= 200 && status < 300 && sse) {
@@ -244,7 +242,7 @@ export class Exchange implements UpstreamEvents {
 
   data(chunk: Uint8Array): void {
     if (this.#settled) return;
-    this.#idle?.touch();
+    this.#deadline.touch();
     if (this.#mode === STREAMING) {
       this.#firstByteAt ??= this.#c.now();
       this.#send(this.#tap!.push(chunk));
@@ -256,7 +254,6 @@ export class Exchange implements UpstreamEvents {
 
   end(): void {
     if (this.#settled) return;
-    this.#idle?.stop();
     if (this.#mode === STREAMING) {
       const tail = this.#tap!.end();
       this.#count(tail);
@@ -286,7 +283,6 @@ export class Exchange implements UpstreamEvents {
     if (failure !== undefined) this.#c.health?.failed(this.#d.pool, this.#address());
     const why = failure ?? describe(cause);
     if (this.#mode === WAITING) {
-      clearTimeout(this.#timer);
       this.#failures.push(`${this.#address()}: ${why}`);
       const next = this.#next();
       if (next !== undefined) this.#attempt(next);
@@ -300,14 +296,19 @@ export class Exchange implements UpstreamEvents {
       }
       return;
     }
-    this.#idle?.stop();
     if (this.#mode === STREAMING) this.#breakStream("BadGateway", `the upstream stream broke: ${why}`);
     else this.#fail("BadGateway", `the upstream response broke: ${why}`);
   }
 
-  /** The first-byte timer fired: not retried (the engine may be working on it). */
-  timedOut(): void {
-    if (this.#settled || this.#mode !== WAITING) return;
+  /** The first-byte or the idle limit passed. */
+  deadlineExpired(): void {
+    if (this.#mode === WAITING) this.#firstByteTimedOut();
+    else this.#idled();
+  }
+
+  /** No response head in time: not retried (the engine may be working on it). */
+  #firstByteTimedOut(): void {
+    if (this.#settled) return;
     this.#call?.abort();
     this.#fail(
       "DeadlineExceeded",
@@ -349,7 +350,6 @@ export class Exchange implements UpstreamEvents {
 
   /** A stream that already reached the client ends with an SSE error event, then closes. */
   #breakStream(code: ErrorCode, message: string): void {
-    this.#idle?.stop();
     this.#call?.abort();
     const event = sseErrorEvent(code, message, eventBoundaryAfter(this.#secondLast, this.#last));
     this.#count(event);
@@ -363,7 +363,6 @@ export class Exchange implements UpstreamEvents {
   }
 
   #fail(code: ErrorCode, message: string): void {
-    this.#idle?.stop();
     this.#settle({ status: "failed", responseBytes: 0, usage: undefined, error: { code, message } });
     this.#onFail(new RouterError(code, message));
   }
@@ -371,6 +370,7 @@ export class Exchange implements UpstreamEvents {
   #settle(outcome: StreamOutcome): void {
     if (this.#settled) return;
     this.#settled = true;
+    this.#deadline.stop();
     const d = this.#d;
     if (outcome.error) this.#c.metrics?.recordError(d.clientModel, d.targetModel, outcome.error.code);
     settleRequest(this.#lease, this.#c.metrics, d, {

@@ -56,7 +56,7 @@ Run \`npm run build\` first: bin.js runs the TypeScript sources through tsx when
   --client wrk|node   load generator (default wrk when installed; node = node:http client in this process)
   --serve-node-args=S extra node options for serve, e.g. --serve-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"
                       (also env BENCH_SERVE_NODE_ARGS; the profile is written when serve exits)
-  --bare-node-args=S  the same for the bare node:http proxy (to compare profiles)
+  --bare-node-args=S  the same for the bare proxies (to compare profiles)
   --baseline PATH     also run \`serve\` from another bin.js (e.g. a copy of the bundle built at the commit
                       before a change, with bin.js beside it), as "serve (baseline)", in the same
                       interleaved rows: an A/B on the same machine state
@@ -396,7 +396,7 @@ async function main(): Promise<void> {
   if (args["bare-undici"]) {
     const bu = await start(
       process.execPath,
-      ["--import", "tsx", "test/bench/proxy-bare-undici.ts", String(upstream)],
+      [...BARE_NODE_ARGS, "--import", "tsx", "test/bench/proxy-bare-undici.ts", String(upstream)],
       /listening (\d+)/,
     );
     targets.push({ name: "bare undici", port: Number(bu[1]), cpu: () => groupCpu(bu.pid) });
