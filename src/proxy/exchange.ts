@@ -84,6 +84,9 @@ export interface ClientRequestHead {
  */
 export type OnFail = (error: RouterError) => void;
 
+/** Placeholder until the response head (no object made per request for it). */
+const NO_HEADERS: OutHeaders = Object.freeze({}) as OutHeaders;
+
 const WAITING = 0;
 const STREAMING = 1;
 const BUFFERING = 2;
@@ -117,7 +120,7 @@ export class Exchange implements UpstreamEvents, DeadlineOwner {
   /** Addresses tried, in order (the current one last). */
   readonly #tried: string[] = [];
   /** What each failed attempt found ("ip:port: connection refused"). */
-  readonly #failures: string[] = [];
+  #failures: string[] | undefined;
   #lease: Lease | undefined;
   #call: UpstreamCall | undefined;
   /** The first-byte limit while WAITING, then the idle limit (one timer for both). */
@@ -125,7 +128,8 @@ export class Exchange implements UpstreamEvents, DeadlineOwner {
   #mode = WAITING;
   #settled = false;
   #status = 0;
-  #out: OutHeaders = {};
+  /** The client's response headers, set with the response head. */
+  #out: OutHeaders = NO_HEADERS;
   #parts: Uint8Array[] = [];
   #total = 0;
   #tap: SseUsageTap | undefined;
@@ -220,7 +224,7 @@ export class Exchange implements UpstreamEvents, DeadlineOwner {
       const next = this.#next();
       if (next !== undefined) {
         // Nothing reached the client yet: drop this answer and try the next endpoint.
-        this.#failures.push(`${address}: answered ${status}`);
+        (this.#failures ??= []).push(`${address}: answered ${status}`);
         this.#call?.abort();
         this.#attempt(next);
         return;
@@ -283,7 +287,7 @@ export class Exchange implements UpstreamEvents, DeadlineOwner {
     if (failure !== undefined) this.#c.health?.failed(this.#d.pool, this.#address());
     const why = failure ?? describe(cause);
     if (this.#mode === WAITING) {
-      this.#failures.push(`${this.#address()}: ${why}`);
+      (this.#failures ??= []).push(`${this.#address()}: ${why}`);
       const next = this.#next();
       if (next !== undefined) this.#attempt(next);
       else {
