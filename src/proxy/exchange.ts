@@ -212,6 +212,12 @@ export class Exchange implements UpstreamEvents, DeadlineOwner {
     );
   }
 
+  /** Records what a failed attempt found (for the 502's message). */
+  #noteFailure(what: string): void {
+    if (this.#failures === undefined) this.#failures = [what];
+    else this.#failures.push(what);
+  }
+
   #address(): string {
     return this.#endpoint.address;
   }
@@ -224,7 +230,7 @@ export class Exchange implements UpstreamEvents, DeadlineOwner {
       const next = this.#next();
       if (next !== undefined) {
         // Nothing reached the client yet: drop this answer and try the next endpoint.
-        (this.#failures ??= []).push(`${address}: answered ${status}`);
+        this.#noteFailure(`${address}: answered ${status}`);
         this.#call?.abort();
         this.#attempt(next);
         return;
@@ -287,7 +293,7 @@ export class Exchange implements UpstreamEvents, DeadlineOwner {
     if (failure !== undefined) this.#c.health?.failed(this.#d.pool, this.#address());
     const why = failure ?? describe(cause);
     if (this.#mode === WAITING) {
-      (this.#failures ??= []).push(`${this.#address()}: ${why}`);
+      this.#noteFailure(`${this.#address()}: ${why}`);
       const next = this.#next();
       if (next !== undefined) this.#attempt(next);
       else {
@@ -295,7 +301,7 @@ export class Exchange implements UpstreamEvents, DeadlineOwner {
         const left = n < this.#limit ? ` (no other endpoint left to try of ${this.#limit})` : "";
         this.#fail(
           "BadGateway",
-          `no endpoint could be reached after ${attempts(n)}${left}: ${this.#failures.join(", ")}`,
+          `no endpoint could be reached after ${attempts(n)}${left}: ${this.#failures?.join(", ")}`,
         );
       }
       return;
