@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import type { ServerResponse } from "node:http";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { PeerMetrics } from "../../src/metrics/peer-metrics.js";
 import type { PushMetrics } from "../../src/metrics/router-metrics.js";
 import type { RecentDecision } from "../../src/routing/recent-decisions.js";
 import type { ExtendedRequestRouter } from "../../src/routing/request-router.js";
@@ -32,6 +33,8 @@ export interface ApiServerOptions {
   readToken?: string | undefined;
   /** This replica's peer id (peer reports carrying it are refused: they came from this process). */
   peerSource?: string;
+  /** Peer reports received and refused, per peer; default none. */
+  peerMetrics?: PeerMetrics;
 }
 
 /**
@@ -93,6 +96,14 @@ function refusedPushCounter(metrics: PushMetrics): Interceptor {
   };
 }
 
+/** The Connect service's peer-report hooks feeding the peer metrics. */
+function peerHooks(m: PeerMetrics) {
+  return {
+    onPeerReport: (source: string) => m.received(source),
+    onPeerRefused: (source: string, code: Code) => m.refused(source, code),
+  };
+}
+
 /**
  * Services any caller may use, read token or not: a probe or `grpcurl list` carries no token, and they
  * tell nothing about the pools (health status, the schema).
@@ -119,6 +130,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<DualListen
         limits: opts.limits,
         router: opts.router,
         ...(opts.peerSource !== undefined ? { peerSource: opts.peerSource } : {}),
+        ...(opts.peerMetrics ? peerHooks(opts.peerMetrics) : {}),
         onPush: (pool, source, sequence, endpoints) => {
           opts.metrics?.countPush(pool, source);
           log("debug", "snapshot accepted", { pool, source, sequence, endpoints });

@@ -1,11 +1,12 @@
 /**
  * Pushes this region's pool summary to the edge's EdgeService every interval (RouterConfig
- * spec.edge.push) through the shared push loop: restart-safe sequence, backoff while the edge is
- * unreachable, each change between failing and succeeding logged once, never throws. On close it
- * sends one last push marked draining, so the edge stops sending new requests here at once.
+ * spec.edge.push) through the shared push fan-out: one loop per edge URL (several edges, e.g. two
+ * worker deployments, each with its own backoff), one summary per round with the same restart-safe
+ * sequence for all, each change between failing and succeeding logged once, never throws. On close it
+ * sends one last push marked draining, so the edges stop sending new requests here at once. Edge URLs
+ * are used as given, never resolved to addresses: an edge behind a CDN is reached by its name.
  */
 import { createClient } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
 import type { RouterConfig } from "../../src/api/router-config.js";
 import { RouterError } from "../../src/core/errors.js";
 import { summarizePools } from "../../src/edge/pool-summary.js";
@@ -14,10 +15,11 @@ import { type RegionIdentity, regionPushMessage } from "../../src/edge/region-pu
 import { EdgeService } from "../../src/gen/inferencerouter/v1/edge_pb.js";
 import { backoffForInterval } from "../../src/push/backoff.js";
 import { logPushChanges } from "../../src/push/log-push-changes.js";
-import { createPushLoop } from "../../src/push/push-loop.js";
+import { createPushFanout } from "../../src/push/push-fanout.js";
 import type { PoolStore } from "../../src/state/pool-store.js";
 import { ConfigError } from "./config-loader.js";
 import { log } from "./log.js";
+import { transportFor, watchPushTargets } from "./push-targets-node.js";
 
 type EdgePushConfig = NonNullable<RouterConfig["edge"]["push"]>;
 
@@ -25,8 +27,8 @@ type EdgePushConfig = NonNullable<RouterConfig["edge"]["push"]>;
 const maxBackoffMs = 10_000;
 
 export interface EdgePushOptions {
-  /** Base URL of the edge (its Connect API), e.g. https://edge.example.com. */
-  url: string;
+  /** Base URL of the edge (its Connect API), e.g. https://edge.example.com, or several edges' URLs. */
+  url: string | readonly string[];
   token?: string | undefined;
   intervalMs: number;
   identity: RegionIdentity;
@@ -42,11 +44,17 @@ export interface EdgePusher {
 }
 
 export function startEdgePush(o: EdgePushOptions): EdgePusher {
-  const client = createClient(EdgeService, createConnectTransport({ baseUrl: o.url, httpVersion: "1.1" }));
+  const urls = typeof o.url === "string" ? [o.url] : [...o.url];
   const headers: Record<string, string> = o.token ? { authorization: `Bearer ${o.token}` } : {};
   const timeoutMs = Math.max(1000, o.intervalMs * 2);
-  const where = { url: o.url, region: o.identity.region };
-  const loop = createPushLoop({
+  // resolveIntervalMs 0: each URL is one target, as written.
+  const targets = watchPushTargets(
+    urls.map((u) => ({ url: u.replace(/\/$/, "") })),
+    0,
+    "edge push",
+  );
+  const loop = createPushFanout({
+    targets,
     intervalMs: o.intervalMs,
     timeoutMs,
     backoff: backoffForInterval(o.intervalMs, maxBackoffMs),
@@ -57,19 +65,24 @@ export function startEdgePush(o: EdgePushOptions): EdgePusher {
       const models = summarizePools(o.store, { extraModels: o.models() });
       return regionPushMessage(o.identity, models, 0n, Date.now(), draining);
     },
-    send: {
-      mode: "unary",
-      async push(request, signal) {
-        await client.pushRegion(request, { headers, signal, timeoutMs });
-      },
+    sendTo(target) {
+      const client = createClient(EdgeService, transportFor(target, "1.1"));
+      return {
+        mode: "unary",
+        async push(request, signal) {
+          await client.pushRegion(request, { headers, signal, timeoutMs });
+        },
+      };
     },
-    onPush: logPushChanges(log, "edge push", where),
+    onPush: (target, event) =>
+      logPushChanges(log, "edge push", { url: target.url, region: o.identity.region })(event),
   });
   loop.start();
-  log("info", "edge push started", { ...where, intervalMs: o.intervalMs });
+  log("info", "edge push started", { urls, region: o.identity.region, intervalMs: o.intervalMs });
   return {
     async close() {
       await loop.close();
+      targets.close();
     },
   };
 }

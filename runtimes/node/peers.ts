@@ -10,6 +10,7 @@ import {
   PoolStateService,
   type PushPeerLoadRequest,
 } from "../../src/gen/inferencerouter/v1/pool_state_pb.js";
+import type { PeerMetrics } from "../../src/metrics/peer-metrics.js";
 import { openHeldStream } from "../../src/push/held-stream.js";
 import { logPushChanges } from "../../src/push/log-push-changes.js";
 import { createPeerPublisher } from "../../src/push/peer-publisher.js";
@@ -33,6 +34,8 @@ export interface PeerSharingOptions {
   resolveIntervalMs: number;
   pushToken: string | undefined;
   store: PoolStore;
+  /** Reports sent and failed per peer; default none. */
+  metrics?: PeerMetrics;
 }
 
 /** @throws UsageError naming --peers and the bad entry. */
@@ -70,6 +73,8 @@ export async function startPeerSharing(
       };
     },
     onPush(target, event) {
+      if (event.ok) o.metrics?.sent(target.url);
+      else o.metrics?.sendFailed(target.url, event.error.code);
       if (!event.ok && event.stopped && event.error.code === Code.AlreadyExists) {
         log("info", "peer is this replica; not reporting to it", { peer: target.url });
         return;

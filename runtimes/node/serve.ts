@@ -6,6 +6,7 @@ import type { RouterResources } from "../../src/api/resources.js";
 import type { Clock } from "../../src/core/clock.js";
 import { createHttpRouter } from "../../src/http/http-router.js";
 import { watchModelAggregates } from "../../src/metrics/model-metrics.js";
+import { createPeerMetrics } from "../../src/metrics/peer-metrics.js";
 import { flowControlIgnored } from "../../src/routing/flow-admission.js";
 import { createRouterCore, type RouterCore } from "../../src/routing/router-core.js";
 import { describeScheduler } from "../../src/routing/scheduler-config-ref.js";
@@ -89,6 +90,7 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
   const { store } = core;
   // Per-model autoscaling aggregates beside the pool ones (once per process: the registry is the core's).
   watchModelAggregates(core.metrics.registry, store);
+  const peerMetrics = createPeerMetrics(core.metrics.registry, store);
   const tracing = startTracing(cfg.tracing);
   if (tracing) log("info", "tracing", { otlp: tracing.url });
   const shutdown = new AbortController();
@@ -155,6 +157,7 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
         decisions: () => core.recentDecisions.list(),
         readToken: tokens.readToken,
         peerSource,
+        peerMetrics,
       }),
     );
     listeners.push(["api", api]);
@@ -208,6 +211,7 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
         resolveIntervalMs: (flags["peer-resolve-interval"] as number | undefined) ?? 5000,
         pushToken: tokens.pushToken,
         store,
+        metrics: peerMetrics,
       })
     : undefined;
   log("info", "config loaded", {

@@ -22,6 +22,10 @@ function durableObjectBackend(env: Env): RegionBackend {
   return {
     push: async (record) => (await stub().push(record)) as Awaited<ReturnType<RegionBackend["push"]>>,
     list: async () => (await stub().list()) as RegionRecord[],
+    lookupSessions: async (input) =>
+      (await stub().lookupSessions(input)) as Awaited<ReturnType<RegionBackend["lookupSessions"]>>,
+    recordSessions: async (input) =>
+      (await stub().recordSessions(input)) as Awaited<ReturnType<RegionBackend["recordSessions"]>>,
   };
 }
 

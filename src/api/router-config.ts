@@ -287,8 +287,14 @@ export const routerConfigSpecSchema = z.strictObject({
     .strictObject({
       push: z
         .strictObject({
-          /** Base URL of the edge's Connect API. */
-          url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
+          /** Base URL of the edge's Connect API, or a list of edges (each gets every push). */
+          url: z.union([
+            z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
+            z
+              .array(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }))
+              .min(1, "must list at least one URL")
+              .max(100, "must list at most 100 URLs"),
+          ]),
           token: z.string().min(1).optional(),
           /** Push period. Default 1000 ms. */
           intervalMs: positiveInt(routerDefaults.edgePush.intervalMs),

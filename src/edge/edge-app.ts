@@ -3,7 +3,7 @@
  * /healthz, and EdgeService over fetch. The Workers entry builds it once per isolate and supplies the
  * platform pieces (the Durable Object backend, request.cf, fetch).
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { openAiErrorResponse, pathNotFound } from "../openai/error-body.js";
 import { modelObjectFor, modelsList } from "../openai/models-list.js";
 import { requestIdOf } from "../openai/request-id.js";
@@ -17,11 +17,11 @@ import {
   createEdgeService,
 } from "./edge-service.js";
 import type { RegionBackend } from "./region-backend.js";
-import { SessionTable } from "./session-table.js";
+import { StickySessions } from "./sticky-sessions.js";
 
 export interface EdgeAppOptions {
   config: EdgeConfig;
-  /** Region storage with the sequence rule (the Durable Object). */
+  /** Region storage with the sequence rule, and the session table (the Durable Object). */
   backend: RegionBackend;
   /** Bearer token pushes need; unset = pushes refused. */
   pushToken?: string | undefined;
@@ -40,7 +40,8 @@ export interface EdgeApp {
   app: Hono;
   /** The isolate's directory cache (invalidate() to force a reload from the backend). */
   directory: DirectoryCache;
-  sessions: SessionTable;
+  /** The isolate's cache of session stickiness (the Durable Object holds the truth). */
+  sessions: StickySessions;
 }
 
 /**
@@ -55,7 +56,13 @@ export function createEdgeApp(o: EdgeAppOptions): EdgeApp {
   const config = o.config;
   const pickOptions = pickOptionsFrom(config);
   const directory = new DirectoryCache(() => o.backend.list(), config.DIRECTORY_TTL_MS, now);
-  const sessions = new SessionTable(config.SESSION_CAPACITY);
+  const sessions = new StickySessions({
+    backend: o.backend,
+    capacity: config.SESSION_CAPACITY,
+    cacheMs: config.SESSION_CACHE_MS,
+    ttlMs: config.SESSION_TTL_MS,
+    now,
+  });
   const deps = { config, pickOptions, directory: () => directory.get(), sessions, fetch: o.fetch, now };
   const rpc = createEdgeConnectHandler(
     createEdgeService({
@@ -83,7 +90,10 @@ export function createEdgeApp(o: EdgeAppOptions): EdgeApp {
   app.post("/v1/*", async (c) => {
     const requestId = requestIdOf(c.req.raw.headers);
     try {
-      return await handleEdgeRequest(c.req.raw, o.cf(c.req.raw), requestId, deps);
+      return await handleEdgeRequest(c.req.raw, o.cf(c.req.raw), requestId, {
+        ...deps,
+        waitUntil: waitUntilOf(c),
+      });
     } catch (err) {
       return openAiErrorResponse(err, requestId);
     }
@@ -98,4 +108,17 @@ export function createEdgeApp(o: EdgeAppOptions): EdgeApp {
   });
   app.notFound((c) => openAiErrorResponse(pathNotFound(c.req.path)));
   return { app, directory, sessions };
+}
+
+/**
+ * The request's waitUntil (Workers keep the promise alive after the response); outside Workers Hono
+ * has no execution context and throws on access, and the promise runs on by itself.
+ */
+function waitUntilOf(c: Context): (promise: Promise<unknown>) => void {
+  try {
+    const ctx = c.executionCtx;
+    return (promise) => ctx.waitUntil(promise);
+  } catch {
+    return () => {};
+  }
 }

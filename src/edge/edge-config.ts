@@ -39,8 +39,18 @@ const schema = z.object({
   FIRST_BYTE_TIMEOUT_MS: num(30_000, 1),
   /** Request header carrying a session id (lower case). Default "x-session-id". */
   SESSION_HEADER: z.string().min(1).default("x-session-id"),
-  /** Sessions remembered per isolate for stickiness. Default 10000. */
+  /**
+   * Sessions remembered for stickiness: by the Durable Object for every isolate, and by each isolate's
+   * cache of it (0 turns stickiness off). Default 10000.
+   */
   SESSION_CAPACITY: num(10_000, 0, 1_000_000),
+  /**
+   * A session not served for this long forgets its region (ms; the Durable Object's TTL). Default 600000
+   * (10 min: about as long as a region's prefix cache keeps an idle conversation).
+   */
+  SESSION_TTL_MS: num(600_000, 1_000, 86_400_000),
+  /** How long an isolate reuses a session's region before asking the Durable Object again (ms). Default 1000. */
+  SESSION_CACHE_MS: num(1000, 0, 60_000),
   /** Largest request body the edge buffers (bytes). Default 32 MiB, as the router's. */
   MAX_BODY_BYTES: num(DEFAULT_MAX_BODY_BYTES, 1),
 });

@@ -13,14 +13,16 @@ import { forwardableHeaders, forwardToRegions } from "./forward-to-regions.js";
 import { pickRegions } from "./region-pick.js";
 import type { RegionRecord } from "./region-types.js";
 import { sessionKeyFor } from "./session-key.js";
-import type { SessionTable } from "./session-table.js";
+import type { StickySessions } from "./sticky-sessions.js";
 
 /** What the request path needs from its surroundings. */
 export interface EdgeRequestDeps {
   config: EdgeConfig;
   pickOptions: RegionPickOptions;
   directory: () => Promise<RegionRecord[]>;
-  sessions: SessionTable;
+  sessions: StickySessions;
+  /** Keeps a promise alive past the response (Workers' ctx.waitUntil); the session write goes here. */
+  waitUntil: (promise: Promise<unknown>) => void;
   fetch: (request: Request) => Promise<Response>;
   now: () => number;
 }
@@ -54,14 +56,14 @@ export async function handleEdgeRequest(
   const body = await readBody(request, d.config.MAX_BODY_BYTES);
   const parsed = parseBody(body, kind);
   const key = sessionKeyFor(request.headers.get(d.config.SESSION_HEADER), parsed.promptParts, parsed.model);
+  // The session's region and the directory are read side by side: a miss in both costs one wait.
+  const [regions, stickyRegion] = await Promise.all([
+    d.directory(),
+    key === undefined ? undefined : d.sessions.regionOf(key),
+  ]);
   const pick = pickRegions(
-    await d.directory(),
-    {
-      model: parsed.model,
-      client: clientLocationFromCf(cf),
-      stickyRegion: key === undefined ? undefined : d.sessions.get(key),
-      now: d.now(),
-    },
+    regions,
+    { model: parsed.model, client: clientLocationFromCf(cf), stickyRegion, now: d.now() },
     d.pickOptions,
   );
   if (pick.error) throw pick.error;
@@ -78,7 +80,10 @@ export async function handleEdgeRequest(
     },
     { fetch: d.fetch, firstByteTimeoutMs: d.config.FIRST_BYTE_TIMEOUT_MS },
   );
-  if (key !== undefined && result.response.status < 400) d.sessions.set(key, result.region);
+  if (key !== undefined && result.response.status < 400) {
+    const write = d.sessions.served(key, result.region);
+    if (write !== undefined) d.waitUntil(write);
+  }
   // The client learns the id its request ran under (its own when usable, else the one made here).
   result.response.headers.set(REQUEST_ID_HEADER, requestId);
   return result.response;

@@ -26,7 +26,7 @@ import { parseRegionPush } from "./region-push.js";
 import { explainToProto, regionToProto } from "./region-to-proto.js";
 import type { ClientLocation, RegionRecord } from "./region-types.js";
 import { sessionKeyFor } from "./session-key.js";
-import type { SessionTable } from "./session-table.js";
+import type { StickySessions } from "./sticky-sessions.js";
 
 /** Internal header carrying the caller's request.cf location into Explain; client copies are dropped. */
 export const CLIENT_LOCATION_HEADER = "x-edge-client-location";
@@ -36,7 +36,8 @@ export interface EdgeServiceOptions {
   config: EdgeConfig;
   /** The isolate's cached directory (Explain sees what the request path sees). */
   directory: () => Promise<RegionRecord[]>;
-  sessions: SessionTable;
+  /** The isolate's view of session stickiness (Explain reads it, never writes). */
+  sessions: StickySessions;
   /** Edge time, ms since epoch. */
   now: () => number;
   /** Called after an accepted push (the isolate drops its cached directory). */
@@ -76,9 +77,12 @@ export function createEdgeService(o: EdgeServiceOptions): ServiceImpl<typeof Edg
       };
       const located = both || client.continent !== "" || client.colo !== "" ? client : caller;
       const key = sessionKeyFor(req.sessionId, req.prompt === "" ? [] : [req.prompt], req.model);
-      const sticky = key === undefined ? undefined : o.sessions.get(key);
+      const [regions, sticky] = await Promise.all([
+        o.directory(),
+        key === undefined ? undefined : o.sessions.regionOf(key),
+      ]);
       const pick = pickRegions(
-        await o.directory(),
+        regions,
         { model: req.model, client: located, stickyRegion: sticky, now: o.now() },
         pickOptions,
       );

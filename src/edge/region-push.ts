@@ -57,11 +57,14 @@ const locationSchema = z
     path: ["latitude"],
   });
 
+/** A region's name: 1-63 of [A-Za-z0-9._-], starting with a letter or digit. */
+export const regionNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, "must be 1-63 letters, digits, '.', '_' or '-'");
+
 const pushSchema = z.strictObject({
   ...messageKeys,
-  region: z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, "must be 1-63 letters, digits, '.', '_' or '-'"),
+  region: regionNameSchema,
   baseUrl: z.url({ protocol: /^https?$/, error: "must be an absolute http(s) URL" }),
   location: locationSchema.optional(),
   sequence: z.bigint().min(1n, "must be at least 1"),

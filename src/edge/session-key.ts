@@ -9,7 +9,7 @@ import { hashPrompt } from "../scheduling/prefix/prefix-hash.js";
 export const SESSION_PREFIX_BLOCKS = 4;
 
 /** Most characters of a session header value kept in the key. */
-const MAX_SESSION_ID = 256;
+export const MAX_SESSION_ID = 256;
 
 /**
  * "s:<id>" from the session header, else "p:<hex>" from the prompt prefix (needs at least one full

@@ -26,6 +26,8 @@ export interface PoolStateServiceOptions {
   peerSource?: string;
   /** Called after each accepted peer report. */
   onPeerReport?: (source: string, endpoints: number) => void;
+  /** Called for each refused peer report, with the source it gave (unchecked) and the Connect code. */
+  onPeerRefused?: (source: string, code: Code) => void;
   /** Called after each accepted push (for logs and metrics). */
   onPush?: (pool: string, source: string, sequence: bigint, endpoints: number) => void;
 }
@@ -46,12 +48,12 @@ export function createPoolStateService(opts: PoolStateServiceOptions): ServiceIm
   };
   /** One peer report: parsed, then applied; a refusal throws before anything changes. */
   const applyPeer = (req: { source: string }) => {
-    if (opts.peerSource !== undefined && req.source === opts.peerSource)
-      throw new ConnectError(
-        `source: "${req.source}" is this replica's own peer id: the peer list names this replica itself`,
-        Code.AlreadyExists,
-      );
     try {
+      if (opts.peerSource !== undefined && req.source === opts.peerSource)
+        throw new ConnectError(
+          `source: "${req.source}" is this replica's own peer id: the peer list names this replica itself`,
+          Code.AlreadyExists,
+        );
       const report = parsePeerReport(req);
       const result = store.pushPeer(report);
       let endpoints = 0;
@@ -59,7 +61,9 @@ export function createPoolStateService(opts: PoolStateServiceOptions): ServiceIm
       opts.onPeerReport?.(report.source, endpoints);
       return result;
     } catch (err) {
-      throw connectErrorFrom(err);
+      const e = connectErrorFrom(err);
+      opts.onPeerRefused?.(typeof req.source === "string" ? req.source : "", e.code);
+      throw e;
     }
   };
   const mustGet = (name: string): PoolView => {

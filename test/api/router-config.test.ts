@@ -80,6 +80,16 @@ describe("RouterConfig", () => {
     });
   });
 
+  it("takes a list of edges to push to, and names a bad entry", () => {
+    const { router } = resourcesOf(
+      `${header}spec:\n  edge: { push: { url: ["https://edge-a.example.com", "https://edge-b.example.com"], region: eu } }\n`,
+    );
+    expect(router.edge.push?.url).toEqual(["https://edge-a.example.com", "https://edge-b.example.com"]);
+    expect(errorsOf(`${header}spec:\n  edge: { push: { url: [], region: eu } }\n`).join("\n")).toContain(
+      "spec.edge.push.url",
+    );
+  });
+
   it("trusts only the headers it knows to steer routing, case-insensitively, and names any other", () => {
     const { router } = resourcesOf(
       `${header}spec:\n  proxy: { trustedHeaders: [X-Gateway-Model-Name-Rewrite] }\n`,

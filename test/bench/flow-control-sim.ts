@@ -56,7 +56,7 @@ export interface FlowSimulationOptions {
 }
 
 /** How a request ended. */
-export const Outcome = { Served: 0, Refused: 1, Expired: 2, Failed: 3 } as const;
+export const Outcome = { Served: 0, Refused: 1, Expired: 2, Failed: 3, Evicted: 4 } as const;
 
 export interface FlowSimulationResult {
   /** Per request (aligned with the input): virtual ms, NaN when not served. */
@@ -65,9 +65,14 @@ export interface FlowSimulationResult {
   outcome: Uint8Array;
   /** Output tokens emitted in the window, per flow id and in total. */
   windowTokensByFlow: Map<string, number>;
+  /** Output tokens of the window, less those of requests evicted later (the client got an error). */
   windowOutputTokens: number;
+  /** Output tokens emitted in the window by requests evicted later (work thrown away). */
+  windowEvictedTokens: number;
   /** Most requests waiting in flow control at once. */
   maxQueued: number;
+  /** Per request: virtual ms of its dispatch to an engine, NaN when never dispatched. */
+  dispatchMs: Float64Array;
   leftInFlight: number;
 }
 
@@ -140,13 +145,16 @@ export function runFlowSimulation(
   const finishMs = new Float64Array(n).fill(Number.NaN);
   const outcome = new Uint8Array(n);
   const leases: (Lease | undefined)[] = new Array(n);
-  const dispatchedAt = new Float64Array(n);
+  const dispatchedAt = new Float64Array(n).fill(Number.NaN);
   const stepping = new Uint8Array(o.replicas);
   const stepFirst: number[][] = engines.map(() => []);
   const stepFinished: number[][] = engines.map(() => []);
   const stepEmitted: number[][] = engines.map(() => []);
   const windowTokensByFlow = new Map<string, number>();
   let windowOutputTokens = 0;
+  let windowEvictedTokens = 0;
+  const windowTokensOf = new Float64Array(n);
+  const evicted = new Uint8Array(n);
   let done = 0;
   let maxQueued = 0;
 
@@ -166,6 +174,26 @@ export function runFlowSimulation(
     const replica = byAddress.get(result.endpoints[0]!.address)!;
     leases[i] = result.lease;
     dispatchedAt[i] = t;
+    if (flowControlled && fc !== undefined) {
+      const finished = fc.dispatched(fcRequest(i), () => {
+        // Evicted in flight: the engine drops it, its lease goes back, the client gets 429 `evicted`.
+        engines[replica]!.cancel(String(i));
+        evicted[i] = 1;
+        outcome[i] = Outcome.Evicted;
+        windowOutputTokens -= windowTokensOf[i]!;
+        windowEvictedTokens += windowTokensOf[i]!;
+        const f = requests[i]!.flowId;
+        windowTokensByFlow.set(f, (windowTokensByFlow.get(f) ?? 0) - windowTokensOf[i]!);
+        const lease = leases[i];
+        leases[i] = undefined;
+        done++;
+        if (lease !== undefined && o.completionCredit !== false)
+          pools.released(POOL, lease.address, dispatchedAt[i]!, lease.tokens);
+        lease?.release();
+        finishedOf[i] = undefined;
+      });
+      finishedOf[i] = finished;
+    }
     engines[replica]!.submit(
       { index: i, id: String(i), promptTokens: r.promptTokens, maxTokens: r.maxTokens, prefixKeys: r.hashes },
       t,
@@ -174,6 +202,18 @@ export function runFlowSimulation(
       stepping[replica] = 1;
       q.push(t, EventKind.StepEnd, replica);
     }
+  };
+  const finishedOf: ((() => void) | undefined)[] = new Array(n);
+  const fcRequest = (i: number) => {
+    const r = requests[i]!;
+    return {
+      pool: POOL,
+      flowId: r.flowId,
+      priority: r.priority,
+      bytes: r.promptTokens * 4,
+      inputTokens: r.promptTokens,
+      outputTokens: r.maxTokens,
+    };
   };
   const dropped = (i: number, err: unknown) => {
     outcome[i] = droppedReasonOf(err) === "rejected-ttl-expired" ? Outcome.Expired : Outcome.Refused;
@@ -187,20 +227,12 @@ export function runFlowSimulation(
     clock.set(t);
     switch (q.kind) {
       case EventKind.Arrival: {
-        const r = requests[i]!;
         if (i + 1 < n) q.push(requests[i + 1]!.arrivalMs, EventKind.Arrival, i + 1);
         try {
           if (fc === undefined) dispatch(i, false);
           else {
             fc.enqueue(
-              {
-                pool: POOL,
-                flowId: r.flowId,
-                priority: r.priority,
-                bytes: r.promptTokens * 4,
-                inputTokens: r.promptTokens,
-                outputTokens: r.maxTokens,
-              },
+              fcRequest(i),
               () => dispatch(i, true),
               (err) => {
                 if (err !== undefined) dropped(i, err);
@@ -214,17 +246,22 @@ export function runFlowSimulation(
         break;
       }
       case EventKind.StepEnd: {
-        for (const k of stepFirst[i]!) firstTokenMs[k] = t;
+        for (const k of stepFirst[i]!) if (evicted[k] === 0) firstTokenMs[k] = t;
         const inWindow = t >= window[0] && t < window[1];
         if (inWindow) {
-          windowOutputTokens += stepEmitted[i]!.length;
           for (const k of stepEmitted[i]!) {
+            if (evicted[k] !== 0) continue;
+            windowOutputTokens++;
+            windowTokensOf[k]!++;
             const f = requests[k]!.flowId;
             windowTokensByFlow.set(f, (windowTokensByFlow.get(f) ?? 0) + 1);
           }
         }
         let released = false;
         for (const k of stepFinished[i]!) {
+          if (evicted[k] !== 0) continue;
+          finishedOf[k]?.();
+          finishedOf[k] = undefined;
           finishMs[k] = t;
           const lease = leases[k];
           if (lease !== undefined && fc !== undefined && o.completionCredit !== false)
@@ -279,5 +316,15 @@ export function runFlowSimulation(
   let leftInFlight = 0;
   for (const e of store.endpoints(POOL) ?? []) leftInFlight += e.inFlight.requests;
   scheduler.dispose();
-  return { firstTokenMs, finishMs, outcome, windowTokensByFlow, windowOutputTokens, maxQueued, leftInFlight };
+  return {
+    firstTokenMs,
+    finishMs,
+    outcome,
+    windowTokensByFlow,
+    windowOutputTokens,
+    windowEvictedTokens,
+    maxQueued,
+    dispatchMs: dispatchedAt,
+    leftInFlight,
+  };
 }

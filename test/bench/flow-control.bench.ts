@@ -10,7 +10,7 @@
  * Run: npm run bench:flow [-- --only queue|overload|fairness] [--replicas N] [--duration S] [--seed N]
  */
 import { performance } from "node:perf_hooks";
-import { flowControlConfigFrom } from "../../src/flowcontrol/config.js";
+import { flowControlConfigFrom, type UsageLimit } from "../../src/flowcontrol/config.js";
 import { FlowController } from "../../src/flowcontrol/flow-controller.js";
 import type { FlowRequest } from "../../src/flowcontrol/types.js";
 import type { Timers } from "../../src/push/timers.js";
@@ -222,16 +222,39 @@ function overload(o: Flags, cap: number, kv: number): void {
     mixed.filter((x, i) => cls(x) && r.outcome[i] === outcome && Number.isNaN(r.firstTokenMs[i]!)).length;
   const off = runFlowSimulation(mixed, { ...base, flowControl: undefined }, win);
   const tpsOff = off.windowOutputTokens / secs;
+  const holdback: UsageLimit = {
+    policy: "priority-holdback-policy",
+    domain: "rank",
+    minCeiling: 0.9,
+    maxCeiling: 1,
+  };
   const variants = [
-    { name: "flow control, static-usage-limit-policy (upstream default)", limit: undefined },
+    { name: "flow control, static-usage-limit-policy (upstream default)", limit: undefined, evict: false },
+    { name: "flow control, priority-holdback-policy minCeiling 0.9", limit: holdback, evict: false },
+    { name: "flow control, static-usage-limit-policy, enableEviction", limit: undefined, evict: true },
     {
-      name: "flow control, priority-holdback-policy minCeiling 0.9",
-      limit: { policy: "priority-holdback-policy", domain: "rank", minCeiling: 0.9, maxCeiling: 1 } as const,
+      name: "flow control, priority-holdback-policy minCeiling 0.97, enableEviction (README's advice)",
+      limit: { ...holdback, minCeiling: 0.97 },
+      evict: true,
     },
   ];
+  // SWEEP=0.93,0.95 npm run bench:flow -- --only overload: more holdback ceilings, with eviction.
+  for (const m of (process.env.SWEEP ?? "").split(",").filter(Boolean))
+    variants.push({
+      name: `flow control, priority-holdback-policy minCeiling ${m}, enableEviction`,
+      limit: { ...holdback, minCeiling: Number(m) },
+      evict: true,
+    });
   const runs = variants.map((v) => ({
     ...v,
-    run: runFlowSimulation(mixed, { ...base, flowControl: flowControlConfigFrom(undefined, v.limit) }, win),
+    run: runFlowSimulation(
+      mixed,
+      {
+        ...base,
+        flowControl: flowControlConfigFrom({ enableEviction: v.evict, priorityBands: [] }, v.limit),
+      },
+      win,
+    ),
   }));
   // "Unloaded": 5% of capacity, the quality bench's unloaded reference (sweep.ts unloadedPercent).
   const unloadedReqs = stream(o, 0.05 * cap, o.seed + 3, 2, "critical");
@@ -246,22 +269,22 @@ function overload(o: Flags, cap: number, kv: number): void {
     `\n## Overload: 150% of capacity (${(1.5 * cap).toFixed(1)} req/s), half critical (priority 2), half batch (priority -1); saturationDetector kvCacheUtilThreshold ${kv}\n`,
   );
   console.log(
-    "| run | critical p90 TTFT ms | critical refused / expired | batch refused / expired | output tok/s (x no-FC) | batch share of tokens | most queued |",
+    "| run | critical p90 TTFT ms | critical refused / expired | batch refused / expired / evicted | output tok/s (x no-FC) | tok/s thrown away by eviction | batch share of tokens | most queued |",
   );
-  console.log("|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|");
   const row = (name: string, r: Run) => {
     const tps = r.windowOutputTokens / secs;
     console.log(
-      `| ${name} | ${ttftP90(mixed, r.firstTokenMs, win, isCritical).toFixed(0)} | ${count(r, isCritical, Outcome.Refused) + count(r, isCritical, Outcome.Failed)} / ${count(r, isCritical, Outcome.Expired)} | ${count(r, isBatch, Outcome.Refused)} / ${count(r, isBatch, Outcome.Expired)} | ${tps.toFixed(0)} (${(tps / tpsOff).toFixed(3)}) | ${((100 * batchTokens(r)) / Math.max(1, r.windowOutputTokens)).toFixed(1)}% | ${r.maxQueued} |`,
+      `| ${name} | ${ttftP90(mixed, r.firstTokenMs, win, isCritical).toFixed(0)} | ${count(r, isCritical, Outcome.Refused) + count(r, isCritical, Outcome.Failed)} / ${count(r, isCritical, Outcome.Expired)} | ${count(r, isBatch, Outcome.Refused)} / ${count(r, isBatch, Outcome.Expired)} / ${mixed.filter((x, i) => isBatch(x) && r.outcome[i] === Outcome.Evicted).length} | ${tps.toFixed(0)} (${(tps / tpsOff).toFixed(3)}) | ${(r.windowEvictedTokens / secs).toFixed(0)} | ${((100 * batchTokens(r)) / Math.max(1, r.windowOutputTokens)).toFixed(1)}% | ${r.maxQueued} |`,
     );
   };
   for (const v of runs) row(v.name, v.run);
   row("no flow control (legacy admission: batch shed at saturation)", off);
   console.log(
-    `| critical alone, unloaded pool (5%: ${(0.05 * cap).toFixed(1)} req/s) | ${ttftUnloaded.toFixed(0)} | | | | | |`,
+    `| critical alone, unloaded pool (5%: ${(0.05 * cap).toFixed(1)} req/s) | ${ttftUnloaded.toFixed(0)} | | | | | | |`,
   );
   console.log(
-    `| critical alone at its own rate (${half.toFixed(1)} req/s) | ${ttftAlone.toFixed(0)} | | | | | |`,
+    `| critical alone at its own rate (${half.toFixed(1)} req/s) | ${ttftAlone.toFixed(0)} | | | | | | |`,
   );
   console.log("");
   for (const v of runs) {
@@ -277,6 +300,22 @@ function overload(o: Flags, cap: number, kv: number): void {
       `  critical p90 TTFT <= 1.5x unloaded: ${verdict(ttft <= 1.5 * ttftUnloaded)} (${ttft.toFixed(0)} ms vs ${ttftUnloaded.toFixed(0)} ms = ${(ttft / ttftUnloaded).toFixed(2)}x; vs critical alone at its rate ${ttftAlone.toFixed(0)} ms = ${(ttft / ttftAlone).toFixed(2)}x)`,
     );
     console.log(`  no critical request refused or expired: ${verdict(lost === 0)} (${lost})`);
+    const waits = (from: (i: number) => number, to: (i: number) => number) =>
+      ttftP90(
+        mixed,
+        Float64Array.from(mixed, (x, i) => x.arrivalMs + to(i) - from(i)),
+        win,
+        isCritical,
+      ).toFixed(0);
+    console.log(
+      `  critical p90 in the router queue ${waits(
+        (i) => mixed[i]!.arrivalMs,
+        (i) => r.dispatchMs[i]!,
+      )} ms, from dispatch to first token ${waits(
+        (i) => r.dispatchMs[i]!,
+        (i) => r.firstTokenMs[i]!,
+      )} ms`,
+    );
     console.log(
       `  pool throughput >= 0.98x no flow control: ${verdict(tps >= 0.98 * tpsOff)} (${(tps / tpsOff).toFixed(3)}x)`,
     );

@@ -7,11 +7,16 @@
  * HTTP floor of workerd + wrangler's proxy, so "routed - healthz" is the decision + forwarding
  * overhead. The pick alone is also timed in this process (same V8) for comparison.
  *
- * Run: npx tsx test/bench/worker.bench.ts   (the lead wires it as `npm run bench:worker`); Linux only.
+ * Session stickiness (held in the Durable Object, read through each isolate's short cache): at 10
+ * regions the same routed request is also sent with a session header, once with one session for every
+ * request (the isolate cache answers) and once with a new session per request (every request misses
+ * the cache: one batched lookup in the Durable Object, and one write of the new session after it).
+ *
+ * Run: npm run bench:worker -- [--sticky-only] [--requests N]; Linux only.
  */
 
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,18 +28,44 @@ import { createMemoryBackend } from "../../src/edge/region-backend.js";
 import { RegionDirectory } from "../../src/edge/region-directory.js";
 import { pickRegions } from "../../src/edge/region-pick.js";
 import type { RegionRecord } from "../../src/edge/region-types.js";
-import { helpOrRun } from "./bench-help.js";
 
-helpOrRun(`npm run bench:worker
+const USAGE = `npm run bench:worker -- [--sticky-only] [--requests N]
 
 Edge worker overhead inside workerd (wrangler dev, local): CPU per routed request with 3, 10 and 30
-regions pushed, against /healthz as the floor; the region pick alone timed in this process. Linux only.
+regions pushed, against /healthz as the floor; the region pick alone timed in this process. At 10
+regions, the cost of session stickiness (Durable Object lookups and writes): no session, one session
+repeated, a new session per request. Linux only.
 
-  --help`);
+  --sticky-only   only the 10-region run with the stickiness cases
+  --requests N    requests per measured case (default 3000)
+  --help
+`;
+const argv = process.argv.slice(2);
+if (argv.includes("--help") || argv.includes("-h")) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const STICKY_ONLY = argv.includes("--sticky-only");
+const requestsAt = argv.indexOf("--requests");
+for (const [i, a] of argv.entries()) {
+  if (a !== "--sticky-only" && a !== "--requests" && !(i === requestsAt + 1 && requestsAt >= 0)) {
+    process.stderr.write(`unknown argument ${a} (--help)\n`);
+    process.exit(2);
+  }
+}
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
-const SIZES = [3, 10, 30];
-const REQUESTS = 3000;
+const STICKY_SIZE = 10;
+const WRANGLER_LOG = join(tmpdir(), `edge-bench-wrangler-${process.pid}.log`);
+process.on("exit", (code) => {
+  if (code !== 0) process.stderr.write(`wrangler dev output: ${WRANGLER_LOG}\n`);
+});
+const SIZES = STICKY_ONLY ? [STICKY_SIZE] : [3, 10, 30];
+const REQUESTS = requestsAt >= 0 ? Number(argv[requestsAt + 1]) : 3000;
+if (!Number.isInteger(REQUESTS) || REQUESTS < 100) {
+  process.stderr.write(`--requests: ${argv[requestsAt + 1]} must be an integer >= 100\n`);
+  process.exit(2);
+}
 const WARMUP = 300;
 const IN_FLIGHT = 8;
 const TOKEN = "bench-token";
@@ -114,7 +145,8 @@ async function startWrangler(port: number, state: string): Promise<ChildProcess>
     {
       cwd: root,
       env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "1" },
-      stdio: "ignore",
+      // wrangler's and workerd's output, for when a run fails (printed at exit).
+      stdio: ["ignore", openSync(WRANGLER_LOG, "a"), openSync(WRANGLER_LOG, "a")],
     },
   );
   const deadline = Date.now() + 60_000;
@@ -165,7 +197,7 @@ function pickMicros(size: number): number {
 }
 
 /** The whole edge request path (app, parse, pick, forward, response wrap) in this V8 with fetch stubbed: ms per request. */
-async function edgeCodeMs(size: number, body: string): Promise<number> {
+async function edgeCodeMs(size: number, body: string, session?: (i: number) => string): Promise<number> {
   const dir = new RegionDirectory(
     Array.from({ length: size }, (_, i) => ({
       region: `r${i}`,
@@ -185,13 +217,12 @@ async function edgeCodeMs(size: number, body: string): Promise<number> {
     cf: () => ({ continent: "EU", colo: "FRA", latitude: "50.1", longitude: "8.7" }),
     fetch: async () => new Response(answer, { headers: { "content-type": "application/json" } }),
   });
+  let n = 0;
   const once = async () => {
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (session) headers["x-session-id"] = session(n++);
     const res = await app.fetch(
-      new Request("http://edge/v1/chat/completions", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body,
-      }),
+      new Request("http://edge/v1/chat/completions", { method: "POST", headers, body }),
     );
     await res.arrayBuffer();
   };
@@ -213,6 +244,7 @@ const region = createServer((req, res) => {
 });
 const regionPort = await listen(region);
 const rows: string[] = [];
+const stickyRows: string[] = [];
 const body = JSON.stringify({
   model: "bench",
   messages: [{ role: "user", content: "Say hi" }],
@@ -242,28 +274,61 @@ for (const size of SIZES) {
       if (!res.ok) throw new Error(`push refused: ${await res.text()}`);
     }
     const pid = workerdPid(wrangler.pid!);
-    const routed = () =>
-      fetch(`${edge}/v1/chat/completions`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body,
-      });
+    const routedWith = (session?: () => string) => () => {
+      const headers: Record<string, string> = { "content-type": "application/json" };
+      if (session) headers["x-session-id"] = session();
+      return fetch(`${edge}/v1/chat/completions`, { method: "POST", headers, body });
+    };
+    const routed = routedWith();
     const health = () => fetch(`${edge}/healthz`);
+    /** workerd CPU and wall time per request over REQUESTS of `send`. */
+    const measure = async (send: () => Promise<Response>) => {
+      const c0 = cpuMs(pid);
+      const t0 = performance.now();
+      await run(REQUESTS, send);
+      return { cpu: (cpuMs(pid) - c0) / REQUESTS, wall: (performance.now() - t0) / REQUESTS };
+    };
     await run(WARMUP, routed);
     await run(WARMUP, health);
-    let c0 = cpuMs(pid);
-    let t0 = performance.now();
-    await run(REQUESTS, routed);
-    const routedCpu = (cpuMs(pid) - c0) / REQUESTS;
-    const routedWall = (performance.now() - t0) / REQUESTS;
-    c0 = cpuMs(pid);
-    t0 = performance.now();
-    await run(REQUESTS, health);
-    const healthCpu = (cpuMs(pid) - c0) / REQUESTS;
+    const r = await measure(routed);
+    const h = await measure(health);
+    if (size === STICKY_SIZE) {
+      let n = 0;
+      const cases: [string, () => Promise<Response>, ((i: number) => string) | undefined][] = [
+        ["no session (no sticky lookup)", routed, undefined],
+        ["one session, every request (isolate cache)", routedWith(() => "bench-one"), () => "bench-one"],
+        [
+          "a new session per request (DO lookup + DO write)",
+          routedWith(() => `bench-new-${n++}`),
+          (i) => `code-new-${i}`,
+        ],
+      ];
+      await run(
+        WARMUP,
+        routedWith(() => `bench-warm-${n++}`),
+      );
+      // Interleaved rounds, so a load swing on this shared machine hits every case alike.
+      const sums = cases.map(() => ({ cpu: 0, wall: 0 }));
+      const ROUNDS = 3;
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const [i, [, send]] of cases.entries()) {
+          const m = await measure(send);
+          sums[i]!.cpu += m.cpu / ROUNDS;
+          sums[i]!.wall += m.wall / ROUNDS;
+        }
+      }
+      for (const [i, [name, , session]] of cases.entries()) {
+        const code = await edgeCodeMs(size, body, session);
+        stickyRows.push(
+          `| ${name} | ${sums[i]!.cpu.toFixed(3)} | ${(sums[i]!.cpu - sums[0]!.cpu).toFixed(3)} | ${sums[i]!.wall.toFixed(2)} | ${(sums[i]!.wall - sums[0]!.wall).toFixed(2)} | ${code.toFixed(3)} |`,
+        );
+      }
+    }
+    // In-process timings last: idle keep-alive sockets to wrangler may be closed meanwhile.
     const pick = pickMicros(size);
     const code = await edgeCodeMs(size, body);
     rows.push(
-      `| ${size} | ${routedCpu.toFixed(3)} | ${healthCpu.toFixed(3)} | ${(routedCpu - healthCpu).toFixed(3)} | ${code.toFixed(3)} | ${(pick / 1000).toFixed(4)} | ${routedWall.toFixed(2)} |`,
+      `| ${size} | ${r.cpu.toFixed(3)} | ${h.cpu.toFixed(3)} | ${(r.cpu - h.cpu).toFixed(3)} | ${code.toFixed(3)} | ${(pick / 1000).toFixed(4)} | ${r.wall.toFixed(2)} |`,
     );
   } finally {
     wrangler.kill("SIGTERM");
@@ -280,3 +345,12 @@ console.log(
 );
 console.log("|---:|---:|---:|---:|---:|---:|---:|");
 for (const r of rows) console.log(r);
+console.log(
+  `\nSession stickiness at ${STICKY_SIZE} regions: ${REQUESTS} requests x 3 interleaved rounds per case, ${IN_FLIGHT} in flight (workerd CPU includes the Durable Object, same process under wrangler dev)\n`,
+);
+console.log(
+  "| case | workerd CPU per request (ms) | added CPU (ms) | wall per request (ms) | added wall (ms) | edge code, in-memory DO, fetch stubbed (ms) |",
+);
+console.log("|---|---:|---:|---:|---:|---:|");
+for (const r of stickyRows) console.log(r);
+console.log(`\nload average at the end: ${readFileSync("/proc/loadavg", "utf8").trim()}`);

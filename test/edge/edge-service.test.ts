@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { edgeConfigFromEnv } from "../../src/edge/edge-config.js";
 import { createEdgeConnectHandler, createEdgeService } from "../../src/edge/edge-service.js";
 import { createMemoryBackend } from "../../src/edge/region-backend.js";
-import { SessionTable } from "../../src/edge/session-table.js";
+import { StickySessions } from "../../src/edge/sticky-sessions.js";
 import { PushRegionRequestSchema } from "../../src/gen/inferencerouter/v1/edge_pb.js";
 import { summary } from "./fixtures.js";
 
@@ -18,7 +18,7 @@ function setup() {
     backend,
     config: edgeConfigFromEnv({}),
     directory: () => backend.list(),
-    sessions: new SessionTable(16),
+    sessions: new StickySessions({ backend, capacity: 16, cacheMs: 1000, ttlMs: 600_000, now: () => NOW }),
     now: () => NOW,
   });
   const handlers = createEdgeConnectHandler(service, []);

@@ -46,17 +46,21 @@ describe("sessions", () => {
     expect(sessionKeyFor(null, ["short"], "m")).toBeUndefined();
   });
 
-  it("forget the least recently used session past capacity", () => {
-    const t = new SessionTable(2);
-    t.set("a", "eu");
-    t.set("b", "us");
-    expect(t.get("a")).toBe("eu");
-    t.set("c", "asia");
-    expect(t.get("b")).toBeUndefined();
-    expect(t.get("a")).toBe("eu");
+  it("forget the least recently written session past capacity, and any session past its TTL", () => {
+    const t = new SessionTable<string>(2, 1000);
+    expect(t.set("a", "eu", 0)).toEqual([]);
+    t.set("b", "us", 10);
+    t.set("a", "eu", 20); // a rewrite makes "a" the newest
+    expect(t.set("c", "asia", 30)).toEqual(["b"]);
+    expect(t.get("b", 30)).toBeUndefined();
+    expect(t.get("a", 30)?.value).toBe("eu");
     expect(t.size).toBe(2);
-    const off = new SessionTable(0);
-    off.set("a", "eu");
-    expect(off.get("a")).toBeUndefined();
+    expect(t.get("a", 1019)?.value).toBe("eu");
+    expect(t.get("a", 1020)).toBeUndefined();
+    expect(t.expire(1030)).toEqual(["a", "c"]);
+    expect(t.size).toBe(0);
+    const off = new SessionTable<string>(0, 1000);
+    off.set("a", "eu", 0);
+    expect(off.get("a", 0)).toBeUndefined();
   });
 });

@@ -167,6 +167,31 @@ describe("two serve replicas fed by one simulator through an address list, shari
     expect([...perPod.values()].sort()).toEqual([1, 1, 1, 1]);
   });
 
+  it("exports per-peer report counts and ages on /metrics", async () => {
+    const bSource = (await pool(apiA)).sources?.find((s) => s.kind === "peer")?.source;
+    expect(bSource).toBeDefined();
+    const text = await metricsOf(a);
+    expect(
+      sample(text, `inference_router_peer_reports_sent_total{peer_url="http://127.0.0.1:${apiB}"}`),
+    ).toBeGreaterThan(0);
+    expect(sample(text, `inference_router_peer_reports_received_total{source="${bSource}"}`)).toBeGreaterThan(
+      0,
+    );
+    expect(sample(text, `inference_router_peer_last_report_age_seconds{source="${bSource}"}`)).toBeLessThan(
+      5,
+    );
+    // A's report to itself was refused by itself: once sent and failed, once received and refused.
+    expect(
+      sample(
+        text,
+        `inference_router_peer_reports_send_failures_total{peer_url="http://127.0.0.1:${apiA}",code="already_exists"}`,
+      ),
+    ).toBeGreaterThan(0);
+    expect(text).toMatch(
+      /inference_router_peer_reports_refused_total\{source="peer-[^"]+",code="already_exists"\} [1-9]/,
+    );
+  });
+
   it("ages a stopped replica out at its peer", async () => {
     expect((await pool(apiA)).sources?.some((s) => s.kind === "peer")).toBe(true);
     for (const c of open.splice(0)) c.abort();
@@ -179,6 +204,15 @@ describe("two serve replicas fed by one simulator through an address list, shari
     expect(sum(await pool(apiA), (e) => e.inFlight?.peerRequests)).toBe(0);
   }, 20_000);
 });
+
+async function metricsOf(p: CliProcess): Promise<string> {
+  return (await fetch(`http://127.0.0.1:${p.port("metrics")}/metrics`)).text();
+}
+
+function sample(text: string, series: string): number | undefined {
+  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
 
 /** Both replicas' pools. */
 async function pools(): Promise<PoolJson[]> {

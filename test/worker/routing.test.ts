@@ -1,6 +1,7 @@
+import { env, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { resetIsolate } from "../../runtimes/worker/index.js";
-import { answers, chat, FRANKFURT, model, mustPush, playRegions, VIRGINIA } from "./helpers.js";
+import { edgeFor, resetIsolate } from "../../runtimes/worker/index.js";
+import { answers, chat, FRANKFURT, model, mustPush, playRegions, rpc, VIRGINIA } from "./helpers.js";
 
 const FROM_FRANKFURT = { colo: "FRA", continent: "EU", country: "DE", latitude: "50.11", longitude: "8.68" };
 let restore: (() => void) | undefined;
@@ -189,5 +190,53 @@ describe("sessions", () => {
     expect((await chat("sticky", FROM_FRANKFURT, { session: "A" })).headers.get("x-edge-region")).toBe(
       "sticky-eu",
     );
+  });
+
+  it("keep a session on its region across isolates: the Durable Object holds it", async () => {
+    await twoRegions("across", { saturation: 1, freeCapacity: 0 });
+    restore = play("across").restore;
+    expect((await chat("across", FROM_FRANKFURT, { session: "X" })).headers.get("x-edge-region")).toBe(
+      "across-us",
+    );
+    // The write to the Durable Object is off the response path (waitUntil); wait for it here.
+    await edgeFor(env).sessions.settled();
+    const stub = env.REGIONS.get(env.REGIONS.idFromName("directory"));
+    const rows = await runInDurableObject(stub, (_o, state) =>
+      state.storage.sql.exec<{ region: string }>("SELECT region FROM sessions WHERE key = 's:X'").toArray(),
+    );
+    expect(rows).toEqual([{ region: "across-us" }]);
+    // A fresh isolate, which never saw session X, after the EU region recovered.
+    resetIsolate();
+    await twoRegions("across");
+    // Explain in the fresh isolate reads the session's region from the Durable Object too.
+    const explained = (await (
+      await rpc("ExplainRegion", { model: "across", colo: "FRA", sessionId: "X" }, null)
+    ).json()) as { picked?: string[]; stickyRegion?: string };
+    expect(explained.stickyRegion).toBe("across-us");
+    expect(explained.picked?.[0]).toBe("across-us");
+    expect((await chat("across", FROM_FRANKFURT, { session: "Y" })).headers.get("x-edge-region")).toBe(
+      "across-eu",
+    );
+    expect((await chat("across", FROM_FRANKFURT, { session: "X" })).headers.get("x-edge-region")).toBe(
+      "across-us",
+    );
+  });
+
+  it("are refused by the Durable Object when malformed, and a refused batch changes nothing", async () => {
+    const stub = env.REGIONS.get(env.REGIONS.idFromName("directory"));
+    const outcome = await runInDurableObject(stub, (o) =>
+      o.recordSessions({
+        entries: [
+          { key: "s:refused-1", region: "eu" },
+          { key: "s:refused-2", region: "no spaces allowed" },
+        ],
+      }),
+    );
+    expect(outcome).toMatchObject({ ok: false, code: "BadRequest" });
+    expect(outcome.ok ? "" : outcome.message).toContain("entries[1].region");
+    const lookup = await runInDurableObject(stub, (o) => o.lookupSessions({ keys: ["s:refused-1"] }));
+    expect(lookup).toEqual({ ok: true, hits: [] });
+    const bad = await runInDurableObject(stub, (o) => o.lookupSessions({ keys: "s:refused-1" }));
+    expect(bad).toMatchObject({ ok: false, code: "BadRequest" });
   });
 });

@@ -14,11 +14,10 @@ import { PoolStore } from "../../../src/state/pool-store.js";
 import { endpoint, snapshot } from "../../state/fixtures.js";
 
 const TOKEN = "node-push-token";
-let server: Server | undefined;
+const servers: Server[] = [];
 
 afterEach(() => {
-  server?.close();
-  server = undefined;
+  for (const s of servers.splice(0)) s.close();
 });
 
 /** The edge app (in-memory directory) on a loopback port: the same app the worker serves. */
@@ -30,11 +29,12 @@ async function startEdge(directory: RegionDirectory): Promise<string> {
     cf: () => undefined,
     fetch: (r) => fetch(r),
   });
-  server = await new Promise<Server>((resolve) => {
+  const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () =>
       resolve(s as Server),
     ) as Server;
   });
+  servers.push(server);
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
@@ -85,6 +85,34 @@ describe("the region's push to the edge", () => {
     const client = createClient(EdgeService, createGrpcWebTransport({ baseUrl: url, httpVersion: "1.1" }));
     const { regions } = await client.listRegions({});
     expect(regions.map((r) => [r.region, r.draining])).toEqual([["eu-central", true]]);
+  });
+
+  it("pushes the same summary to every edge of a list, and keeps pushing to one while another is down", async () => {
+    const [a, b] = [new RegionDirectory(), new RegionDirectory()];
+    const urls = [await startEdge(a), await startEdge(b)];
+    // A third edge that refuses connections: its own loop backs off, the others carry on.
+    const down = await startEdge(new RegionDirectory());
+    servers.pop()!.close();
+    const store = new PoolStore({ clock: { now: () => Date.now() } });
+    store.configurePools([{ name: "pool-a", targetPorts: [8000] }]);
+    store.push(
+      snapshot(1, [{ ...endpoint("10.0.0.1:8000"), models: ["llama"] }], { observedAt: Date.now() }),
+    );
+    const pusher = startEdgePush({
+      url: [...urls, down],
+      token: TOKEN,
+      intervalMs: 50,
+      identity: { region: "eu", baseUrl: "http://eu.test", location: { continent: "EU", colos: [] } },
+      store,
+      models: () => [],
+    });
+    await until(() => (a.get("eu")?.sequence ?? 0n) > 0n && (b.get("eu")?.sequence ?? 0n) > 0n);
+    const first = a.get("eu")!.sequence;
+    await until(() => a.get("eu")!.sequence > first && b.get("eu")!.sequence > first);
+    await pusher.close();
+    // The draining push closes the round at both edges with one sequence.
+    expect([a.get("eu")?.draining, b.get("eu")?.draining]).toEqual([true, true]);
+    expect(a.get("eu")?.sequence).toBe(b.get("eu")?.sequence);
   });
 
   it("needs a base URL and a well-formed location", () => {
