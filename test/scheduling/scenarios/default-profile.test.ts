@@ -115,6 +115,20 @@ describe("built-in default profile", () => {
     for (let i = 0; i < 3; i++) expect(Math.abs(perEndpoint.get(address(i))! - 40)).toBeLessThanOrEqual(2);
   });
 
+  it("takes endpoints its scores cannot tell apart in turn, as round-robin does (tieBreak)", () => {
+    // 100 running and 80,000 KV tokens on each: one request more is a 1% difference (0.25% in
+    // tokens), inside epsilon 0.02, so all three stay near-best; a random choice among them repeats
+    // an endpoint within a round, the turn never does.
+    const busy = { runningRequests: 100, kvCacheUsage: 0.5, numBlocks: 10_000, blockSize: 16 };
+    const s = scenario([busy, busy, busy]);
+    s.clock.advance(5);
+    const order: string[] = [];
+    for (let i = 0; i < 30; i++)
+      order.push(s.scheduler.schedule(POOL, request({ requestId: `r${i}` })).endpoints[0]!.address);
+    for (let r = 0; r < 10; r++)
+      expect(new Set(order.slice(3 * r, 3 * r + 3))).toEqual(new Set([address(0), address(1), address(2)]));
+  });
+
   it("reads a pushed figure less the router's own completions since that snapshot (decayPushed)", () => {
     // One router sent 6 requests to endpoint 0 and 3 to endpoint 1; the snapshot shows them running.
     // Then 5 of endpoint 0's finish. The 1 s old snapshot still says 6 running there: undecayed,
