@@ -13,6 +13,7 @@ import type { FlowControlConfig } from "../../src/flowcontrol/config.js";
 import { FlowController } from "../../src/flowcontrol/flow-controller.js";
 import { droppedReasonOf } from "../../src/flowcontrol/outcomes.js";
 import { createPoolSaturation } from "../../src/flowcontrol/pool-saturation.js";
+import { enginePriorityValue } from "../../src/proxy/engine-priority.js";
 import type { Timers } from "../../src/push/timers.js";
 import { defaultSchedulerConfig } from "../../src/scheduling/config/default-config.js";
 import type {
@@ -51,6 +52,11 @@ export interface FlowSimulationOptions {
   thresholds?: SaturationDetectorConfig;
   /** Count finished requests as room before the next push shows it (the router core does). Default true. */
   completionCredit?: boolean;
+  /**
+   * Engine-side priority: the engines run vLLM's `--scheduling-policy priority` and each request
+   * carries `priority` as the router's `enginePriority: vllm` forward writes it. Default off (fcfs).
+   */
+  enginePriority?: boolean;
   /** Flow control's settings; undefined = gate off (legacy admission). */
   flowControl: FlowControlConfig | undefined;
 }
@@ -93,7 +99,12 @@ export function runFlowSimulation(
   const engines: Engine<SimRequest>[] = [];
   const byAddress = new Map<string, number>();
   for (let i = 0; i < o.replicas; i++) {
-    engines.push(createEngine<SimRequest>({ preset: o.preset }));
+    engines.push(
+      createEngine<SimRequest>({
+        preset: o.preset,
+        schedulingPolicy: o.enginePriority ? "priority" : "fcfs",
+      }),
+    );
     byAddress.set(replicaAddress(i), i);
   }
   const sequences = new Array<bigint>(o.replicas).fill(0n);
@@ -194,8 +205,16 @@ export function runFlowSimulation(
       });
       finishedOf[i] = finished;
     }
+    const priority = enginePriorityValue(o.enginePriority ? "vllm" : "off", r.priority);
     engines[replica]!.submit(
-      { index: i, id: String(i), promptTokens: r.promptTokens, maxTokens: r.maxTokens, prefixKeys: r.hashes },
+      {
+        index: i,
+        id: String(i),
+        promptTokens: r.promptTokens,
+        maxTokens: r.maxTokens,
+        prefixKeys: r.hashes,
+        ...(priority !== undefined && { priority }),
+      },
       t,
     );
     if (stepping[replica] === 0) {

@@ -228,7 +228,13 @@ function overload(o: Flags, cap: number, kv: number): void {
     minCeiling: 0.9,
     maxCeiling: 1,
   };
-  const variants = [
+  const variants: {
+    name: string;
+    limit: UsageLimit | undefined;
+    evict: boolean;
+    prio?: boolean;
+    fc?: false;
+  }[] = [
     { name: "flow control, static-usage-limit-policy (upstream default)", limit: undefined, evict: false },
     { name: "flow control, priority-holdback-policy minCeiling 0.9", limit: holdback, evict: false },
     { name: "flow control, static-usage-limit-policy, enableEviction", limit: undefined, evict: true },
@@ -238,6 +244,34 @@ function overload(o: Flags, cap: number, kv: number): void {
       evict: true,
     },
   ];
+  // Engine-side priority (vLLM --scheduling-policy priority, the router's enginePriority: vllm forward).
+  variants.push(
+    {
+      name: "engine priority, no flow control (batch shed at saturation)",
+      limit: undefined,
+      evict: false,
+      prio: true,
+      fc: false,
+    },
+    {
+      name: "engine priority + flow control, static-usage-limit-policy",
+      limit: undefined,
+      evict: false,
+      prio: true,
+    },
+    {
+      name: "engine priority + flow control, static, enableEviction",
+      limit: undefined,
+      evict: true,
+      prio: true,
+    },
+    {
+      name: "engine priority + flow control, holdback minCeiling 0.97, enableEviction",
+      limit: { ...holdback, minCeiling: 0.97 },
+      evict: true,
+      prio: true,
+    },
+  );
   // SWEEP=0.93,0.95 npm run bench:flow -- --only overload: more holdback ceilings, with eviction.
   for (const m of (process.env.SWEEP ?? "").split(",").filter(Boolean))
     variants.push({
@@ -251,7 +285,11 @@ function overload(o: Flags, cap: number, kv: number): void {
       mixed,
       {
         ...base,
-        flowControl: flowControlConfigFrom({ enableEviction: v.evict, priorityBands: [] }, v.limit),
+        ...(v.prio === true && { enginePriority: true }),
+        flowControl:
+          v.fc === false
+            ? undefined
+            : flowControlConfigFrom({ enableEviction: v.evict, priorityBands: [] }, v.limit),
       },
       win,
     ),
