@@ -79,6 +79,8 @@ export interface FlowSimulationResult {
   maxQueued: number;
   /** Per request: virtual ms of its dispatch to an engine, NaN when never dispatched. */
   dispatchMs: Float64Array;
+  /** Per request: start of the engine step that produced its first token (its prefill's last chunk). */
+  firstStepStartMs: Float64Array;
   leftInFlight: number;
 }
 
@@ -153,6 +155,8 @@ export function runFlowSimulation(
   if (n > 0) q.push(requests[0]!.arrivalMs, EventKind.Arrival, 0);
 
   const firstTokenMs = new Float64Array(n).fill(Number.NaN);
+  const firstStepStartMs = new Float64Array(n).fill(Number.NaN);
+  const stepStart = new Float64Array(o.replicas);
   const finishMs = new Float64Array(n).fill(Number.NaN);
   const outcome = new Uint8Array(n);
   const leases: (Lease | undefined)[] = new Array(n);
@@ -265,7 +269,11 @@ export function runFlowSimulation(
         break;
       }
       case EventKind.StepEnd: {
-        for (const k of stepFirst[i]!) if (evicted[k] === 0) firstTokenMs[k] = t;
+        for (const k of stepFirst[i]!) {
+          if (evicted[k] !== 0) continue;
+          firstTokenMs[k] = t;
+          firstStepStartMs[k] = stepStart[i]!;
+        }
         const inWindow = t >= window[0] && t < window[1];
         if (inWindow) {
           for (const k of stepEmitted[i]!) {
@@ -296,6 +304,7 @@ export function runFlowSimulation(
         const engine = engines[i]!;
         if (engine.hasWork()) {
           const step = engine.step(t);
+          stepStart[i] = step.startMs;
           for (const r of step.firstToken) stepFirst[i]!.push(r.index);
           for (const r of step.finished) stepFinished[i]!.push(r.index);
           for (const r of step.emitted) stepEmitted[i]!.push(r.index);
@@ -344,6 +353,7 @@ export function runFlowSimulation(
     windowEvictedTokens,
     maxQueued,
     dispatchMs: dispatchedAt,
+    firstStepStartMs,
     leftInFlight,
   };
 }

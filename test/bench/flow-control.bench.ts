@@ -352,13 +352,35 @@ function overload(o: Flags, cap: number, kv: number): void {
       )} ms, from dispatch to first token ${waits(
         (i) => r.dispatchMs[i]!,
         (i) => r.firstTokenMs[i]!,
-      )} ms`,
+      )} ms (to the start of its first token's step ${waits(
+        (i) => r.dispatchMs[i]!,
+        (i) => r.firstStepStartMs[i]!,
+      )} ms; that step ${waits(
+        (i) => r.firstStepStartMs[i]!,
+        (i) => r.firstTokenMs[i]!,
+      )} ms)`,
     );
     console.log(
       `  pool throughput >= 0.98x no flow control: ${verdict(tps >= 0.98 * tpsOff)} (${(tps / tpsOff).toFixed(3)}x)`,
     );
     if (r.leftInFlight !== 0) console.log(`  BOOKKEEPING: ${r.leftInFlight} leases left in flight`);
   }
+  const aloneSplit = (from: (i: number) => number, to: (i: number) => number) =>
+    ttftP90(
+      aloneReqs,
+      Float64Array.from(aloneReqs, (x, i) => x.arrivalMs + to(i) - from(i)),
+      win,
+      () => true,
+    ).toFixed(0);
+  console.log(
+    `critical alone at its own rate: p90 to the start of its first token's step ${aloneSplit(
+      (i) => aloneReqs[i]!.arrivalMs,
+      (i) => alone.firstStepStartMs[i]!,
+    )} ms; that step ${aloneSplit(
+      (i) => alone.firstStepStartMs[i]!,
+      (i) => alone.firstTokenMs[i]!,
+    )} ms`,
+  );
   console.log(
     `(legacy run without flow control: critical p90 TTFT ${ttftP90(mixed, off.firstTokenMs, win, isCritical).toFixed(0)} ms)`,
   );
