@@ -57,6 +57,8 @@ export interface FlowSimulationOptions {
    * carries `priority` as the router's `enginePriority: vllm` forward writes it. Default off (fcfs).
    */
   enginePriority?: boolean;
+  /** FlowController's eviction confirmation grace (ms); default its own (10 ms). */
+  evictionGraceMs?: number;
   /** Flow control's settings; undefined = gate off (legacy admission). */
   flowControl: FlowControlConfig | undefined;
 }
@@ -149,6 +151,7 @@ export function runFlowSimulation(
       config: o.flowControl,
       saturation: (p) => pools.saturation(p),
       hasEndpoints: (p) => pools.hasEndpoints(p),
+      ...(o.evictionGraceMs !== undefined && { evictionConfirmationGraceMs: o.evictionGraceMs }),
     });
 
   for (let i = 0; i < o.replicas; i++) q.push(rnd.next() * o.pushIntervalMs, EventKind.PushObserve, i);

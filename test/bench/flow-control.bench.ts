@@ -234,6 +234,8 @@ function overload(o: Flags, cap: number, kv: number): void {
     evict: boolean;
     prio?: boolean;
     fc?: false;
+    /** FlowController evictionConfirmationGraceMs (upstream's stop-and-wait pacing); default 0. */
+    grace?: number;
   }[] = [
     { name: "flow control, static-usage-limit-policy (upstream default)", limit: undefined, evict: false },
     { name: "flow control, priority-holdback-policy minCeiling 0.9", limit: holdback, evict: false },
@@ -272,6 +274,24 @@ function overload(o: Flags, cap: number, kv: number): void {
       prio: true,
     },
   );
+  // Upstream's stop-and-wait eviction pacing: its concurrency-detector grace (10 ms) and its
+  // utilization-detector one (500 ms).
+  for (const grace of [10, 500])
+    variants.push(
+      {
+        name: `flow control, static, enableEviction, confirmation grace ${grace} ms`,
+        limit: undefined,
+        evict: true,
+        grace,
+      },
+      {
+        name: `engine priority + flow control, holdback 0.97, enableEviction, confirmation grace ${grace} ms`,
+        limit: { ...holdback, minCeiling: 0.97 },
+        evict: true,
+        prio: true,
+        grace,
+      },
+    );
   // SWEEP=0.93,0.95 npm run bench:flow -- --only overload: more holdback ceilings, with eviction.
   for (const m of (process.env.SWEEP ?? "").split(",").filter(Boolean))
     variants.push({
@@ -286,6 +306,7 @@ function overload(o: Flags, cap: number, kv: number): void {
       {
         ...base,
         ...(v.prio === true && { enginePriority: true }),
+        ...(v.grace !== undefined && { evictionGraceMs: v.grace }),
         flowControl:
           v.fc === false
             ? undefined
