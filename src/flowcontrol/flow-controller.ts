@@ -41,6 +41,17 @@ export interface FlowControllerOptions {
   /** Whether the pool has any ready endpoint (chooses the TTL, and the answer when it runs out). */
   hasEndpoints(pool: string): boolean;
   metrics?: FlowControlMetrics;
+  /**
+   * Upstream's eviction confirmation grace (stop-and-wait pacing): after an eviction round, the next
+   * may run only this many ms later. Default 0: no pacing. Upstream paces because its gauge sees an
+   * eviction only after the engine frees the KV and the next scrape lands (it derives 500 ms for its
+   * utilization detector, 10 ms for its concurrency detector, whose counters drop at once); every
+   * detector here credits an evicted lease at once (pool-saturation.ts), and the bench measured
+   * pacing only delaying critical requests (src/flowcontrol/README.md). Eviction is confirmed in the
+   * same call (the front end answers and releases the lease), so upstream's 10 s confirmation timeout
+   * has nothing to bound here.
+   */
+  evictionConfirmationGraceMs?: number;
 }
 
 /** A request's promise while it waits; `cancel()` takes it out of the queue at once (the client went away). */
@@ -69,12 +80,16 @@ export class FlowController {
   /** Pools whose dispatch loop is running (a dispatch that notifies again does not re-enter). */
   readonly #draining = new Set<string>();
   readonly #inFlight = new InFlightRegistry();
+  readonly #graceMs: number;
+  /** Per pool: clock ms before which no eviction round may run (the last round's grace). */
+  readonly #evictGate = new Map<string, number>();
 
   constructor(o: FlowControllerOptions) {
     this.#clock = o.clock;
     this.#timers = o.timers ?? systemTimers;
     this.#saturation = o.saturation;
     this.#hasEndpoints = o.hasEndpoints;
+    this.#graceMs = o.evictionConfirmationGraceMs ?? 0;
     const metrics = o.metrics ?? NOOP_METRICS;
     this.#metrics = metrics;
     this.#config = o.config;
@@ -305,6 +320,8 @@ export class FlowController {
    */
   #evict(pq: PoolQueues, band: BandState): boolean {
     if (!this.#config.enableEviction) return false;
+    const now = this.#clock.now();
+    if (now < (this.#evictGate.get(pq.name) ?? Number.NEGATIVE_INFINITY)) return false;
     let evicted = 0;
     while (evicted < MAX_REVOCATIONS_PER_DECISION) {
       const [victim] = this.#inFlight.take(pq.name, band.priority, 1);
@@ -314,6 +331,7 @@ export class FlowController {
       victim.evict();
       if (this.#saturation(pq.name) < this.#queues.ceiling(pq, band)) break;
     }
+    if (evicted > 0 && this.#graceMs > 0) this.#evictGate.set(pq.name, now + this.#graceMs);
     return evicted > 0;
   }
 

@@ -13,6 +13,7 @@ import type { FlowControlConfig } from "../../src/flowcontrol/config.js";
 import { FlowController } from "../../src/flowcontrol/flow-controller.js";
 import { droppedReasonOf } from "../../src/flowcontrol/outcomes.js";
 import { createPoolSaturation } from "../../src/flowcontrol/pool-saturation.js";
+import { enginePriorityValue } from "../../src/proxy/engine-priority.js";
 import type { Timers } from "../../src/push/timers.js";
 import { defaultSchedulerConfig } from "../../src/scheduling/config/default-config.js";
 import type {
@@ -51,6 +52,13 @@ export interface FlowSimulationOptions {
   thresholds?: SaturationDetectorConfig;
   /** Count finished requests as room before the next push shows it (the router core does). Default true. */
   completionCredit?: boolean;
+  /**
+   * Engine-side priority: the engines run vLLM's `--scheduling-policy priority` and each request
+   * carries `priority` as the router's `enginePriority: vllm` forward writes it. Default off (fcfs).
+   */
+  enginePriority?: boolean;
+  /** FlowController's eviction confirmation grace (ms); default its own (10 ms). */
+  evictionGraceMs?: number;
   /** Flow control's settings; undefined = gate off (legacy admission). */
   flowControl: FlowControlConfig | undefined;
 }
@@ -73,6 +81,8 @@ export interface FlowSimulationResult {
   maxQueued: number;
   /** Per request: virtual ms of its dispatch to an engine, NaN when never dispatched. */
   dispatchMs: Float64Array;
+  /** Per request: start of the engine step that produced its first token (its prefill's last chunk). */
+  firstStepStartMs: Float64Array;
   leftInFlight: number;
 }
 
@@ -93,7 +103,12 @@ export function runFlowSimulation(
   const engines: Engine<SimRequest>[] = [];
   const byAddress = new Map<string, number>();
   for (let i = 0; i < o.replicas; i++) {
-    engines.push(createEngine<SimRequest>({ preset: o.preset }));
+    engines.push(
+      createEngine<SimRequest>({
+        preset: o.preset,
+        schedulingPolicy: o.enginePriority ? "priority" : "fcfs",
+      }),
+    );
     byAddress.set(replicaAddress(i), i);
   }
   const sequences = new Array<bigint>(o.replicas).fill(0n);
@@ -136,12 +151,15 @@ export function runFlowSimulation(
       config: o.flowControl,
       saturation: (p) => pools.saturation(p),
       hasEndpoints: (p) => pools.hasEndpoints(p),
+      ...(o.evictionGraceMs !== undefined && { evictionConfirmationGraceMs: o.evictionGraceMs }),
     });
 
   for (let i = 0; i < o.replicas; i++) q.push(rnd.next() * o.pushIntervalMs, EventKind.PushObserve, i);
   if (n > 0) q.push(requests[0]!.arrivalMs, EventKind.Arrival, 0);
 
   const firstTokenMs = new Float64Array(n).fill(Number.NaN);
+  const firstStepStartMs = new Float64Array(n).fill(Number.NaN);
+  const stepStart = new Float64Array(o.replicas);
   const finishMs = new Float64Array(n).fill(Number.NaN);
   const outcome = new Uint8Array(n);
   const leases: (Lease | undefined)[] = new Array(n);
@@ -194,8 +212,16 @@ export function runFlowSimulation(
       });
       finishedOf[i] = finished;
     }
+    const priority = enginePriorityValue(o.enginePriority ? "vllm" : "off", r.priority);
     engines[replica]!.submit(
-      { index: i, id: String(i), promptTokens: r.promptTokens, maxTokens: r.maxTokens, prefixKeys: r.hashes },
+      {
+        index: i,
+        id: String(i),
+        promptTokens: r.promptTokens,
+        maxTokens: r.maxTokens,
+        prefixKeys: r.hashes,
+        ...(priority !== undefined && { priority }),
+      },
       t,
     );
     if (stepping[replica] === 0) {
@@ -246,7 +272,11 @@ export function runFlowSimulation(
         break;
       }
       case EventKind.StepEnd: {
-        for (const k of stepFirst[i]!) if (evicted[k] === 0) firstTokenMs[k] = t;
+        for (const k of stepFirst[i]!) {
+          if (evicted[k] !== 0) continue;
+          firstTokenMs[k] = t;
+          firstStepStartMs[k] = stepStart[i]!;
+        }
         const inWindow = t >= window[0] && t < window[1];
         if (inWindow) {
           for (const k of stepEmitted[i]!) {
@@ -277,6 +307,7 @@ export function runFlowSimulation(
         const engine = engines[i]!;
         if (engine.hasWork()) {
           const step = engine.step(t);
+          stepStart[i] = step.startMs;
           for (const r of step.firstToken) stepFirst[i]!.push(r.index);
           for (const r of step.finished) stepFinished[i]!.push(r.index);
           for (const r of step.emitted) stepEmitted[i]!.push(r.index);
@@ -325,6 +356,7 @@ export function runFlowSimulation(
     windowEvictedTokens,
     maxQueued,
     dispatchMs: dispatchedAt,
+    firstStepStartMs,
     leftInFlight,
   };
 }

@@ -228,7 +228,15 @@ function overload(o: Flags, cap: number, kv: number): void {
     minCeiling: 0.9,
     maxCeiling: 1,
   };
-  const variants = [
+  const variants: {
+    name: string;
+    limit: UsageLimit | undefined;
+    evict: boolean;
+    prio?: boolean;
+    fc?: false;
+    /** FlowController evictionConfirmationGraceMs (upstream's stop-and-wait pacing); default 0. */
+    grace?: number;
+  }[] = [
     { name: "flow control, static-usage-limit-policy (upstream default)", limit: undefined, evict: false },
     { name: "flow control, priority-holdback-policy minCeiling 0.9", limit: holdback, evict: false },
     { name: "flow control, static-usage-limit-policy, enableEviction", limit: undefined, evict: true },
@@ -238,6 +246,52 @@ function overload(o: Flags, cap: number, kv: number): void {
       evict: true,
     },
   ];
+  // Engine-side priority (vLLM --scheduling-policy priority, the router's enginePriority: vllm forward).
+  variants.push(
+    {
+      name: "engine priority, no flow control (batch shed at saturation)",
+      limit: undefined,
+      evict: false,
+      prio: true,
+      fc: false,
+    },
+    {
+      name: "engine priority + flow control, static-usage-limit-policy",
+      limit: undefined,
+      evict: false,
+      prio: true,
+    },
+    {
+      name: "engine priority + flow control, static, enableEviction",
+      limit: undefined,
+      evict: true,
+      prio: true,
+    },
+    {
+      name: "engine priority + flow control, holdback minCeiling 0.97, enableEviction",
+      limit: { ...holdback, minCeiling: 0.97 },
+      evict: true,
+      prio: true,
+    },
+  );
+  // Upstream's stop-and-wait eviction pacing: its concurrency-detector grace (10 ms) and its
+  // utilization-detector one (500 ms).
+  for (const grace of [10, 500])
+    variants.push(
+      {
+        name: `flow control, static, enableEviction, confirmation grace ${grace} ms`,
+        limit: undefined,
+        evict: true,
+        grace,
+      },
+      {
+        name: `engine priority + flow control, holdback 0.97, enableEviction, confirmation grace ${grace} ms`,
+        limit: { ...holdback, minCeiling: 0.97 },
+        evict: true,
+        prio: true,
+        grace,
+      },
+    );
   // SWEEP=0.93,0.95 npm run bench:flow -- --only overload: more holdback ceilings, with eviction.
   for (const m of (process.env.SWEEP ?? "").split(",").filter(Boolean))
     variants.push({
@@ -251,7 +305,12 @@ function overload(o: Flags, cap: number, kv: number): void {
       mixed,
       {
         ...base,
-        flowControl: flowControlConfigFrom({ enableEviction: v.evict, priorityBands: [] }, v.limit),
+        ...(v.prio === true && { enginePriority: true }),
+        ...(v.grace !== undefined && { evictionGraceMs: v.grace }),
+        flowControl:
+          v.fc === false
+            ? undefined
+            : flowControlConfigFrom({ enableEviction: v.evict, priorityBands: [] }, v.limit),
       },
       win,
     ),
@@ -314,13 +373,35 @@ function overload(o: Flags, cap: number, kv: number): void {
       )} ms, from dispatch to first token ${waits(
         (i) => r.dispatchMs[i]!,
         (i) => r.firstTokenMs[i]!,
-      )} ms`,
+      )} ms (to the start of its first token's step ${waits(
+        (i) => r.dispatchMs[i]!,
+        (i) => r.firstStepStartMs[i]!,
+      )} ms; that step ${waits(
+        (i) => r.firstStepStartMs[i]!,
+        (i) => r.firstTokenMs[i]!,
+      )} ms)`,
     );
     console.log(
       `  pool throughput >= 0.98x no flow control: ${verdict(tps >= 0.98 * tpsOff)} (${(tps / tpsOff).toFixed(3)}x)`,
     );
     if (r.leftInFlight !== 0) console.log(`  BOOKKEEPING: ${r.leftInFlight} leases left in flight`);
   }
+  const aloneSplit = (from: (i: number) => number, to: (i: number) => number) =>
+    ttftP90(
+      aloneReqs,
+      Float64Array.from(aloneReqs, (x, i) => x.arrivalMs + to(i) - from(i)),
+      win,
+      () => true,
+    ).toFixed(0);
+  console.log(
+    `critical alone at its own rate: p90 to the start of its first token's step ${aloneSplit(
+      (i) => aloneReqs[i]!.arrivalMs,
+      (i) => alone.firstStepStartMs[i]!,
+    )} ms; that step ${aloneSplit(
+      (i) => alone.firstStepStartMs[i]!,
+      (i) => alone.firstTokenMs[i]!,
+    )} ms`,
+  );
   console.log(
     `(legacy run without flow control: critical p90 TTFT ${ttftP90(mixed, off.firstTokenMs, win, isCritical).toFixed(0)} ms)`,
   );

@@ -61,7 +61,7 @@ describe("eviction policies", () => {
 });
 
 describe("FlowController eviction", () => {
-  function setup(enableEviction: boolean) {
+  function setup(enableEviction: boolean, evictionConfirmationGraceMs?: number) {
     const clock = createManualClock(0);
     const state = { saturation: 0 };
     const fc = new FlowController({
@@ -70,6 +70,7 @@ describe("FlowController eviction", () => {
       config: flowControlConfigFrom({ enableEviction, priorityBands: [] }),
       saturation: () => state.saturation,
       hasEndpoints: () => true,
+      ...(evictionConfirmationGraceMs !== undefined && { evictionConfirmationGraceMs }),
     });
     const evicted: string[] = [];
     const finished = new Map<string, () => void>();
@@ -88,7 +89,7 @@ describe("FlowController eviction", () => {
         );
         return name;
       });
-    return { fc, state, evicted, finished, send };
+    return { fc, state, evicted, finished, send, clock };
   }
 
   it("a blocked critical request evicts the newest sheddable one in flight and is dispatched", async () => {
@@ -112,6 +113,22 @@ describe("FlowController eviction", () => {
     expect(evicted).toEqual(["b4", "b3", "b2", "b1"]);
     expect(await critical).toBe("critical");
     expect(fc.queued).toBe(0);
+  });
+
+  it("with a confirmation grace, no new eviction round runs until it has passed (upstream's pacing)", async () => {
+    const { fc, state, evicted, send, clock } = setup(true, 500);
+    for (const n of ["b1", "b2", "b3", "b4"]) send(n, -1);
+    state.saturation = 2;
+    const critical = send("critical", 2);
+    expect(evicted).toEqual(["b4", "b3"]);
+    state.saturation = 1.25;
+    clock.advance(499);
+    fc.notify("p");
+    expect(evicted).toEqual(["b4", "b3"]); // 499 ms after the round: still within the grace
+    clock.advance(1);
+    fc.notify("p");
+    expect(evicted).toEqual(["b4", "b3", "b2", "b1"]);
+    expect(await critical).toBe("critical");
   });
 
   it("a band does not evict its own priority or a higher one", () => {
