@@ -73,7 +73,7 @@ export class Meter {
     this.mark();
     const rps = Number.isNaN(r.rps) ? "" : r.rps.toFixed(0);
     this.rows.push(
-      `| ${label} | ${r.n} | ${rps} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${perRequest.toFixed(2)} | ${clientPerRequest.toFixed(2)} | ${gc} | ${rss} |`,
+      `| ${label} | ${r.n} | ${rps} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${perRequest.toFixed(3)} | ${clientPerRequest.toFixed(3)} | ${gc} | ${rss} |`,
     );
   }
 }
