@@ -48,24 +48,37 @@ function u32(n: number): Buffer {
   return b;
 }
 
-/** The gRPC request's header block: HPACK literals without indexing, no Huffman (each string < 127 bytes). */
-function headerBlock(port: number): Buffer {
-  const fields: [string, string][] = [
-    [":method", "POST"],
-    [":scheme", "http"],
-    [":path", PROCESS],
-    [":authority", `127.0.0.1:${port}`],
-    ["content-type", "application/grpc"],
-    ["te", "trailers"],
+/**
+ * The gRPC request's header blocks, HPACK-coded as Envoy's encoder codes them: the first request of
+ * a connection adds its fields to the dynamic table (literal with incremental indexing; `:method POST`
+ * and `:scheme http` are in the static table), every later one names them by index, one byte each.
+ * (Literals on every request made the picker build fresh header strings per request, work Envoy's
+ * requests do not cost it.) No Huffman coding: every string is < 127 bytes.
+ */
+function headerBlocks(port: number): { first: Buffer; rest: Buffer } {
+  // Static table (RFC 7541 Appendix A): 3 = :method POST, 6 = :scheme http; names 4 = :path,
+  // 1 = :authority, 31 = content-type; `te` has no entry.
+  const fields: [number, string, string][] = [
+    [4, ":path", PROCESS],
+    [1, ":authority", `127.0.0.1:${port}`],
+    [31, "content-type", "application/grpc"],
+    [0, "te", "trailers"],
   ];
-  return Buffer.concat(
-    fields.flatMap(([name, value]) => [
-      Buffer.from([0, name.length]),
-      Buffer.from(name),
-      Buffer.from([value.length]),
-      Buffer.from(value),
-    ]),
-  );
+  const literal = ([index, name, value]: [number, string, string]) =>
+    index > 0
+      ? Buffer.concat([Buffer.from([0x40 | index, value.length]), Buffer.from(value)])
+      : Buffer.concat([
+          Buffer.from([0x40, name.length]),
+          Buffer.from(name),
+          Buffer.from([value.length]),
+          Buffer.from(value),
+        ]);
+  // Each added entry takes index 62 and pushes the earlier ones up: the first added is now 61 + n.
+  const n = fields.length;
+  return {
+    first: Buffer.concat([Buffer.from([0x83, 0x86]), ...fields.map(literal)]),
+    rest: Buffer.from([0x83, 0x86, ...fields.map((_, i) => 0x80 | (61 + n - i))]),
+  };
 }
 
 function grpcFrame(message: Buffer): Buffer {
@@ -137,8 +150,19 @@ interface Stream {
   attempt: number;
 }
 
+/** One request's bytes (HEADERS, then one DATA frame), the stream id and request id to stamp. */
+interface Template {
+  bytes: Buffer;
+  /** Where the DATA frame's header starts. */
+  dataAt: number;
+  /** Where the request id's last 12 hex digits are. */
+  idAt: number;
+}
+
 interface Connection {
   slot: number;
+  /** The first request (the one that fills the HPACK dynamic table) is written. */
+  indexed: boolean;
   socket: Socket;
   streams: Map<number, Stream>;
   nextId: number;
@@ -159,10 +183,9 @@ interface Connection {
  */
 export class RawExtProcClient {
   readonly #connections: (Connection | undefined)[];
-  readonly #block: Buffer;
-  readonly #template: Buffer;
+  readonly #first: Template;
+  readonly #rest: Template;
   readonly #dataLength: number;
-  readonly #idAt: number;
   #seq = 0;
 
   constructor(
@@ -173,19 +196,23 @@ export class RawExtProcClient {
     requestId: string,
   ) {
     this.#connections = Array.from({ length: connections }, () => undefined);
-    this.#block = headerBlock(port);
+    const blocks = headerBlocks(port);
     const payload = Buffer.concat([grpcFrame(head), grpcFrame(body)]);
     this.#dataLength = payload.length;
-    this.#template = Buffer.concat([
-      frameHead(this.#block.length, HEADERS, END_HEADERS, 0),
-      this.#block,
-      frameHead(payload.length, DATA, 0, 0),
-      payload,
-    ]);
-    const idAt = this.#template.indexOf(requestId);
-    if (idAt < 0 || requestId.length !== 36)
-      throw new Error("raw client: request id not in the headers message");
-    this.#idAt = idAt + 24; // the last 12 hex digits carry the counter
+    const template = (block: Buffer): Template => {
+      const bytes = Buffer.concat([
+        frameHead(block.length, HEADERS, END_HEADERS, 0),
+        block,
+        frameHead(payload.length, DATA, 0, 0),
+        payload,
+      ]);
+      const idAt = bytes.indexOf(requestId);
+      if (idAt < 0 || requestId.length !== 36)
+        throw new Error("raw client: request id not in the headers message");
+      return { bytes, dataAt: 9 + block.length, idAt: idAt + 24 }; // the last 12 hex digits: a counter
+    };
+    this.#first = template(blocks.first);
+    this.#rest = template(blocks.rest);
   }
 
   exchange(i: number, attempt = 1, start?: number): Promise<number> {
@@ -204,11 +231,13 @@ export class RawExtProcClient {
   #send(c: Connection, s: Stream): void {
     const id = c.nextId;
     c.nextId += 2;
-    const bytes = Buffer.allocUnsafe(this.#template.length);
-    this.#template.copy(bytes);
+    const t = c.indexed ? this.#rest : this.#first;
+    c.indexed = true;
+    const bytes = Buffer.allocUnsafe(t.bytes.length);
+    t.bytes.copy(bytes);
     bytes.writeUInt32BE(id, 5);
-    bytes.writeUInt32BE(id, 9 + this.#block.length + 5);
-    bytes.write((++this.#seq).toString(16).padStart(12, "0"), this.#idAt, 12, "latin1");
+    bytes.writeUInt32BE(id, t.dataAt + 5);
+    bytes.write((++this.#seq).toString(16).padStart(12, "0"), t.idAt, 12, "latin1");
     c.sendWindow -= this.#dataLength;
     c.streams.set(id, s);
     if (s.start === 0) s.start = performance.now();
@@ -222,6 +251,7 @@ export class RawExtProcClient {
     socket.setNoDelay(true);
     const c: Connection = {
       slot,
+      indexed: false,
       socket,
       streams: new Map(),
       nextId: 1,
