@@ -14,10 +14,17 @@ import { ProcessingResponseSchema } from "../../src/gen/envoy/service/ext_proc/v
 import { type Msg, requestBody, requestHeaders } from "../integration/extproc-client.js";
 
 export const PROCESS = "/envoy.service.ext_proc.v3.ExternalProcessor/Process";
+/**
+ * Envoy sends every request with an x-request-id (it makes one when the client did not): without it
+ * the picker would make a UUID per request, work that Envoy's requests never cost it. Both load
+ * clients stamp a fresh id per request into the last 12 hex digits of this one.
+ */
+export const REQUEST_ID = "9b2f6c1e-3d4a-4f5b-8c7d-000000000000";
 export const HEADERS = requestHeaders({
   ":method": "POST",
   ":path": "/v1/chat/completions",
   "content-type": "application/json",
+  "x-request-id": REQUEST_ID,
 });
 const filler = "x".repeat(4096 - 90);
 export const BODY_JSON = `{"model":"llama","messages":[{"role":"user","content":"${filler}"}],"max_tokens":16}`;
@@ -204,21 +211,42 @@ export function holdOne(
   };
 }
 
+/**
+ * What the loops drive: `exchange(i)` sends one bench request (worker or request number `i` picks the
+ * connection) and resolves with ms from its body's send to the last body chunk. Two clients:
+ * {@link grpcDriver} here and the raw one (extproc-raw-load.ts).
+ */
+export interface LoadDriver {
+  exchange(i: number): Promise<number>;
+  close(): void;
+}
+
+/** The grpc-js client: `clients` (one connection each) sending `req`, with a fresh x-request-id per request. */
+export function grpcDriver(clients: grpc.Client[], req: Request4K): LoadDriver {
+  const idAt = req.head.indexOf(REQUEST_ID) + 24;
+  if (idAt < 24) throw new Error("grpc-js driver: request id not in the headers message");
+  let seq = 0;
+  return {
+    exchange(i) {
+      const head = Buffer.from(req.head);
+      head.write((++seq).toString(16).padStart(12, "0"), idAt, 12, "latin1");
+      return exchange(clients[i % clients.length]!, head, req.body);
+    },
+    close() {
+      for (const c of clients) c.close();
+    },
+  };
+}
+
 /** Closed loop: `concurrency` workers, each sending back to back, until `total` requests or `maxMs`. */
-export async function closedLoop(
-  clients: grpc.Client[],
-  req: Request4K,
-  concurrency: number,
-  total: number,
-  maxMs: number,
-) {
+export async function closedLoop(driver: LoadDriver, concurrency: number, total: number, maxMs: number) {
   const lat: number[] = [];
   const t0 = performance.now();
   let issued = 0;
   const worker = async (w: number) => {
     while (issued < total && performance.now() - t0 < maxMs) {
       issued++;
-      lat.push(await exchange(clients[w % clients.length]!, req.head, req.body));
+      lat.push(await driver.exchange(w));
     }
   };
   await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
@@ -229,8 +257,7 @@ export async function closedLoop(
 
 /** Open loop at a fixed rate for `seconds`; `spans` gets each request's [sent, answered] times. */
 export async function openLoop(
-  clients: grpc.Client[],
-  req: Request4K,
+  driver: LoadDriver,
   rate: number,
   seconds: number,
   spans: [number, number][] = [],
@@ -244,7 +271,7 @@ export async function openLoop(
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     const sent = performance.now();
     pending.push(
-      exchange(clients[i % clients.length]!, req.head, req.body).then((ms) => {
+      driver.exchange(i).then((ms) => {
         lat.push(ms);
         spans.push([sent, sent + ms]);
       }),

@@ -4,13 +4,12 @@
  */
 import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
-import type * as grpc from "@grpc/grpc-js";
 import {
   CHANNELS,
   clientGc,
+  type LoadDriver,
   openLoop,
   percentile,
-  type Request4K,
   withoutClientPauses,
 } from "./extproc-load.js";
 
@@ -74,7 +73,7 @@ export class Meter {
     this.mark();
     const rps = Number.isNaN(r.rps) ? "" : r.rps.toFixed(0);
     this.rows.push(
-      `| ${label} | ${r.n} | ${rps} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${perRequest.toFixed(2)} | ${clientPerRequest.toFixed(2)} | ${gc} | ${rss} |`,
+      `| ${label} | ${r.n} | ${rps} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${perRequest.toFixed(3)} | ${clientPerRequest.toFixed(3)} | ${gc} | ${rss} |`,
     );
   }
 }
@@ -89,12 +88,12 @@ const OPEN_WINDOWS = 3;
  * rate). Adds the row, and a note with the p99 of each 5 s window (how much a tail figure moves on a
  * shared host) and the run less the requests in flight during one of this load client's own GC pauses.
  */
-export async function measureOpenLoop(meter: Meter, clients: grpc.Client[], req: Request4K, label: string) {
-  await openLoop(clients, req, 1000, 2);
+export async function measureOpenLoop(meter: Meter, driver: LoadDriver, label: string) {
+  await openLoop(driver, 1000, 2);
   meter.mark();
   const spans: [number, number][] = [];
   const pausesFrom = clientGc.length;
-  const fixed = await openLoop(clients, req, 1000, OPEN_SECONDS, spans);
+  const fixed = await openLoop(driver, 1000, OPEN_SECONDS, spans);
   const kept = withoutClientPauses(spans, clientGc.slice(pausesFrom));
   const young = meter.youngGcs();
   const bySend = [...spans].sort((a, b) => a[0] - b[0]);
@@ -132,10 +131,10 @@ function longestGcMs(pauses: readonly number[]): string {
   return pauses.length === 0 ? "-" : Math.max(...pauses).toFixed(1);
 }
 
-export function report(what: string, meter: Meter, clients: grpc.Client[]): string {
-  for (const c of clients) c.close();
+export function report(what: string, meter: Meter, drivers: LoadDriver[], client: string): string {
+  for (const d of drivers) d.close();
   return [
-    `ext_proc picker, ${what}, on loopback (node ${process.version}, ${CHANNELS} HTTP/2 connections, 10 endpoints, default scheduler)`,
+    `ext_proc picker, ${what}, on loopback (node ${process.version}, ${client} load client, ${CHANNELS} HTTP/2 connections, 10 endpoints, default scheduler)`,
     "",
     `host: ${cpus().length} CPUs, load average ${loadavg()
       .map((l) => l.toFixed(1))
@@ -149,7 +148,7 @@ export function report(what: string, meter: Meter, clients: grpc.Client[]): stri
     // grpc-js do): no stream of it can be followed by a reset, so the picker never retires its connections.
     ...(what.startsWith("transport")
       ? [
-          `Connections the picker retired ahead of the rapid-reset limit while the grpc-js client (which half-closes) ran: ${
+          `Connections the picker retired ahead of the rapid-reset limit while the ${client} client (which half-closes) ran: ${
             meter.logs.filter((l) => l.msg === "extproc connection retired").length - meter.resetRetirements
           }.`,
           "",

@@ -38,14 +38,19 @@ function headersMessage(headers: Record<string, string>): Uint8Array {
   );
 }
 
-/** The bench's request (3 headers), and the same with the headers an Envoy in front of an OpenAI client sends. */
+/**
+ * The bench's request (4 headers, x-request-id among them as Envoy always sends one: without it the
+ * picker makes a UUID per request), and the same with the headers an Envoy in front of an OpenAI
+ * client sends.
+ */
 const REQUESTS: [string, Record<string, string>][] = [
   [
-    "bench request: 3 headers + 4 KiB chat body",
+    "bench request: 4 headers + 4 KiB chat body",
     {
       ":method": "POST",
       ":path": "/v1/chat/completions",
       "content-type": "application/json",
+      "x-request-id": "9b2f6c1e-3d4a-4f5b-8c7d-0e1f2a3b4c5d",
     },
   ],
   [

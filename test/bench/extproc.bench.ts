@@ -12,13 +12,16 @@
  * pick, as Envoy's ext_proc filter ends them: drops and p99), bare (the open loop against
  * test/bench/extproc-bare.ts, a node:http2 server with constant replies: the floor), and session (the picker's own work per exchange, in this process: extproc-session.ts).
  * Node options for the picker process (profiling): BENCH_PICKER_NODE_ARGS, e.g. "--cpu-prof
- * --cpu-prof-dir=/tmp/prof".
+ * --cpu-prof-dir=/tmp/prof". `--client raw|grpc-js` (default raw): the load client of the closed and
+ * open loops (extproc-raw-load.ts: frames on sockets, a few µs per exchange; grpc-js: a real gRPC
+ * client, ~0.1 ms per exchange). held1000, big and rst1000 keep their own clients.
  */
 import { spawn } from "node:child_process";
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
+import type * as grpc from "@grpc/grpc-js";
 import {
   PoolStateService,
   PushSnapshotRequestSchema,
@@ -33,13 +36,18 @@ import {
   closedLoop,
   encodeRequest,
   exchange,
+  grpcDriver,
   HEADERS,
   holdOne,
   LOAD_CLIENT_OPTIONS,
+  type LoadDriver,
   percentile,
+  REQUEST_ID,
+  type Request4K,
   refusedStreams,
 } from "./extproc-load.js";
 import { Meter, measureOpenLoop, report, rssMb } from "./extproc-meter.js";
+import { RawExtProcClient } from "./extproc-raw-load.js";
 import { runSession } from "./extproc-session.js";
 
 /**
@@ -99,13 +107,15 @@ async function runBare(): Promise<string> {
   try {
     const clients = Array.from({ length: CHANNELS }, () => extProcClient(port, LOAD_CLIENT_OPTIONS));
     const req = { head: encodeRequest(clients[0]!, HEADERS), body: [encodeRequest(clients[0]!, BODY_4K)] };
+    const driver = loadDriver(port, clients, req);
     const meter = new Meter(child.pid!, logs);
-    await closedLoop(clients, req, 50, 3000, 5000);
-    await measureOpenLoop(meter, clients, req, "open loop, 1,000 req/s for 15 s, bare node:http2 server");
+    await closedLoop(driver, 50, 3000, 5000);
+    await measureOpenLoop(meter, driver, "open loop, 1,000 req/s for 15 s, bare node:http2 server");
     return report(
       "replaced by a bare node:http2 server (constant replies, no routing: the floor)",
       meter,
-      clients,
+      [driver, grpcDriver(clients, req)],
+      CLIENT,
     );
   } finally {
     child.kill();
@@ -146,12 +156,14 @@ async function run(transport: string): Promise<string> {
       extProcClient(picker.port("extproc"), LOAD_CLIENT_OPTIONS),
     );
     const req = { head: encodeRequest(clients[0]!, HEADERS), body: [encodeRequest(clients[0]!, BODY_4K)] };
+    const driver = loadDriver(picker.port("extproc"), clients, req);
+    const drivers = [driver, grpcDriver(clients, req)];
     const meter = new Meter(pid, picker.logs);
-    await closedLoop(clients, req, 50, 3000, 5000); // warm-up (JIT, connections)
+    await closedLoop(driver, 50, 3000, 5000); // warm-up (JIT, connections)
     meter.mark();
     // The fixed-rate run comes first: after the 1,000-stream run both processes spend seconds
     // collecting what it left behind, and that GC debt is not a property of 1,000 req/s.
-    if (wanted("open")) await measureOpenLoop(meter, clients, req, "open loop, 1,000 req/s for 15 s");
+    if (wanted("open")) await measureOpenLoop(meter, driver, "open loop, 1,000 req/s for 15 s");
     if (wanted("rst1000")) await measureResets(meter, picker.port("extproc"), picker.logs);
     if (wanted("held1000")) {
       // The shape behind Envoy: a stream lives as long as the model's answer (seconds), so 1,000 open
@@ -185,7 +197,7 @@ async function run(transport: string): Promise<string> {
       [1000, 30_000],
     ] as const) {
       if (!wanted(`closed${c}`)) continue;
-      const r = await closedLoop(clients, req, c, total, 10_000);
+      const r = await closedLoop(driver, c, total, 10_000);
       const mem = rssMb(pid);
       meter.row(
         `closed loop, ${c} concurrent streams`,
@@ -193,7 +205,7 @@ async function run(transport: string): Promise<string> {
         `${mem.rss.toFixed(0)} (peak ${mem.peak.toFixed(0)})`,
       );
     }
-    if (!wanted("big")) return report(`transport "${transport}"`, meter, clients);
+    if (!wanted("big")) return report(`transport "${transport}"`, meter, drivers, CLIENT);
     // A 220 KB prompt, sent as Envoy does in 64 KiB chunks, alone and among 100 concurrent ones.
     const big = Buffer.from(
       `{"model":"llama","messages":[{"role":"user","content":"${"y".repeat(220_000)}"}],"max_tokens":16}`,
@@ -229,17 +241,32 @@ async function run(transport: string): Promise<string> {
       },
       rssMb(pid).rss.toFixed(0),
     );
-    return report(`transport "${transport}"`, meter, clients);
+    return report(`transport "${transport}"`, meter, drivers, CLIENT);
   } finally {
     await picker.stop();
   }
 }
 
+/** The closed and open loops' client: the raw one unless `--client grpc-js`. */
+function loadDriver(port: number, clients: grpc.Client[], req: Request4K): LoadDriver {
+  return CLIENT === "grpc-js"
+    ? grpcDriver(clients, req)
+    : new RawExtProcClient(port, CHANNELS, req.head, req.body[0]!, REQUEST_ID);
+}
+
 const argv = process.argv.slice(2);
+const clientAt = argv.indexOf("--client");
+const CLIENT: string = clientAt >= 0 ? (argv.splice(clientAt, 2)[1] ?? "") : "raw";
+if (CLIENT !== "raw" && CLIENT !== "grpc-js") {
+  process.stderr.write(`--client: "${CLIENT}" is not raw or grpc-js\n`);
+  process.exit(2);
+}
 if (argv.includes("--help")) {
   process.stdout.write(
     [
-      "usage: npm run bench:extproc -- [h2|connect] [scenario...]   (default: both transports, every scenario)",
+      "usage: npm run bench:extproc -- [--client raw|grpc-js] [h2|connect] [scenario...]   (default: raw, both transports, every scenario)",
+      "  --client raw      closed/open loops from HTTP/2 frames on sockets (~0.03 ms per exchange: measures the picker)",
+      "  --client grpc-js  the same from grpc-js (~0.1 ms per exchange: a real gRPC client, caps the figure on 2 cores)",
       "  closed1, closed100, closed1000  closed loop with 1, 100, 1,000 concurrent streams",
       "  held1000                        1,000 streams held open mid-answer, as Envoy holds them",
       "  open                            open loop, 1,000 req/s for 15 s",
