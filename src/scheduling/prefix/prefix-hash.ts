@@ -4,7 +4,7 @@
  * hash(model) as its seed and every later block with the previous block's hash, so a block's hash
  * stands for the whole prefix up to it. Only full blocks count; at most `maxPrefixBlocksToMatch`.
  */
-import { xxHash32 } from "js-xxhash";
+import { xxHash32Range } from "./xxhash32.js";
 
 /** Default characters per block (upstream `blockSize`). */
 export const DEFAULT_BLOCK_SIZE = 64;
@@ -22,46 +22,16 @@ export interface PromptHashOptions {
 const encoder = new TextEncoder();
 /** Reused UTF-8 buffer: a run of ASCII blocks, or one block (3 bytes per UTF-16 unit at worst). */
 let scratch = new Uint8Array(DEFAULT_BLOCK_SIZE * DEFAULT_MAX_PREFIX_BLOCKS);
-/** views[n] = the first n bytes of `scratch`, made once (a view per block was most of the garbage). */
-let views: Uint8Array[] = [];
-/** blockViews[k] = block k of an ASCII run in `scratch` (blocks of `blockViewSize` bytes), made once. */
-let blockViews: Uint8Array[] = [];
-let blockViewSize = DEFAULT_BLOCK_SIZE;
 
 function ensureScratch(bytes: number): void {
-  if (scratch.length >= bytes) return;
-  scratch = new Uint8Array(bytes);
-  views = [];
-  blockViews = [];
-}
-
-function blockView(k: number, blockSize: number): Uint8Array {
-  if (blockViewSize !== blockSize) {
-    blockViews = [];
-    blockViewSize = blockSize;
-  }
-  let v = blockViews[k];
-  if (v === undefined) {
-    v = scratch.subarray(k * blockSize, (k + 1) * blockSize);
-    blockViews[k] = v;
-  }
-  return v;
-}
-
-function prefixView(n: number): Uint8Array {
-  let v = views[n];
-  if (v === undefined) {
-    v = scratch.subarray(0, n);
-    views[n] = v;
-  }
-  return v;
+  if (scratch.length < bytes) scratch = new Uint8Array(bytes);
 }
 
 /** A block given as text: its UTF-8 bytes hashed. */
 function hashBlock(block: string, seed: number): number {
   ensureScratch(block.length * 3);
   const { written } = encoder.encodeInto(block, scratch);
-  return xxHash32(prefixView(written), seed);
+  return xxHash32Range(scratch, 0, written, seed);
 }
 
 /**
@@ -69,8 +39,8 @@ function hashBlock(block: string, seed: number): number {
  * need not build the whole text). Returns uint32 hashes, one per full block, in order.
  *
  * A block's hash is xxHash32 of its UTF-8 bytes. Runs of whole blocks inside one part are encoded
- * in one go, and when they are ASCII (bytes = characters) each block is hashed from those bytes
- * through views made once; otherwise, and for a block that spans parts, block by block from its
+ * in one go, and when they are ASCII (bytes = characters) each block is hashed from its byte range
+ * of that buffer (no view, no allocation); otherwise, and for a block that spans parts, block by block from its
  * text. Same hashes either way.
  *
  * @example
@@ -88,7 +58,7 @@ export function hashPrompt(
   }
   const out: number[] = [];
   if (maxBlocks <= 0) return out;
-  let prev = hashBlock(model, 0); // not xxHash32(model): that allocates a TextEncoder buffer per call
+  let prev = hashBlock(model, 0); // through the scratch buffer: no allocation per call
   let pending = "";
   const parts = typeof prompt === "string" ? [prompt] : prompt;
   for (const part of parts) {
@@ -112,7 +82,7 @@ export function hashPrompt(
       const { read, written } = encoder.encodeInto(run, scratch);
       if (read === run.length && written === read) {
         for (let k = 0; k < whole; k++) {
-          prev = xxHash32(blockView(k, blockSize), prev);
+          prev = xxHash32Range(scratch, k * blockSize, (k + 1) * blockSize, prev);
           out.push(prev);
         }
       } else {
