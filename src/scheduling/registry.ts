@@ -28,6 +28,7 @@ import { createMaxScorePicker, maxScorePickerType } from "./plugins/picker/max-s
 import { createNearMaxScorePicker, nearMaxScorePickerType } from "./plugins/picker/near-max-score-picker.js";
 import { createRandomPicker, randomPickerType } from "./plugins/picker/random-picker.js";
 import { createRoundRobinPicker, roundRobinPickerType } from "./plugins/picker/round-robin-picker.js";
+import { createShareSampledPicker, shareSampledPickerType } from "./plugins/picker/share-sampled-picker.js";
 import {
   createWeightedRandomPicker,
   weightedRandomPickerType,
@@ -93,6 +94,7 @@ export const builtinPlugins: PluginRegistry = new Map<string, PluginFactory>([
   [randomPickerType, createRandomPicker],
   [weightedRandomPickerType, createWeightedRandomPicker],
   [roundRobinPickerType, createRoundRobinPicker],
+  [shareSampledPickerType, createShareSampledPicker],
   [leastRequestPickerType, leastRequestPickerFactory(leastRequestPickerType)],
   ["least-request", leastRequestPickerFactory("least-request")],
   // filters (legacy decision tree), with upstream's short names as aliases

@@ -136,6 +136,16 @@ function withWeight(ref: string, weight: number) {
   };
 }
 
+/** Replaces the default profile's picker (near-max-score-picker) by `type`, keeping maxNumOfEndpoints. */
+function withPicker(type: string, parameters: Record<string, unknown>) {
+  return (c: SchedulerConfig) => {
+    const p = c.plugins.find((x) => x.type === "near-max-score-picker")!;
+    const keep = (p.parameters as { maxNumOfEndpoints?: number } | undefined)?.maxNumOfEndpoints;
+    Object.assign(p, { type, parameters: { ...parameters, maxNumOfEndpoints: keep ?? 1 } });
+    c.schedulingProfiles[0]!.plugins.find((r) => r.pluginRef === "near-max-score-picker")!.pluginRef = type;
+  };
+}
+
 /**
  * Candidate changes to the built-in default, run only when named (--strategies): the experiments of
  * test/bench/results/matrix-analysis/README.md ("Experiments on the default").
@@ -222,6 +232,12 @@ export const candidateStrategies: readonly Strategy[] = [
     name: "ours+kv-full-hit-0",
     description: "ours with prefix-cache-scorer kvFullHitWeight 0 (no pull toward a full holder)",
     config: oursWith(withParameters("prefix-cache-scorer", { kvFullHitWeight: 0 })),
+  },
+  {
+    name: "ours+share-sampled",
+    description:
+      "ours with share-sampled-picker (epsilon 0.02) instead of near-max-score-picker: the near-max pick over a random sample of ceil(n x visible share) endpoints, so router replicas that see a third of the traffic do not herd on a stale push",
+    config: oursWith(withPicker("share-sampled-picker", { epsilon: 0.02 })),
   },
   {
     name: "ours-active-3",
