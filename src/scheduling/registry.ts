@@ -70,6 +70,7 @@ import {
   createRunningRequestsSizeScorer,
   runningRequestsSizeScorerType,
 } from "./plugins/scorer/running-requests-size-scorer.js";
+import { createShareScaledScorer, shareScaledScorerType } from "./plugins/scorer/share-scaled-scorer.js";
 import { createTokenLoadScorer, tokenLoadScorerType } from "./plugins/scorer/token-load-scorer.js";
 
 /** Plugin type -> factory. */
@@ -88,6 +89,7 @@ export const builtinPlugins: PluginRegistry = new Map<string, PluginFactory>([
   [activeRequestScorerType, createActiveRequestScorer],
   [noHitLruScorerType, createNoHitLruScorer],
   [loadAwareScorerType, createLoadAwareScorer],
+  [shareScaledScorerType, createShareScaledScorer],
   // pickers
   [maxScorePickerType, createMaxScorePicker],
   [nearMaxScorePickerType, createNearMaxScorePicker],

@@ -147,6 +147,24 @@ function withPicker(type: string, parameters: Record<string, unknown>) {
 }
 
 /**
+ * Wraps the default profile's load scorers (active-request-scorer, outstanding-tokens-scorer) in
+ * share-scaled-scorer: the profile refers to the wrappers, with the same weights.
+ */
+function withShareScaledLoad(parameters: Record<string, unknown> = {}) {
+  return (c: SchedulerConfig) => {
+    for (const inner of ["active-request-scorer", "outstanding-tokens-scorer"]) {
+      const name = `share-scaled-${inner}`;
+      (c.plugins as unknown[]).push({
+        type: "share-scaled-scorer",
+        name,
+        parameters: { scorer: inner, ...parameters },
+      });
+      c.schedulingProfiles[0]!.plugins.find((r) => r.pluginRef === inner)!.pluginRef = name;
+    }
+  };
+}
+
+/**
  * Candidate changes to the built-in default, run only when named (--strategies): the experiments of
  * test/bench/results/matrix-analysis/README.md ("Experiments on the default").
  */
@@ -238,6 +256,17 @@ export const candidateStrategies: readonly Strategy[] = [
     description:
       "ours with share-sampled-picker (epsilon 0.02) instead of near-max-score-picker: the near-max pick over a random sample of ceil(n x visible share) endpoints, so router replicas that see a third of the traffic do not herd on a stale push",
     config: oursWith(withPicker("share-sampled-picker", { epsilon: 0.02 })),
+  },
+  {
+    name: "ours+share-scaled",
+    description:
+      "ours with active-request-scorer and outstanding-tokens-scorer wrapped in share-scaled-scorer: the router's own in-flight / its estimated share of the traffic, so replicas without peer sharing balance instead of herding on a stale push",
+    config: oursWith(withShareScaledLoad()),
+  },
+  {
+    name: "ours+share-scaled-since",
+    description: "ours+share-scaled with scaleSincePush: the own since-push requests scaled too",
+    config: oursWith(withShareScaledLoad({ scaleSincePush: true })),
   },
   {
     name: "ours-active-3",

@@ -9,10 +9,8 @@
  * traffic keeps the full greedy choice.
  *
  * The formula (pinned by test/scheduling/plugins/picker/share-sampled-picker.test.ts):
- * - own share s: at the first pick after an endpoint's new push, the router's own requests that were
- *   outstanding when the snapshot was observed (inFlight - own inFlightSincePush) are compared with
- *   the snapshot's waiting + running; s = EWMA(own) / EWMA(pushed) over those samples (weight
- *   `shareSmoothing` per sample), clamped to [minShare, 1]; 1 until the first sample with load;
+ * - own share s: the router's share of the pool's traffic, estimated from pushes (../scorer/own-share.ts,
+ *   smoothing `shareSmoothing`, at least `minShare`);
  * - visible share v of what was sent since the pushes: the router's own since-push requests are a
  *   share s of everyone's, so everyone's is own / s; what it sees is own + the peers' reported
  *   since-push requests (serve --peers): v = min(1, (own + peers) x s / own); with nothing own sent
@@ -28,6 +26,7 @@ import type { Endpoint } from "../../../state/types.js";
 import { defaultMaxNumOfEndpoints, type Picker } from "../../framework/picker.js";
 import { type CycleContext, type PluginFactory, parsePluginParameters } from "../../framework/plugin.js";
 import type { SchedulingRequest } from "../../types.js";
+import { OwnShareEstimator } from "../scorer/own-share.js";
 import { TopK } from "./top-k.js";
 
 export const shareSampledPickerType = "share-sampled-picker";
@@ -60,10 +59,7 @@ export class ShareSampledPicker implements Picker {
   readonly usesScores = true;
   readonly p: ShareSampledPickerParameters;
   readonly #top: TopK;
-  /** Last snapshot sequence sampled per endpoint address. */
-  readonly #seen = new Map<string, bigint>();
-  #own = 0;
-  #pushed = 0;
+  readonly #share: OwnShareEstimator;
   #order = new Int32Array(16);
   #vals = new Float64Array(16);
 
@@ -72,27 +68,12 @@ export class ShareSampledPicker implements Picker {
     this.p = p;
     this.maxNumOfEndpoints = p.maxNumOfEndpoints;
     this.#top = new TopK(p.maxNumOfEndpoints);
+    this.#share = new OwnShareEstimator(p.minShare, p.shareSmoothing);
   }
 
-  /** The own share s as estimated so far. */
+  /** The own share s as estimated so far (own-share.ts). */
   ownShare(): number {
-    if (this.#pushed <= 0) return 1;
-    return Math.max(this.p.minShare, Math.min(1, this.#own / this.#pushed));
-  }
-
-  /** Folds the endpoints' new snapshots into the own-share estimate (skipped on dry runs). */
-  #observe(ctx: CycleContext, endpoints: readonly Endpoint[]): void {
-    if (ctx.dryRun) return;
-    const a = this.p.shareSmoothing;
-    for (const e of endpoints) {
-      if (this.#seen.get(e.address) === e.sequence) continue;
-      this.#seen.set(e.address, e.sequence);
-      const ownSince = e.inFlightSincePush.requests - (e.peers?.requests ?? 0);
-      const ownAtPush = Math.max(0, e.inFlight.requests - ownSince);
-      this.#own = this.#own * (1 - a) + ownAtPush * a;
-      this.#pushed = this.#pushed * (1 - a) + (e.metrics.waitingRequests + e.metrics.runningRequests) * a;
-    }
-    if (this.#seen.size > 4 * endpoints.length + 1024) this.#seen.clear();
+    return this.#share.share();
   }
 
   pick(
@@ -102,7 +83,7 @@ export class ShareSampledPicker implements Picker {
     totals: Float64Array,
   ): Endpoint[] {
     const n = endpoints.length;
-    this.#observe(ctx, endpoints);
+    this.#share.observe(ctx, endpoints);
     let own = 0;
     let peers = 0;
     for (const e of endpoints) {

@@ -1,0 +1,119 @@
+/**
+ * share-scaled-scorer (ours): runs another load scorer on the endpoints' load as this router's share
+ * of the traffic implies, so several router replicas without peer sharing balance the pool instead
+ * of herding on the endpoint the last push showed idle.
+ *
+ * A router that sends a share s of the pool's traffic (own-share.ts) sees exactly its own in-flight
+ * and, one push interval late, everyone's. Its own in-flight / s is a fresh estimate of everyone's
+ * (the traffic is split at random); the load scorers take the larger of the own ledger and the
+ * pushed figure (endpoint-load.ts), so with the ledger scaled each replica balances its own third
+ * while the pushed figure still catches what the estimate misses. One router (s = 1) scores exactly
+ * as the inner scorer does. The inner scorer sees each endpoint with
+ *
+ *   inFlight          = { requests, tokens } / s
+ *   inFlightSincePush = peers + own since-push / s   (only with scaleSincePush; default unchanged)
+ *
+ * Parameters: scorer (the inner scorer's plugin name, declared before this one; not listed in the
+ * profile itself), minShare (0.05), shareSmoothing (0.05), scaleSincePush (false).
+ */
+import { z } from "zod";
+import type { Endpoint } from "../../../state/types.js";
+import {
+  type CycleContext,
+  type PluginFactory,
+  parsePluginParameters,
+  pluginError,
+} from "../../framework/plugin.js";
+import { isScorer, type Scorer } from "../../framework/scorer.js";
+import type { SchedulingRequest } from "../../types.js";
+import { OwnShareEstimator } from "./own-share.js";
+
+export const shareScaledScorerType = "share-scaled-scorer";
+
+const parametersSchema = z.strictObject({
+  scorer: z.string().min(1).max(253),
+  minShare: z.number().min(0.001).max(1).default(0.05),
+  shareSmoothing: z.number().gt(0).max(1).default(0.05),
+  scaleSincePush: z.boolean().default(false),
+});
+
+/**
+ * `e` as a router sending a share `share` of the traffic estimates everyone's load on it: a plain
+ * object with every Endpoint field (a store record computes its in-flight counts in getters, which
+ * a spread would drop).
+ */
+export function scaledView(e: Endpoint, share: number, scaleSincePush: boolean): Endpoint {
+  const peers = e.peers ?? { requests: 0, tokens: 0 };
+  const since = e.inFlightSincePush;
+  return {
+    address: e.address,
+    ip: e.ip,
+    port: e.port,
+    pool: e.pool,
+    source: e.source,
+    ready: e.ready,
+    labels: e.labels,
+    engine: e.engine,
+    models: e.models,
+    metrics: e.metrics,
+    sequence: e.sequence,
+    observedAt: e.observedAt,
+    receivedAt: e.receivedAt,
+    inFlight: { requests: e.inFlight.requests / share, tokens: e.inFlight.tokens / share },
+    inFlightSincePush: scaleSincePush
+      ? {
+          requests: peers.requests + (since.requests - peers.requests) / share,
+          tokens: peers.tokens + (since.tokens - peers.tokens) / share,
+        }
+      : { requests: since.requests, tokens: since.tokens },
+    peers: { requests: peers.requests, tokens: peers.tokens },
+  };
+}
+
+export class ShareScaledScorer implements Scorer {
+  readonly type = shareScaledScorerType;
+  readonly name: string;
+  readonly inner: Scorer;
+  readonly scaleSincePush: boolean;
+  readonly estimator: OwnShareEstimator;
+  #views: Endpoint[] = [];
+
+  constructor(name: string, inner: Scorer, estimator: OwnShareEstimator, scaleSincePush: boolean) {
+    this.name = name;
+    this.inner = inner;
+    this.estimator = estimator;
+    this.scaleSincePush = scaleSincePush;
+  }
+
+  score(ctx: CycleContext, req: SchedulingRequest, endpoints: readonly Endpoint[], out: Float64Array): void {
+    this.estimator.observe(ctx, endpoints);
+    const share = this.estimator.share();
+    if (share >= 1) {
+      this.inner.score(ctx, req, endpoints, out);
+      return;
+    }
+    const views = this.#views;
+    views.length = endpoints.length;
+    for (let i = 0; i < endpoints.length; i++)
+      views[i] = scaledView(endpoints[i]!, share, this.scaleSincePush);
+    this.inner.score(ctx, req, views, out);
+  }
+}
+
+export const createShareScaledScorer: PluginFactory = (name, parameters, deps) => {
+  const p = parsePluginParameters(parametersSchema, name, shareScaledScorerType, parameters);
+  const inner = deps.plugin(p.scorer);
+  if (!inner || !isScorer(inner) || inner instanceof ShareScaledScorer) {
+    throw pluginError(
+      name,
+      shareScaledScorerType,
+      `parameters.scorer: "${p.scorer}" must name a scorer declared before this plugin (${inner ? `"${inner.name}" is a ${inner.type}` : "no plugin of that name"})`,
+    );
+  }
+  return new ShareScaledScorer(
+    name,
+    inner,
+    new OwnShareEstimator(p.minShare, p.shareSmoothing),
+    p.scaleSincePush,
+  );
+};
