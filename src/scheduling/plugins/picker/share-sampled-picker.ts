@@ -19,7 +19,7 @@
  *   replacement; the primary is drawn uniformly among the sample's totals within `epsilon` of the
  *   sample's best (near-max-score-picker's rule); fallbacks follow by total, highest first.
  * Parameters: maxNumOfEndpoints (1), epsilon (0.02), minSampleSize (2), minShare (0.05),
- * shareSmoothing (0.05).
+ * shareSmoothing (0.05), fullShare (0.9: an estimate from it up counts as 1).
  */
 import { z } from "zod";
 import type { Endpoint } from "../../../state/types.js";
@@ -37,6 +37,7 @@ const parametersSchema = z.strictObject({
   minSampleSize: z.number().int().min(1).max(100).default(2),
   minShare: z.number().min(0.001).max(1).default(0.05),
   shareSmoothing: z.number().gt(0).max(1).default(0.05),
+  fullShare: z.number().gt(0).max(1).default(0.9),
 });
 
 export type ShareSampledPickerParameters = z.output<typeof parametersSchema>;
@@ -68,7 +69,7 @@ export class ShareSampledPicker implements Picker {
     this.p = p;
     this.maxNumOfEndpoints = p.maxNumOfEndpoints;
     this.#top = new TopK(p.maxNumOfEndpoints);
-    this.#share = new OwnShareEstimator(p.minShare, p.shareSmoothing);
+    this.#share = new OwnShareEstimator(p.minShare, p.shareSmoothing, p.fullShare);
   }
 
   /** The own share s as estimated so far (own-share.ts). */

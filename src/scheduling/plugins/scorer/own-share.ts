@@ -6,7 +6,9 @@
  *
  *   own    <- own    x (1 - a) + ownAtPush x a        (a = smoothing, per new snapshot seen)
  *   pushed <- pushed x (1 - a) + (waiting + running) x a
- *   share  = clamp(own / pushed, minShare, 1); 1 before the first snapshot with load
+ *   share  = clamp(own / pushed, minShare, 1); 1 before the first snapshot with load, and 1 from
+ *            fullShare up (a lone router's estimate runs ~0.98-0.99: requests that end between the
+ *            snapshot and its arrival are in the push, no longer in the ledger)
  *
  * One router taking all the traffic estimates ~1; three routers splitting it at random ~1/3, with or
  * without peer sharing (peers' dispatches are not the router's own). Dry runs fold nothing.
@@ -17,20 +19,23 @@ import type { CycleContext } from "../../framework/plugin.js";
 export class OwnShareEstimator {
   readonly minShare: number;
   readonly smoothing: number;
+  readonly fullShare: number;
   /** Last snapshot sequence folded per endpoint address. */
   readonly #seen = new Map<string, bigint>();
   #own = 0;
   #pushed = 0;
 
-  constructor(minShare: number, smoothing: number) {
+  constructor(minShare: number, smoothing: number, fullShare = 1) {
     this.minShare = minShare;
     this.smoothing = smoothing;
+    this.fullShare = fullShare;
   }
 
   /** The estimate so far. */
   share(): number {
     if (this.#pushed <= 0) return 1;
-    return Math.max(this.minShare, Math.min(1, this.#own / this.#pushed));
+    const s = this.#own / this.#pushed;
+    return s >= this.fullShare ? 1 : Math.max(this.minShare, s);
   }
 
   /** Folds the snapshots of `endpoints` not folded yet. */

@@ -14,7 +14,7 @@
  *   inFlightSincePush = peers + own since-push / s   (only with scaleSincePush; default unchanged)
  *
  * Parameters: scorer (the inner scorer's plugin name, declared before this one; not listed in the
- * profile itself), minShare (0.05), shareSmoothing (0.05), scaleSincePush (false).
+ * profile itself), minShare (0.05), shareSmoothing (0.05), fullShare (0.9: an estimate from it up counts as 1), scaleSincePush (false).
  */
 import { z } from "zod";
 import type { Endpoint } from "../../../state/types.js";
@@ -34,6 +34,7 @@ const parametersSchema = z.strictObject({
   scorer: z.string().min(1).max(253),
   minShare: z.number().min(0.001).max(1).default(0.05),
   shareSmoothing: z.number().gt(0).max(1).default(0.05),
+  fullShare: z.number().gt(0).max(1).default(0.9),
   scaleSincePush: z.boolean().default(false),
 });
 
@@ -113,7 +114,7 @@ export const createShareScaledScorer: PluginFactory = (name, parameters, deps) =
   return new ShareScaledScorer(
     name,
     inner,
-    new OwnShareEstimator(p.minShare, p.shareSmoothing),
+    new OwnShareEstimator(p.minShare, p.shareSmoothing, p.fullShare),
     p.scaleSincePush,
   );
 };

@@ -152,6 +152,7 @@ describe("share-sampled-picker picks", () => {
       minSampleSize: 2,
       minShare: 0.05,
       shareSmoothing: 0.05,
+      fullShare: 0.9,
     });
     expect(() => picker({ minShare: 0 })).toThrow(/minShare/);
     expect(() => picker({ shareSmoothing: 0 })).toThrow(/shareSmoothing/);

@@ -72,6 +72,15 @@ describe("own-share estimator", () => {
     expect(tiny.share()).toBe(0.2);
   });
 
+  it("counts an estimate from fullShare up as 1 (a lone router's ledger misses what ended in transit)", () => {
+    const est = new OwnShareEstimator(0.05, 1, 0.9);
+    est.observe(ctx(), view([{ running: 100, atPush: 90, since: 0 }]));
+    expect(est.share()).toBe(1);
+    const below = new OwnShareEstimator(0.05, 1, 0.9);
+    below.observe(ctx(), view([{ running: 100, atPush: 89, since: 0 }]));
+    expect(below.share()).toBe(0.89);
+  });
+
   it("counts peers' since-push requests out of the own ones", () => {
     const est = new OwnShareEstimator(0.05, 1);
     // inFlight 3 = 1 at the push + 2 since; inFlightSincePush 5 = 2 own + 3 peers.
