@@ -36,6 +36,7 @@ const parametersSchema = z.strictObject({
   shareSmoothing: z.number().gt(0).max(1).default(0.05),
   fullShare: z.number().gt(0).max(1).default(0.9),
   scaleSincePush: z.boolean().default(false),
+  scaleLedger: z.boolean().default(true),
 });
 
 /**
@@ -43,7 +44,12 @@ const parametersSchema = z.strictObject({
  * object with every Endpoint field (a store record computes its in-flight counts in getters, which
  * a spread would drop).
  */
-export function scaledView(e: Endpoint, share: number, scaleSincePush: boolean): Endpoint {
+export function scaledView(
+  e: Endpoint,
+  share: number,
+  scaleSincePush: boolean,
+  scaleLedger = true,
+): Endpoint {
   const peers = e.peers ?? { requests: 0, tokens: 0 };
   const since = e.inFlightSincePush;
   return {
@@ -60,7 +66,9 @@ export function scaledView(e: Endpoint, share: number, scaleSincePush: boolean):
     sequence: e.sequence,
     observedAt: e.observedAt,
     receivedAt: e.receivedAt,
-    inFlight: { requests: e.inFlight.requests / share, tokens: e.inFlight.tokens / share },
+    inFlight: scaleLedger
+      ? { requests: e.inFlight.requests / share, tokens: e.inFlight.tokens / share }
+      : { requests: e.inFlight.requests, tokens: e.inFlight.tokens },
     inFlightSincePush: scaleSincePush
       ? {
           requests: peers.requests + (since.requests - peers.requests) / share,
@@ -76,10 +84,18 @@ export class ShareScaledScorer implements Scorer {
   readonly name: string;
   readonly inner: Scorer;
   readonly scaleSincePush: boolean;
+  readonly scaleLedger: boolean;
   readonly estimator: OwnShareEstimator;
   #views: Endpoint[] = [];
 
-  constructor(name: string, inner: Scorer, estimator: OwnShareEstimator, scaleSincePush: boolean) {
+  constructor(
+    name: string,
+    inner: Scorer,
+    estimator: OwnShareEstimator,
+    scaleSincePush: boolean,
+    scaleLedger = true,
+  ) {
+    this.scaleLedger = scaleLedger;
     this.name = name;
     this.inner = inner;
     this.estimator = estimator;
@@ -96,7 +112,7 @@ export class ShareScaledScorer implements Scorer {
     const views = this.#views;
     views.length = endpoints.length;
     for (let i = 0; i < endpoints.length; i++)
-      views[i] = scaledView(endpoints[i]!, share, this.scaleSincePush);
+      views[i] = scaledView(endpoints[i]!, share, this.scaleSincePush, this.scaleLedger);
     this.inner.score(ctx, req, views, out);
   }
 }
@@ -116,5 +132,6 @@ export const createShareScaledScorer: PluginFactory = (name, parameters, deps) =
     inner,
     new OwnShareEstimator(p.minShare, p.shareSmoothing, p.fullShare),
     p.scaleSincePush,
+    p.scaleLedger,
   );
 };
