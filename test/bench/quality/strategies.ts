@@ -268,6 +268,11 @@ export const candidateStrategies: readonly Strategy[] = [
     description: "ours+share-scaled with scaleSincePush: the own since-push requests scaled too",
     config: oursWith(withShareScaledLoad({ scaleSincePush: true })),
   },
+  ...[2, 4].map((k) => ({
+    name: `ours+share-scaled-stale-${k}`,
+    description: `ours+share-scaled with stalenessGain ${k}: the ledger scaled by 1 + (1/s - 1) x min(1, ${k} x W), W = the share of own outstanding requests sent since their endpoint's push`,
+    config: oursWith(withShareScaledLoad({ stalenessGain: k })),
+  })),
   {
     name: "ours-active-3",
     description: "ours with active-request-scorer 3",

@@ -7,6 +7,7 @@ import {
   createShareScaledScorer,
   type ShareScaledScorer,
   scaledView,
+  staleShare,
 } from "../../../../src/scheduling/plugins/scorer/share-scaled-scorer.js";
 import type { Endpoint } from "../../../../src/state/types.js";
 import { createFixture, ctx, endpoints, POOL, request } from "../../helpers.js";
@@ -106,6 +107,21 @@ describe("share-scaled-scorer", () => {
     ]);
     expect(scaledView(e!, 0.25, true).inFlightSincePush).toEqual({ requests: 3 + 8, tokens: 300 + 800 });
     expect([v.address, v.metrics, v.sequence]).toEqual([e!.address, e!.metrics, e!.sequence]);
+  });
+
+  it("fades the scaling in with the pushes' age when stalenessGain is set", () => {
+    // s 1/3, W = 1 / 4, gain 2: g = 0.5, the ledger x (1 + 2 x 0.5) = x 2.
+    expect(staleShare(1 / 3, 2, 4, 1)).toBeCloseTo(0.5);
+    expect(staleShare(1 / 3, 8, 4, 1)).toBeCloseTo(1 / 3);
+    expect(staleShare(1 / 3, 2, 0, 0)).toBe(1);
+    const s = createShareScaledScorer("s", { scorer: "a", stalenessGain: 2 }, deps()) as ShareScaledScorer;
+    const eps = view([
+      { running: 0, atPush: 0, since: 1 },
+      { running: 3, atPush: 1, since: 0 },
+      { running: 3, atPush: 1, since: 0 },
+    ]);
+    // s = 1/3, W = 1/3, g = 2/3: ledger x 7/3; endpoint 0: max(7/3, 1), the others: max(7/3, 3) = 3.
+    expect(scores(s, eps)).toEqual([0.222, 0, 0]);
   });
 
   it("scores as the inner scorer while the router sees all the traffic", () => {
