@@ -43,44 +43,45 @@ const parametersSchema = z.strictObject({
   stalenessGain: z.number().min(0).max(1_000).default(0),
 });
 
+type MutableEndpoint = { -readonly [K in keyof Endpoint]: Endpoint[K] };
+
 /**
- * `e` as a router sending a share `share` of the traffic estimates everyone's load on it: a plain
- * object with every Endpoint field (a store record computes its in-flight counts in getters, which
- * a spread would drop).
+ * `e` as a router sending a share `share` of the traffic estimates everyone's load on it, written
+ * into `into` (a new object when absent): a plain object with every Endpoint field (a store record
+ * computes its in-flight counts in getters, which a spread would drop).
  */
 export function scaledView(
   e: Endpoint,
   share: number,
   scaleSincePush: boolean,
   scaleLedger = true,
+  into: MutableEndpoint = {} as MutableEndpoint,
 ): Endpoint {
   const peers = e.peers ?? { requests: 0, tokens: 0 };
   const since = e.inFlightSincePush;
-  return {
-    address: e.address,
-    ip: e.ip,
-    port: e.port,
-    pool: e.pool,
-    source: e.source,
-    ready: e.ready,
-    labels: e.labels,
-    engine: e.engine,
-    models: e.models,
-    metrics: e.metrics,
-    sequence: e.sequence,
-    observedAt: e.observedAt,
-    receivedAt: e.receivedAt,
-    inFlight: scaleLedger
-      ? { requests: e.inFlight.requests / share, tokens: e.inFlight.tokens / share }
-      : { requests: e.inFlight.requests, tokens: e.inFlight.tokens },
-    inFlightSincePush: scaleSincePush
-      ? {
-          requests: peers.requests + (since.requests - peers.requests) / share,
-          tokens: peers.tokens + (since.tokens - peers.tokens) / share,
-        }
-      : { requests: since.requests, tokens: since.tokens },
-    peers: { requests: peers.requests, tokens: peers.tokens },
-  };
+  const ledger = scaleLedger ? share : 1;
+  into.address = e.address;
+  into.ip = e.ip;
+  into.port = e.port;
+  into.pool = e.pool;
+  into.source = e.source;
+  into.ready = e.ready;
+  into.labels = e.labels;
+  into.engine = e.engine;
+  into.models = e.models;
+  into.metrics = e.metrics;
+  into.sequence = e.sequence;
+  into.observedAt = e.observedAt;
+  into.receivedAt = e.receivedAt;
+  into.inFlight = { requests: e.inFlight.requests / ledger, tokens: e.inFlight.tokens / ledger };
+  into.inFlightSincePush = scaleSincePush
+    ? {
+        requests: peers.requests + (since.requests - peers.requests) / share,
+        tokens: peers.tokens + (since.tokens - peers.tokens) / share,
+      }
+    : { requests: since.requests, tokens: since.tokens };
+  into.peers = { requests: peers.requests, tokens: peers.tokens };
+  return into;
 }
 
 /**
@@ -103,6 +104,11 @@ export class ShareScaledScorer implements Scorer {
   readonly stalenessGain: number;
   readonly estimator: OwnShareEstimator;
   #views: Endpoint[] = [];
+  /**
+   * One view per endpoint record, rewritten on every call: state kept per endpoint object (the
+   * pushed-completion decay of endpoint-load) follows the view as it would the record.
+   */
+  readonly #viewOf = new WeakMap<Endpoint, MutableEndpoint>();
 
   constructor(
     name: string,
@@ -138,8 +144,15 @@ export class ShareScaledScorer implements Scorer {
     }
     const views = this.#views;
     views.length = endpoints.length;
-    for (let i = 0; i < endpoints.length; i++)
-      views[i] = scaledView(endpoints[i]!, share, this.scaleSincePush, this.scaleLedger);
+    for (let i = 0; i < endpoints.length; i++) {
+      const e = endpoints[i]!;
+      let into = this.#viewOf.get(e);
+      if (!into) {
+        into = {} as MutableEndpoint;
+        this.#viewOf.set(e, into);
+      }
+      views[i] = scaledView(e, share, this.scaleSincePush, this.scaleLedger, into);
+    }
     this.inner.score(ctx, req, views, out);
   }
 }

@@ -163,6 +163,26 @@ describe("share-scaled-scorer", () => {
     expect(s.estimator.share()).toBeCloseTo(1 / 3);
   });
 
+  it("hands the inner scorer one view object per endpoint across calls (per-endpoint state follows it)", () => {
+    const seen: (readonly Endpoint[])[] = [];
+    const recorder = {
+      type: "r",
+      name: "r",
+      score: (_c: unknown, _r: unknown, e: readonly Endpoint[]) => seen.push([...e]),
+    };
+    const s = createShareScaledScorer("s", { scorer: "r" }, deps({ r: recorder })) as ShareScaledScorer;
+    const eps = view([
+      { running: 3, atPush: 1, since: 1 },
+      { running: 3, atPush: 1, since: 0 },
+    ]);
+    scores(s, eps);
+    scores(s, eps);
+    expect(seen[0]![0]).not.toBe(eps[0]);
+    expect(seen[1]![0]).toBe(seen[0]![0]);
+    expect(seen[1]![1]).toBe(seen[0]![1]);
+    expect(seen[1]![0]!.inFlight.requests).toBeCloseTo(6);
+  });
+
   it("refuses a scorer it cannot wrap, naming the parameter", () => {
     expect(() => createShareScaledScorer("s", {}, deps())).toThrow(/scorer/);
     expect(() => createShareScaledScorer("s", { scorer: "nope" }, deps())).toThrow(
