@@ -6,10 +6,10 @@
  * framing, the refusals and the reply encoding are src/extproc/wire's.
  */
 import type http2 from "node:http2";
-import { fromBinary } from "@bufbuild/protobuf";
 import type { ExtProcProcessor, ExtProcSession } from "../../src/extproc/index.js";
 import {
   createSlabAllocator,
+  decodeProcessingRequest,
   encodeGrpcMessage,
   GrpcFrameEncoder,
   GrpcMessageReader,
@@ -17,7 +17,6 @@ import {
   GrpcStatusError,
   refuseCall,
 } from "../../src/extproc/wire/index.js";
-import { ProcessingRequestSchema } from "../../src/gen/envoy/service/ext_proc/v3/external_processor_pb.js";
 
 const allocReply = createSlabAllocator();
 
@@ -58,7 +57,7 @@ function onData(this: ExtProcStream, chunk: Buffer): void {
   st.reader.push(chunk);
   try {
     for (let body = st.reader.next(); body !== undefined; body = st.reader.next()) {
-      send(this, st.session.handle(fromBinary(ProcessingRequestSchema, body)));
+      send(this, st.session.handle(decodeProcessingRequest(body)));
       // Flow control holds the request: its replies are written when it is dispatched or dropped.
       st.session.takeDeferred()?.then((held) => send(this, held));
     }
@@ -146,6 +145,8 @@ export function handleExtProcStream(processor: ExtProcProcessor, maxMessageBytes
       { waitForTrailers: true },
     );
     for (const [event, listener] of LISTENERS) stream.on(event, listener);
+    // Flow control's in-flight eviction answers without a message to answer: written at once.
+    stream[STATE].session.onPush((replies) => send(stream, replies));
   };
 }
 

@@ -1,17 +1,22 @@
 /**
  * Keeps Envoy's ext_proc connection alive under nghttp2's rapid-reset limit (CVE-2023-44487), and
- * logs what happens to each connection. Envoy's ext_proc filter ends every side stream with
- * RST_STREAM unless the runtime guard `envoy.reloadable_features.ext_proc_graceful_grpc_close` is
- * on (envoyproxy/envoy#38661). nghttp2 inside Node answers more than RST_STREAM_LIMIT.burst resets,
- * refilled at RST_STREAM_LIMIT.ratePerSecond, with GOAWAY(INTERNAL_ERROR), which fails every stream
- * in flight on the connection: at 100 req/s that is every ~15 s. Node 20 cannot raise that limit
+ * logs what happens to each connection. nghttp2 inside Node counts every RST_STREAM a server session
+ * receives, for an open stream or one already closed (nghttp2_session_on_rst_stream_received), and
+ * past RST_STREAM_LIMIT.burst, refilled at RST_STREAM_LIMIT.ratePerSecond, answers with
+ * GOAWAY(INTERNAL_ERROR), which fails every stream in flight on the connection. Envoy's ext_proc
+ * filter ends a side stream with END_STREAM and, in the same write, RST_STREAM(NO_ERROR) (its
+ * codec's code for a local reset) unless the runtime guard
+ * `envoy.reloadable_features.ext_proc_graceful_grpc_close` is on (envoyproxy/envoy#38661): then it
+ * half-closes and waits for the trailers, and so does grpc-js. Node 20 cannot raise the limit
  * (`streamResetBurst` / `streamResetRate` exist from Node 22.10), and raising it would only weaken
- * the protection. So the limit stays as it is, and each connection is retired gracefully before a
- * client that resets every stream could exhaust it: the server counts the streams a connection opens
- * in a bucket of the same size and rate (one reset per stream at most, for a well-behaved client)
- * and, when the bucket runs low, sends a GOAWAY(NO_ERROR) shutdown notice and, a second later, the
- * final GOAWAY: streams in flight finish, and the client opens a new connection.
- * A client that sends more resets than streams still meets nghttp2's limit, as before.
+ * the protection. So the limit stays, and the server retires a connection gracefully before the
+ * resets it has SEEN could exhaust it: a stream takes a token from a bucket of the same size when it
+ * closes unless it ended gracefully, i.e. the client's END_STREAM arrived before the server's
+ * trailers went out and no reset closed it. A stream the server ended first (an error, a refusal)
+ * takes one too: the client may reset it after the stream is gone on this side, where only nghttp2
+ * sees it. When the bucket runs low the server sends a GOAWAY(NO_ERROR) shutdown notice (from then on
+ * nghttp2 counts no reset on the connection) and, a second later, the final GOAWAY: streams in flight
+ * finish, and the client opens a new connection. A graceful client is never retired.
  */
 import http2 from "node:http2";
 
@@ -23,9 +28,17 @@ import http2 from "node:http2";
 export const RST_STREAM_LIMIT = { burst: 1000, ratePerSecond: 33 } as const;
 
 /**
- * Resets left in the bucket when the connection is retired: room for nghttp2's whole-second refill
- * (up to `ratePerSecond` ahead of this bucket) and for the streams that arrive after the shutdown
- * notice (those the client had queued before reading it; at most AFTER_NOTICE).
+ * This bucket's refill, below nghttp2's: a reset that reaches the server after its trailers closed the
+ * stream (END_STREAM and RST_STREAM split across two reads; ~1% of Node clients' END_STREAM +
+ * RST_STREAM(NO_ERROR) endings on loopback, Envoy writes both at once) is counted by nghttp2 alone.
+ * The 3/s difference keeps this bucket the emptier one while such resets stay under a tenth of those seen.
+ */
+const REFILL_PER_SECOND = 30;
+
+/**
+ * Tokens left when the connection is retired: room for nghttp2's whole-second refill (up to
+ * `ratePerSecond` ahead of this bucket), for the resets nghttp2 counts in one read before their
+ * streams' `close` events run here, and for the streams that arrive after the shutdown notice.
  */
 const HEADROOM = 250;
 
@@ -77,9 +90,40 @@ export function http2CodeName(code: number): string {
   return CODE_NAMES[code] ?? `UNKNOWN_${code}`;
 }
 
+/** One connection's bucket: `take()` once per stream that may be followed by a reset. */
+interface ResetBucket {
+  take(): void;
+}
+
+const BUCKET = Symbol("reset bucket");
+const GRACEFUL = Symbol("client ended first");
+type GuardedStream = http2.ServerHttp2Stream & { [BUCKET]?: ResetBucket | undefined; [GRACEFUL]?: boolean };
+
+// Per-stream listeners are the module's (no closures per stream); a stream takes at most one token.
+
+/** The trailers go out now: graceful if the client's END_STREAM came first (it has nothing left to reset). */
+function onWantTrailers(this: GuardedStream): void {
+  this[GRACEFUL] = this.readableEnded;
+}
+
+/** Closed while this side was still open: a reset. Counted at once, inside nghttp2's read of it. */
+function onAborted(this: GuardedStream): void {
+  const bucket = this[BUCKET];
+  this[BUCKET] = undefined;
+  bucket?.take();
+}
+
+/** Closed: free only when the client ended first and the trailers closed it (no reset code). */
+function onStreamClose(this: GuardedStream): void {
+  const bucket = this[BUCKET];
+  if (bucket === undefined) return;
+  this[BUCKET] = undefined;
+  if (this.rstCode !== http2.constants.NGHTTP2_NO_ERROR || this[GRACEFUL] !== true) bucket.take();
+}
+
 /**
- * Watches one server session: retires it before a client that resets every stream exhausts the
- * reset limit, and reports its GOAWAYs and errors through `report`.
+ * Watches one server session: retires it before the client's resets exhaust nghttp2's limit, and
+ * reports its GOAWAYs and errors through `report`.
  */
 export function guardSession(
   session: http2.ServerHttp2Session,
@@ -88,6 +132,7 @@ export function guardSession(
   let tokens: number = RST_STREAM_LIMIT.burst;
   let refilledAt = performance.now();
   let streams = 0;
+  let resets = 0;
   let retiredAt = -1;
   let timer: ReturnType<typeof setTimeout> | undefined;
   // Node answers a client's GOAWAY(NO_ERROR) (a Node client sends one on reading the notice) with
@@ -101,23 +146,9 @@ export function guardSession(
     // The final GOAWAY names the last stream this side saw; open streams finish on their own.
     if (!session.closed && !session.destroyed) session.close();
   };
-  session.on("stream", () => {
-    streams++;
-    if (retiredAt >= 0) {
-      // A client that ignores the notice gets no more than AFTER_NOTICE streams out of it.
-      if (streams - retiredAt === AFTER_NOTICE) close();
-      return;
-    }
-    const now = performance.now();
-    tokens = Math.min(
-      RST_STREAM_LIMIT.burst,
-      tokens + ((now - refilledAt) / 1000) * RST_STREAM_LIMIT.ratePerSecond,
-    );
-    refilledAt = now;
-    tokens -= 1;
-    if (tokens >= HEADROOM) return;
+  const retire = () => {
     retiredAt = streams;
-    report({ event: "retired", code: http2.constants.NGHTTP2_NO_ERROR }, { streams });
+    report({ event: "retired", code: http2.constants.NGHTTP2_NO_ERROR }, { streams, resets });
     // The shutdown notice: no new streams please, but any already on their way are still served.
     session.goaway(http2.constants.NGHTTP2_NO_ERROR, 2 ** 31 - 1);
     timer = setTimeout(close, NOTICE_GRACE_MS);
@@ -125,6 +156,26 @@ export function guardSession(
     session.close = (callback?: () => void) => {
       if (callback !== undefined) session.once("close", callback);
     };
+  };
+  const bucket: ResetBucket = {
+    take() {
+      resets++;
+      if (retiredAt >= 0 || session.closed || session.destroyed) return;
+      const now = performance.now();
+      tokens = Math.min(RST_STREAM_LIMIT.burst, tokens + ((now - refilledAt) / 1000) * REFILL_PER_SECOND);
+      refilledAt = now;
+      tokens -= 1;
+      if (tokens < HEADROOM) retire();
+    },
+  };
+  session.on("stream", (stream: GuardedStream) => {
+    streams++;
+    // A client that ignores the notice gets no more than AFTER_NOTICE streams out of it.
+    if (retiredAt >= 0 && streams - retiredAt === AFTER_NOTICE) close();
+    stream[BUCKET] = bucket;
+    stream.on("wantTrailers", onWantTrailers);
+    stream.on("aborted", onAborted);
+    stream.on("close", onStreamClose);
   });
   session.once("close", () => clearTimeout(timer));
   session.on("goaway", (code: number, lastStreamId: number) =>

@@ -86,12 +86,27 @@ export async function startHttpServer(o: HttpServerOptions): Promise<DualListene
   };
 }
 
-/** The client's response as a ClientSink (a class: no closures made per request). */
-class NodeSink implements ClientSink {
-  readonly #res: ServerResponse;
+/** Where the per-request state rides on the IncomingMessage (read by the shared listeners below). */
+const STATE = Symbol("inference request");
 
-  constructor(res: ServerResponse) {
+type Carrier = IncomingMessage & { [STATE]?: NodeInference };
+
+/**
+ * One inference request on node:http: the client's response as a ClientSink, and what the shared
+ * listeners need (a class, and listeners that find it through `this`: no closures per request).
+ */
+class NodeInference implements ClientSink {
+  readonly #res: ServerResponse;
+  readonly socket: Socket;
+  readonly closed: (socket: Socket, res: ServerResponse) => void;
+  request!: InferenceRequest;
+  /** False once the handler refused the body: the rest is read and dropped. */
+  reading = true;
+
+  constructor(res: ServerResponse, socket: Socket, closed: (socket: Socket, res: ServerResponse) => void) {
     this.#res = res;
+    this.socket = socket;
+    this.closed = closed;
   }
 
   head(status: number, headers: OutHeaders): void {
@@ -114,6 +129,22 @@ class NodeSink implements ClientSink {
   }
 }
 
+function onData(this: Carrier, chunk: Buffer): void {
+  const n = this[STATE]!;
+  if (n.reading && !n.request.data(chunk)) n.reading = false;
+}
+
+function onEnd(this: Carrier): void {
+  const n = this[STATE]!;
+  if (n.reading) n.request.end();
+}
+
+function onClose(this: ServerResponse): void {
+  const n = (this.req as Carrier)[STATE]!;
+  if (!this.writableFinished) n.request.cancel();
+  n.closed(n.socket, this);
+}
+
 function serveInference(
   o: InferenceHandlerOptions,
   req: IncomingMessage,
@@ -122,20 +153,11 @@ function serveInference(
   socket: Socket,
   closed: (socket: Socket, res: ServerResponse) => void,
 ): void {
-  const request = new InferenceRequest(
-    o,
-    { path: req.url ?? "/", kind, headers: req.headers },
-    new NodeSink(res),
-  );
-  let reading = true;
-  req.on("data", (chunk: Buffer) => {
-    if (reading && !request.data(chunk)) reading = false;
-  });
-  req.once("end", () => {
-    if (reading) request.end();
-  });
-  res.once("close", () => {
-    if (!res.writableFinished) request.cancel();
-    closed(socket, res);
-  });
+  const n = new NodeInference(res, socket, closed);
+  (req as Carrier)[STATE] = n;
+  n.request = new InferenceRequest(o, { path: req.url ?? "/", kind, headers: req.headers }, n);
+  req.on("data", onData);
+  req.on("end", onEnd);
+  // "close" comes once: `on`, not `once` (which wraps the listener in a closure).
+  res.on("close", onClose);
 }

@@ -6,10 +6,88 @@
  * byte and idle gaps live in src/proxy.
  */
 import { Agent, type Dispatcher } from "undici";
-import type { UpstreamTransport } from "../../src/proxy/upstream.js";
+import type { UpstreamCall, UpstreamEvents, UpstreamTransport } from "../../src/proxy/upstream.js";
 
 /** undici's connect-timeout error code. */
 const CONNECT_TIMEOUT = "UND_ERR_CONNECT_TIMEOUT";
+
+/** Why the proxy gave a request up (one error object: an abort is not an exceptional path). */
+const GIVEN_UP = new Error("the proxy gave the request up");
+
+/**
+ * One request: undici's handler and the proxy's handle on it in one object (a class: no closures
+ * made per request).
+ */
+class UndiciCall implements Dispatcher.DispatchHandler, UpstreamCall {
+  readonly #events: UpstreamEvents;
+  readonly #connectTimeoutMs: number;
+  #done = false;
+  #dispatching = true;
+  #controller: Dispatcher.DispatchController | undefined;
+  #pauseWanted = false;
+
+  constructor(events: UpstreamEvents, connectTimeoutMs: number) {
+    this.#events = events;
+    this.#connectTimeoutMs = connectTimeoutMs;
+  }
+
+  /** dispatch() returned: events may now be reported as they come. */
+  dispatched(): void {
+    this.#dispatching = false;
+  }
+
+  onRequestStart(c: Dispatcher.DispatchController): void {
+    this.#controller = c;
+    if (this.#done) c.abort(GIVEN_UP);
+    else if (this.#pauseWanted) c.pause();
+  }
+
+  onResponseStart(
+    _c: Dispatcher.DispatchController,
+    status: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    if (!this.#done) this.#events.head(status, headers);
+  }
+
+  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (!this.#done) this.#events.data(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#events.end();
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    if (this.#done) return;
+    this.#done = true;
+    const code = (err as { code?: string }).code;
+    const cause =
+      code === CONNECT_TIMEOUT ? new Error(`connect timeout after ${this.#connectTimeoutMs} ms`) : err;
+    // undici reports a request it refuses (a header it will not send) from inside dispatch():
+    // the transport contract says events never arrive from inside the call.
+    if (this.#dispatching) queueMicrotask(() => this.#events.error(cause));
+    else this.#events.error(cause);
+  }
+
+  abort(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#controller?.abort(GIVEN_UP);
+  }
+
+  pause(): void {
+    this.#pauseWanted = true;
+    this.#controller?.pause();
+  }
+
+  resume(): void {
+    this.#pauseWanted = false;
+    this.#controller?.resume();
+  }
+}
 
 /**
  * @example
@@ -33,39 +111,7 @@ export function createNodeTransport(): UpstreamTransport {
     return agent;
   };
   return (target, events) => {
-    let done = false;
-    let dispatching = true;
-    let controller: Dispatcher.DispatchController | undefined;
-    let pauseWanted = false;
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart(c) {
-        controller = c;
-        if (done) c.abort(new Error("the proxy gave the request up"));
-        else if (pauseWanted) c.pause();
-      },
-      onResponseStart(_c, status, headers) {
-        if (!done) events.head(status, headers);
-      },
-      onResponseData(_c, chunk) {
-        if (!done) events.data(chunk);
-      },
-      onResponseEnd() {
-        if (done) return;
-        done = true;
-        events.end();
-      },
-      onResponseError(_c, err) {
-        if (done) return;
-        done = true;
-        const code = (err as { code?: string }).code;
-        const cause =
-          code === CONNECT_TIMEOUT ? new Error(`connect timeout after ${target.connectTimeoutMs} ms`) : err;
-        // undici reports a request it refuses (a header it will not send) from inside dispatch():
-        // the transport contract says events never arrive from inside the call.
-        if (dispatching) queueMicrotask(() => events.error(cause));
-        else events.error(cause);
-      },
-    };
+    const call = new UndiciCall(events, target.connectTimeoutMs);
     agentFor(target.connectTimeoutMs).dispatch(
       {
         origin: `http://${target.address}`,
@@ -74,23 +120,9 @@ export function createNodeTransport(): UpstreamTransport {
         headers: target.headers,
         body: target.body,
       },
-      handler,
+      call,
     );
-    dispatching = false;
-    return {
-      abort() {
-        if (done) return;
-        done = true;
-        controller?.abort(new Error("the proxy gave the request up"));
-      },
-      pause() {
-        pauseWanted = true;
-        controller?.pause();
-      },
-      resume() {
-        pauseWanted = false;
-        controller?.resume();
-      },
-    };
+    call.dispatched();
+    return call;
   };
 }

@@ -57,6 +57,7 @@ export async function generate(
   const request: EngineRequest = { id, ...prompt, maxTokens };
   if (s.adapters.has(req.model)) request.adapter = req.model;
   if (remotePrefilled) request.remotePrefill = true;
+  if (req.priority !== undefined && req.priority !== 0) request.priority = req.priority;
   if (plan.delayMs > 0) await sleep(plan.delayMs, signal);
   if (signal.aborted) return errorResponse(499, "ClientClosedRequest", "client went away");
 

@@ -69,6 +69,12 @@ export const simFlags: readonly FlagSpec[] = [
   { name: "num-blocks", type: "int", help: "Override the preset's KV blocks (small = KV pressure)" },
   { name: "max-loras", type: "int", help: "Override the preset's LoRA slots" },
   {
+    name: "scheduling-policy",
+    type: "string",
+    default: "fcfs",
+    help: "vLLM's --scheduling-policy: fcfs (a non-zero body priority is refused, 400) | priority (queue by the body's priority, lower first; preempt the highest)",
+  },
+  {
     name: "default-max-tokens",
     type: "int",
     default: "128",

@@ -81,6 +81,9 @@ export function replicaOptionsFromFlags(flags: FlagValues): ReplicaOptions[] {
   const targets = pushUrl !== undefined ? parsePushTargets(pushUrl, "push") : undefined;
   const maxLoras = flags["max-loras"] as number | undefined;
   const numBlocks = flags["num-blocks"] as number | undefined;
+  const schedulingPolicy = flags["scheduling-policy"] as string;
+  if (schedulingPolicy !== "fcfs" && schedulingPolicy !== "priority")
+    throw new UsageError(`--scheduling-policy: "${schedulingPolicy}" is not one of fcfs, priority`);
   const source = flags.source as string | undefined;
   const token = flags.token as string | undefined;
   const models = list(flags, "models");
@@ -110,6 +113,7 @@ export function replicaOptionsFromFlags(flags: FlagValues): ReplicaOptions[] {
       preset: preset as keyof typeof presets,
       ...(numBlocks !== undefined ? { numBlocks } : {}),
       ...(maxLoras !== undefined ? { maxLoras } : {}),
+      schedulingPolicy,
     },
     timeScale,
     seed: flags.seed as number,

@@ -4,6 +4,7 @@
  * strict so a misspelt key is an error that names it.
  */
 import { z } from "zod";
+import { type EnginePriorityMode, enginePriorityModes } from "../proxy/engine-priority.js";
 import { builtinSchedulerNames } from "../scheduling/config/default-config.js";
 import { optionalNameMetadataSchema } from "./names.js";
 
@@ -54,6 +55,7 @@ export const routerDefaults = {
     maxAttempts: 3,
     trustedHeaders: [] as readonly string[],
     outlierDetection: { baseEjectionMs: 5000, maxEjectionMs: 60_000 },
+    enginePriority: "off" as EnginePriorityMode,
   },
   edgePush: { intervalMs: 1000 },
 } as const;
@@ -280,6 +282,13 @@ export const routerConfigSpecSchema = z.strictObject({
           error: "must be at least baseEjectionMs",
         })
         .prefault({}),
+      /**
+       * Engine-side priority: write the request's priority (its InferenceObjective's) into the body's
+       * `priority` field, in the engine's convention: `vllm` (negated: lower is served first; the
+       * engines must run `--scheduling-policy priority`, else they answer 400), `sglang` (as is; the
+       * engines must run `--enable-priority-scheduling`). Default `off`: the body is not touched.
+       */
+      enginePriority: z.enum(enginePriorityModes).default(routerDefaults.proxy.enginePriority),
     })
     .prefault({}),
   /** Multi-region: push this region's summary to an edge router. */

@@ -6,7 +6,12 @@
  * factory, and plugin types are looked up in the registry, when the scheduler is built.
  */
 import { z } from "zod";
-import { featureGateSchema, flowControlSchema, usageLimitFrom } from "../flowcontrol/config.js";
+import {
+  featureGateSchema,
+  flowControlSchema,
+  saturationDetectorFrom,
+  usageLimitFrom,
+} from "../flowcontrol/config.js";
 import type { SchedulerConfig } from "../scheduling/config/scheduler-config.js";
 import { defaultSaturationThresholds } from "../scheduling/saturation/utilization-detector.js";
 import { optionalNameMetadataSchema } from "./names.js";
@@ -115,6 +120,14 @@ export const schedulerConfigSchema = z
         code: "custom",
         path: ["flowControl", "usageLimitPolicyPluginRef"],
         message: limit.problem,
+      });
+    // flowControl.saturationDetector.pluginRef: a detector type or a concurrency-detector plugin.
+    const detector = saturationDetectorFrom(doc.flowControl?.saturationDetector?.pluginRef, doc.plugins);
+    if ("problem" in detector)
+      ctx.addIssue({
+        code: "custom",
+        path: ["flowControl", "saturationDetector", "pluginRef"],
+        message: detector.problem,
       });
     const names = new Map<string, number>();
     doc.plugins.forEach((p, i) => {

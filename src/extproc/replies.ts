@@ -143,14 +143,17 @@ const encoder = new TextEncoder();
  * The upstream error shape: ImmediateResponse, HTTP status from the code table, body `inference error:
  * <Code> - <msg>`, and the error's own headers (flow control's `x-llm-d-request-dropped-reason`).
  */
-export function errorReply(err: RouterError): ProcessingResponse {
+export function errorReply(
+  err: RouterError,
+  body = extprocErrorBody(err.code, err.message),
+): ProcessingResponse {
   const headers = err.headers;
   return create(ProcessingResponseSchema, {
     response: {
       case: "immediateResponse",
       value: {
         status: { code: errorCodes[err.code].http as StatusCode },
-        body: encoder.encode(extprocErrorBody(err.code, err.message)),
+        body: encoder.encode(body),
         ...(headers !== undefined && {
           headers: {
             setHeaders: Object.entries(headers).map(([k, v]) => setHeader(k, v)),

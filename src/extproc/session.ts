@@ -72,6 +72,9 @@ export class ExtProcSession {
   #pending: PendingDecision | undefined;
   #after: ProcessingResponse[] | undefined;
   #deferred: Promise<ProcessingResponse[]> | undefined;
+  /** Writes replies no message asked for (an eviction's answer); undefined: they go with the next reply. */
+  #push: ((replies: ProcessingResponse[]) => void) | undefined;
+  #unsent: ProcessingResponse[] | undefined;
   /** This request's spans; undefined when tracing is off. */
   #trace: RequestTrace | undefined;
   readonly #ctx: ExtProcContext;
@@ -96,7 +99,11 @@ export class ExtProcSession {
    * buffer for as long as the request lasts.
    */
   handle(req: ProcessingRequest): ProcessingResponse[] {
-    if (this.#finished) return NONE;
+    if (this.#finished) {
+      const unsent = this.#unsent ?? NONE;
+      this.#unsent = undefined;
+      return unsent;
+    }
     if (this.#after !== undefined) {
       // Held by flow control: what this message answers goes out after the pick, in order.
       this.#after.push(...this.#handle(req));
@@ -293,7 +300,35 @@ export class ExtProcSession {
     return d;
   }
 
+  /**
+   * How the transport writes replies no message asked for: flow control's in-flight eviction
+   * (ImmediateResponse 429, which Envoy turns into a reset when the response has started). A transport
+   * that cannot sends them as the answer to the next message.
+   */
+  onPush(write: (replies: ProcessingResponse[]) => void): void {
+    this.#push = write;
+  }
+
+  #evicted(reason: unknown): void {
+    if (this.#finished) return;
+    const replies = this.#evictedReplies(reason);
+    if (this.#push !== undefined) this.#push(replies);
+    else this.#unsent = replies;
+  }
+
+  /** Upstream's answer to an evicted request: ImmediateResponse 429, body `request evicted by flow control`. */
+  #evictedReplies(reason: unknown): ProcessingResponse[] {
+    const err = RouterError.from(reason);
+    const replies = this.#fail(err);
+    replies[0] = errorReply(err, err.message);
+    return replies;
+  }
+
   #picked(d: RouteDecision, bodyLength: number, endOfStream: boolean): ProcessingResponse[] {
+    const evicted = d.evicted;
+    // Evicted between its dispatch and now: answered, never picked.
+    if (evicted?.aborted) return this.#evictedReplies(evicted.reason);
+    evicted?.addEventListener("abort", () => this.#evicted(evicted.reason), { once: true });
     this.#headers = NO_HEADERS;
     // Not the decision itself: its body may be a view of the read buffer, and its endpoints and
     // request are of no use once the pick is sent.

@@ -5,6 +5,7 @@
  * the field, the value and the rule, and a refused reload keeps the last good config.
  */
 import { z } from "zod";
+import { type ConcurrencyDetectorParams, concurrencyDetectorSchema } from "./concurrency-detector.js";
 
 /** The feature gate that turns flow control on (`featureGates: ["flowControl"]`). */
 export const FLOW_CONTROL_GATE = "flowControl";
@@ -75,7 +76,42 @@ export function bandCeiling(limit: UsageLimit, priorities: readonly number[], ra
   return hi === lo ? max : min + ((priorities[rank]! - lo) * (max - min)) / (hi - lo);
 }
 /** The saturation detectors built in. */
-export const SATURATION_DETECTORS = ["utilization-detector"] as const;
+export const SATURATION_DETECTORS = ["utilization-detector", "concurrency-detector"] as const;
+
+/** Plugin types of `plugins` that flow control reads (the scheduler does not see them). */
+export const FLOW_CONTROL_PLUGIN_TYPES: readonly string[] = [...USAGE_LIMIT_POLICIES, "concurrency-detector"];
+
+/** The saturation detector flow control gates on, parameters filled. */
+export type DetectorSpec =
+  | { type: "utilization-detector" }
+  | ({ type: "concurrency-detector" } & ConcurrencyDetectorParams);
+
+const UTILIZATION: DetectorSpec = { type: "utilization-detector" };
+
+/**
+ * The detector `flowControl.saturationDetector.pluginRef` names: a `concurrency-detector` plugin of
+ * `plugins` (its parameters parsed), or a detector type with its defaults (`utilization-detector`
+ * takes its thresholds from the config's top-level `saturationDetector`). The problem as a rule when
+ * it cannot.
+ */
+export function saturationDetectorFrom(
+  ref: string | undefined,
+  plugins: readonly { type: string; name?: string | undefined; parameters?: unknown }[],
+): DetectorSpec | { problem: string } {
+  if (ref === undefined || ref === "utilization-detector") return UTILIZATION;
+  const plugin = plugins.find((p) => (p.name ?? p.type) === ref) ?? { type: ref, parameters: {} };
+  if (plugin.type === "concurrency-detector") {
+    const r = concurrencyDetectorSchema.safeParse(plugin.parameters ?? {});
+    return r.success
+      ? { type: "concurrency-detector", ...r.data }
+      : {
+          problem: `concurrency-detector parameters: ${r.error.issues.map((i) => `${i.path.join(".") || "(root)"} ${i.message}`).join("; ")}`,
+        };
+  }
+  return {
+    problem: `must name a built-in saturation detector (${SATURATION_DETECTORS.join(", ")}) or a plugin of type concurrency-detector declared in plugins`,
+  };
+}
 
 /** Per-band defaults (upstream #2123: bounded by default). */
 export const DEFAULT_BAND_MAX_BYTES = 1_000_000_000;
@@ -215,15 +251,12 @@ export const flowControlSchema = z
     usageLimitPolicyPluginRef: z.string().min(1).optional(),
     saturationDetector: z
       .strictObject({
-        pluginRef: z.string().refine((v) => (SATURATION_DETECTORS as readonly string[]).includes(v), {
-          error: `must name a built-in saturation detector (${SATURATION_DETECTORS.join(", ")}); its thresholds are the config's top-level saturationDetector`,
-        }),
+        /** A detector type, or a plugin of `plugins` (checked with them: saturationDetectorFrom). */
+        pluginRef: z.string().min(1),
       })
       .nullish(),
-    enableEviction: z
-      .boolean()
-      .refine((v) => !v, { error: "must be false: in-flight eviction is not implemented" })
-      .optional(),
+    /** In-flight eviction of sheddable (priority < 0) requests when a higher band is blocked. */
+    enableEviction: z.boolean().optional(),
   })
   .superRefine((fc, ctx) => {
     const seen = new Map<number, number>();
@@ -265,6 +298,10 @@ export interface FlowControlConfig {
   bands: ReadonlyMap<number, BandSpec>;
   /** Per-band dispatch ceilings. Default static 1.0. */
   usageLimit: UsageLimit;
+  /** In-flight eviction of sheddable requests when a higher band is blocked (default false). */
+  enableEviction: boolean;
+  /** The saturation detector (default utilization-detector). */
+  detector: DetectorSpec;
 }
 
 type BandInput = z.output<typeof bandTemplateSchema> | null | undefined;
@@ -294,6 +331,7 @@ const BASE_BAND: BandSpec = {
 export function flowControlConfigFrom(
   fc: z.output<typeof flowControlSchema> | undefined,
   usageLimit: UsageLimit = { policy: "static-usage-limit-policy", threshold: 1 },
+  detector: DetectorSpec = UTILIZATION,
 ): FlowControlConfig {
   const defaultBand = bandSpec(fc?.defaultPriorityBand, BASE_BAND);
   const defaultNegativeBand = bandSpec(fc?.defaultNegativePriorityBand, defaultBand);
@@ -310,6 +348,8 @@ export function flowControlConfigFrom(
     defaultNegativeBand,
     bands,
     usageLimit,
+    enableEviction: fc?.enableEviction ?? false,
+    detector,
   };
 }
 

@@ -83,5 +83,10 @@ export function createFlowControlMetrics(
       durationH.labels(fairness, priority, outcome, pool, model, target).observe(seconds);
       totalC.labels(fairness, priority, outcome, pool, model, target).inc();
     },
+    evicted(req: FlowRequest) {
+      // Counted once more, after its Dispatched: a request sent, then taken back (enableEviction).
+      const [fairness, priority, pool, model, target] = labels(req);
+      totalC.labels(fairness, priority, "Evicted", pool, model, target).inc();
+    },
   };
 }

@@ -10,8 +10,11 @@
  * completion would free nothing until the next push, and the engines would run underfed between pushes.
  */
 import type { SaturationDetectorConfig } from "../scheduling/config/scheduler-config.js";
+import type { SaturationDetector } from "../scheduling/saturation/saturation-detector.js";
 import { createUtilizationDetector } from "../scheduling/saturation/utilization-detector.js";
 import type { Endpoint } from "../state/types.js";
+import { createConcurrencyDetector } from "./concurrency-detector.js";
+import type { DetectorSpec } from "./config.js";
 
 export interface PoolEndpoints {
   endpoints(pool: string): readonly Endpoint[] | undefined;
@@ -27,6 +30,8 @@ export interface PoolSaturation {
   released(pool: string, address: string, dispatchedAt: number, tokens: number): void;
 }
 
+const UTILIZATION: DetectorSpec = { type: "utilization-detector" };
+
 /** Completions of requests a push already showed, per endpoint, until the next push. */
 interface Credit {
   observedAt: number;
@@ -38,12 +43,15 @@ export function createPoolSaturation(
   store: PoolEndpoints,
   thresholds: () => SaturationDetectorConfig,
   isEjected: (e: Endpoint) => boolean = () => false,
+  /** flowControl.saturationDetector; default the utilization detector. */
+  detectorSpec: () => DetectorSpec = () => UTILIZATION,
 ): PoolSaturation {
   const usable: Endpoint[] = [];
   const isStale = (e: Endpoint) => store.isStale(e);
   const credits = new Map<string, Credit>();
   let detectorFor: SaturationDetectorConfig | undefined;
-  let detector = createUtilizationDetector(thresholds());
+  let specFor: DetectorSpec | undefined;
+  let detector: SaturationDetector = createUtilizationDetector(thresholds());
   /** The endpoint as the detector should see it: the push, less what finished since. */
   const credited = (e: Endpoint): Endpoint => {
     const c = credits.get(e.address);
@@ -68,9 +76,14 @@ export function createPoolSaturation(
       const all = store.endpoints(pool);
       if (all === undefined) return 1;
       const t = thresholds();
-      if (t !== detectorFor) {
+      const spec = detectorSpec();
+      if (t !== detectorFor || spec !== specFor) {
         detectorFor = t;
-        detector = createUtilizationDetector(t);
+        specFor = spec;
+        detector =
+          spec.type === "concurrency-detector"
+            ? createConcurrencyDetector(spec)
+            : createUtilizationDetector(t);
       }
       usable.length = 0;
       for (const e of all) if (e.ready && !isEjected(e)) usable.push(credits.size > 0 ? credited(e) : e);

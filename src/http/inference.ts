@@ -9,6 +9,7 @@ import { RouterError } from "../core/errors.js";
 import { type ApiKind, apiKindFromPath, apiPaths } from "../openai/api-kind.js";
 import { bodyTooLarge, openAiError } from "../openai/error-body.js";
 import { requestIdOf } from "../openai/request-id.js";
+import { Deadline, type DeadlineOwner } from "../proxy/deadline.js";
 import type { Forwarded, InferenceProxy } from "../proxy/proxy.js";
 import type { ClientSink, HeaderRecord, OutHeaders } from "../proxy/upstream.js";
 import type { HeaderView } from "../request/headers.js";
@@ -79,10 +80,6 @@ export function headerView(headers: HeaderRecord, hidden: readonly string[] = []
       return v === undefined ? null : typeof v === "string" ? v : v.join(", ");
     },
   };
-}
-
-function bodyTimedOut(r: InferenceRequest): void {
-  r.timedOut();
 }
 
 /** The client sink, giving the request's share of the body budget back when the answer ends. */
@@ -159,7 +156,7 @@ class TracedSink implements ClientSink {
  * is answered 408 with `connection: close` (the runtime closes the connection after it). Its bytes
  * count against `bodyBudget` from arrival until the answer ends or the client goes away.
  */
-export class InferenceRequest {
+export class InferenceRequest implements DeadlineOwner {
   readonly #o: InferenceHandlerOptions;
   readonly #head: InferenceHead;
   readonly #sink: ClientSink;
@@ -173,7 +170,9 @@ export class InferenceRequest {
   /** The decision flow control holds while the pool is saturated. */
   #pending: PendingDecision | undefined;
   readonly #hold: BodyHold | undefined;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** The body read limit, then (handed to the proxy) the first-byte and idle limits: one timer. */
+  readonly #deadline = new Deadline();
+  #reading = false;
   /** This request's spans; undefined when tracing is off. */
   readonly #trace: RequestTrace | undefined;
 
@@ -191,7 +190,10 @@ export class InferenceRequest {
     if (declared !== null && Number(declared) > this.#max)
       this.#refuse(bodyTooLarge(Number(declared), this.#max, BODY_LIMIT_SETTING));
     const timeout = o.limits.bodyReadTimeoutMs ?? 0;
-    if (!this.#refused && timeout > 0) this.#timer = setTimeout(bodyTimedOut, timeout, this);
+    if (!this.#refused && timeout > 0) {
+      this.#reading = true;
+      this.#deadline.start(timeout, this);
+    }
   }
 
   data(chunk: Uint8Array): boolean {
@@ -210,17 +212,17 @@ export class InferenceRequest {
     return true;
   }
 
-  /** The body read timer fired: 408, and the runtime closes the connection (`connection: close`). */
-  timedOut(): void {
-    if (this.#refused || this.#timer === undefined) return;
+  /** The body read limit passed: 408, and the runtime closes the connection (`connection: close`). */
+  deadlineExpired(): void {
+    if (this.#refused || !this.#reading) return;
     const ms = this.#o.limits.bodyReadTimeoutMs;
     const message = `request body: ${this.#total} bytes arrived but the body was not complete within ${ms} ms (RouterConfig spec.limits.bodyReadTimeoutMs)`;
     this.#refuse(new RouterError("RequestTimeout", message), CLOSE);
   }
 
   end(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#reading = false;
+    this.#deadline.clear();
     if (this.#refused) return;
     const body = concatBytes(this.#parts, this.#total);
     this.#parts = [];
@@ -267,7 +269,7 @@ export class InferenceRequest {
       }
       this.#forwarded = this.#o.proxy.forward(
         decision,
-        { path: head.path, method: "POST", headers },
+        { path: head.path, method: "POST", headers, deadline: this.#deadline },
         sink,
         (err) => this.#answerError(err),
       );
@@ -277,8 +279,8 @@ export class InferenceRequest {
   }
 
   cancel(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#reading = false;
+    this.#deadline.stop();
     this.#refused = true;
     this.#parts = [];
     this.#pending?.cancel();
@@ -288,14 +290,15 @@ export class InferenceRequest {
   }
 
   #refuse(err: RouterError, extra?: Readonly<Record<string, string>>): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#reading = false;
+    this.#deadline.stop();
     this.#refused = true;
     this.#parts = [];
     this.#answerError(err, extra);
   }
 
   #answerError(err: unknown, extra?: Readonly<Record<string, string>>): void {
+    this.#deadline.stop();
     const a = openAiError(err, this.#requestId);
     this.#o.onError?.(this.#requestId, a.status, a.body);
     if (this.#trace !== undefined) {

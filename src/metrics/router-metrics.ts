@@ -6,23 +6,24 @@
  * record* calls. Also implements the scheduler's SchedulerMetrics hooks.
  */
 import type { SchedulerMetrics } from "../scheduling/metrics.js";
-import type { Endpoint, PoolView } from "../state/types.js";
 import {
   NTPOT_BUCKETS,
-  RATIO_BUCKETS,
   REQUEST_LATENCY_BUCKETS,
   REQUEST_SIZE_BUCKETS,
   RESPONSE_SIZE_BUCKETS,
-  SCHEDULER_LATENCY_BUCKETS,
-  STREAM_DURATION_BUCKETS,
   TOKEN_BUCKETS,
   TPOT_BUCKETS,
   TTFT_BUCKETS,
 } from "./buckets.js";
 import type { CounterChild } from "./counter.js";
+import { eppFamilies, named } from "./epp-names.js";
+import { ExtProcMetrics } from "./extproc-metrics.js";
 import type { GaugeChild } from "./gauge.js";
 import type { HistogramChild } from "./histogram.js";
 import type { MetricOptions } from "./labeled.js";
+import { PickerMetrics } from "./picker-metrics.js";
+import { PoolGauges, type PoolSource } from "./pool-metrics.js";
+import { PushHealthMetrics } from "./push-health-metrics.js";
 import { MetricsRegistry } from "./registry.js";
 import type {
   CompletedRequest,
@@ -31,15 +32,8 @@ import type {
   TokenUsage,
 } from "./request-metrics.js";
 
+export type { PoolSource } from "./pool-metrics.js";
 export type { ExtProcStreamMetrics, TokenUsage } from "./request-metrics.js";
-
-/** What the pool gauges are computed from at scrape time (PoolStore satisfies it). */
-export interface PoolSource {
-  pools(): PoolView[];
-  isStale(endpoint: Endpoint): boolean;
-  /** The clock `receivedAt` is stamped with (ms since epoch); default Date.now. */
-  readonly clock?: { now(): number };
-}
 
 /** Pushes into the Connect API: accepted ones per source, refused ones by Connect code. */
 export interface PushMetrics {
@@ -74,11 +68,6 @@ const MAX_CACHED_SERIES = 1000;
 /** Model labels fold past 1,000 values into `other` (upstream's cap). */
 const CAPPED: MetricOptions = { cappedLabels: ["model_name", "target_model_name"] };
 
-/** Upstream's canonical metric prefix (the llm-d router's endpoint picker). */
-function epp(suffix: string): string {
-  return `llm_d_epp_${suffix}`;
-}
-
 /**
  * @example
  * const metrics = new RouterMetrics();
@@ -99,33 +88,10 @@ export class RouterMetrics implements SchedulerMetrics, RequestMetrics, ExtProcS
   readonly #ttft;
   readonly #tpot;
   readonly #ntpot;
-  readonly #kv;
-  readonly #queue;
-  readonly #runningAvg;
-  readonly #kvStdDev;
-  readonly #queueStdDev;
-  readonly #runningStdDev;
-  readonly #ready;
-  readonly #perEndpointQueue;
-  readonly #schedulerDuration;
-  readonly #attempts;
-  readonly #stalePicks;
-  readonly #pluginDuration;
-  readonly #prefixSize;
-  readonly #prefixHitRatio;
-  readonly #extprocConnectionEvents;
-  readonly #requestProcessing;
-  readonly #responseProcessing;
-  readonly #streamsInFlight;
-  readonly #streamDuration;
-  readonly #streams;
-  readonly #pushes;
-  readonly #refusedPushes;
-  readonly #pushAge;
-  readonly #ejections;
-  readonly #ejected;
-  readonly #bufferedBodyBytes;
-  readonly #disaggDecisions;
+  readonly #picker: PickerMetrics;
+  readonly #pool: PoolGauges;
+  readonly #extproc: ExtProcMetrics;
+  readonly #push: PushHealthMetrics;
   /** By model, then target model (no key string built per call). */
   readonly #series = new Map<string, Map<string, RequestSeries>>();
   #seriesCount = 0;
@@ -133,26 +99,7 @@ export class RouterMetrics implements SchedulerMetrics, RequestMetrics, ExtProcS
   constructor(registry: MetricsRegistry = new MetricsRegistry()) {
     const r = registry;
     this.registry = r;
-    /** A metric under llm_d_epp_<suffix> and its deprecated upstream name. */
-    const named = (
-      suffix: string,
-      deprecated: string | undefined,
-      help: string,
-      options: MetricOptions = {},
-    ) => ({
-      name: epp(suffix),
-      help,
-      options:
-        deprecated === undefined
-          ? options
-          : { ...options, twins: [{ name: deprecated, help: `[Deprecated: use ${epp(suffix)}] ${help}` }] },
-    });
-    const counter = (n: ReturnType<typeof named>, labels: readonly string[] = []) =>
-      r.counter(n.name, n.help, labels, n.options);
-    const gauge = (n: ReturnType<typeof named>, labels: readonly string[] = []) =>
-      r.gauge(n.name, n.help, labels, n.options);
-    const histogram = (n: ReturnType<typeof named>, labels: readonly string[], buckets: readonly number[]) =>
-      r.histogram(n.name, n.help, labels, buckets, n.options);
+    const { counter, gauge, histogram } = eppFamilies(r);
 
     this.#requests = counter(
       named(
@@ -271,197 +218,10 @@ export class RouterMetrics implements SchedulerMetrics, RequestMetrics, ExtProcS
       MODEL,
       NTPOT_BUCKETS,
     );
-    this.#kv = gauge(
-      named(
-        "average_kv_cache_utilization",
-        "inference_pool_average_kv_cache_utilization",
-        "The average kv cache utilization for an inference server pool.",
-      ),
-      ["name"],
-    );
-    this.#queue = gauge(
-      named(
-        "average_queue_size",
-        "inference_pool_average_queue_size",
-        "The average number of requests pending in the model server queue.",
-      ),
-      ["name"],
-    );
-    this.#runningAvg = gauge(
-      named(
-        "average_running_requests",
-        "inference_pool_average_running_requests",
-        "The average number of running requests across model servers in the pool.",
-      ),
-      ["name"],
-    );
-    this.#kvStdDev = gauge(
-      named(
-        "std_dev_kv_cache_utilization",
-        "inference_pool_std_dev_kv_cache_utilization",
-        "The standard deviation kv cache utilization for an inference server pool.",
-      ),
-      ["name"],
-    );
-    this.#queueStdDev = gauge(
-      named(
-        "std_dev_queue_size",
-        "inference_pool_std_dev_queue_size",
-        "The standard deviation number of requests pending in the model server queue.",
-      ),
-      ["name"],
-    );
-    this.#runningStdDev = gauge(
-      named(
-        "std_dev_running_requests",
-        "inference_pool_std_dev_running_requests",
-        "The standard deviation number of running requests across model servers in the pool.",
-      ),
-      ["name"],
-    );
-    this.#ready = gauge(
-      named(
-        "ready_endpoints",
-        "inference_pool_ready_pods",
-        "The number of ready endpoints in the inference server pool.",
-      ),
-      ["name"],
-    );
-    const perEndpointHelp =
-      "The total number of requests pending in the model server queue for each underlying endpoint.";
-    this.#perEndpointQueue = r.gauge(
-      epp("per_endpoint_queue_size"),
-      perEndpointHelp,
-      ["name", "model_server_endpoint"],
-      {
-        twins: [
-          {
-            name: "inference_pool_per_pod_queue_size",
-            help: `[Deprecated: use ${epp("per_endpoint_queue_size")}] ${perEndpointHelp}`,
-            labelNames: ["name", "model_server_pod"],
-          },
-        ],
-      },
-    );
-    this.#schedulerDuration = histogram(
-      named(
-        "scheduler_e2e_duration_seconds",
-        "inference_extension_scheduler_e2e_duration_seconds",
-        "End-to-end scheduling latency distribution in seconds.",
-      ),
-      [],
-      SCHEDULER_LATENCY_BUCKETS,
-    );
-    this.#attempts = counter(
-      named(
-        "scheduler_attempts_total",
-        "inference_extension_scheduler_attempts_total",
-        "Total number of scheduling attempts.",
-      ),
-      ["status"],
-    );
-    // Ours (upstream has no such counter): a pick that had only stale endpoints to choose from.
-    this.#stalePicks = r.counter(
-      "inference_extension_stale_endpoint_picks_total",
-      "Picks made among stale endpoints (counted as saturated) because no fresh endpoint could serve the request.",
-      ["pool"],
-    );
-    this.#pluginDuration = histogram(
-      named(
-        "plugin_duration_seconds",
-        "inference_extension_plugin_duration_seconds",
-        "Plugin processing latency distribution in seconds for each extension point, plugin type and plugin name.",
-      ),
-      ["extension_point", "plugin_type", "plugin_name"],
-      SCHEDULER_LATENCY_BUCKETS,
-    );
-    // Upstream's P/D decision counter (UPSTREAM.md 3.1); no older name to twin.
-    this.#disaggDecisions = counter(
-      named(
-        "disagg_decision_total",
-        undefined,
-        "Disaggregation decisions of the disagg profile handler, by decision type (decode-only, prefill-decode).",
-      ),
-      ["decision_type"],
-    );
-    this.#prefixSize = r.gauge("inference_extension_prefix_indexer_size", "Size of the prefix indexer.");
-    this.#prefixHitRatio = r.histogram(
-      "inference_extension_prefix_indexer_hit_ratio",
-      "Ratio of prefix length matched to total prefix length in the cache lookup.",
-      [],
-      RATIO_BUCKETS,
-    );
-    // Ours: what happened to ext_proc connections (issue #19: Envoy resets every side stream).
-    this.#extprocConnectionEvents = r.counter(
-      "inference_extension_extproc_connection_events_total",
-      "ext_proc HTTP/2 connection events: retired (closed gracefully before the rapid-reset limit), goaway (sent by the client), error; by HTTP/2 error code name.",
-      ["event", "code"],
-    );
-    this.#requestProcessing = histogram(
-      named(
-        "request_processing_duration_seconds",
-        undefined,
-        "Time the endpoint picker spent processing one request-phase ext_proc message, in seconds.",
-      ),
-      [],
-      SCHEDULER_LATENCY_BUCKETS,
-    );
-    this.#responseProcessing = histogram(
-      named(
-        "response_processing_duration_seconds",
-        undefined,
-        "Time the endpoint picker spent processing one response-phase ext_proc message, in seconds.",
-      ),
-      [],
-      SCHEDULER_LATENCY_BUCKETS,
-    );
-    this.#streamsInFlight = gauge(
-      named("extproc_streams_inflight", undefined, "Number of ext_proc streams currently open."),
-    );
-    this.#streamDuration = histogram(
-      named("extproc_stream_duration_seconds", undefined, "Lifetime of ext_proc streams, in seconds."),
-      [],
-      STREAM_DURATION_BUCKETS,
-    );
-    this.#streams = counter(
-      named(
-        "extproc_streams_total",
-        undefined,
-        "Total number of ext_proc streams by final gRPC status code.",
-      ),
-      ["code"],
-    );
-    // Ours: the push side of the router (upstream scrapes instead of receiving pushes).
-    this.#pushes = r.counter(
-      "inference_router_pushes_total",
-      "Snapshots accepted from each producer (source) for each pool.",
-      ["pool", "source"],
-    );
-    this.#refusedPushes = r.counter(
-      "inference_router_pushes_refused_total",
-      "Snapshots refused, by Connect error code.",
-      ["code"],
-    );
-    this.#pushAge = r.gauge(
-      "inference_router_last_push_age_seconds",
-      "Seconds since the router received the last snapshot from each producer (source) of each pool.",
-      ["pool", "source"],
-    );
-    // Ours (passive health, Envoy's envoy_cluster_outlier_detection_ejections_* in spirit).
-    this.#ejections = r.counter(
-      "inference_extension_outlier_ejections_total",
-      "Endpoints ejected from picks because a connection to them failed or was reset.",
-      ["pool"],
-    );
-    this.#ejected = r.gauge(
-      "inference_extension_ejected_endpoints",
-      "Endpoints currently ejected from picks (passive health).",
-      ["pool"],
-    );
-    this.#bufferedBodyBytes = r.gauge(
-      "inference_extension_buffered_request_body_bytes",
-      "Request-body bytes buffered right now across every request in flight (limit: limits.maxBufferedBodyBytes).",
-    );
+    this.#pool = new PoolGauges(r);
+    this.#picker = new PickerMetrics(r);
+    this.#extproc = new ExtProcMetrics(r);
+    this.#push = new PushHealthMetrics(r);
   }
 
   /** A request was routed (picked). Counts it, its size, and one running request for the model. */
@@ -550,56 +310,19 @@ export class RouterMetrics implements SchedulerMetrics, RequestMetrics, ExtProcS
    * ready, fresh endpoints; per-endpoint queues and push ages over every endpoint and source.
    */
   watchPools(source: PoolSource): void {
-    const clock = source.clock;
-    const now = clock ? () => clock.now() : Date.now;
-    const gauges = [
-      this.#kv,
-      this.#queue,
-      this.#runningAvg,
-      this.#kvStdDev,
-      this.#queueStdDev,
-      this.#runningStdDev,
-      this.#ready,
-      this.#perEndpointQueue,
-      this.#pushAge,
-    ];
-    this.registry.onCollect(() => {
-      for (const g of gauges) g.reset();
-      const t = now();
-      for (const pool of source.pools()) {
-        const kv = new Stats();
-        const queue = new Stats();
-        const running = new Stats();
-        for (const e of pool.endpoints) {
-          this.#perEndpointQueue.labels(pool.name, e.address).set(e.metrics.waitingRequests);
-          if (!e.ready || source.isStale(e)) continue;
-          kv.add(e.metrics.kvCacheUsage);
-          queue.add(e.metrics.waitingRequests);
-          running.add(e.metrics.runningRequests);
-        }
-        this.#ready.labels(pool.name).set(kv.n);
-        this.#kv.labels(pool.name).set(kv.mean());
-        this.#queue.labels(pool.name).set(queue.mean());
-        this.#runningAvg.labels(pool.name).set(running.mean());
-        this.#kvStdDev.labels(pool.name).set(kv.stdDev());
-        this.#queueStdDev.labels(pool.name).set(queue.stdDev());
-        this.#runningStdDev.labels(pool.name).set(running.stdDev());
-        for (const s of pool.sources)
-          this.#pushAge.labels(pool.name, s.source).set(Math.max(0, (t - s.receivedAt) / 1000));
-      }
-    });
+    this.#pool.watch(this.registry, source, this.#push.pushAge);
   }
 
   observeSchedulerDuration(seconds: number): void {
-    this.#schedulerDuration.labels().observe(seconds);
+    this.#picker.observeSchedulerDuration(seconds);
   }
 
   countSchedulerAttempt(status: "success" | "failure"): void {
-    this.#attempts.labels(status).inc();
+    this.#picker.countSchedulerAttempt(status);
   }
 
   countStaleEndpointPick(pool: string): void {
-    this.#stalePicks.labels(pool).inc();
+    this.#picker.countStaleEndpointPick(pool);
   }
 
   observePluginDuration(
@@ -608,55 +331,53 @@ export class RouterMetrics implements SchedulerMetrics, RequestMetrics, ExtProcS
     pluginName: string,
     seconds: number,
   ): void {
-    this.#pluginDuration.labels(extensionPoint, pluginType, pluginName).observe(seconds);
+    this.#picker.observePluginDuration(extensionPoint, pluginType, pluginName, seconds);
   }
 
-  setPrefixIndexSize(entries: number, _bytes: number): void {
-    this.#prefixSize.labels().set(entries);
+  setPrefixIndexSize(entries: number, bytes: number): void {
+    this.#picker.setPrefixIndexSize(entries, bytes);
   }
 
   observePrefixHitRatio(ratio: number): void {
-    this.#prefixHitRatio.labels().observe(ratio);
+    this.#picker.observePrefixHitRatio(ratio);
   }
 
   countDisaggDecision(decisionType: string): void {
-    this.#disaggDecisions.labels(decisionType).inc();
+    this.#picker.countDisaggDecision(decisionType);
   }
 
   /** One ext_proc connection event (`event`: retired, goaway, error; `code`: the HTTP/2 error code's name). */
   countExtProcConnectionEvent(event: string, code: string): void {
-    this.#extprocConnectionEvents.labels(event, code).inc();
+    this.#extproc.countConnectionEvent(event, code);
   }
 
   extProcStreamOpened(): void {
-    this.#streamsInFlight.labels().inc();
+    this.#extproc.streamOpened();
   }
 
   extProcStreamClosed(code: string, seconds: number): void {
-    this.#streamsInFlight.labels().dec();
-    this.#streamDuration.labels().observe(seconds);
-    this.#streams.labels(code).inc();
+    this.#extproc.streamClosed(code, seconds);
   }
 
   observeRequestProcessing(seconds: number): void {
-    this.#requestProcessing.labels().observe(seconds);
+    this.#extproc.requestProcessing.labels().observe(seconds);
   }
 
   observeResponseProcessing(seconds: number): void {
-    this.#responseProcessing.labels().observe(seconds);
+    this.#extproc.responseProcessing.labels().observe(seconds);
   }
 
   countPush(pool: string, source: string): void {
-    this.#pushes.labels(pool, source).inc();
+    this.#push.pushes.labels(pool, source).inc();
   }
 
   countRefusedPush(code: string): void {
-    this.#refusedPushes.labels(code).inc();
+    this.#push.refusedPushes.labels(code).inc();
   }
 
   /** An endpoint was ejected (passive health). */
   countOutlierEjection(pool: string): void {
-    this.#ejections.labels(pool).inc();
+    this.#push.ejections.labels(pool).inc();
   }
 
   /** Reads the ejected-endpoint counts and the buffered body bytes at every scrape. */
@@ -664,34 +385,11 @@ export class RouterMetrics implements SchedulerMetrics, RequestMetrics, ExtProcS
     ejectedCounts(): ReadonlyMap<string, number>;
     readonly bufferedBodyBytes: number;
   }): void {
-    this.registry.onCollect(() => {
-      this.#ejected.reset();
-      for (const [pool, n] of source.ejectedCounts()) this.#ejected.labels(pool).set(n);
-      this.#bufferedBodyBytes.labels().set(source.bufferedBodyBytes);
-    });
+    this.#push.watch(this.registry, source);
   }
 
   /** The text exposition (Prometheus 0.0.4). */
   expose(): string {
     return this.registry.expose();
-  }
-}
-
-/** Running mean and population standard deviation (Welford), 0 for an empty set. */
-class Stats {
-  n = 0;
-  #mean = 0;
-  #m2 = 0;
-  add(x: number): void {
-    this.n++;
-    const d = x - this.#mean;
-    this.#mean += d / this.n;
-    this.#m2 += d * (x - this.#mean);
-  }
-  mean(): number {
-    return this.n === 0 ? 0 : this.#mean;
-  }
-  stdDev(): number {
-    return this.n === 0 ? 0 : Math.sqrt(this.#m2 / this.n);
   }
 }

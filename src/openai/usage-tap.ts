@@ -101,13 +101,13 @@ export interface JsonTapResult {
  * const { body, usage } = tapJsonResponse(bytes, { from: "llama-lora-v2", to: "llama-lora" });
  */
 export function tapJsonResponse(body: Uint8Array, mapping?: ModelMapping): JsonTapResult {
-  const text = decoder.decode(body);
   const maps = mapsModel(mapping);
   if (!maps) {
-    const usage = trailingUsage(text);
+    const usage = trailingUsage(body);
     if (usage === NO_USAGE) return { body, changed: false };
     if (usage !== UNSURE) return { body, changed: false, usage };
   }
+  const text = decoder.decode(body);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -133,34 +133,53 @@ function isSpace(c: number): boolean {
   return c === 32 || c === 10 || c === 13 || c === 9;
 }
 
+/** The bytes of `"usage"`. */
+const USAGE_KEY = [34, 117, 115, 97, 103, 101, 34];
+
+/** The offset of the last `"usage"` in `bytes`, or -1 (hops between quotes with the native search). */
+function lastUsageKey(bytes: Uint8Array): number {
+  let at = bytes.length - USAGE_KEY.length;
+  while (at >= 0) {
+    at = bytes.lastIndexOf(34, at);
+    if (at < 0) return -1;
+    let k = 1;
+    while (k < USAGE_KEY.length && bytes[at + k] === USAGE_KEY[k]) k++;
+    if (k === USAGE_KEY.length) return at;
+    at--;
+  }
+  return -1;
+}
+
 /**
- * The usage of an answer whose last top-level member is `"usage": {...}`, from that object alone:
- * the last `"usage"` in the text (a JSON string cannot hold an unescaped quote, so an unescaped
- * `"usage"` is a key or a string of its own), followed by `:` and an object that only `}` and
- * whitespace follow. NO_USAGE when `"usage"` does not occur; UNSURE for anything else (usage null,
- * nested, not last, malformed): the caller parses the whole answer. What comes before the usage is
- * not checked: an answer malformed there but ending in a well-formed usage still has it counted (its
- * bytes reach the client untouched either way).
+ * The usage of an answer whose last top-level member is `"usage": {...}`, from that object alone,
+ * read on the bytes (JSON's structural characters are ASCII, and no byte of a multi-byte UTF-8
+ * character is below 0x80, so only the usage object is ever decoded): the last `"usage"` (a JSON
+ * string cannot hold an unescaped quote, so an unescaped `"usage"` is a key or a string of its own),
+ * followed by `:` and an object that only `}` and whitespace follow. NO_USAGE when `"usage"` does
+ * not occur; UNSURE for anything else (usage null, nested, not last, malformed): the caller parses
+ * the whole answer. What comes before the usage is not checked: an answer malformed there but ending
+ * in a well-formed usage still has it counted (its bytes reach the client untouched either way).
  */
-function trailingUsage(text: string): Usage | typeof NO_USAGE | typeof UNSURE {
-  const at = text.lastIndexOf('"usage"');
+function trailingUsage(bytes: Uint8Array): Usage | typeof NO_USAGE | typeof UNSURE {
+  const at = lastUsageKey(bytes);
   if (at < 0) return NO_USAGE;
   let backslashes = 0;
-  for (let i = at - 1; i >= 0 && text.charCodeAt(i) === 92; i--) backslashes++;
+  for (let i = at - 1; i >= 0 && bytes[i] === 92; i--) backslashes++;
   if (backslashes % 2 === 1) return UNSURE;
-  let i = at + 7;
-  while (isSpace(text.charCodeAt(i))) i++;
-  if (text.charCodeAt(i) !== 58 /* : */) return UNSURE;
+  const n = bytes.length;
+  let i = at + USAGE_KEY.length;
+  while (i < n && isSpace(bytes[i]!)) i++;
+  if (bytes[i] !== 58 /* : */) return UNSURE;
   i++;
-  while (isSpace(text.charCodeAt(i))) i++;
-  if (text.charCodeAt(i) !== 123 /* { */) return UNSURE;
+  while (i < n && isSpace(bytes[i]!)) i++;
+  if (bytes[i] !== 123 /* { */) return UNSURE;
   const start = i;
   // The object's end: braces and brackets counted outside strings.
   let depth = 0;
   let inString = false;
   let end = -1;
-  for (; i < text.length; i++) {
-    const c = text.charCodeAt(i);
+  for (; i < n; i++) {
+    const c = bytes[i]!;
     if (inString) {
       if (c === 92) i++;
       else if (c === 34) inString = false;
@@ -174,14 +193,14 @@ function trailingUsage(text: string): Usage | typeof NO_USAGE | typeof UNSURE {
   if (end < 0) return UNSURE;
   // Then only the top-level object's closing brace.
   i = end;
-  while (isSpace(text.charCodeAt(i))) i++;
-  if (text.charCodeAt(i) !== 125) return UNSURE;
+  while (i < n && isSpace(bytes[i]!)) i++;
+  if (bytes[i] !== 125) return UNSURE;
   i++;
-  while (isSpace(text.charCodeAt(i))) i++;
-  if (i !== text.length) return UNSURE;
+  while (i < n && isSpace(bytes[i]!)) i++;
+  if (i !== n) return UNSURE;
   let usage: unknown;
   try {
-    usage = JSON.parse(text.slice(start, end));
+    usage = JSON.parse(decoder.decode(bytes.subarray(start, end)));
   } catch {
     return UNSURE;
   }

@@ -13,9 +13,9 @@ import type { RouteDecision } from "../routing/types.js";
 import { PREFILLER_HOST_PORT_HEADER } from "../scheduling/disagg-headers.js";
 import type { Lease } from "../state/in-flight.js";
 import type { Endpoint } from "../state/types.js";
+import { Deadline, type DeadlineOwner } from "./deadline.js";
 import { connectionFailure, isRetryableStatus } from "./forward-policy.js";
 import { clientResponseHeaders, upstreamRequestHeaders } from "./forwarded-headers.js";
-import { IdleTimer } from "./idle-timer.js";
 import type { ProxyOptions } from "./proxy-options.js";
 import { eventBoundaryAfter, sseErrorEvent } from "./sse-error-event.js";
 import type { StreamOutcome } from "./stream-outcome.js";
@@ -70,6 +70,11 @@ export interface ClientRequestHead {
   path: string;
   method: string;
   headers: HeaderRecord;
+  /**
+   * The request's one timer, when the front door already runs one (its body read): the exchange
+   * carries it on for the first-byte and idle limits and stops it when the request ends.
+   */
+  deadline?: Deadline;
 }
 
 /**
@@ -78,6 +83,9 @@ export interface ClientRequestHead {
  * answer). The caller renders the error; the lease is already released.
  */
 export type OnFail = (error: RouterError) => void;
+
+/** Placeholder until the response head (no object made per request for it). */
+const NO_HEADERS: OutHeaders = Object.freeze({}) as OutHeaders;
 
 const WAITING = 0;
 const STREAMING = 1;
@@ -93,12 +101,8 @@ function attempts(n: number): string {
   return `${n} attempt${n === 1 ? "" : "s"}`;
 }
 
-function firstByteTimeout(x: Exchange): void {
-  x.timedOut();
-}
-
 /** One request in flight; the proxy's events handler for its current upstream call. */
-export class Exchange implements UpstreamEvents {
+export class Exchange implements UpstreamEvents, DeadlineOwner {
   readonly #c: ExchangeContext;
   readonly #d: RouteDecision;
   readonly #client: ClientRequestHead;
@@ -116,15 +120,16 @@ export class Exchange implements UpstreamEvents {
   /** Addresses tried, in order (the current one last). */
   readonly #tried: string[] = [];
   /** What each failed attempt found ("ip:port: connection refused"). */
-  readonly #failures: string[] = [];
+  #failures: string[] | undefined;
   #lease: Lease | undefined;
   #call: UpstreamCall | undefined;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #idle: IdleTimer | undefined;
+  /** The first-byte limit while WAITING, then the idle limit (one timer for both). */
+  readonly #deadline: Deadline;
   #mode = WAITING;
   #settled = false;
   #status = 0;
-  #out: OutHeaders = {};
+  /** The client's response headers, set with the response head. */
+  #out: OutHeaders = NO_HEADERS;
   #parts: Uint8Array[] = [];
   #total = 0;
   #tap: SseUsageTap | undefined;
@@ -146,6 +151,7 @@ export class Exchange implements UpstreamEvents {
     this.#client = client;
     this.#sink = sink;
     this.#onFail = onFail;
+    this.#deadline = client.deadline ?? new Deadline();
     this.#headers = upstreamRequestHeaders(client.headers, d.requestId);
     if (d.prefill !== undefined) this.#headers[PREFILLER_HOST_PORT_HEADER] = d.prefill.address;
     this.#limit = c.options.maxAttempts;
@@ -153,14 +159,41 @@ export class Exchange implements UpstreamEvents {
     this.#started = c.now();
     this.#endpoint = d.endpoints[0]!;
     c.metrics?.recordRequest(d.clientModel, d.targetModel, d.body.length);
-    this.#attempt(this.#endpoint);
+    const evicted = d.evicted;
+    // Evicted between its dispatch and now: answered, never sent.
+    if (evicted?.aborted) this.#evicted(RouterError.from(evicted.reason));
+    else {
+      evicted?.addEventListener("abort", () => this.#evicted(RouterError.from(evicted.reason)), {
+        once: true,
+      });
+      this.#attempt(this.#endpoint);
+    }
+  }
+
+  /**
+   * Flow control evicted the request in flight: the upstream call is aborted; the client gets the
+   * error (429, `x-llm-d-request-dropped-reason: evicted`), or an SSE error event once streaming.
+   */
+  #evicted(err: RouterError): void {
+    if (this.#settled) return;
+    this.#deadline.clear();
+    this.#call?.abort();
+    if (this.#mode === STREAMING) {
+      this.#breakStream(err.code, err.message);
+      return;
+    }
+    this.#settle({
+      status: "failed",
+      responseBytes: 0,
+      usage: undefined,
+      error: { code: err.code, message: err.message },
+    });
+    this.#onFail(err);
   }
 
   /** The client went away: give the upstream up and settle as cancelled (nothing more is written). */
   cancel(): void {
     if (this.#settled) return;
-    clearTimeout(this.#timer);
-    this.#idle?.stop();
     this.#call?.abort();
     this.#settle({ status: "cancelled", responseBytes: this.#bytes, usage: this.#tap?.usage });
   }
@@ -194,7 +227,7 @@ export class Exchange implements UpstreamEvents {
     this.#endpoint = endpoint;
     this.#tried.push(endpoint.address);
     const o = this.#c.options;
-    this.#timer = setTimeout(firstByteTimeout, o.firstByteTimeoutMs, this);
+    this.#deadline.start(o.firstByteTimeoutMs, this);
     this.#call = this.#c.transport(
       {
         address: endpoint.address,
@@ -208,20 +241,25 @@ export class Exchange implements UpstreamEvents {
     );
   }
 
+  /** Records what a failed attempt found (for the 502's message). */
+  #noteFailure(what: string): void {
+    if (this.#failures === undefined) this.#failures = [what];
+    else this.#failures.push(what);
+  }
+
   #address(): string {
     return this.#endpoint.address;
   }
 
   head(status: number, headers: HeaderRecord): void {
     if (this.#settled) return;
-    clearTimeout(this.#timer);
     const address = this.#address();
     this.#c.health?.succeeded(this.#d.pool, address);
     if (isRetryableStatus(status)) {
       const next = this.#next();
       if (next !== undefined) {
         // Nothing reached the client yet: drop this answer and try the next endpoint.
-        this.#failures.push(`${address}: answered ${status}`);
+        this.#noteFailure(`${address}: answered ${status}`);
         this.#call?.abort();
         this.#attempt(next);
         return;
@@ -229,8 +267,7 @@ export class Exchange implements UpstreamEvents {
     }
     this.#status = status;
     this.#out = clientResponseHeaders(headers, this.#d.requestId, address, this.#tried.length);
-    this.#idle = new IdleTimer(this.#c.options.idleTimeoutMs, () => this.#idled());
-    this.#idle.start();
+    this.#deadline.idle(this.#c.options.idleTimeoutMs, this);
     const type = headers["content-type"];
     const sse = typeof type === "string" && type.startsWith("text/event-stream");
     if (status >= 200 && status < 300 && sse) {
@@ -244,7 +281,7 @@ export class Exchange implements UpstreamEvents {
 
   data(chunk: Uint8Array): void {
     if (this.#settled) return;
-    this.#idle?.touch();
+    this.#deadline.touch();
     if (this.#mode === STREAMING) {
       this.#firstByteAt ??= this.#c.now();
       this.#send(this.#tap!.push(chunk));
@@ -256,7 +293,6 @@ export class Exchange implements UpstreamEvents {
 
   end(): void {
     if (this.#settled) return;
-    this.#idle?.stop();
     if (this.#mode === STREAMING) {
       const tail = this.#tap!.end();
       this.#count(tail);
@@ -286,8 +322,7 @@ export class Exchange implements UpstreamEvents {
     if (failure !== undefined) this.#c.health?.failed(this.#d.pool, this.#address());
     const why = failure ?? describe(cause);
     if (this.#mode === WAITING) {
-      clearTimeout(this.#timer);
-      this.#failures.push(`${this.#address()}: ${why}`);
+      this.#noteFailure(`${this.#address()}: ${why}`);
       const next = this.#next();
       if (next !== undefined) this.#attempt(next);
       else {
@@ -295,19 +330,24 @@ export class Exchange implements UpstreamEvents {
         const left = n < this.#limit ? ` (no other endpoint left to try of ${this.#limit})` : "";
         this.#fail(
           "BadGateway",
-          `no endpoint could be reached after ${attempts(n)}${left}: ${this.#failures.join(", ")}`,
+          `no endpoint could be reached after ${attempts(n)}${left}: ${this.#failures?.join(", ")}`,
         );
       }
       return;
     }
-    this.#idle?.stop();
     if (this.#mode === STREAMING) this.#breakStream("BadGateway", `the upstream stream broke: ${why}`);
     else this.#fail("BadGateway", `the upstream response broke: ${why}`);
   }
 
-  /** The first-byte timer fired: not retried (the engine may be working on it). */
-  timedOut(): void {
-    if (this.#settled || this.#mode !== WAITING) return;
+  /** The first-byte or the idle limit passed. */
+  deadlineExpired(): void {
+    if (this.#mode === WAITING) this.#firstByteTimedOut();
+    else this.#idled();
+  }
+
+  /** No response head in time: not retried (the engine may be working on it). */
+  #firstByteTimedOut(): void {
+    if (this.#settled) return;
     this.#call?.abort();
     this.#fail(
       "DeadlineExceeded",
@@ -349,7 +389,6 @@ export class Exchange implements UpstreamEvents {
 
   /** A stream that already reached the client ends with an SSE error event, then closes. */
   #breakStream(code: ErrorCode, message: string): void {
-    this.#idle?.stop();
     this.#call?.abort();
     const event = sseErrorEvent(code, message, eventBoundaryAfter(this.#secondLast, this.#last));
     this.#count(event);
@@ -363,7 +402,6 @@ export class Exchange implements UpstreamEvents {
   }
 
   #fail(code: ErrorCode, message: string): void {
-    this.#idle?.stop();
     this.#settle({ status: "failed", responseBytes: 0, usage: undefined, error: { code, message } });
     this.#onFail(new RouterError(code, message));
   }
@@ -371,6 +409,7 @@ export class Exchange implements UpstreamEvents {
   #settle(outcome: StreamOutcome): void {
     if (this.#settled) return;
     this.#settled = true;
+    this.#deadline.stop();
     const d = this.#d;
     if (outcome.error) this.#c.metrics?.recordError(d.clientModel, d.targetModel, outcome.error.code);
     settleRequest(this.#lease, this.#c.metrics, d, {

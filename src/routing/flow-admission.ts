@@ -9,18 +9,22 @@ import type { RouterResources } from "../api/resources.js";
 import { selectSchedulerConfig } from "../api/scheduler-selection.js";
 import type { Clock } from "../core/clock.js";
 import {
+  type DetectorSpec,
   FLOW_CONTROL_GATE,
   type FlowControlConfig,
   flowControlConfigFrom,
   parseFeatureGates,
+  saturationDetectorFrom,
   usageLimitFrom,
 } from "../flowcontrol/config.js";
+import { EVICTED_MESSAGE } from "../flowcontrol/eviction.js";
 import {
   FlowController,
   type FlowControlMetrics,
   type QueuePlacement,
 } from "../flowcontrol/flow-controller.js";
 import { createFlowControlMetrics } from "../flowcontrol/flow-metrics.js";
+import { droppedError } from "../flowcontrol/outcomes.js";
 import { createPoolSaturation } from "../flowcontrol/pool-saturation.js";
 import { fairnessIdOf, sloTtftMsOf } from "../flowcontrol/request-headers.js";
 import type { FlowRequest } from "../flowcontrol/types.js";
@@ -41,8 +45,13 @@ export function flowControlFor(resources: RouterResources): FlowControlConfig | 
   if (config === undefined || parseFeatureGates(config.featureGates).get(FLOW_CONTROL_GATE) !== true)
     return undefined;
   const limit = usageLimitFrom(config.flowControl?.usageLimitPolicyPluginRef, config.plugins);
+  const detector = saturationDetectorFrom(config.flowControl?.saturationDetector?.pluginRef, config.plugins);
   // The config schema refused a bad reference before; a hand-built set falls back to the default.
-  return flowControlConfigFrom(config.flowControl, "problem" in limit ? undefined : limit);
+  return flowControlConfigFrom(
+    config.flowControl,
+    "problem" in limit ? undefined : limit,
+    "problem" in detector ? undefined : detector,
+  );
 }
 
 /**
@@ -114,12 +123,21 @@ export function flowRequestOf(p: PreparedRoute): FlowRequest {
 export function createFlowAdmission(o: FlowAdmissionOptions): FlowAdmission {
   let controller: FlowController | undefined;
   let thresholds = defaultSaturationThresholds;
-  const pools = createPoolSaturation(o.store, () => thresholds, o.isEjected);
+  let detector: DetectorSpec = { type: "utilization-detector" };
+  const pools = createPoolSaturation(
+    o.store,
+    () => thresholds,
+    o.isEjected,
+    () => detector,
+  );
   let metrics: FlowControlMetrics | undefined;
   const unsubscribe = o.store.subscribe((change) => controller?.notify(change.pool));
 
-  /** A lease whose release lets the next waiting request of its pool go. */
-  const notifying = (lease: Lease): Lease => {
+  /**
+   * A lease whose release lets the next waiting request of its pool go. `holder` follows the request's
+   * current lease (a failover moves it) and `finished` tells flow control it left (no longer evictable).
+   */
+  const notifying = (lease: Lease, holder?: { lease: Lease | undefined; finished(): void }): Lease => {
     const dispatchedAt = o.clock.now();
     let released = false;
     const wrapped: Lease = {
@@ -130,6 +148,7 @@ export function createFlowAdmission(o: FlowAdmissionOptions): FlowAdmission {
         lease.release();
         if (released) return;
         released = true;
+        holder?.finished();
         pools.released(lease.pool, lease.address, dispatchedAt, lease.tokens);
         controller?.notify(lease.pool);
       },
@@ -137,10 +156,33 @@ export function createFlowAdmission(o: FlowAdmissionOptions): FlowAdmission {
         const moved = lease.moveTo(address);
         if (moved === lease) return wrapped;
         controller?.notify(lease.pool);
-        return moved && notifying(moved);
+        const next = moved && notifying(moved, holder);
+        if (holder !== undefined) {
+          holder.lease = next;
+          if (next === undefined) holder.finished();
+        }
+        return next;
       },
     };
+    if (holder !== undefined) holder.lease = wrapped;
     return wrapped;
+  };
+
+  /**
+   * The decision's lease, wrapped; with eviction on and a sheddable request, flow control may evict
+   * it in flight: `decision.evicted` aborts (the front end answers 429 `evicted`) and the lease goes back.
+   */
+  const leased = (fc: FlowController, req: FlowRequest, d: RouteDecision, lease: Lease): Lease => {
+    if (!fc.config.enableEviction || req.priority >= 0) return notifying(lease);
+    const evicted = new AbortController();
+    const holder = { lease: undefined as Lease | undefined, finished: () => {} };
+    holder.finished = fc.dispatched(req, () => {
+      evicted.abort(droppedError("evicted", EVICTED_MESSAGE));
+      // A front end that did not answer (or did not listen) still gives the room back.
+      holder.lease?.release();
+    });
+    d.evicted = evicted.signal;
+    return notifying(lease, holder);
   };
 
   return {
@@ -157,6 +199,7 @@ export function createFlowAdmission(o: FlowAdmissionOptions): FlowAdmission {
         old?.releaseAll();
         return;
       }
+      detector = config.detector;
       if (controller !== undefined) {
         controller.configure(config);
         return;
@@ -181,13 +224,16 @@ export function createFlowAdmission(o: FlowAdmissionOptions): FlowAdmission {
       const fc = controller;
       if (fc === undefined) return pipeline.route(input);
       const prepared = pipeline.prepare(input);
+      const req = flowRequestOf(prepared);
       const dispatch = (): RouteDecision => {
         // Off by a reload while it waited: the legacy admission applies.
-        const d = pipeline.decide(prepared, controller !== undefined);
-        if (d.lease !== undefined) d.lease = notifying(d.lease);
+        const now = controller;
+        const d = pipeline.decide(prepared, now !== undefined);
+        if (d.lease !== undefined)
+          d.lease = now === undefined ? notifying(d.lease) : leased(now, req, d, d.lease);
         return d;
       };
-      const out = fc.submit(flowRequestOf(prepared), dispatch, signal);
+      const out = fc.submit(req, dispatch, signal);
       // The request waits past this call: keep its own copy of the body (a transport's read buffer
       // may be reused under a view).
       if (out instanceof Promise) prepared.input = { ...input, body: input.body.slice() };

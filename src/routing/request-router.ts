@@ -6,7 +6,7 @@ import { RouterError } from "../core/errors.js";
 import type { Random } from "../core/random.js";
 import type { QueuePlacement } from "../flowcontrol/flow-controller.js";
 import type { ApiKind } from "../openai/api-kind.js";
-import { rewriteModelInBody } from "../request/body-rewrite.js";
+import { type EnginePriorityMode, engineBody } from "../proxy/engine-priority.js";
 import { type ParsedBody, parseBody } from "../request/parse-body.js";
 import {
   createModelResolver,
@@ -33,6 +33,8 @@ export interface RequestRouterOptions {
   requireKnownModel?: boolean;
   /** Output tokens assumed when a body sets no limit. */
   defaultMaxTokens?: number;
+  /** RouterConfig `spec.proxy.enginePriority`, read per request (src/proxy/engine-priority.ts). Default off. */
+  enginePriority?: () => EnginePriorityMode;
 }
 
 /** What Explain reports besides the scheduler's own explanation. */
@@ -140,7 +142,14 @@ export function createRequestRouter(o: RequestRouterOptions): RequestPipeline {
         ? result.endpoints.slice(0, max)
         : result.endpoints;
     const [first, second] = result.scores ?? [];
-    const { body, changed } = rewriteModelInBody(input.body, parsed.json, resolution.targetModel);
+    const mode = o.enginePriority?.() ?? "off";
+    const { body, changed } = engineBody(
+      input.body,
+      parsed.json,
+      resolution.targetModel,
+      mode,
+      resolution.priority,
+    );
     return {
       requestId: input.requestId,
       pool,

@@ -211,7 +211,15 @@ export function createRouterCore(resources: RouterResources, o: RouterCoreOption
       metrics,
     });
   const buildRouter = (scheduler: Scheduler, r: RouterResources): RequestPipeline =>
-    createRequestRouter({ store, scheduler, resources: r, random: o.random, requireKnownModel: true });
+    createRequestRouter({
+      store,
+      scheduler,
+      resources: r,
+      random: o.random,
+      requireKnownModel: true,
+      // Read per request: a reload that changes it applies at once.
+      enginePriority: () => current.router.proxy.enginePriority,
+    });
   const schedulerKey = (r: RouterResources) => JSON.stringify(schedulerConfigFor(r) ?? null);
   const applySettings = (r: RouterResources) => {
     store.configurePools(r.pools.map((p) => ({ name: p.name, targetPorts: p.targetPorts })));

@@ -7,7 +7,7 @@
 import type { RouterResources } from "../api/resources.js";
 import { type SchedulerChoice, selectSchedulerConfig } from "../api/scheduler-selection.js";
 import { RouterError } from "../core/errors.js";
-import { USAGE_LIMIT_POLICIES } from "../flowcontrol/config.js";
+import { FLOW_CONTROL_PLUGIN_TYPES } from "../flowcontrol/config.js";
 import {
   type BuiltinSchedulerName,
   builtinMaxNumOfEndpoints,
@@ -51,10 +51,8 @@ export function schedulerConfigFor(resources: RouterResources): SchedulerConfig 
       : builtinSchedulerConfig(builtin, { maxNumOfEndpoints: builtinMaxNumOfEndpoints });
   }
   const { saturationDetector } = choice.config;
-  // Flow control's usage-limit plugins are flow control's, not the scheduler's (src/flowcontrol).
-  const plugins = choice.config.plugins.filter(
-    (p) => !(USAGE_LIMIT_POLICIES as readonly string[]).includes(p.type),
-  );
+  // Flow control's plugins (usage limits, detectors) are flow control's, not the scheduler's (src/flowcontrol).
+  const plugins = choice.config.plugins.filter((p) => !FLOW_CONTROL_PLUGIN_TYPES.includes(p.type));
   // A multi-profile handler (disagg-profile-handler) runs every profile of its config; else the chosen one.
   const multi = plugins.some((p) => MULTI_PROFILE_HANDLERS.includes(p.type));
   const schedulingProfiles = multi ? choice.config.schedulingProfiles : [choice.profile];

@@ -55,6 +55,12 @@ export interface RouteDecision {
   bodyChanged: boolean;
   /** Whether the client asked for a streamed (SSE) response. */
   stream: boolean;
+  /**
+   * Flow control's in-flight eviction (enableEviction, sheddable requests): aborted, with the answer
+   * (a RouterError, 429 `evicted`) as its reason, when the request is taken back for a higher band. The
+   * front end stops the request, answers with that error and releases its lease.
+   */
+  evicted?: AbortSignal;
   /** Estimated prompt tokens and expected output tokens (for accounting). */
   promptTokens: number;
   maxTokens: number;

@@ -13,6 +13,7 @@
  */
 import type { Endpoint } from "../state/types.js";
 import { relativeSpeed } from "./endpoint-capacity.js";
+import { pushedLessOwnCompletions } from "./pushed-decay.js";
 
 /** Tokens of one typical request (the outstanding-tokens-scorer's smoothing), for the token baseline. */
 const ONE_REQUEST_TOKENS = 1024;
@@ -76,6 +77,23 @@ export function outstandingTokens(e: Endpoint): number {
   const m = e.metrics;
   const pushed = m.kvCacheUsage * m.numBlocks * m.blockSize + e.inFlightSincePush.tokens;
   return tokensAt(Math.max(e.inFlight.tokens, pushed), relativeSpeed(e));
+}
+
+/**
+ * outstandingRequests with the pushed figure less the router's own completions since that snapshot
+ * (pushed-decay.ts): max(own outstanding, decayed pushed waiting + running + sent since push).
+ */
+export function decayedOutstandingRequests(e: Endpoint): number {
+  const m = e.metrics;
+  const pushed = pushedLessOwnCompletions(e, m.waitingRequests + m.runningRequests, 0).requests;
+  return requestsAt(Math.max(e.inFlight.requests, pushed + e.inFlightSincePush.requests), relativeSpeed(e));
+}
+
+/** outstandingTokens likewise: max(own outstanding tokens, decayed pushed KV tokens + sent since). */
+export function decayedOutstandingTokens(e: Endpoint): number {
+  const m = e.metrics;
+  const pushed = pushedLessOwnCompletions(e, 0, m.kvCacheUsage * m.numBlocks * m.blockSize).tokens;
+  return tokensAt(Math.max(e.inFlight.tokens, pushed + e.inFlightSincePush.tokens), relativeSpeed(e));
 }
 
 /**

@@ -16,16 +16,13 @@ import {
 import { buildProfiles } from "./config/build-profiles.js";
 import { defaultSchedulerConfig } from "./config/default-config.js";
 import type { SchedulerConfig } from "./config/scheduler-config.js";
+import { commitPrefill, type DisaggSplit, disaggSplitOf, explainDisaggregation } from "./disagg-split.js";
 import { watchEndpointDepartures } from "./endpoint-departures.js";
-import type { ExplainedDisaggregation, Explanation, ProfileExplanation } from "./explanation.js";
-import {
-  type CandidateExplainer,
-  type CandidateFigures,
-  isCandidateExplainer,
-} from "./framework/candidate-explainer.js";
+import { explainProfile } from "./explain-profile.js";
+import type { Explanation } from "./explanation.js";
 import type { CycleContext, Plugin } from "./framework/plugin.js";
 import type { PrefixIndexOwner } from "./framework/prefix-index-owner.js";
-import type { DisaggOutcome, ProfileHandler } from "./framework/profile-handler.js";
+import type { ProfileHandler } from "./framework/profile-handler.js";
 import type {
   PluginTimer,
   ProfileRunResult,
@@ -221,13 +218,7 @@ class DefaultScheduler implements Scheduler {
         const lease = this.#store.acquire(pool, primary.address, request.promptTokens + request.maxTokens);
         if (lease) out.lease = lease;
         for (const o of profile.observers) o.onPicked(ctx, request, result.endpoints);
-        if (prefill && out.prefill) {
-          const p = this.#store.acquire(pool, out.prefill.endpoint.address, request.promptTokens);
-          if (p) out.prefill.lease = p;
-          // The prefill endpoint computed the prompt's KV (and keeps it cached): its profile learns too.
-          const first = prefill.result.endpoints.slice(0, 1);
-          for (const o of prefill.profile.observers) o.onPicked(ctx, request, first);
-        }
+        if (prefill) commitPrefill(this.#store, pool, ctx, request, prefill, out);
         if (disagg) this.#metrics.countDisaggDecision?.(disagg.outcome.decisionType);
         this.#metrics.countSchedulerAttempt("success");
         if (usedStale || this.#stalePools.size > 0) this.#noteStale(pool, usedStale);
@@ -268,7 +259,10 @@ class DefaultScheduler implements Scheduler {
       if (re.code === "NotFound") throw re;
       e.error = { code: re.code, message: re.message };
     }
-    for (const [name, trace] of traces) e.profiles.push(this.#explainProfile(name, trace, request));
+    for (const [name, trace] of traces) {
+      const profile = this.profiles.find((p) => p.name === name)!;
+      e.profiles.push(explainProfile(profile, trace, this.#results.get(name), request, this.#candidates));
+    }
     return e;
   }
 
@@ -336,16 +330,7 @@ class DefaultScheduler implements Scheduler {
     const result = winner === undefined ? undefined : results.get(winner);
     const profile = profiles.find((p) => p.name === winner);
     if (!result || !profile) throw this.#noResult(pool, request);
-    const outcome = this.#handler.disaggregation?.(results);
-    let disagg: DisaggSplit | undefined;
-    if (outcome) {
-      disagg = { outcome };
-      const name = outcome.prefillProfile;
-      const prefillResult = name === undefined ? undefined : results.get(name);
-      const prefillProfile = profiles.find((p) => p.name === name);
-      if (prefillResult && prefillProfile)
-        disagg.prefill = { profile: prefillProfile, result: prefillResult };
-    }
+    const disagg = disaggSplitOf(this.#handler, results, profiles);
     return { profile, result, saturation, usedStale, disagg };
   }
 
@@ -375,60 +360,4 @@ class DefaultScheduler implements Scheduler {
       `no endpoint of pool "${pool}" can take the request (${detail})`,
     );
   }
-
-  #explainProfile(name: string, trace: ProfileTrace, request: SchedulingRequest): ProfileExplanation {
-    const profile = this.profiles.find((p) => p.name === name)!;
-    const result = this.#results.get(name);
-    const candidates = trace.scored.map((ep, i) => ({
-      address: ep.address,
-      scores: profile.scorers.map(({ scorer, weight }) => {
-        const raw = trace.raw[scorer.name]?.[i] ?? 0;
-        return { plugin: scorer.name, type: scorer.type, raw, weight, weighted: raw * weight };
-      }),
-      total: trace.totals[i] ?? 0,
-    }));
-    const out: ProfileExplanation = {
-      profile: name,
-      filtered: trace.filtered,
-      candidates,
-      picker: profile.picker.name,
-      picked: result ? result.endpoints.map((e) => e.address) : [],
-    };
-    if (trace.failedAt !== undefined) out.failedAt = trace.failedAt;
-    const explainers: CandidateExplainer[] = [];
-    for (const f of profile.filters) if (isCandidateExplainer(f)) explainers.push(f);
-    for (const { scorer } of profile.scorers) if (isCandidateExplainer(scorer)) explainers.push(scorer);
-    if (explainers.length > 0) {
-      // Every candidate that entered the profile, also those a filter removed (why it did shows here).
-      out.candidateFigures = this.#candidates.map((ep) => {
-        const figures: CandidateFigures = {};
-        for (const x of explainers) Object.assign(figures, x.explainCandidate(request, ep));
-        return { address: ep.address, figures };
-      });
-    }
-    return out;
-  }
-}
-
-/** A disaggregating handler's split of one decision: the outcome, and the prefill run when used. */
-interface DisaggSplit {
-  outcome: DisaggOutcome;
-  prefill?: { profile: SchedulerProfile; result: ProfileRunResult };
-}
-
-function explainDisaggregation(d: DisaggSplit, decode: ProfileRunResult): ExplainedDisaggregation {
-  const o = d.outcome;
-  const out: ExplainedDisaggregation = {
-    decisionType: o.decisionType,
-    decodeProfile: o.decodeProfile,
-    decode: decode.endpoints[0]!.address,
-    reason: o.reason,
-  };
-  if (d.prefill) {
-    out.prefillProfile = d.prefill.profile.name;
-    out.prefill = d.prefill.result.endpoints[0]!.address;
-  }
-  if (o.decider !== undefined) out.decider = o.decider;
-  if (o.cachedTokens !== undefined) out.cachedTokens = o.cachedTokens;
-  return out;
 }

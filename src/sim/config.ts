@@ -4,6 +4,7 @@
  */
 import { RouterError } from "../core/errors.js";
 import { type EnginePreset, kvBlocksOf, type PresetName, presets } from "./presets.js";
+import type { SchedulingPolicy } from "./waiting-queue.js";
 
 /**
  * Options of `createEngine`: a preset name plus any figure to override.
@@ -19,6 +20,12 @@ export interface EngineOptions extends Partial<EnginePreset> {
   numBlocks?: number;
   /** Step-time noise: each step lasts × (1 ± stepJitter), uniform; drawn from the injected Random. Default 0. */
   stepJitter?: number;
+  /**
+   * vLLM's `--scheduling-policy`: `fcfs` (default; a request with a non-zero `priority` is refused)
+   * or `priority` (waiting queue by priority then arrival, lower first; preemption takes the running
+   * request with the highest (priority, arrival)).
+   */
+  schedulingPolicy?: SchedulingPolicy;
 }
 
 /** The resolved configuration an engine runs with. */
@@ -26,6 +33,7 @@ export interface EngineConfig extends EnginePreset {
   preset: PresetName;
   numBlocks: number;
   stepJitter: number;
+  schedulingPolicy: SchedulingPolicy;
 }
 
 type Rule = "positive" | "nonNegative" | "int" | "nonNegativeInt" | "fraction";
@@ -105,6 +113,14 @@ export function resolveEngineConfig(options: EngineOptions = {}): EngineConfig {
   const stepJitter = options.stepJitter ?? 0;
   if (stepJitter >= 1)
     throw new RouterError("BadRequest", `engine option stepJitter: ${stepJitter} is not < 1`, "stepJitter");
+  const schedulingPolicy = options.schedulingPolicy ?? "fcfs";
+  if (schedulingPolicy !== "fcfs" && schedulingPolicy !== "priority") {
+    throw new RouterError(
+      "BadRequest",
+      `engine option schedulingPolicy: "${String(schedulingPolicy)}" is not fcfs or priority`,
+      "schedulingPolicy",
+    );
+  }
   const maxModelLen = Math.min(merged.maxModelLen, numBlocks * merged.blockSize);
-  return { ...merged, preset: presetName, numBlocks, stepJitter, maxModelLen };
+  return { ...merged, preset: presetName, numBlocks, stepJitter, maxModelLen, schedulingPolicy };
 }

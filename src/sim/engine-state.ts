@@ -2,11 +2,11 @@
 import type { Random } from "../core/random.js";
 import { BlockPool } from "./block-pool.js";
 import type { EngineConfig } from "./config.js";
-import { Deque } from "./deque.js";
 import type { EngineRequest, StepResult } from "./engine-types.js";
 import { LoraSlots } from "./lora.js";
 import { createRoofline, type StepTimeFn } from "./roofline.js";
 import type { Sequence } from "./sequence.js";
+import { createWaitingQueue, type WaitingQueue } from "./waiting-queue.js";
 
 export interface EngineStats {
   prefixCacheQueries: number;
@@ -26,8 +26,10 @@ export interface EngineState<R extends EngineRequest> {
   readonly lora: LoraSlots;
   readonly stepMs: StepTimeFn;
   readonly random: Random;
-  /** FCFS queue; may hold cancelled sequences, dropped lazily when they reach the front. */
-  readonly waiting: Deque<Sequence<R>>;
+  /** FCFS deque or priority heap; may hold cancelled sequences, dropped lazily when they reach the front. */
+  readonly waiting: WaitingQueue<Sequence<R>>;
+  /** Sequences submitted so far (the priority queue's last tie-break). */
+  submitted: number;
   /** Live (not cancelled) sequences in `waiting`. */
   waitingCount: number;
   /** Admission order: the newest is last and is the first to be preempted. */
@@ -53,7 +55,8 @@ export function createEngineState<R extends EngineRequest>(
     lora: new LoraSlots(config.maxLoras, config.loraLoadMs),
     stepMs: createRoofline(config),
     random,
-    waiting: new Deque(),
+    waiting: createWaitingQueue<R>(config.schedulingPolicy),
+    submitted: 0,
     waitingCount: 0,
     running: [],
     byId: new Map(),

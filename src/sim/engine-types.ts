@@ -29,6 +29,11 @@ export interface EngineRequest {
    * connector does), then decodes. A preempted request recomputes its prompt locally.
    */
   remotePrefill?: boolean;
+  /**
+   * vLLM's per-request `priority` (lower = served first; absent = 0). Only an engine with
+   * `schedulingPolicy: "priority"` takes a non-zero value; the `fcfs` one refuses it, as vLLM does.
+   */
+  priority?: number;
 }
 
 /**
@@ -92,7 +97,7 @@ export interface EngineMetrics {
 /** A simulated vLLM-like engine; see `createEngine`. */
 export interface Engine<R extends EngineRequest = EngineRequest> {
   readonly config: EngineConfig;
-  /** Queues a request (FCFS); it is looked at by the next step. Throws RouterError BadRequest/NotFound. */
+  /** Queues a request (FCFS, or by priority under the priority policy); it is looked at by the next step. Throws RouterError BadRequest/NotFound. */
   submit(request: R, now: number): void;
   /** Plans and applies ONE step starting at max(now, end of the previous step). */
   step(now: number): StepResult<R>;

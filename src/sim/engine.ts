@@ -64,6 +64,22 @@ export function createEngine<R extends EngineRequest = EngineRequest>(
         "maxTokens",
       );
     }
+    const priority = request.priority ?? 0;
+    if (!Number.isSafeInteger(priority)) {
+      throw new RouterError(
+        "BadRequest",
+        `request ${id}: priority ${priority} is not an integer`,
+        "priority",
+      );
+    }
+    if (priority !== 0 && config.schedulingPolicy === "fcfs") {
+      // vLLM's answer (400): a priority needs `--scheduling-policy priority`.
+      throw new RouterError(
+        "BadRequest",
+        `request ${id}: got priority ${priority} but priority scheduling is not enabled (schedulingPolicy fcfs)`,
+        "priority",
+      );
+    }
     if (adapter !== undefined && config.maxLoras === 0) {
       throw new RouterError(
         "NotFound",
@@ -75,7 +91,7 @@ export function createEngine<R extends EngineRequest = EngineRequest>(
     const fullBlocks = Math.floor((promptTokens + maxTokens) / config.blockSize);
     const keys = request.prefixKeys;
     const chained = keys ? chainBlockKeys(keys, Math.min(keys.length, fullBlocks), adapter) : [];
-    const seq = new Sequence(request, chained, now);
+    const seq = new Sequence(request, chained, now, s.submitted++);
     // An idle engine starts its next step at this arrival, not at the end of its last step.
     if (!hasWork()) s.busyUntil = Math.max(s.busyUntil, now);
     s.byId.set(id, seq);

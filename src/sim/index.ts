@@ -8,3 +8,4 @@ export type { Engine, EngineMetrics, EngineRequest, StepResult } from "./engine-
 export { chainBlockKeys, charsPerToken, promptFromText } from "./prefix-keys.js";
 export { type EnginePreset, kvBlocksOf, type PresetName, presetAccelerators, presets } from "./presets.js";
 export { createRoofline, type RooflineFigures, type StepTimeFn } from "./roofline.js";
+export type { SchedulingPolicy } from "./waiting-queue.js";

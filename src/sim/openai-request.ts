@@ -23,6 +23,8 @@ export interface SimRequest {
   stream: boolean;
   /** stream_options.include_usage */
   includeUsage: boolean;
+  /** vLLM's `priority` (lower = served first); undefined when absent. */
+  priority?: number;
 }
 
 const contentPart = z.looseObject({ type: z.string().optional(), text: z.string().optional() });
@@ -36,6 +38,7 @@ const common = {
   max_completion_tokens: z.number().int().min(1).nullish(),
   stream: z.boolean().nullish(),
   stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
+  priority: z.number().int().nullish(),
 };
 const completionBody = z.looseObject({
   ...common,
@@ -79,5 +82,6 @@ export function parseSimRequest(kind: SimRequestKind, body: unknown): SimRequest
     maxTokens: b.max_completion_tokens ?? b.max_tokens ?? undefined,
     stream: b.stream === true,
     includeUsage: b.stream_options?.include_usage === true,
+    ...(typeof b.priority === "number" && { priority: b.priority }),
   };
 }

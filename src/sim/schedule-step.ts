@@ -1,7 +1,9 @@
 /**
  * One engine step, after vLLM's v1 scheduler: running sequences first (oldest first; one decode token
- * each, or the next prefill chunk), preempting the NEWEST running sequence whenever the KV blocks run
- * out; then, if nothing was preempted, waiting sequences in FCFS order while the token budget, the
+ * each, or the next prefill chunk), preempting a running sequence whenever the KV blocks run out (fcfs:
+ * the NEWEST; priority: the highest (priority, arrival), handing back its budget if it was already
+ * scheduled in this step); then, if nothing was preempted, waiting sequences in queue order (fcfs:
+ * arrival; priority: priority then arrival) while the token budget, the
  * sequence limit, the LoRA slots and the free blocks allow (prefix-cache hits are shared, not
  * recomputed). The step's duration comes from the roofline; tokens are emitted at its end.
  * Cost: O(scheduled sequences + prompt blocks of admitted ones); no allocation per token.
@@ -10,6 +12,7 @@
 import type { EngineState } from "./engine-state.js";
 import type { EngineRequest, StepResult } from "./engine-types.js";
 import type { Sequence } from "./sequence.js";
+import { preemptionVictim } from "./waiting-queue.js";
 
 export function runStep<R extends EngineRequest>(s: EngineState<R>, now: number): StepResult<R> {
   const { pool, config, running, scheduled, result: res } = s;
@@ -29,7 +32,15 @@ export function runStep<R extends EngineRequest>(s: EngineState<R>, now: number)
     const need = Math.ceil((seq.computed + n) / bs) - seq.blocks.length;
     let self = false;
     while (need > pool.freeBlocks) {
-      const victim = running.pop()!;
+      const v = preemptionVictim(running, config.schedulingPolicy);
+      const victim = running[v]!;
+      running.splice(v, 1);
+      if (v < i) {
+        // Already scheduled in this step (priority policy only): its tokens go back to the budget.
+        budget += victim.scheduled;
+        scheduled.splice(scheduled.indexOf(victim), 1);
+        i--;
+      }
       preempt(s, victim);
       preempted = true;
       if (victim === seq) {

@@ -22,11 +22,14 @@ export class Sequence<R extends EngineRequest> {
   /** Prompt tokens served from the prefix cache at the first admission (what the client is told). */
   cachedPromptTokens = 0;
   preemptions = 0;
+  /** Submission order in its engine: the last tie-break of the priority policy's queue. */
+  readonly order: number;
 
-  constructor(request: R, keys: readonly number[], arrivalMs: number) {
+  constructor(request: R, keys: readonly number[], arrivalMs: number, order = 0) {
     this.request = request;
     this.keys = keys;
     this.arrivalMs = arrivalMs;
+    this.order = order;
   }
 
   /** Tokens the sequence has: prompt + output so far (the KV needed before the next token). */

@@ -42,6 +42,7 @@ describe("RouterConfig", () => {
         firstByteTimeoutMs: 60000,
         idleTimeoutMs: 60000,
         maxAttempts: 3,
+        enginePriority: "off",
         trustedHeaders: [],
         outlierDetection: { baseEjectionMs: 5000, maxEjectionMs: 60000 },
       },

@@ -13,6 +13,7 @@ import type { FlowControlConfig } from "../../src/flowcontrol/config.js";
 import { FlowController } from "../../src/flowcontrol/flow-controller.js";
 import { droppedReasonOf } from "../../src/flowcontrol/outcomes.js";
 import { createPoolSaturation } from "../../src/flowcontrol/pool-saturation.js";
+import { enginePriorityValue } from "../../src/proxy/engine-priority.js";
 import type { Timers } from "../../src/push/timers.js";
 import { defaultSchedulerConfig } from "../../src/scheduling/config/default-config.js";
 import type {
@@ -51,12 +52,19 @@ export interface FlowSimulationOptions {
   thresholds?: SaturationDetectorConfig;
   /** Count finished requests as room before the next push shows it (the router core does). Default true. */
   completionCredit?: boolean;
+  /**
+   * Engine-side priority: the engines run vLLM's `--scheduling-policy priority` and each request
+   * carries `priority` as the router's `enginePriority: vllm` forward writes it. Default off (fcfs).
+   */
+  enginePriority?: boolean;
+  /** FlowController's eviction confirmation grace (ms); default its own (10 ms). */
+  evictionGraceMs?: number;
   /** Flow control's settings; undefined = gate off (legacy admission). */
   flowControl: FlowControlConfig | undefined;
 }
 
 /** How a request ended. */
-export const Outcome = { Served: 0, Refused: 1, Expired: 2, Failed: 3 } as const;
+export const Outcome = { Served: 0, Refused: 1, Expired: 2, Failed: 3, Evicted: 4 } as const;
 
 export interface FlowSimulationResult {
   /** Per request (aligned with the input): virtual ms, NaN when not served. */
@@ -65,9 +73,16 @@ export interface FlowSimulationResult {
   outcome: Uint8Array;
   /** Output tokens emitted in the window, per flow id and in total. */
   windowTokensByFlow: Map<string, number>;
+  /** Output tokens of the window, less those of requests evicted later (the client got an error). */
   windowOutputTokens: number;
+  /** Output tokens emitted in the window by requests evicted later (work thrown away). */
+  windowEvictedTokens: number;
   /** Most requests waiting in flow control at once. */
   maxQueued: number;
+  /** Per request: virtual ms of its dispatch to an engine, NaN when never dispatched. */
+  dispatchMs: Float64Array;
+  /** Per request: start of the engine step that produced its first token (its prefill's last chunk). */
+  firstStepStartMs: Float64Array;
   leftInFlight: number;
 }
 
@@ -88,7 +103,12 @@ export function runFlowSimulation(
   const engines: Engine<SimRequest>[] = [];
   const byAddress = new Map<string, number>();
   for (let i = 0; i < o.replicas; i++) {
-    engines.push(createEngine<SimRequest>({ preset: o.preset }));
+    engines.push(
+      createEngine<SimRequest>({
+        preset: o.preset,
+        schedulingPolicy: o.enginePriority ? "priority" : "fcfs",
+      }),
+    );
     byAddress.set(replicaAddress(i), i);
   }
   const sequences = new Array<bigint>(o.replicas).fill(0n);
@@ -131,22 +151,28 @@ export function runFlowSimulation(
       config: o.flowControl,
       saturation: (p) => pools.saturation(p),
       hasEndpoints: (p) => pools.hasEndpoints(p),
+      ...(o.evictionGraceMs !== undefined && { evictionConfirmationGraceMs: o.evictionGraceMs }),
     });
 
   for (let i = 0; i < o.replicas; i++) q.push(rnd.next() * o.pushIntervalMs, EventKind.PushObserve, i);
   if (n > 0) q.push(requests[0]!.arrivalMs, EventKind.Arrival, 0);
 
   const firstTokenMs = new Float64Array(n).fill(Number.NaN);
+  const firstStepStartMs = new Float64Array(n).fill(Number.NaN);
+  const stepStart = new Float64Array(o.replicas);
   const finishMs = new Float64Array(n).fill(Number.NaN);
   const outcome = new Uint8Array(n);
   const leases: (Lease | undefined)[] = new Array(n);
-  const dispatchedAt = new Float64Array(n);
+  const dispatchedAt = new Float64Array(n).fill(Number.NaN);
   const stepping = new Uint8Array(o.replicas);
   const stepFirst: number[][] = engines.map(() => []);
   const stepFinished: number[][] = engines.map(() => []);
   const stepEmitted: number[][] = engines.map(() => []);
   const windowTokensByFlow = new Map<string, number>();
   let windowOutputTokens = 0;
+  let windowEvictedTokens = 0;
+  const windowTokensOf = new Float64Array(n);
+  const evicted = new Uint8Array(n);
   let done = 0;
   let maxQueued = 0;
 
@@ -166,14 +192,54 @@ export function runFlowSimulation(
     const replica = byAddress.get(result.endpoints[0]!.address)!;
     leases[i] = result.lease;
     dispatchedAt[i] = t;
+    if (flowControlled && fc !== undefined) {
+      const finished = fc.dispatched(fcRequest(i), () => {
+        // Evicted in flight: the engine drops it, its lease goes back, the client gets 429 `evicted`.
+        engines[replica]!.cancel(String(i));
+        evicted[i] = 1;
+        outcome[i] = Outcome.Evicted;
+        windowOutputTokens -= windowTokensOf[i]!;
+        windowEvictedTokens += windowTokensOf[i]!;
+        const f = requests[i]!.flowId;
+        windowTokensByFlow.set(f, (windowTokensByFlow.get(f) ?? 0) - windowTokensOf[i]!);
+        const lease = leases[i];
+        leases[i] = undefined;
+        done++;
+        if (lease !== undefined && o.completionCredit !== false)
+          pools.released(POOL, lease.address, dispatchedAt[i]!, lease.tokens);
+        lease?.release();
+        finishedOf[i] = undefined;
+      });
+      finishedOf[i] = finished;
+    }
+    const priority = enginePriorityValue(o.enginePriority ? "vllm" : "off", r.priority);
     engines[replica]!.submit(
-      { index: i, id: String(i), promptTokens: r.promptTokens, maxTokens: r.maxTokens, prefixKeys: r.hashes },
+      {
+        index: i,
+        id: String(i),
+        promptTokens: r.promptTokens,
+        maxTokens: r.maxTokens,
+        prefixKeys: r.hashes,
+        ...(priority !== undefined && { priority }),
+      },
       t,
     );
     if (stepping[replica] === 0) {
       stepping[replica] = 1;
       q.push(t, EventKind.StepEnd, replica);
     }
+  };
+  const finishedOf: ((() => void) | undefined)[] = new Array(n);
+  const fcRequest = (i: number) => {
+    const r = requests[i]!;
+    return {
+      pool: POOL,
+      flowId: r.flowId,
+      priority: r.priority,
+      bytes: r.promptTokens * 4,
+      inputTokens: r.promptTokens,
+      outputTokens: r.maxTokens,
+    };
   };
   const dropped = (i: number, err: unknown) => {
     outcome[i] = droppedReasonOf(err) === "rejected-ttl-expired" ? Outcome.Expired : Outcome.Refused;
@@ -187,20 +253,12 @@ export function runFlowSimulation(
     clock.set(t);
     switch (q.kind) {
       case EventKind.Arrival: {
-        const r = requests[i]!;
         if (i + 1 < n) q.push(requests[i + 1]!.arrivalMs, EventKind.Arrival, i + 1);
         try {
           if (fc === undefined) dispatch(i, false);
           else {
             fc.enqueue(
-              {
-                pool: POOL,
-                flowId: r.flowId,
-                priority: r.priority,
-                bytes: r.promptTokens * 4,
-                inputTokens: r.promptTokens,
-                outputTokens: r.maxTokens,
-              },
+              fcRequest(i),
               () => dispatch(i, true),
               (err) => {
                 if (err !== undefined) dropped(i, err);
@@ -214,17 +272,26 @@ export function runFlowSimulation(
         break;
       }
       case EventKind.StepEnd: {
-        for (const k of stepFirst[i]!) firstTokenMs[k] = t;
+        for (const k of stepFirst[i]!) {
+          if (evicted[k] !== 0) continue;
+          firstTokenMs[k] = t;
+          firstStepStartMs[k] = stepStart[i]!;
+        }
         const inWindow = t >= window[0] && t < window[1];
         if (inWindow) {
-          windowOutputTokens += stepEmitted[i]!.length;
           for (const k of stepEmitted[i]!) {
+            if (evicted[k] !== 0) continue;
+            windowOutputTokens++;
+            windowTokensOf[k]!++;
             const f = requests[k]!.flowId;
             windowTokensByFlow.set(f, (windowTokensByFlow.get(f) ?? 0) + 1);
           }
         }
         let released = false;
         for (const k of stepFinished[i]!) {
+          if (evicted[k] !== 0) continue;
+          finishedOf[k]?.();
+          finishedOf[k] = undefined;
           finishMs[k] = t;
           const lease = leases[k];
           if (lease !== undefined && fc !== undefined && o.completionCredit !== false)
@@ -240,6 +307,7 @@ export function runFlowSimulation(
         const engine = engines[i]!;
         if (engine.hasWork()) {
           const step = engine.step(t);
+          stepStart[i] = step.startMs;
           for (const r of step.firstToken) stepFirst[i]!.push(r.index);
           for (const r of step.finished) stepFinished[i]!.push(r.index);
           for (const r of step.emitted) stepEmitted[i]!.push(r.index);
@@ -279,5 +347,16 @@ export function runFlowSimulation(
   let leftInFlight = 0;
   for (const e of store.endpoints(POOL) ?? []) leftInFlight += e.inFlight.requests;
   scheduler.dispose();
-  return { firstTokenMs, finishMs, outcome, windowTokensByFlow, windowOutputTokens, maxQueued, leftInFlight };
+  return {
+    firstTokenMs,
+    finishMs,
+    outcome,
+    windowTokensByFlow,
+    windowOutputTokens,
+    windowEvictedTokens,
+    maxQueued,
+    dispatchMs: dispatchedAt,
+    firstStepStartMs,
+    leftInFlight,
+  };
 }

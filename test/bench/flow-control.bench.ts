@@ -10,7 +10,7 @@
  * Run: npm run bench:flow [-- --only queue|overload|fairness] [--replicas N] [--duration S] [--seed N]
  */
 import { performance } from "node:perf_hooks";
-import { flowControlConfigFrom } from "../../src/flowcontrol/config.js";
+import { flowControlConfigFrom, type UsageLimit } from "../../src/flowcontrol/config.js";
 import { FlowController } from "../../src/flowcontrol/flow-controller.js";
 import type { FlowRequest } from "../../src/flowcontrol/types.js";
 import type { Timers } from "../../src/push/timers.js";
@@ -222,16 +222,98 @@ function overload(o: Flags, cap: number, kv: number): void {
     mixed.filter((x, i) => cls(x) && r.outcome[i] === outcome && Number.isNaN(r.firstTokenMs[i]!)).length;
   const off = runFlowSimulation(mixed, { ...base, flowControl: undefined }, win);
   const tpsOff = off.windowOutputTokens / secs;
-  const variants = [
-    { name: "flow control, static-usage-limit-policy (upstream default)", limit: undefined },
+  const holdback: UsageLimit = {
+    policy: "priority-holdback-policy",
+    domain: "rank",
+    minCeiling: 0.9,
+    maxCeiling: 1,
+  };
+  const variants: {
+    name: string;
+    limit: UsageLimit | undefined;
+    evict: boolean;
+    prio?: boolean;
+    fc?: false;
+    /** FlowController evictionConfirmationGraceMs (upstream's stop-and-wait pacing); default 0. */
+    grace?: number;
+  }[] = [
+    { name: "flow control, static-usage-limit-policy (upstream default)", limit: undefined, evict: false },
+    { name: "flow control, priority-holdback-policy minCeiling 0.9", limit: holdback, evict: false },
+    { name: "flow control, static-usage-limit-policy, enableEviction", limit: undefined, evict: true },
     {
-      name: "flow control, priority-holdback-policy minCeiling 0.9",
-      limit: { policy: "priority-holdback-policy", domain: "rank", minCeiling: 0.9, maxCeiling: 1 } as const,
+      name: "flow control, priority-holdback-policy minCeiling 0.97, enableEviction (README's advice)",
+      limit: { ...holdback, minCeiling: 0.97 },
+      evict: true,
     },
   ];
+  // Engine-side priority (vLLM --scheduling-policy priority, the router's enginePriority: vllm forward).
+  variants.push(
+    {
+      name: "engine priority, no flow control (batch shed at saturation)",
+      limit: undefined,
+      evict: false,
+      prio: true,
+      fc: false,
+    },
+    {
+      name: "engine priority + flow control, static-usage-limit-policy",
+      limit: undefined,
+      evict: false,
+      prio: true,
+    },
+    {
+      name: "engine priority + flow control, static, enableEviction",
+      limit: undefined,
+      evict: true,
+      prio: true,
+    },
+    {
+      name: "engine priority + flow control, holdback minCeiling 0.97, enableEviction",
+      limit: { ...holdback, minCeiling: 0.97 },
+      evict: true,
+      prio: true,
+    },
+  );
+  // Upstream's stop-and-wait eviction pacing: its concurrency-detector grace (10 ms) and its
+  // utilization-detector one (500 ms).
+  for (const grace of [10, 500])
+    variants.push(
+      {
+        name: `flow control, static, enableEviction, confirmation grace ${grace} ms`,
+        limit: undefined,
+        evict: true,
+        grace,
+      },
+      {
+        name: `engine priority + flow control, holdback 0.97, enableEviction, confirmation grace ${grace} ms`,
+        limit: { ...holdback, minCeiling: 0.97 },
+        evict: true,
+        prio: true,
+        grace,
+      },
+    );
+  // SWEEP=0.93,0.95 npm run bench:flow -- --only overload: more holdback ceilings, with eviction.
+  for (const m of (process.env.SWEEP ?? "").split(",").filter(Boolean))
+    variants.push({
+      name: `flow control, priority-holdback-policy minCeiling ${m}, enableEviction`,
+      limit: { ...holdback, minCeiling: Number(m) },
+      evict: true,
+    });
   const runs = variants.map((v) => ({
     ...v,
-    run: runFlowSimulation(mixed, { ...base, flowControl: flowControlConfigFrom(undefined, v.limit) }, win),
+    run: runFlowSimulation(
+      mixed,
+      {
+        ...base,
+        ...(v.prio === true && { enginePriority: true }),
+        ...(v.grace !== undefined && { evictionGraceMs: v.grace }),
+        flowControl:
+          v.fc === false
+            ? undefined
+            : flowControlConfigFrom({ enableEviction: v.evict, priorityBands: [] }, v.limit),
+      },
+      win,
+    ),
   }));
   // "Unloaded": 5% of capacity, the quality bench's unloaded reference (sweep.ts unloadedPercent).
   const unloadedReqs = stream(o, 0.05 * cap, o.seed + 3, 2, "critical");
@@ -246,22 +328,22 @@ function overload(o: Flags, cap: number, kv: number): void {
     `\n## Overload: 150% of capacity (${(1.5 * cap).toFixed(1)} req/s), half critical (priority 2), half batch (priority -1); saturationDetector kvCacheUtilThreshold ${kv}\n`,
   );
   console.log(
-    "| run | critical p90 TTFT ms | critical refused / expired | batch refused / expired | output tok/s (x no-FC) | batch share of tokens | most queued |",
+    "| run | critical p90 TTFT ms | critical refused / expired | batch refused / expired / evicted | output tok/s (x no-FC) | tok/s thrown away by eviction | batch share of tokens | most queued |",
   );
-  console.log("|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|");
   const row = (name: string, r: Run) => {
     const tps = r.windowOutputTokens / secs;
     console.log(
-      `| ${name} | ${ttftP90(mixed, r.firstTokenMs, win, isCritical).toFixed(0)} | ${count(r, isCritical, Outcome.Refused) + count(r, isCritical, Outcome.Failed)} / ${count(r, isCritical, Outcome.Expired)} | ${count(r, isBatch, Outcome.Refused)} / ${count(r, isBatch, Outcome.Expired)} | ${tps.toFixed(0)} (${(tps / tpsOff).toFixed(3)}) | ${((100 * batchTokens(r)) / Math.max(1, r.windowOutputTokens)).toFixed(1)}% | ${r.maxQueued} |`,
+      `| ${name} | ${ttftP90(mixed, r.firstTokenMs, win, isCritical).toFixed(0)} | ${count(r, isCritical, Outcome.Refused) + count(r, isCritical, Outcome.Failed)} / ${count(r, isCritical, Outcome.Expired)} | ${count(r, isBatch, Outcome.Refused)} / ${count(r, isBatch, Outcome.Expired)} / ${mixed.filter((x, i) => isBatch(x) && r.outcome[i] === Outcome.Evicted).length} | ${tps.toFixed(0)} (${(tps / tpsOff).toFixed(3)}) | ${(r.windowEvictedTokens / secs).toFixed(0)} | ${((100 * batchTokens(r)) / Math.max(1, r.windowOutputTokens)).toFixed(1)}% | ${r.maxQueued} |`,
     );
   };
   for (const v of runs) row(v.name, v.run);
   row("no flow control (legacy admission: batch shed at saturation)", off);
   console.log(
-    `| critical alone, unloaded pool (5%: ${(0.05 * cap).toFixed(1)} req/s) | ${ttftUnloaded.toFixed(0)} | | | | | |`,
+    `| critical alone, unloaded pool (5%: ${(0.05 * cap).toFixed(1)} req/s) | ${ttftUnloaded.toFixed(0)} | | | | | | |`,
   );
   console.log(
-    `| critical alone at its own rate (${half.toFixed(1)} req/s) | ${ttftAlone.toFixed(0)} | | | | | |`,
+    `| critical alone at its own rate (${half.toFixed(1)} req/s) | ${ttftAlone.toFixed(0)} | | | | | | |`,
   );
   console.log("");
   for (const v of runs) {
@@ -277,11 +359,49 @@ function overload(o: Flags, cap: number, kv: number): void {
       `  critical p90 TTFT <= 1.5x unloaded: ${verdict(ttft <= 1.5 * ttftUnloaded)} (${ttft.toFixed(0)} ms vs ${ttftUnloaded.toFixed(0)} ms = ${(ttft / ttftUnloaded).toFixed(2)}x; vs critical alone at its rate ${ttftAlone.toFixed(0)} ms = ${(ttft / ttftAlone).toFixed(2)}x)`,
     );
     console.log(`  no critical request refused or expired: ${verdict(lost === 0)} (${lost})`);
+    const waits = (from: (i: number) => number, to: (i: number) => number) =>
+      ttftP90(
+        mixed,
+        Float64Array.from(mixed, (x, i) => x.arrivalMs + to(i) - from(i)),
+        win,
+        isCritical,
+      ).toFixed(0);
+    console.log(
+      `  critical p90 in the router queue ${waits(
+        (i) => mixed[i]!.arrivalMs,
+        (i) => r.dispatchMs[i]!,
+      )} ms, from dispatch to first token ${waits(
+        (i) => r.dispatchMs[i]!,
+        (i) => r.firstTokenMs[i]!,
+      )} ms (to the start of its first token's step ${waits(
+        (i) => r.dispatchMs[i]!,
+        (i) => r.firstStepStartMs[i]!,
+      )} ms; that step ${waits(
+        (i) => r.firstStepStartMs[i]!,
+        (i) => r.firstTokenMs[i]!,
+      )} ms)`,
+    );
     console.log(
       `  pool throughput >= 0.98x no flow control: ${verdict(tps >= 0.98 * tpsOff)} (${(tps / tpsOff).toFixed(3)}x)`,
     );
     if (r.leftInFlight !== 0) console.log(`  BOOKKEEPING: ${r.leftInFlight} leases left in flight`);
   }
+  const aloneSplit = (from: (i: number) => number, to: (i: number) => number) =>
+    ttftP90(
+      aloneReqs,
+      Float64Array.from(aloneReqs, (x, i) => x.arrivalMs + to(i) - from(i)),
+      win,
+      () => true,
+    ).toFixed(0);
+  console.log(
+    `critical alone at its own rate: p90 to the start of its first token's step ${aloneSplit(
+      (i) => aloneReqs[i]!.arrivalMs,
+      (i) => alone.firstStepStartMs[i]!,
+    )} ms; that step ${aloneSplit(
+      (i) => alone.firstStepStartMs[i]!,
+      (i) => alone.firstTokenMs[i]!,
+    )} ms`,
+  );
   console.log(
     `(legacy run without flow control: critical p90 TTFT ${ttftP90(mixed, off.firstTokenMs, win, isCritical).toFixed(0)} ms)`,
   );

@@ -11,31 +11,26 @@
  * Run: npm run build && npm run bench:proxy [-- --ms 3000 --rounds 1 ...]
  */
 
-import { type ChildProcess, spawn } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { createServer } from "node:net";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { pushIdleReplica } from "./proxy-push.js";
 import {
-  type LoadRun,
-  type LoadSpec,
-  runNodeClient,
-  runWrk,
-  ticksPerSecond,
-  writeWrkScript,
-  wrkPath,
-} from "./proxy-wrk.js";
+  type Cpu,
+  groupCpu,
+  type ServePorts,
+  start,
+  startBare,
+  startNginx,
+  startServeInProcess,
+  startServeProcess,
+  stopChildren,
+  thisProcessCpu,
+  waitFor200,
+} from "./proxy-fronts.js";
+import { pushIdleReplica } from "./proxy-push.js";
+import { BASELINE, f0, f1, f2, report, type Sample, usageCheck } from "./proxy-report.js";
+import { type LoadRun, type LoadSpec, runNodeClient, runWrk, writeWrkScript, wrkPath } from "./proxy-wrk.js";
 
 const USAGE = `npm run bench:proxy [-- options]
 
@@ -56,12 +51,14 @@ Run \`npm run build\` first: bin.js runs the TypeScript sources through tsx when
   --client wrk|node   load generator (default wrk when installed; node = node:http client in this process)
   --serve-node-args=S extra node options for serve, e.g. --serve-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"
                       (also env BENCH_SERVE_NODE_ARGS; the profile is written when serve exits)
-  --bare-node-args=S  the same for the bare node:http proxy (to compare profiles)
+  --bare-node-args=S  the same for the bare proxies (to compare profiles)
   --baseline PATH     also run \`serve\` from another bin.js (e.g. a copy of the bundle built at the commit
                       before a change, with bin.js beside it), as "serve (baseline)", in the same
                       interleaved rows: an A/B on the same machine state
   --bare-undici       also run a bare proxy whose upstream client is undici (serve's), buffering the
                       answer as serve does: separates the upstream client's cost from serve's own
+  --only-serve        skip nginx and the bare node:http proxy (serve, --baseline, --bare-undici and the
+                      upstream reached directly remain): a shorter A/B on a busy machine
   --in-process        run serve's code inside this bench process instead (for profiling this process,
                       e.g. node --cpu-prof --import tsx test/bench/proxy.bench.ts --in-process);
                       its rows are labelled "in-process", its CPU is this whole process
@@ -81,6 +78,7 @@ function parse() {
       baseline: { type: "string" },
       "bare-undici": { type: "boolean" },
       "in-process": { type: "boolean" },
+      "only-serve": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   }).values;
@@ -112,6 +110,7 @@ if (args.only !== undefined && args.only !== "json" && args.only !== "sse") {
 }
 const KINDS: readonly ("json" | "sse")[] = args.only === undefined ? ["json", "sse"] : [args.only];
 const IN_PROCESS = args["in-process"] === true;
+const ONLY_SERVE = args["only-serve"] === true;
 const SERVE_NODE_ARGS = (args["serve-node-args"] ?? process.env.BENCH_SERVE_NODE_ARGS ?? "")
   .split(" ")
   .filter(Boolean);
@@ -130,199 +129,12 @@ if (IN_PROCESS && WRK === undefined) {
   process.exit(2);
 }
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "proxy-bench-"));
-const children: ChildProcess[] = [];
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 const load = () =>
   loadavg()
     .map((l) => l.toFixed(2))
     .join(" ");
-
-/** A port the OS says is free now (for nginx, which cannot report the port it bound). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Spawns a process in its own process group; resolves with the stdout/stderr text matching `ready`. */
-function start(cmd: string, argv: string[], ready: RegExp): Promise<RegExpExecArray & { pid: number }> {
-  const child = spawn(cmd, argv, { cwd: root, stdio: ["ignore", "pipe", "pipe"], detached: true });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let text = "";
-    const timer = setTimeout(() => reject(new Error(`${cmd} did not start: ${text}`)), 30_000);
-    const on = (d: Buffer) => {
-      if (text.length < 100_000) text += d.toString();
-      const m = ready.exec(text);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Object.assign(m, { pid: child.pid! }));
-      }
-    };
-    child.stdout!.on("data", on);
-    child.stderr!.on("data", on);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${cmd} exited with ${code}: ${text}`));
-    });
-  });
-}
-
-/** CPU time so far, ms: user and system. */
-interface Cpu {
-  user: number;
-  sys: number;
-}
-
-/** CPU (user and system, with reaped children) of every process in process group `pgid`, from /proc. */
-function groupCpu(pgid: number): Cpu {
-  let user = 0;
-  let sys = 0;
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, "utf8");
-    } catch {
-      continue; // exited meanwhile
-    }
-    const f = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
-    if (Number(f[2]) !== pgid) continue;
-    user += Number(f[11]) + Number(f[13]);
-    sys += Number(f[12]) + Number(f[14]);
-  }
-  const ms = 1000 / ticksPerSecond();
-  return { user: user * ms, sys: sys * ms };
-}
-
-function thisProcessCpu(): Cpu {
-  const c = process.cpuUsage();
-  return { user: c.user / 1000, sys: c.system / 1000 };
-}
-
-async function waitFor200(port: number, body: string): Promise<void> {
-  let last = "";
-  for (let i = 0; i < 200; i++) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body,
-      });
-      last = `${res.status} ${await res.text()}`;
-      if (res.ok) return;
-    } catch (err) {
-      last = String(err);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`port ${port} never answered 200: ${last}`);
-}
-
-async function startNginx(upstream: number): Promise<{ port: number; pgid: number } | undefined> {
-  const bin = ["/usr/sbin/nginx", "/usr/bin/nginx", "/usr/local/sbin/nginx"].find((p) => existsSync(p));
-  if (bin === undefined) {
-    progress("nginx is not installed: its rows are skipped (apt-get install -y nginx-light).");
-    return undefined;
-  }
-  const port = await freePort();
-  const d = join(dir, "nginx");
-  mkdirSync(d);
-  const conf = `worker_processes 1; daemon off; master_process on; pid ${d}/nginx.pid; error_log ${d}/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${d}/body; proxy_temp_path ${d}/proxy; fastcgi_temp_path ${d}/fcgi;
-  uwsgi_temp_path ${d}/uwsgi; scgi_temp_path ${d}/scgi;
-  upstream pool { server 127.0.0.1:${upstream}; keepalive 128; }
-  server {
-    listen 127.0.0.1:${port};
-    keepalive_requests 1000000;
-    location / {
-      proxy_pass http://pool; proxy_http_version 1.1; proxy_set_header Connection "";
-      proxy_buffering off; client_max_body_size 32m;
-    }
-  }
-}\n`;
-  writeFileSync(join(d, "nginx.conf"), conf);
-  const child = spawn(bin, ["-p", d, "-c", join(d, "nginx.conf")], { stdio: "ignore", detached: true });
-  children.push(child);
-  await waitFor200(port, json);
-  return { port, pgid: child.pid! };
-}
-
-/** `serve` as a user runs it: bin.js (the bundle when current), a config directory, every port 0. */
-async function startServeProcess(
-  upstream: number,
-  bin = join(root, "runtimes/node/bin.js"),
-): Promise<{ http: number; api: number; metrics: number; pgid: number }> {
-  const configDir = writeConfigDir(upstream);
-  const ports = [
-    "--http-port",
-    "0",
-    "--api-port",
-    "0",
-    "--extproc-port",
-    "0",
-    "--health-port",
-    "0",
-    "--metrics-port",
-    "0",
-  ];
-  const ready =
-    /"service":"api","port":(\d+)[\s\S]*"service":"metrics","port":(\d+)[\s\S]*"service":"http","port":(\d+)[\s\S]*"msg":"scheduler"/;
-  const m = await start(
-    process.execPath,
-    [...SERVE_NODE_ARGS, bin, "serve", "--config", configDir, "--host", "127.0.0.1", ...ports],
-    ready,
-  );
-  return { api: Number(m[1]), metrics: Number(m[2]), http: Number(m[3]), pgid: m.pid };
-}
-
-/** The same, in this process (for profiling it); its CPU is this process's. */
-async function startServeInProcess(
-  upstream: number,
-): Promise<{ http: number; api: number; metrics: number; close: () => Promise<void> }> {
-  const { parseFlags } = await import("../../runtimes/node/flags.js");
-  const { serveFlags } = await import("../../runtimes/node/serve-flags.js");
-  const { startServe } = await import("../../runtimes/node/serve.js");
-  const { setLogLevel } = await import("../../runtimes/node/log.js");
-  setLogLevel("warn");
-  const argv = ["--config", writeConfigDir(upstream), "--host", "127.0.0.1"];
-  for (const p of ["http-port", "api-port", "extproc-port", "health-port", "metrics-port"])
-    argv.push(`--${p}`, "0");
-  const s = await startServe(parseFlags(serveFlags, argv, {}, true).values);
-  return { http: s.ports.http!, api: s.ports.api!, metrics: s.ports.metrics!, close: () => s.close() };
-}
-
-let configDirs = 0;
-function writeConfigDir(upstream: number): string {
-  const d = join(dir, `config-${++configDirs}`);
-  mkdirSync(d, { recursive: true });
-  writeFileSync(
-    join(d, "pool.yaml"),
-    `# One pool; everything else (limits, the scheduler's default profile, metrics) takes its defaults.
-apiVersion: inference.networking.k8s.io/v1
-kind: InferencePool
-metadata:
-  name: bench
-spec:
-  selector:
-    matchLabels:
-      app: bench
-  targetPorts:
-    - number: ${upstream}
-`,
-  );
-  return d;
-}
 
 const messages = [{ role: "user", content: "Say hello to the benchmark." }];
 const json = JSON.stringify({ model: "bench-model", messages, max_tokens: 16 });
@@ -340,18 +152,6 @@ interface Target {
   cpu?: () => Cpu;
 }
 
-interface Sample extends LoadRun {
-  target: string;
-  kind: "json" | "sse";
-  clients: number;
-  round: number;
-  proxyCpuUs: number;
-  /** The system (kernel) part of proxyCpuUs. */
-  proxySysUs: number;
-  upstreamCpuUs: number;
-  load1: number;
-}
-
 function runOnce(port: number, kind: "json" | "sse", clients: number, ms: number): Promise<LoadRun> {
   const spec: LoadSpec = {
     port,
@@ -363,15 +163,6 @@ function runOnce(port: number, kind: "json" | "sse", clients: number, ms: number
   };
   return WRK === undefined ? runNodeClient(spec) : runWrk(WRK, script, spec);
 }
-
-const median = (xs: number[]) => {
-  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  if (s.length === 0) return Number.NaN;
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "-");
-const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : "-");
-const f0 = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "-");
 
 async function main(): Promise<void> {
   const loadBefore = load();
@@ -385,38 +176,32 @@ async function main(): Promise<void> {
   );
   const upstream = Number(up[1]);
   const targets: Target[] = [{ name: "direct", port: upstream }];
-  const nginx = await startNginx(upstream);
-  if (nginx) targets.push({ name: "nginx", port: nginx.port, cpu: () => groupCpu(nginx.pgid) });
-  const bare = await start(
-    process.execPath,
-    [...BARE_NODE_ARGS, "--import", "tsx", "test/bench/proxy-bare-node.ts", String(upstream)],
-    /listening (\d+)/,
-  );
-  targets.push({ name: "bare node:http", port: Number(bare[1]), cpu: () => groupCpu(bare.pid) });
+  if (!ONLY_SERVE) {
+    const nginx = await startNginx(dir, upstream, json, progress);
+    if (nginx) targets.push({ name: "nginx", port: nginx.port, cpu: () => groupCpu(nginx.pgid) });
+    const bare = await startBare("proxy-bare-node.ts", upstream, BARE_NODE_ARGS);
+    targets.push({ name: "bare node:http", port: bare.port, cpu: () => groupCpu(bare.pgid) });
+  }
   if (args["bare-undici"]) {
-    const bu = await start(
-      process.execPath,
-      ["--import", "tsx", "test/bench/proxy-bare-undici.ts", String(upstream)],
-      /listening (\d+)/,
-    );
-    targets.push({ name: "bare undici", port: Number(bu[1]), cpu: () => groupCpu(bu.pid) });
+    const bu = await startBare("proxy-bare-undici.ts", upstream, BARE_NODE_ARGS);
+    targets.push({ name: "bare undici", port: bu.port, cpu: () => groupCpu(bu.pgid) });
   }
   const baselines: { api: number; name: string }[] = [];
   if (args.baseline !== undefined) {
-    const b = await startServeProcess(upstream, args.baseline);
-    targets.push({ name: "serve (baseline)", port: b.http, cpu: () => groupCpu(b.pgid) });
-    baselines.push({ api: b.api, name: "serve (baseline)" });
+    const b = await startServeProcess(dir, upstream, SERVE_NODE_ARGS, args.baseline);
+    targets.push({ name: BASELINE, port: b.http, cpu: () => groupCpu(b.pgid) });
+    baselines.push({ api: b.api, name: BASELINE });
   }
   let closeInProcess: (() => Promise<void>) | undefined;
-  let ours: { http: number; api: number; metrics: number };
+  let ours: ServePorts;
   const oursName = IN_PROCESS ? "serve (in-process)" : "serve";
   if (IN_PROCESS) {
-    const s = await startServeInProcess(upstream);
+    const s = await startServeInProcess(dir, upstream);
     closeInProcess = s.close;
     ours = s;
     targets.push({ name: oursName, port: s.http, cpu: thisProcessCpu });
   } else {
-    const s = await startServeProcess(upstream);
+    const s = await startServeProcess(dir, upstream, SERVE_NODE_ARGS);
     ours = s;
     targets.push({ name: oursName, port: s.http, cpu: () => groupCpu(s.pgid) });
   }
@@ -488,179 +273,21 @@ async function main(): Promise<void> {
       }
     }
     const usage = await usageCheck(ours.metrics);
-    report(samples, targets, oursName, loadBefore, usage, idle);
+    const run = {
+      ms: MS,
+      rounds: ROUNDS,
+      inProcess: IN_PROCESS,
+      kinds: KINDS,
+      client: WRK === undefined ? "node:http client" : "wrk -t1",
+      loadBefore,
+      loadAfter: load,
+    };
+    const named = targets.map((t) => ({ name: t.name, measured: t.cpu !== undefined }));
+    report(run, samples, named, oursName, usage, idle);
   } finally {
     stopPush();
     await closeInProcess?.();
   }
-}
-
-/** serve's /metrics after the run: requests counted and output tokens read from the answers' usage. */
-async function usageCheck(port: number): Promise<string> {
-  try {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    const sum = (name: string) =>
-      text
-        .split("\n")
-        .filter((l) => l.startsWith(name))
-        .reduce((a, l) => a + Number(l.slice(l.lastIndexOf(" ") + 1)), 0);
-    const requests = sum("inference_objective_request_total");
-    const outputs = sum("inference_objective_output_tokens_count");
-    const tokens = sum("inference_objective_output_tokens_sum");
-    return `serve's /metrics after the run: ${f0(requests)} requests counted, usage read from ${f0(outputs)} answers (${f0(tokens)} output tokens)`;
-  } catch (err) {
-    return `serve's /metrics could not be read: ${String(err)}`;
-  }
-}
-
-function report(
-  samples: Sample[],
-  targets: Target[],
-  ours: string,
-  loadBefore: string,
-  usage: string,
-  idle: ReadonlyMap<string, number>,
-): void {
-  const pick = (t: string, k: string, c: number) =>
-    samples.filter((s) => s.target === t && s.kind === k && s.clients === c);
-  const rps = (s: Sample) => (s.requests / s.elapsedMs) * 1000;
-  const med = (t: string, k: string, c: number, f: (s: Sample) => number) => median(pick(t, k, c).map(f));
-  console.log(
-    `\n## Front-door cost (npm run bench:proxy -- --ms ${MS} --rounds ${ROUNDS}${IN_PROCESS ? " --in-process" : ""})\n`,
-  );
-  console.log(
-    `node ${process.version}, nginx worker_processes 1, load generator ${WRK === undefined ? "node:http client" : "wrk -t1"}, ` +
-      `${MS} ms per row, ${ROUNDS === 1 ? "one round" : `median of ${ROUNDS} interleaved rounds`}; load average ${loadBefore} before, ${load()} after\n`,
-  );
-  console.log(
-    "| front | answer | clients | req/s | p50 ms | p99 ms | errors | proxy CPU µs/req | of which kernel | upstream CPU µs/req | load gen % of a core |",
-  );
-  console.log("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-  let busiestClient = 0;
-  for (const k of KINDS)
-    for (const c of [32, 1])
-      for (const t of targets) {
-        const ss = pick(t.name, k, c);
-        if (ss.length === 0) continue;
-        const clientPct = median(ss.map((s) => (s.clientCpuMs / s.elapsedMs) * 100));
-        busiestClient = Math.max(busiestClient, clientPct);
-        console.log(
-          `| ${t.name} | ${k} | ${c} | ${f0(med(t.name, k, c, rps))} | ${f2(med(t.name, k, c, (s) => s.p50))} | ${f2(med(t.name, k, c, (s) => s.p99))} | ` +
-            `${ss.reduce((a, s) => a + s.errors, 0)} | ${t.cpu ? f0(med(t.name, k, c, (s) => s.proxyCpuUs)) : "-"} | ${t.cpu ? f0(med(t.name, k, c, (s) => s.proxySysUs)) : "-"} | ${f0(med(t.name, k, c, (s) => s.upstreamCpuUs))} | ${f0(clientPct)} |`,
-        );
-      }
-
-  console.log("\n32 clients:\n");
-  console.log("| front | JSON req/s | JSON CPU/req | SSE req/s | SSE CPU/req | idle CPU ms/s |");
-  console.log("|---|---:|---:|---:|---:|---:|");
-  for (const t of targets.filter((x) => x.cpu !== undefined)) {
-    const cell = (k: string) =>
-      (KINDS as readonly string[]).includes(k)
-        ? `${f0(med(t.name, k, 32, rps))} | ${f0(med(t.name, k, 32, (s) => s.proxyCpuUs))} µs`
-        : "- | -";
-    console.log(`| ${t.name} | ${cell("json")} | ${cell("sse")} | ${f1(idle.get(t.name) ?? Number.NaN)} |`);
-  }
-
-  // Ratios per round (same round = same machine state), then their median.
-  const ratio = (k: string, c: number, other: string, f: (s: Sample) => number) => {
-    const per: number[] = [];
-    for (let r = 1; r <= ROUNDS; r++) {
-      const a = samples.find((s) => s.target === ours && s.kind === k && s.clients === c && s.round === r);
-      const b = samples.find((s) => s.target === other && s.kind === k && s.clients === c && s.round === r);
-      if (a && b) per.push(f(a) / f(b));
-    }
-    return { value: median(per), per };
-  };
-  const verdict = (ok: boolean) => (ok ? "MET" : "MISSED");
-  const line = (
-    what: string,
-    r: { value: number; per: number[] },
-    ok: (v: number) => boolean,
-    target: string,
-  ) => {
-    if (!Number.isFinite(r.value)) return console.log(`- ${what}: NOT MEASURED`);
-    const rounds = r.per.length > 1 ? ` (rounds: ${r.per.map(f2).join(", ")})` : "";
-    const judged = target === "" ? "" : `, target ${target}: ${verdict(ok(r.value))}`;
-    console.log(`- ${what}: ${f2(r.value)}x${rounds}${judged}`);
-  };
-  console.log("\nRatios (same round, then median) and issue #24's targets:\n");
-  const bareName = "bare node:http";
-  line(
-    `throughput ${ours}/bare, JSON, 32 clients`,
-    ratio("json", 32, bareName, rps),
-    (v) => v >= 0.9,
-    ">= 0.9x",
-  );
-  line(
-    `throughput ${ours}/bare, SSE, 32 clients`,
-    ratio("sse", 32, bareName, rps),
-    (v) => v >= 0.9,
-    ">= 0.9x",
-  );
-  line(
-    `CPU per JSON request ${ours}/bare, 32 clients`,
-    ratio("json", 32, bareName, (s) => s.proxyCpuUs),
-    (v) => v <= 1.2,
-    "<= 1.2x",
-  );
-  line(
-    `CPU per SSE request ${ours}/bare, 32 clients`,
-    ratio("sse", 32, bareName, (s) => s.proxyCpuUs),
-    () => true,
-    "",
-  );
-  line(
-    `throughput ${ours}/nginx, JSON, 32 clients`,
-    ratio("json", 32, "nginx", rps),
-    (v) => v >= 0.6,
-    ">= 0.6x",
-  );
-  line(
-    `throughput ${ours}/nginx, SSE, 32 clients`,
-    ratio("sse", 32, "nginx", rps),
-    (v) => v >= 0.7,
-    ">= 0.7x",
-  );
-  const bareNginx = (k: string) => {
-    const v = median(pick(bareName, k, 32).map(rps)) / median(pick("nginx", k, 32).map(rps));
-    return f2(v);
-  };
-  console.log(
-    `- for reference, bare/nginx at 32 clients: JSON ${bareNginx("json")}x, SSE ${bareNginx("sse")}x (the Node floor)`,
-  );
-  for (const k of KINDS) {
-    const added = (t: string) => {
-      const per: number[] = [];
-      for (let r = 1; r <= ROUNDS; r++) {
-        const a = samples.find((s) => s.target === t && s.kind === k && s.clients === 1 && s.round === r);
-        const d = samples.find(
-          (s) => s.target === "direct" && s.kind === k && s.clients === 1 && s.round === r,
-        );
-        if (a && d) per.push(a.p50 - d.p50);
-      }
-      return median(per);
-    };
-    const ourAdded = added(ours);
-    const others = targets
-      .filter((t) => t.cpu !== undefined && t.name !== ours)
-      .map((t) => `${t.name} ${f2(added(t.name))} ms`)
-      .join(", ");
-    const target = k === "json" ? `, target <= 0.2 ms: ${verdict(ourAdded <= 0.2)}` : "";
-    console.log(`- added p50 over direct, ${k}, 1 client: ${ours} ${f2(ourAdded)} ms${target} (${others})`);
-  }
-  console.log(`- ${usage}`);
-  const idleOurs = idle.get(ours);
-  const jsonRate = median(pick(ours, "json", 32).map(rps));
-  if (idleOurs !== undefined && Number.isFinite(jsonRate))
-    console.log(
-      `- ${ours} idles at ${f1(idleOurs)} ms of CPU per second (one replica pushing its state every 100 ms, timers): ` +
-        `${f0((idleOurs * 1000) / jsonRate)} µs of each JSON request's CPU at the 32-client rate, less as the rate grows`,
-    );
-  console.log(
-    busiestClient > 85
-      ? `- WARNING: the load generator used up to ${f0(busiestClient)}% of a core in a row: it may be what limits that row.`
-      : `- the load generator used at most ${f0(busiestClient)}% of a core in any row (not the bottleneck).`,
-  );
 }
 
 let failed = false;
@@ -671,23 +298,7 @@ try {
   process.stderr.write(`bench:proxy failed: ${err instanceof Error ? err.stack : String(err)}\n`);
 } finally {
   // Stop what this bench started, by PID (serve drains on SIGTERM and writes its --cpu-prof profile).
-  await Promise.all(
-    children.map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.exitCode !== null || c.signalCode !== null) return resolve();
-          const t = setTimeout(() => {
-            c.kill("SIGKILL");
-            resolve();
-          }, 15_000);
-          c.once("exit", () => {
-            clearTimeout(t);
-            resolve();
-          });
-          c.kill("SIGTERM");
-        }),
-    ),
-  );
+  await stopChildren();
   rmSync(dir, { recursive: true, force: true });
 }
 process.exit(failed ? 1 : 0);

@@ -133,4 +133,27 @@ flowControl: { usageLimitPolicyPluginRef: holdback }
       'test.yaml#0 flowControl.usageLimitPolicyPluginRef: "nope" — must name a plugin of type static-usage-limit-policy or priority-holdback-policy declared in plugins, or one of those types',
     ]);
   });
+
+  it("accepts enableEviction: true (refused before eviction existed); default false", () => {
+    const on = resourcesOf(`${header}featureGates: [flowControl]\nflowControl: { enableEviction: true }\n`);
+    expect(flowControlFor(on)?.enableEviction).toBe(true);
+    const off = resourcesOf(`${header}featureGates: [flowControl]\nflowControl: {}\n`);
+    expect(flowControlFor(off)?.enableEviction).toBe(false);
+    // The README's recommended config loads as written.
+    const advised = flowControlFor(
+      resourcesOf(`apiVersion: inference.networking.x-k8s.io/v1alpha1
+kind: EndpointPickerConfig
+featureGates: [flowControl]
+plugins:
+  - type: queue-scorer
+  - { type: priority-holdback-policy, name: holdback, parameters: { minCeiling: 0.97 } }
+schedulingProfiles: [{ name: default, plugins: [{ pluginRef: queue-scorer }] }]
+flowControl:
+  usageLimitPolicyPluginRef: holdback
+  enableEviction: true
+`),
+    );
+    expect(advised?.enableEviction).toBe(true);
+    expect(advised?.usageLimit).toMatchObject({ policy: "priority-holdback-policy", minCeiling: 0.97 });
+  });
 });

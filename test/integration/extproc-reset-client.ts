@@ -1,8 +1,9 @@
 /**
  * A node:http2 client that ends every ext_proc stream as Envoy's ext_proc filter does without the
  * runtime guard `envoy.reloadable_features.ext_proc_graceful_grpc_close` (envoyproxy/envoy#38661):
- * once the reply it waited for is in, it resets the stream (RST_STREAM CANCEL) instead of
- * half-closing and reading the trailers. All streams share one HTTP/2 connection, at a fixed rate,
+ * once the reply it waited for is in, it resets the stream (`stream.close(CANCEL)`: node:http2 sends
+ * END_STREAM, then RST_STREAM(CANCEL)) instead of waiting for the trailers. (Envoy's own reset code
+ * is NO_ERROR and it writes both frames at once: extproc-raw-client.ts does that byte for byte.) All streams share one HTTP/2 connection, at a fixed rate,
  * for a bounded count; it reports every stream that was not answered and every GOAWAY it received.
  */
 import http2 from "node:http2";
@@ -71,7 +72,7 @@ function frame(message: Uint8Array): Buffer {
 }
 
 /** True once `bytes` hold the reply that ends the request body's streamed answer (the pick is in). */
-function pickAnswered(bytes: Buffer): boolean {
+export function pickAnswered(bytes: Buffer): boolean {
   for (let at = 0; at + 5 <= bytes.length; ) {
     const n = bytes.readUInt32BE(at + 1);
     if (at + 5 + n > bytes.length) return false;

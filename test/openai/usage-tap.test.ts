@@ -80,6 +80,9 @@ describe("usage tap", () => {
       '{"id":"a","usage":{"prompt_tokens":5,"completion_tokens":6}',
       '{"id":"a","usage":{"prompt_tokens":5,"completion_tokens":6}} trailing',
       '{"text":"\\\\","usage":{"prompt_tokens":8,"completion_tokens":1}}',
+      '{"text":"héllo 世界 🙂 \\"usage\\"","usage":{"prompt_tokens":4,"completion_tokens":2,"note":"ü}"}}',
+      '{"usage"',
+      '"usage"',
       "not json",
     ];
     for (const text of bodies) {

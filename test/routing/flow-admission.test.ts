@@ -34,10 +34,19 @@ function load(text: string): RouterResources {
   return parsed.resources;
 }
 
-function setup(gate = "flowControl") {
+/** The same, with a critical objective and `enableEviction: true`. */
+const evictionDocs = () =>
+  `${docs("flowControl").replace("flowControl: {defaultRequestTTL: 10s}", "flowControl: {defaultRequestTTL: 10s, enableEviction: true}")}---
+apiVersion: inference.networking.x-k8s.io/v1alpha2
+kind: InferenceObjective
+metadata: {name: critical}
+spec: {priority: 2, poolRef: {name: pool-a}}
+`;
+
+function setup(gate = "flowControl", text = docs(gate)) {
   const clock = createManualClock(1_000_000);
   const timers = createManualTimers(clock);
-  const core = createRouterCore(load(docs(gate)), { clock, timers, random: createSeededRandom(5) });
+  const core = createRouterCore(load(text), { clock, timers, random: createSeededRandom(5) });
   let seq = 0;
   const push = (waiting: number) =>
     core.store.push(
@@ -152,5 +161,50 @@ describe("flow control in the router core", () => {
     expect(text).toMatch(
       /llm_d_epp_flow_control_request_queue_duration_seconds_sum\{.*outcome="EvictedTTL".*\} 10/,
     );
+  });
+
+  describe("in-flight eviction (enableEviction)", () => {
+    const BATCH = { "x-gateway-inference-objective": "batch" };
+    const CRITICAL = { "x-gateway-inference-objective": "critical" };
+    const inFlight = (t: ReturnType<typeof setup>) => t.core.store.endpoints("pool-a")![0]!.inFlight.requests;
+
+    it("a blocked critical request evicts the sheddable one in flight: its signal aborts with 429 evicted, its lease goes back", async () => {
+      const t = setup("flowControl", evictionDocs());
+      t.push(0);
+      const batch = t.core.admit(t.input("b1", BATCH)) as RouteDecision;
+      expect(batch.evicted?.aborted).toBe(false);
+      t.clock.advance(1);
+      t.push(5); // full, the batch request included
+      const critical = t.core.admit(t.input("c1", CRITICAL)) as RouteDecision | PendingDecision;
+      const err = batch.evicted?.reason as RouterError;
+      expect(err.httpStatus).toBe(429);
+      expect(err.message).toBe("request evicted by flow control");
+      expect(err.headers).toEqual({ "x-llm-d-request-dropped-reason": "evicted" });
+      // Nobody listened to the signal: the room came back all the same, and went to the critical one.
+      expect((await critical).requestId).toBe("c1");
+      expect(inFlight(t)).toBe(1);
+      batch.lease?.release(); // the front end settling later changes nothing
+      expect(inFlight(t)).toBe(1);
+      expect(t.core.metrics.expose()).toMatch(
+        /llm_d_epp_flow_control_requests_total\{fairness_id="default-flow",priority="-1",outcome="Evicted".*\} 1/,
+      );
+    });
+
+    it("a finished sheddable request is not evicted; a request of priority >= 0 never is", () => {
+      const t = setup("flowControl", evictionDocs());
+      t.push(0);
+      const batch = t.core.admit(t.input("b1", BATCH)) as RouteDecision;
+      const normal = t.core.admit(t.input("n1")) as RouteDecision;
+      expect(normal.evicted).toBeUndefined();
+      batch.lease?.release();
+      t.clock.advance(1);
+      t.push(5);
+      const critical = t.core.admit(t.input("c1", CRITICAL)) as PendingDecision;
+      expect(critical).toBeInstanceOf(Promise);
+      expect(batch.evicted?.aborted).toBe(false);
+      expect(t.core.flowControl.controller?.queued).toBe(1);
+      critical.catch(() => {});
+      t.core.dispose();
+    });
   });
 });

@@ -9,7 +9,8 @@ import {
   type ProcessingResponse,
   ProcessingResponseSchema,
 } from "../../gen/envoy/service/ext_proc/v3/external_processor_pb.js";
-import { handEncoded, ReplyEncoder } from "./reply-encoder.js";
+import { handEncoded } from "./reply-coverage.js";
+import { ReplyEncoder } from "./reply-encoder.js";
 
 /** Where the frames are written: `size` bytes, all of which the encoder overwrites. */
 export type FrameAllocator = (size: number) => Uint8Array;

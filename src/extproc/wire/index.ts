@@ -1,4 +1,4 @@
-/** ext_proc on the wire: gRPC framing, the hand encoder of the per-request replies, the call rules. */
+/** ext_proc on the wire: gRPC framing, the hand decoder of the per-request messages and encoder of the replies, the call rules. */
 export {
   encodeGrpcFrames,
   encodeProcessingResponse,
@@ -16,4 +16,5 @@ export {
   GrpcStatusError,
   refuseCall,
 } from "./grpc-status.js";
+export { decodeProcessingRequest } from "./request-decoder.js";
 export { createSlabAllocator } from "./slab-allocator.js";

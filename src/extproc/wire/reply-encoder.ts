@@ -5,7 +5,8 @@
  * buffer and each string in a fresh TextEncoder buffer: ~20 ArrayBuffers per pick, which V8 then
  * frees one by one in its young-generation GC (the `sweep_array_buffers` phase: up to 2.4 ms of
  * a 3.8 ms pause at 1,000 requests/s). Anything outside the shapes below is left to `toBinary`.
- * Field numbers come from fields.ts (checked against the descriptors); a test checks this encoding
+ * Which replies it covers: reply-coverage.ts; the wire primitives: protobuf-writer.ts. Field numbers
+ * come from fields.ts (checked against the descriptors); a test checks this encoding
  * against `toBinary`, byte for byte.
  */
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
@@ -30,155 +31,17 @@ import {
   StructField,
   ValueField,
 } from "./fields.js";
+import {
+  lenField,
+  utf8Length,
+  varintField,
+  writeBytes,
+  writeTag,
+  writeVarintField,
+} from "./protobuf-writer.js";
+import { commonOf, RESPONSE_FIELD } from "./reply-coverage.js";
 
-/** Wire types used here. */
-const VARINT = 0;
-const LEN = 2;
 const utf8 = new TextEncoder();
-
-/** ProcessingResponse's oneof `response`: field number by case, for the cases encoded here. */
-const RESPONSE_FIELD: Readonly<Record<string, number>> = {
-  requestHeaders: ProcessingResponseField.requestHeaders,
-  responseHeaders: ProcessingResponseField.responseHeaders,
-  requestBody: ProcessingResponseField.requestBody,
-  responseBody: ProcessingResponseField.responseBody,
-};
-
-function varintSize(n: number): number {
-  let size = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 128);
-    size++;
-  }
-  return size;
-}
-
-function writeVarint(out: Uint8Array, at: number, n: number): number {
-  while (n >= 0x80) {
-    out[at++] = (n & 0x7f) | 0x80;
-    n = Math.floor(n / 128);
-  }
-  out[at++] = n;
-  return at;
-}
-
-/** Bytes of `s` in UTF-8 as TextEncoder writes it (a lone surrogate becomes U+FFFD, 3 bytes). */
-function utf8Length(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) n += 1;
-    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d < 0xe000) {
-        n += 2; // two units, four bytes
-        i++;
-      } else n += 2;
-    } else n += 2;
-  }
-  return n;
-}
-
-/** A length-delimited field of `len` bytes (field numbers here are all < 16: a one-byte tag). */
-function lenField(len: number): number {
-  return 1 + varintSize(len) + len;
-}
-
-/** A varint field holding `n` (one-byte tag). */
-function varintField(n: number): number {
-  return 1 + varintSize(n);
-}
-
-function writeTag(out: Uint8Array, at: number, field: number, len: number): number {
-  out[at++] = (field << 3) | LEN;
-  return writeVarint(out, at, len);
-}
-
-function writeVarintField(out: Uint8Array, at: number, field: number, n: number): number {
-  out[at++] = (field << 3) | VARINT;
-  return writeVarint(out, at, n);
-}
-
-function writeBytes(out: Uint8Array, at: number, field: number, b: Uint8Array): number {
-  at = writeTag(out, at, field, b.length);
-  out.set(b, at);
-  return at + b.length;
-}
-
-// Which messages are covered: every field they set must be one written here (fields.ts lists the
-// others, and a test sets each of them and expects the reply to be left to toBinary).
-
-const isEnum = (n: number) => Number.isInteger(n) && n >= 0 && n <= 0x7fffffff;
-
-function plainStruct(o: JsonObject, depth: number): boolean {
-  if (depth > 8 || Object.getPrototypeOf(o) !== Object.prototype) return false;
-  for (const key in o) {
-    if (!Object.hasOwn(o, key)) return false;
-    const v = o[key];
-    if (typeof v === "string") continue;
-    if (typeof v !== "object" || v === null || Array.isArray(v) || !plainStruct(v, depth + 1)) return false;
-  }
-  return true;
-}
-
-function coveredValue(h: HeaderValue): boolean {
-  return h.$unknown === undefined;
-}
-
-function coveredOption(o: HeaderValueOption): boolean {
-  return (
-    o.$unknown === undefined &&
-    o.append === undefined &&
-    isEnum(o.appendAction) &&
-    (o.header === undefined || coveredValue(o.header))
-  );
-}
-
-function coveredMutation(m: HeaderMutation): boolean {
-  return m.$unknown === undefined && m.setHeaders.every(coveredOption);
-}
-
-function coveredBodyMutation(b: BodyMutation): boolean {
-  if (b.$unknown !== undefined) return false;
-  const m = b.mutation;
-  return m.case === "streamedResponse" ? m.value.$unknown === undefined : m.case === undefined;
-}
-
-function coveredCommon(c: CommonResponse): boolean {
-  return (
-    c.$unknown === undefined &&
-    isEnum(c.status) &&
-    c.trailers === undefined &&
-    (c.headerMutation === undefined || coveredMutation(c.headerMutation)) &&
-    (c.bodyMutation === undefined || coveredBodyMutation(c.bodyMutation))
-  );
-}
-
-/** True when `r` is one of the shapes this file encodes. */
-export function handEncoded(r: ProcessingResponse): boolean {
-  const c = r.response;
-  if (c.case === undefined || RESPONSE_FIELD[c.case] === undefined) return false;
-  if (r.$unknown !== undefined || r.overrideMessageTimeout !== undefined) return false;
-  if (r.dynamicMetadata !== undefined && !plainStruct(r.dynamicMetadata, 0)) return false;
-  if (c.value.$unknown !== undefined) return false;
-  const common = commonOf(r);
-  return common === undefined || coveredCommon(common);
-}
-
-/** The CommonResponse of a headers or body reply. */
-function commonOf(r: ProcessingResponse): CommonResponse | undefined {
-  const c = r.response;
-  switch (c.case) {
-    case "requestHeaders":
-    case "responseHeaders":
-    case "requestBody":
-    case "responseBody":
-      return c.value.response;
-    default:
-      return undefined;
-  }
-}
 
 function streamedSize(body: Uint8Array, endOfStream: boolean): number {
   return (body.length > 0 ? lenField(body.length) : 0) + (endOfStream ? 2 : 0);

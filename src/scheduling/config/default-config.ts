@@ -36,10 +36,13 @@ export interface BuiltinSchedulerOptions {
  *   prefill the hit saves;
  * - active-request-scorer 2 (requests: the bound on a sequence-limited engine) and
  *   outstanding-tokens-scorer 2 (tokens: the bound on a KV-limited one), both counting the router's
- *   own work since the last push, so a burst between pushes spreads;
+ *   own work since the last push, so a burst between pushes spreads, and both with decayPushed: the
+ *   pushed figure less the router's own completions since that snapshot, so an endpoint whose last
+ *   push is old does not look busier than it is;
  * - lora-affinity-scorer 1;
- * - near-max-score-picker (epsilon 0.02): a random endpoint among the near-best, so router replicas
- *   with the same stale view do not all pick one argmax.
+ * - near-max-score-picker (epsilon 0.02, tieBreak least-recently-picked): among the near-best, the one
+ *   this router made primary longest ago, so endpoints the scores cannot tell apart are taken in turn
+ *   (as round-robin takes them) and router replicas with the same stale view do not all pick one argmax.
  */
 export function defaultSchedulerConfig(options: BuiltinSchedulerOptions = {}): SchedulerConfig {
   return {
@@ -50,12 +53,16 @@ export function defaultSchedulerConfig(options: BuiltinSchedulerOptions = {}): S
         parameters: { lruCapacityPerServer: 7_353, kvFullHitWeight: 0.25, kvFullMinPromptShare: 0.1 },
       },
       { type: "prefix-cache-affinity-filter", parameters: { capBySavedPrefill: true } },
-      { type: "active-request-scorer" },
-      { type: "outstanding-tokens-scorer" },
+      { type: "active-request-scorer", parameters: { decayPushed: true } },
+      { type: "outstanding-tokens-scorer", parameters: { decayPushed: true } },
       { type: "lora-affinity-scorer" },
       {
         type: "near-max-score-picker",
-        parameters: { maxNumOfEndpoints: options.maxNumOfEndpoints ?? 1, epsilon: 0.02 },
+        parameters: {
+          maxNumOfEndpoints: options.maxNumOfEndpoints ?? 1,
+          epsilon: 0.02,
+          tieBreak: "least-recently-picked",
+        },
       },
     ],
     schedulingProfiles: [

@@ -91,7 +91,7 @@ export const strategies: readonly Strategy[] = [
   {
     name: "ours",
     description:
-      "the built-in default (defaultSchedulerConfig): prefix-cache-affinity-filter (0.8, capBySavedPrefill), prefix-cache-scorer 2 (lruCapacityPerServer 7353, kvFullHitWeight 0.25, kvFullMinPromptShare 0.1), active-request-scorer 2, outstanding-tokens-scorer 2, lora-affinity-scorer 1, near-max-score-picker (epsilon 0.02)",
+      "the built-in default (defaultSchedulerConfig): prefix-cache-affinity-filter (0.8, capBySavedPrefill), prefix-cache-scorer 2 (lruCapacityPerServer 7353, kvFullHitWeight 0.25, kvFullMinPromptShare 0.1), active-request-scorer 2 and outstanding-tokens-scorer 2 (decayPushed), lora-affinity-scorer 1, near-max-score-picker (epsilon 0.02, tieBreak least-recently-picked)",
     config: defaultSchedulerConfig(),
   },
 ];
@@ -161,6 +161,15 @@ function withShareScaledLoad(parameters: Record<string, unknown> = {}) {
       });
       c.schedulingProfiles[0]!.plugins.find((r) => r.pluginRef === inner)!.pluginRef = name;
     }
+  };
+}
+
+/** Sets decayPushed on both load scorers and the near-max-score-picker's tieBreak and epsilon. */
+function withDecayAndTies(decayPushed: boolean, tieBreak: string, epsilon: number) {
+  return (c: SchedulerConfig) => {
+    withParameters("active-request-scorer", { decayPushed })(c);
+    withParameters("outstanding-tokens-scorer", { decayPushed })(c);
+    withParameters("near-max-score-picker", { tieBreak, epsilon })(c);
   };
 }
 
@@ -251,6 +260,30 @@ export const candidateStrategies: readonly Strategy[] = [
     description: "ours with prefix-cache-scorer kvFullHitWeight 0 (no pull toward a full holder)",
     config: oursWith(withParameters("prefix-cache-scorer", { kvFullHitWeight: 0 })),
   },
+  // Session 7 (matrix-analysis README): the two rules the default adopted, each set explicitly, so
+  // these stay the same experiments whatever the default holds.
+  {
+    name: "ours-session6",
+    description:
+      "the default before session 7: decayPushed off on both load scorers, near-max-score-picker tieBreak random",
+    config: oursWith(withDecayAndTies(false, "random", 0.02)),
+  },
+  ...[0.02, 0.05, 0.1].map((eps) => ({
+    name: `ours-lru-eps${eps}`,
+    description: `the session-6 default with near-max-score-picker tieBreak least-recently-picked, epsilon ${eps}`,
+    config: oursWith(withDecayAndTies(false, "least-recently-picked", eps)),
+  })),
+  {
+    name: "ours-decay",
+    description:
+      "the session-6 default with decayPushed on active-request-scorer and outstanding-tokens-scorer (the pushed figure less the router's own completions since that snapshot)",
+    config: oursWith(withDecayAndTies(true, "random", 0.02)),
+  },
+  ...[0.01, 0.05].map((eps) => ({
+    name: `ours-decay-lru-eps${eps}`,
+    description: `decayPushed, tieBreak least-recently-picked, near-max-score-picker epsilon ${eps} (the default has 0.02)`,
+    config: oursWith(withDecayAndTies(true, "least-recently-picked", eps)),
+  })),
   {
     name: "ours+share-sampled",
     description:

@@ -12,7 +12,7 @@ import { setHeader } from "../../../src/extproc/header-map.js";
 import { headersReply, streamedChunk } from "../../../src/extproc/replies.js";
 import { WIRE_MESSAGES } from "../../../src/extproc/wire/fields.js";
 import { encodeProcessingResponse } from "../../../src/extproc/wire/grpc-frames.js";
-import { handEncoded } from "../../../src/extproc/wire/reply-encoder.js";
+import { handEncoded } from "../../../src/extproc/wire/reply-coverage.js";
 import { HeaderValueOptionSchema, HeaderValueSchema } from "../../../src/gen/envoy/config/core/v3/base_pb.js";
 import {
   BodyMutationSchema,

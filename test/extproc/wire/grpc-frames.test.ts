@@ -12,7 +12,8 @@ import {
   trailersReply,
 } from "../../../src/extproc/replies.js";
 import { encodeGrpcFrames, encodeProcessingResponse } from "../../../src/extproc/wire/grpc-frames.js";
-import { handEncoded, ReplyEncoder } from "../../../src/extproc/wire/reply-encoder.js";
+import { handEncoded } from "../../../src/extproc/wire/reply-coverage.js";
+import { ReplyEncoder } from "../../../src/extproc/wire/reply-encoder.js";
 import { createSlabAllocator } from "../../../src/extproc/wire/slab-allocator.js";
 import {
   HeaderValueOption_HeaderAppendAction as AppendAction,

@@ -22,6 +22,8 @@ const processor = {
       close: (reason: string) => closed.push(reason),
       // Nothing is ever held by flow control here.
       takeDeferred: () => undefined,
+      // No eviction here, so nothing is ever pushed unprompted.
+      onPush: () => {},
     }) as unknown as ExtProcSession,
 } as unknown as ExtProcProcessor;
 

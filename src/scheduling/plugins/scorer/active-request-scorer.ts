@@ -14,7 +14,7 @@
  */
 import { z } from "zod";
 import type { Endpoint } from "../../../state/types.js";
-import { outstandingRequests } from "../../endpoint-load.js";
+import { decayedOutstandingRequests, outstandingRequests } from "../../endpoint-load.js";
 import { type CycleContext, type PluginFactory, parsePluginParameters } from "../../framework/plugin.js";
 import type { Scorer } from "../../framework/scorer.js";
 import type { SchedulingRequest } from "../../types.js";
@@ -24,6 +24,7 @@ export const activeRequestScorerType = "active-request-scorer";
 const parametersSchema = z.strictObject({
   idleThreshold: z.number().int().min(0).max(1_000_000).default(0),
   maxBusyScore: z.number().min(0).max(1).default(1),
+  decayPushed: z.boolean().default(false),
 });
 
 export class ActiveRequestScorer implements Scorer {
@@ -31,11 +32,13 @@ export class ActiveRequestScorer implements Scorer {
   readonly name: string;
   readonly idleThreshold: number;
   readonly maxBusyScore: number;
+  readonly decayPushed: boolean;
 
-  constructor(name = activeRequestScorerType, idleThreshold = 0, maxBusyScore = 1) {
+  constructor(name = activeRequestScorerType, idleThreshold = 0, maxBusyScore = 1, decayPushed = false) {
     this.name = name;
     this.idleThreshold = idleThreshold;
     this.maxBusyScore = maxBusyScore;
+    this.decayPushed = decayPushed;
   }
 
   score(
@@ -47,7 +50,9 @@ export class ActiveRequestScorer implements Scorer {
     const n = endpoints.length;
     let max = 0;
     for (let i = 0; i < n; i++) {
-      const c = outstandingRequests(endpoints[i]!);
+      const c = this.decayPushed
+        ? decayedOutstandingRequests(endpoints[i]!)
+        : outstandingRequests(endpoints[i]!);
       out[i] = c;
       if (c > max) max = c;
     }
@@ -60,5 +65,5 @@ export class ActiveRequestScorer implements Scorer {
 
 export const createActiveRequestScorer: PluginFactory = (name, parameters) => {
   const p = parsePluginParameters(parametersSchema, name, activeRequestScorerType, parameters);
-  return new ActiveRequestScorer(name, p.idleThreshold, p.maxBusyScore);
+  return new ActiveRequestScorer(name, p.idleThreshold, p.maxBusyScore, p.decayPushed);
 };

@@ -46,9 +46,38 @@ describe("near-max-score-picker", () => {
     expect(firsts).toEqual(new Set([1, 3]));
   });
 
+  it("with tieBreak least-recently-picked takes the near-best set in turn, never below it", () => {
+    const picker = new NearMaxScorePicker("p", 1, 0.05, "least-recently-picked");
+    const c = ctx(3);
+    const order: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      const [p] = picker.pick(c, request(), eps, Float64Array.from([10, 9.6, 9.7, 1]));
+      order.push(eps.indexOf(p!));
+    }
+    // Each of the three near-best endpoints once per round, in the same order every round.
+    for (let r = 0; r < 3; r++) expect(new Set(order.slice(3 * r, 3 * r + 3))).toEqual(new Set([0, 1, 2]));
+    expect(order.slice(3, 6)).toEqual(order.slice(0, 3));
+    expect(order.slice(6, 9)).toEqual(order.slice(0, 3));
+  });
+
+  it("with tieBreak least-recently-picked: a dry run does not count as a pick; fallbacks follow the turn", () => {
+    const picker = new NearMaxScorePicker("p", 3, 0.05, "least-recently-picked");
+    const totals = Float64Array.from([10, 9.6, 9.7, 1]);
+    const [first] = picker.pick(ctx(3), request(), eps, totals);
+    const dry = ctx(4, true);
+    const a = picker.pick(dry, request(), eps, totals);
+    const b = picker.pick(dry, request(), eps, totals);
+    expect(a[0]).toBe(b[0]);
+    expect(a[0]).not.toBe(first);
+    // The one picked before comes last among the near-best, the low total after them.
+    expect(a.indexOf(first!)).toBe(2);
+    expect(picker.pick(ctx(5), request(), eps, Float64Array.from([10, 1, 1, 1]))[0]).toBe(eps[0]);
+  });
+
   it("parses maxNumOfEndpoints (1) and epsilon (0.05) and names a bad value", () => {
     const p = createNearMaxScorePicker("p", {}, deps) as NearMaxScorePicker;
-    expect([p.maxNumOfEndpoints, p.epsilon]).toEqual([1, 0.05]);
+    expect([p.maxNumOfEndpoints, p.epsilon, p.tieBreak]).toEqual([1, 0.05, "random"]);
+    expect(() => createNearMaxScorePicker("p", { tieBreak: "lru" }, deps)).toThrow(/tieBreak/);
     expect(() => createNearMaxScorePicker("p", { epsilon: 2 }, deps)).toThrow(/epsilon/);
   });
 });

@@ -35,9 +35,29 @@ describe("active-request-scorer", () => {
     expect(scoresOf(new ActiveRequestScorer(), f.endpoints())).toEqual([1, 0]);
   });
 
-  it("parses idleThreshold (0) and maxBusyScore (1.0) and names a bad value", () => {
+  it("with decayPushed takes the router's own completions since the push off the pushed count", () => {
+    // The router sent 3 to endpoint 0 before the push (which shows them); 2 have finished since.
+    const f = createFixture([{}, { runningRequests: 2 }]);
+    f.clock.advance(5);
+    const leases = [0, 1, 2].map(() => f.store.acquire(POOL, f.endpoints()[0]!.address, 100)!);
+    f.clock.advance(5);
+    f.push([{ runningRequests: 3 }, { runningRequests: 2 }]);
+    const decayed = new ActiveRequestScorer("a", 0, 1, true);
+    expect(scoresOf(decayed, f.endpoints())).toEqual([0, 1 / 3]);
+    leases[0]!.release();
+    leases[1]!.release();
+    // Undecayed: 3 vs 2 (endpoint 0 looks busier); decayed: 1 vs 2.
+    expect(scoresOf(new ActiveRequestScorer(), f.endpoints())).toEqual([0, 1 / 3]);
+    expect(scoresOf(decayed, f.endpoints())).toEqual([0.5, 0]);
+    leases[2]!.release();
+  });
+
+  it("parses idleThreshold (0), maxBusyScore (1.0), decayPushed (false) and names a bad value", () => {
     const s = createActiveRequestScorer("a", {}, deps) as ActiveRequestScorer;
-    expect([s.idleThreshold, s.maxBusyScore]).toEqual([0, 1]);
+    expect([s.idleThreshold, s.maxBusyScore, s.decayPushed]).toEqual([0, 1, false]);
+    expect(
+      (createActiveRequestScorer("a", { decayPushed: true }, deps) as ActiveRequestScorer).decayPushed,
+    ).toBe(true);
     expect(() => createActiveRequestScorer("a", { maxBusyScore: 2 }, deps)).toThrow(/maxBusyScore/);
   });
 });

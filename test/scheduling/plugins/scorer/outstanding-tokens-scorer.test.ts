@@ -33,6 +33,28 @@ describe("outstanding-tokens-scorer", () => {
     expect(scoresOf(new OutstandingTokensScorer(), endpoints([{}, {}]))).toEqual([1, 1]);
   });
 
+  it("with decayPushed takes the router's own completions since the push off the pushed KV tokens", () => {
+    // 1,600 KV tokens pushed on endpoint 0, of which the router's 2 requests of 600 ledger tokens.
+    const f = createFixture([{}, {}]);
+    f.clock.advance(5);
+    const leases = [0, 1].map(() => f.store.acquire(POOL, f.endpoints()[0]!.address, 600)!);
+    f.clock.advance(5);
+    f.push([
+      { kvCacheUsage: 1, numBlocks: 100, blockSize: 16 },
+      { kvCacheUsage: 0.5, numBlocks: 100, blockSize: 16 },
+    ]);
+    const decayed = new OutstandingTokensScorer("o", 800, true);
+    expect(scoresOf(decayed, f.endpoints())).toEqual([(800 + 800) / (1_600 + 800), 1]);
+    leases[0]!.release();
+    // Undecayed still 1,600 vs 800; decayed 1,600 x (1 - 600 / 1,600) = 1,000.
+    expect(scoresOf(new OutstandingTokensScorer("o", 800), f.endpoints())).toEqual([
+      (800 + 800) / (1_600 + 800),
+      1,
+    ]);
+    expect(scoresOf(decayed, f.endpoints())).toEqual([(800 + 800) / (1_000 + 800), 1]);
+    leases[1]!.release();
+  });
+
   it("parses smoothingTokens (default 1024) and names a bad value", () => {
     const deps = { prefixIndexFactory: undefined, metrics: {} as never, plugin: () => undefined };
     expect((createOutstandingTokensScorer("o", {}, deps) as OutstandingTokensScorer).smoothingTokens).toBe(
