@@ -28,6 +28,7 @@ import { createMaxScorePicker, maxScorePickerType } from "./plugins/picker/max-s
 import { createNearMaxScorePicker, nearMaxScorePickerType } from "./plugins/picker/near-max-score-picker.js";
 import { createRandomPicker, randomPickerType } from "./plugins/picker/random-picker.js";
 import { createRoundRobinPicker, roundRobinPickerType } from "./plugins/picker/round-robin-picker.js";
+import { createShareSampledPicker, shareSampledPickerType } from "./plugins/picker/share-sampled-picker.js";
 import {
   createWeightedRandomPicker,
   weightedRandomPickerType,
@@ -69,6 +70,7 @@ import {
   createRunningRequestsSizeScorer,
   runningRequestsSizeScorerType,
 } from "./plugins/scorer/running-requests-size-scorer.js";
+import { createShareScaledScorer, shareScaledScorerType } from "./plugins/scorer/share-scaled-scorer.js";
 import { createTokenLoadScorer, tokenLoadScorerType } from "./plugins/scorer/token-load-scorer.js";
 
 /** Plugin type -> factory. */
@@ -87,12 +89,14 @@ export const builtinPlugins: PluginRegistry = new Map<string, PluginFactory>([
   [activeRequestScorerType, createActiveRequestScorer],
   [noHitLruScorerType, createNoHitLruScorer],
   [loadAwareScorerType, createLoadAwareScorer],
+  [shareScaledScorerType, createShareScaledScorer],
   // pickers
   [maxScorePickerType, createMaxScorePicker],
   [nearMaxScorePickerType, createNearMaxScorePicker],
   [randomPickerType, createRandomPicker],
   [weightedRandomPickerType, createWeightedRandomPicker],
   [roundRobinPickerType, createRoundRobinPicker],
+  [shareSampledPickerType, createShareSampledPicker],
   [leastRequestPickerType, leastRequestPickerFactory(leastRequestPickerType)],
   ["least-request", leastRequestPickerFactory("least-request")],
   // filters (legacy decision tree), with upstream's short names as aliases

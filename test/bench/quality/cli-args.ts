@@ -2,7 +2,7 @@
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { engineProfiles } from "./engines.js";
-import type { MatrixAxes } from "./matrix.js";
+import { type MatrixAxes, peerAxisIntervalMs, type RouterSetting } from "./matrix.js";
 import { candidateStrategies, strategies } from "./strategies.js";
 import { experimentPushIntervalMs, experimentStrategies } from "./upstream-experiment.js";
 import { workloads } from "./workloads/index.js";
@@ -38,7 +38,7 @@ export interface BenchOptions {
 const defaults = {
   engines: [...engineProfiles.keys()],
   pushIntervalsMs: [50, 200, 1_000],
-  routers: [1, 3],
+  routers: [1, 3] as RouterSetting[],
   loadPercents: [50, 80, 100, 120],
 };
 
@@ -49,7 +49,8 @@ workloads x engines x push intervals x router replicas x load, every strategy at
   --workload a,b        ${[...workloads.keys()].join(", ")} (env QUALITY_WORKLOAD, default all)
   --engines a,b         ${[...engineProfiles.keys()].join(", ")} (env QUALITY_ENGINES, default all)
   --push-interval a,b   metrics push periods per replica, virtual ms (env QUALITY_PUSH_INTERVAL, default ${defaults.pushIntervalsMs.join(",")})
-  --routers a,b         router replicas splitting the traffic, each seeing only its own in-flight (env QUALITY_ROUTERS, default ${defaults.routers.join(",")})
+  --routers a,b         router replicas splitting the traffic, each seeing only its own in-flight; "3p" = 3 sharing
+                        in-flight every ${peerAxisIntervalMs} ms as serve --peers (env QUALITY_ROUTERS, default ${defaults.routers.join(",")})
   --load a,b            percent of round-robin's capacity on that engine and workload (env QUALITY_LOAD, default ${defaults.loadPercents.join(",")})
   --strategies a,b      ${strategies.map((s) => s.name).join(", ")} (env QUALITY_STRATEGIES, default all; round-robin always runs)
                         candidates for the default, run only when named: ${candidateStrategies.map((s) => s.name).join(", ")}
@@ -106,6 +107,17 @@ function numbers(flag: string, given: string[] | undefined, fallback: number[], 
   const out = given?.map((x) => int(flag, x, 0, min, max)) ?? fallback;
   if (out.length === 0) throw new Error(`${flag}: empty list`);
   return out;
+}
+
+/** The --routers list: integers, or "Np" for N >= 2 routers sharing in-flight. */
+function routerSettings(given: string[] | undefined): RouterSetting[] {
+  if (given === undefined) return defaults.routers;
+  if (given.length === 0) throw new Error("--routers: empty list");
+  return given.map((x): RouterSetting => {
+    if (!x.endsWith("p")) return int("--routers", x, 0, 1, 64);
+    const n = int("--routers", x.slice(0, -1), 0, 2, 64);
+    return `${n}p`;
+  });
 }
 
 /** Parses argv (flags win over environment variables). Throws naming the bad flag. */
@@ -174,9 +186,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
         1,
         60_000,
       ),
-      routers: upstream
-        ? [1]
-        : numbers("--routers", list(v.routers ?? env.QUALITY_ROUTERS), defaults.routers, 1, 64),
+      routers: upstream ? [1] : routerSettings(list(v.routers ?? env.QUALITY_ROUTERS)),
       loadPercents: numbers("--load", list(v.load ?? env.QUALITY_LOAD), defaults.loadPercents, 1, 1_000),
     },
     strategies: st,

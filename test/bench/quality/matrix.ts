@@ -5,12 +5,27 @@
  * design), so a CI-sized run still touches each axis.
  */
 
+/**
+ * A value of the router-replicas axis: N routers each seeing only its own in-flight, or "Np": N
+ * routers sharing their in-flight every `peerAxisIntervalMs` (serve --peers, issue 22).
+ */
+export type RouterSetting = number | `${number}p`;
+
+/** Peer report period of an "Np" router setting, ms (serve --peers' default). */
+export const peerAxisIntervalMs = 50;
+
+/** The router count and peer period of a router-axis value. */
+export function routerSetting(v: RouterSetting): { routers: number; peerIntervalMs?: number } {
+  if (typeof v === "number") return { routers: v };
+  return { routers: Number(v.slice(0, -1)), peerIntervalMs: peerAxisIntervalMs };
+}
+
 /** The values of each axis. */
 export interface MatrixAxes {
   workloads: readonly string[];
   engines: readonly string[];
   pushIntervalsMs: readonly number[];
-  routers: readonly number[];
+  routers: readonly RouterSetting[];
   /** Percent of round-robin's capacity (its saturation point on that engine and workload). */
   loadPercents: readonly number[];
 }
@@ -21,6 +36,8 @@ export interface MatrixPoint {
   engine: string;
   pushIntervalMs: number;
   routers: number;
+  /** Router replicas share in-flight every this many ms ("Np" on the routers axis); absent = no sharing. */
+  peerIntervalMs?: number;
   loadPercent: number;
   /** Virtual seconds of arrivals at this point, overriding --duration (the small-pool points). */
   durationS?: number;
@@ -34,7 +51,7 @@ export function fullMatrix(a: MatrixAxes): MatrixPoint[] {
       for (const pushIntervalMs of a.pushIntervalsMs)
         for (const routers of a.routers)
           for (const loadPercent of a.loadPercents)
-            out.push({ workload, engine, pushIntervalMs, routers, loadPercent });
+            out.push({ workload, engine, pushIntervalMs, ...routerSetting(routers), loadPercent });
   return out;
 }
 
@@ -107,7 +124,7 @@ export function quickMatrix(a: MatrixAxes, count = quickPointCount(a)): MatrixPo
     workload: a.workloads[p[0]!]!,
     engine: a.engines[p[1]!]!,
     pushIntervalMs: a.pushIntervalsMs[p[2]!]!,
-    routers: a.routers[p[3]!]!,
+    ...routerSetting(a.routers[p[3]!]!),
     loadPercent: a.loadPercents[p[4]!]!,
   }));
 }
@@ -157,7 +174,7 @@ export const smallPoolAnchors: readonly (MatrixPoint & { baseEngine: string })[]
 export function quickSelection(a: MatrixAxes, count?: number): MatrixPoint[] {
   const out = quickMatrix(a, count);
   const key = (p: MatrixPoint) =>
-    `${p.workload}/${p.engine}/${p.pushIntervalMs}/${p.routers}/${p.loadPercent}`;
+    `${p.workload}/${p.engine}/${p.pushIntervalMs}/${p.routers}/${p.peerIntervalMs ?? 0}/${p.loadPercent}`;
   const seen = new Set(out.map(key));
   for (const p of quickAnchors) {
     const inAxes =
@@ -183,8 +200,10 @@ export function pointLabel(p: {
   engine: string;
   pushIntervalMs: number;
   routers: number;
+  peerIntervalMs?: number;
   grid: string;
 }): string {
   const load = p.grid.startsWith("sat:") ? `${p.grid.slice(4)}%` : p.grid;
-  return `${p.workload} / ${p.engine} / push ${p.pushIntervalMs} ms / ${p.routers} router${p.routers === 1 ? "" : "s"} / ${load}`;
+  const sharing = p.peerIntervalMs ? ` sharing ${p.peerIntervalMs} ms` : "";
+  return `${p.workload} / ${p.engine} / push ${p.pushIntervalMs} ms / ${p.routers} router${p.routers === 1 ? "" : "s"}${sharing} / ${load}`;
 }

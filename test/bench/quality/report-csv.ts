@@ -24,10 +24,12 @@ const columns: (keyof ResultRow)[] = [
   "ntpotP90",
   "preemptions",
   "prefixHitRate",
+  "peerIntervalMs",
 ];
 
 /** The rows as CSV text with a header line. */
 export function toCsv(rows: readonly ResultRow[]): string {
-  const cell = (v: unknown) => (typeof v === "number" ? String(Math.round(v * 1000) / 1000) : String(v));
+  const cell = (v: unknown) =>
+    typeof v === "number" ? String(Math.round(v * 1000) / 1000) : v === undefined ? "0" : String(v);
   return `${[columns.join(","), ...rows.map((r) => columns.map((c) => cell(r[c])).join(","))].join("\n")}\n`;
 }

@@ -67,6 +67,7 @@ export function runPoint(task: PointTask): ResultRow[] {
       engine: task.engine,
       pushIntervalMs: task.pushIntervalMs,
       routers: task.routers,
+      ...(task.peerIntervalMs !== undefined ? { peerIntervalMs: task.peerIntervalMs } : {}),
       strategy: s.name,
       qps: task.qps,
       grid: task.grid,

@@ -136,6 +136,34 @@ function withWeight(ref: string, weight: number) {
   };
 }
 
+/** Replaces the default profile's picker (near-max-score-picker) by `type`, keeping maxNumOfEndpoints. */
+function withPicker(type: string, parameters: Record<string, unknown>) {
+  return (c: SchedulerConfig) => {
+    const p = c.plugins.find((x) => x.type === "near-max-score-picker")!;
+    const keep = (p.parameters as { maxNumOfEndpoints?: number } | undefined)?.maxNumOfEndpoints;
+    Object.assign(p, { type, parameters: { ...parameters, maxNumOfEndpoints: keep ?? 1 } });
+    c.schedulingProfiles[0]!.plugins.find((r) => r.pluginRef === "near-max-score-picker")!.pluginRef = type;
+  };
+}
+
+/**
+ * Wraps the default profile's load scorers (active-request-scorer, outstanding-tokens-scorer) in
+ * share-scaled-scorer: the profile refers to the wrappers, with the same weights.
+ */
+function withShareScaledLoad(parameters: Record<string, unknown> = {}) {
+  return (c: SchedulerConfig) => {
+    for (const inner of ["active-request-scorer", "outstanding-tokens-scorer"]) {
+      const name = `share-scaled-${inner}`;
+      (c.plugins as unknown[]).push({
+        type: "share-scaled-scorer",
+        name,
+        parameters: { scorer: inner, ...parameters },
+      });
+      c.schedulingProfiles[0]!.plugins.find((r) => r.pluginRef === inner)!.pluginRef = name;
+    }
+  };
+}
+
 /** Sets decayPushed on both load scorers and the near-max-score-picker's tieBreak and epsilon. */
 function withDecayAndTies(decayPushed: boolean, tieBreak: string, epsilon: number) {
   return (c: SchedulerConfig) => {
@@ -255,6 +283,28 @@ export const candidateStrategies: readonly Strategy[] = [
     name: `ours-decay-lru-eps${eps}`,
     description: `decayPushed, tieBreak least-recently-picked, near-max-score-picker epsilon ${eps} (the default has 0.02)`,
     config: oursWith(withDecayAndTies(true, "least-recently-picked", eps)),
+  })),
+  {
+    name: "ours+share-sampled",
+    description:
+      "ours with share-sampled-picker (epsilon 0.02) instead of near-max-score-picker: the near-max pick over a random sample of ceil(n x visible share) endpoints, so router replicas that see a third of the traffic do not herd on a stale push",
+    config: oursWith(withPicker("share-sampled-picker", { epsilon: 0.02 })),
+  },
+  {
+    name: "ours+share-scaled",
+    description:
+      "ours with active-request-scorer and outstanding-tokens-scorer wrapped in share-scaled-scorer: the router's own in-flight / its estimated share of the traffic, so replicas without peer sharing balance instead of herding on a stale push",
+    config: oursWith(withShareScaledLoad()),
+  },
+  {
+    name: "ours+share-scaled-since",
+    description: "ours+share-scaled with scaleSincePush: the own since-push requests scaled too",
+    config: oursWith(withShareScaledLoad({ scaleSincePush: true })),
+  },
+  ...[2, 4].map((k) => ({
+    name: `ours+share-scaled-stale-${k}`,
+    description: `ours+share-scaled with stalenessGain ${k}: the ledger scaled by 1 + (1/s - 1) x min(1, ${k} x W), W = the share of own outstanding requests sent since their endpoint's push`,
+    config: oursWith(withShareScaledLoad({ stalenessGain: k })),
   })),
   {
     name: "ours-active-3",

@@ -11,6 +11,8 @@ export interface ResultRow {
   pushIntervalMs: number;
   /** Router replicas splitting the traffic. */
   routers: number;
+  /** Router replicas share in-flight every this many ms; absent or 0 = no sharing. */
+  peerIntervalMs?: number;
   strategy: string;
   /** Offered load, requests/s. */
   qps: number;
@@ -59,6 +61,7 @@ export function summarize(
     engine: string;
     pushIntervalMs: number;
     routers: number;
+    peerIntervalMs?: number;
     strategy: string;
     qps: number;
     grid: string;

@@ -46,7 +46,7 @@ export function poolSize(o: BenchOptions, engine: string): number {
 /** The point task of `p` at `qps` for `strategies` (push delays 5..20 ms, at most half the period). */
 export function task(
   o: BenchOptions,
-  p: { workload: string; engine: string; pushIntervalMs: number; routers: number },
+  p: { workload: string; engine: string; pushIntervalMs: number; routers: number; peerIntervalMs?: number },
   qps: number,
   grid: string,
   strategies: string[],
@@ -66,6 +66,7 @@ export function task(
     pushIntervalMs: p.pushIntervalMs,
     pushDelayMs: [Math.min(5, p.pushIntervalMs / 4), Math.min(20, p.pushIntervalMs / 2)],
     connections: o.connections,
+    ...(p.peerIntervalMs !== undefined ? { peerIntervalMs: p.peerIntervalMs } : {}),
   };
 }
 
@@ -140,7 +141,7 @@ export async function runSweep(o: BenchOptions): Promise<SweepResult> {
   if (o.qps) {
     const seen = new Set<string>();
     for (const p of points) {
-      const key = `${p.workload}/${p.engine}/${p.pushIntervalMs}/${p.routers}`;
+      const key = `${p.workload}/${p.engine}/${p.pushIntervalMs}/${p.routers}/${p.peerIntervalMs ?? 0}`;
       if (seen.has(key)) continue;
       seen.add(key);
       for (const q of o.qps) tasks.push(task(o, p, q, `qps:${q}`, o.strategies, o.durationS));

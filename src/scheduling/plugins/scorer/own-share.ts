@@ -1,0 +1,56 @@
+/**
+ * The share of a pool's traffic this router replica sends (ours), estimated from pushes: at the
+ * first sight of an endpoint's new snapshot, the router's own requests that were outstanding when
+ * the snapshot was observed (inFlight - own inFlightSincePush, where own since-push = inFlightSincePush
+ * - peers) are compared with the snapshot's waiting + running:
+ *
+ *   own    <- own    x (1 - a) + ownAtPush x a        (a = smoothing, per new snapshot seen)
+ *   pushed <- pushed x (1 - a) + (waiting + running) x a
+ *   share  = clamp(own / pushed, minShare, 1); 1 before the first snapshot with load, and 1 from
+ *            fullShare up (a lone router's estimate runs ~0.98-0.99: requests that end between the
+ *            snapshot and its arrival are in the push, no longer in the ledger)
+ *
+ * One router taking all the traffic estimates ~1; three routers splitting it at random ~1/3, with or
+ * without peer sharing (peers' dispatches are not the router's own). Dry runs fold nothing.
+ */
+import type { Endpoint } from "../../../state/types.js";
+import type { CycleContext } from "../../framework/plugin.js";
+
+export class OwnShareEstimator {
+  readonly minShare: number;
+  readonly smoothing: number;
+  readonly fullShare: number;
+  /** Last snapshot sequence folded per endpoint address. */
+  readonly #seen = new Map<string, bigint>();
+  #own = 0;
+  #pushed = 0;
+
+  constructor(minShare: number, smoothing: number, fullShare = 1) {
+    this.minShare = minShare;
+    this.smoothing = smoothing;
+    this.fullShare = fullShare;
+  }
+
+  /** The estimate so far. */
+  share(): number {
+    if (this.#pushed <= 0) return 1;
+    const s = this.#own / this.#pushed;
+    return s >= this.fullShare ? 1 : Math.max(this.minShare, s);
+  }
+
+  /** Folds the snapshots of `endpoints` not folded yet. */
+  observe(ctx: CycleContext, endpoints: readonly Endpoint[]): void {
+    if (ctx.dryRun) return;
+    const a = this.smoothing;
+    for (const e of endpoints) {
+      if (this.#seen.get(e.address) === e.sequence) continue;
+      this.#seen.set(e.address, e.sequence);
+      const ownSince = e.inFlightSincePush.requests - (e.peers?.requests ?? 0);
+      const ownAtPush = Math.max(0, e.inFlight.requests - ownSince);
+      this.#own = this.#own * (1 - a) + ownAtPush * a;
+      this.#pushed = this.#pushed * (1 - a) + (e.metrics.waitingRequests + e.metrics.runningRequests) * a;
+    }
+    // Endpoints come and go: forget the addresses now and then (a forgotten one is folded once more).
+    if (this.#seen.size > 4 * endpoints.length + 1024) this.#seen.clear();
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * share-scaled-scorer (ours): runs another load scorer on the endpoints' load as this router's share
+ * of the traffic implies, so several router replicas without peer sharing balance the pool instead
+ * of herding on the endpoint the last push showed idle.
+ *
+ * A router that sends a share s of the pool's traffic (own-share.ts) sees exactly its own in-flight
+ * and, one push interval late, everyone's. Its own in-flight / s is a fresh estimate of everyone's
+ * (the traffic is split at random); the load scorers take the larger of the own ledger and the
+ * pushed figure (endpoint-load.ts), so with the ledger scaled each replica balances its own third
+ * while the pushed figure still catches what the estimate misses. One router (s = 1) scores exactly
+ * as the inner scorer does. The inner scorer sees each endpoint with
+ *
+ *   inFlight          = { requests, tokens } / s
+ *   inFlightSincePush = peers + own since-push / s   (only with scaleSincePush; default unchanged)
+ *
+ * With stalenessGain k > 0 the scaling fades in with the age of the pushes (staleShare below; default
+ * 0 = always the full 1/s: on the matrix k 2-4 traded the stale-push fix for less loss on fresh pushes).
+ *
+ * Parameters: scorer (the inner scorer's plugin name, declared before this one; not listed in the
+ * profile itself), minShare (0.05), shareSmoothing (0.05), fullShare (0.9: an estimate from it up counts as 1), scaleSincePush (false), scaleLedger (true), stalenessGain (0).
+ */
+import { z } from "zod";
+import type { Endpoint } from "../../../state/types.js";
+import {
+  type CycleContext,
+  type PluginFactory,
+  parsePluginParameters,
+  pluginError,
+} from "../../framework/plugin.js";
+import { isScorer, type Scorer } from "../../framework/scorer.js";
+import type { SchedulingRequest } from "../../types.js";
+import { OwnShareEstimator } from "./own-share.js";
+
+export const shareScaledScorerType = "share-scaled-scorer";
+
+const parametersSchema = z.strictObject({
+  scorer: z.string().min(1).max(253),
+  minShare: z.number().min(0.001).max(1).default(0.05),
+  shareSmoothing: z.number().gt(0).max(1).default(0.05),
+  fullShare: z.number().gt(0).max(1).default(0.9),
+  scaleSincePush: z.boolean().default(false),
+  scaleLedger: z.boolean().default(true),
+  stalenessGain: z.number().min(0).max(1_000).default(0),
+});
+
+type MutableEndpoint = { -readonly [K in keyof Endpoint]: Endpoint[K] };
+
+/**
+ * `e` as a router sending a share `share` of the traffic estimates everyone's load on it, written
+ * into `into` (a new object when absent): a plain object with every Endpoint field (a store record
+ * computes its in-flight counts in getters, which a spread would drop).
+ */
+export function scaledView(
+  e: Endpoint,
+  share: number,
+  scaleSincePush: boolean,
+  scaleLedger = true,
+  into: MutableEndpoint = {} as MutableEndpoint,
+): Endpoint {
+  const peers = e.peers ?? { requests: 0, tokens: 0 };
+  const since = e.inFlightSincePush;
+  const ledger = scaleLedger ? share : 1;
+  into.address = e.address;
+  into.ip = e.ip;
+  into.port = e.port;
+  into.pool = e.pool;
+  into.source = e.source;
+  into.ready = e.ready;
+  into.labels = e.labels;
+  into.engine = e.engine;
+  into.models = e.models;
+  into.metrics = e.metrics;
+  into.sequence = e.sequence;
+  into.observedAt = e.observedAt;
+  into.receivedAt = e.receivedAt;
+  into.inFlight = { requests: e.inFlight.requests / ledger, tokens: e.inFlight.tokens / ledger };
+  into.inFlightSincePush = scaleSincePush
+    ? {
+        requests: peers.requests + (since.requests - peers.requests) / share,
+        tokens: peers.tokens + (since.tokens - peers.tokens) / share,
+      }
+    : { requests: since.requests, tokens: since.tokens };
+  into.peers = { requests: peers.requests, tokens: peers.tokens };
+  return into;
+}
+
+/**
+ * The share the ledger is divided by with stalenessGain k > 0: 1 / (1 + (1/s - 1) x min(1, k x W)),
+ * W = own requests sent since their endpoint's push / own outstanding requests (0 when none): fresh
+ * pushes (W near 0) leave the ledger as it is, pushes older than ~1/k of the requests' lifetime
+ * scale it fully.
+ */
+export function staleShare(share: number, gain: number, own: number, ownSincePush: number): number {
+  const g = own > 0 ? Math.min(1, (gain * ownSincePush) / own) : 0;
+  return 1 / (1 + (1 / share - 1) * g);
+}
+
+export class ShareScaledScorer implements Scorer {
+  readonly type = shareScaledScorerType;
+  readonly name: string;
+  readonly inner: Scorer;
+  readonly scaleSincePush: boolean;
+  readonly scaleLedger: boolean;
+  readonly stalenessGain: number;
+  readonly estimator: OwnShareEstimator;
+  #views: Endpoint[] = [];
+  /**
+   * One view per endpoint record, rewritten on every call: state kept per endpoint object (the
+   * pushed-completion decay of endpoint-load) follows the view as it would the record.
+   */
+  readonly #viewOf = new WeakMap<Endpoint, MutableEndpoint>();
+
+  constructor(
+    name: string,
+    inner: Scorer,
+    estimator: OwnShareEstimator,
+    scaleSincePush: boolean,
+    scaleLedger = true,
+    stalenessGain = 0,
+  ) {
+    this.scaleLedger = scaleLedger;
+    this.stalenessGain = stalenessGain;
+    this.name = name;
+    this.inner = inner;
+    this.estimator = estimator;
+    this.scaleSincePush = scaleSincePush;
+  }
+
+  score(ctx: CycleContext, req: SchedulingRequest, endpoints: readonly Endpoint[], out: Float64Array): void {
+    this.estimator.observe(ctx, endpoints);
+    let share = this.estimator.share();
+    if (share < 1 && this.stalenessGain > 0) {
+      let own = 0;
+      let since = 0;
+      for (const e of endpoints) {
+        own += e.inFlight.requests;
+        since += e.inFlightSincePush.requests - (e.peers?.requests ?? 0);
+      }
+      share = staleShare(share, this.stalenessGain, own, since);
+    }
+    if (share >= 1) {
+      this.inner.score(ctx, req, endpoints, out);
+      return;
+    }
+    const views = this.#views;
+    views.length = endpoints.length;
+    for (let i = 0; i < endpoints.length; i++) {
+      const e = endpoints[i]!;
+      let into = this.#viewOf.get(e);
+      if (!into) {
+        into = {} as MutableEndpoint;
+        this.#viewOf.set(e, into);
+      }
+      views[i] = scaledView(e, share, this.scaleSincePush, this.scaleLedger, into);
+    }
+    this.inner.score(ctx, req, views, out);
+  }
+}
+
+export const createShareScaledScorer: PluginFactory = (name, parameters, deps) => {
+  const p = parsePluginParameters(parametersSchema, name, shareScaledScorerType, parameters);
+  const inner = deps.plugin(p.scorer);
+  if (!inner || !isScorer(inner) || inner instanceof ShareScaledScorer) {
+    throw pluginError(
+      name,
+      shareScaledScorerType,
+      `parameters.scorer: "${p.scorer}" must name a scorer declared before this plugin (${inner ? `"${inner.name}" is a ${inner.type}` : "no plugin of that name"})`,
+    );
+  }
+  return new ShareScaledScorer(
+    name,
+    inner,
+    new OwnShareEstimator(p.minShare, p.shareSmoothing, p.fullShare),
+    p.scaleSincePush,
+    p.scaleLedger,
+    p.stalenessGain,
+  );
+};
