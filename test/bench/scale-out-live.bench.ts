@@ -24,7 +24,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { parseBenchArgs } from "./quality/cli-args.js";
 import { LIVE_POOL, writeConfigDir } from "./quality/live/live-config.js";
-import { freePort, stop, stopAllOnSignal, waitForHttp } from "./quality/live/processes.js";
+import { freePort, freePortRange, stop, stopAllOnSignal, waitForHttp } from "./quality/live/processes.js";
 import { strategiesNamed } from "./quality/strategies.js";
 import { quantile } from "./quality/summary.js";
 import { measureCapacity, pairKey } from "./quality/sweep.js";
@@ -192,18 +192,22 @@ async function run(workloadName: string, qps: number, routers: number, peers: bo
     `${workloadName} @ ${qps} req/s: ${routers} router(s)${peers ? ", peer sharing" : ""}${kill ? ", one killed half way" : ""}`,
   );
   const dir = mkdtempSync(join(tmpdir(), "scale-live-"));
-  const basePort = await freePort();
+  // One set of taken ports per run: the sim's replicas listen on basePort + i, and a router port
+  // handed out next to it would make the sim fail to bind (runs crashed on that before).
+  const taken = new Set<number>();
+  const basePort = await freePortRange(simReplicas, taken);
   const simPorts = Array.from({ length: simReplicas }, (_, i) => basePort + i);
   await writeConfigDir(dir, strategiesNamed(["ours"])[0]!.config, simPorts);
-  const ports = await Promise.all(
-    Array.from({ length: routers }, async () => ({
-      api: await freePort(),
-      http: await freePort(),
-      extproc: await freePort(),
-      health: await freePort(),
-      metrics: await freePort(),
-    })),
-  );
+  const ports: { api: number; http: number; extproc: number; health: number; metrics: number }[] = [];
+  for (let r = 0; r < routers; r++) {
+    ports.push({
+      api: await freePortRange(1, taken),
+      http: await freePortRange(1, taken),
+      extproc: await freePortRange(1, taken),
+      health: await freePortRange(1, taken),
+      metrics: await freePortRange(1, taken),
+    });
+  }
   const apiList = ports.map((p) => `http://127.0.0.1:${p.api}`).join(",");
   const procs = ports.map((p) =>
     start([
