@@ -12,21 +12,23 @@
  * more DATA than the picker's connection window allows (queued until its WINDOW_UPDATE).
  */
 import { connect, type Socket } from "node:net";
+import {
+  ACK,
+  DATA,
+  END_HEADERS,
+  END_STREAM,
+  GOAWAY,
+  HEADERS,
+  PING,
+  PREFACE,
+  PROCESS,
+  REFUSED_STREAM,
+  RST_STREAM,
+  SETTINGS,
+  WINDOW_UPDATE,
+} from "../integration/helpers/http2-frames.js";
 import { refusedStreams } from "./extproc-load.js";
 
-const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
-const DATA = 0;
-const HEADERS = 1;
-const RST_STREAM = 3;
-const SETTINGS = 4;
-const PING = 6;
-const GOAWAY = 7;
-const WINDOW_UPDATE = 8;
-const END_STREAM = 0x1;
-const ACK = 0x1;
-const END_HEADERS = 0x4;
-const REFUSED_STREAM = 7;
-const PROCESS = "/envoy.service.ext_proc.v3.ExternalProcessor/Process";
 const RECEIVE_WINDOW = 2 ** 30;
 
 function frameHead(length: number, type: number, flags: number, stream: number): Buffer {

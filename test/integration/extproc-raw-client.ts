@@ -10,6 +10,20 @@
  */
 import { connect, type Socket } from "node:net";
 import { chatRequestFrames, pickAnswered } from "./extproc-reset-client.js";
+import {
+  ACK,
+  DATA,
+  END_HEADERS,
+  END_STREAM,
+  GOAWAY,
+  HEADERS,
+  PING,
+  PREFACE,
+  PROCESS,
+  RST_STREAM,
+  SETTINGS,
+  WINDOW_UPDATE,
+} from "./helpers/http2-frames.js";
 
 /**
  * How the client ends a stream once its pick is in:
@@ -31,18 +45,6 @@ export interface EndingRunResult {
   retried: number;
 }
 
-const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
-const DATA = 0;
-const HEADERS = 1;
-const RST_STREAM = 3;
-const SETTINGS = 4;
-const PING = 6;
-const GOAWAY = 7;
-const WINDOW_UPDATE = 8;
-const END_STREAM = 0x1;
-const ACK = 0x1;
-const END_HEADERS = 0x4;
-const PROCESS = "/envoy.service.ext_proc.v3.ExternalProcessor/Process";
 /** A gRPC frame whose message is not a ProcessingRequest (field 2 says 5 bytes, 1 follows). */
 const MALFORMED = Buffer.from([0, 0, 0, 0, 3, 0x12, 0x05, 0x01]);
 
