@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createSeededRandom } from "../../src/core/random.js";
 import { agenticShape, agenticWorkload } from "../bench/quality/workloads/agentic.js";
 import { burstyShape, onOffArrivals } from "../bench/quality/workloads/bursty.js";
+import { popularPrefixShape, popularPrefixWorkload } from "../bench/quality/workloads/popular-prefix.js";
 import { generateStream } from "../bench/quality/workloads/stream.js";
 
 describe("the bursty workload's on/off arrivals", () => {
@@ -49,5 +50,36 @@ describe("the agentic workload", () => {
     const meanAnswer = requests.reduce((a, r) => a + r.maxTokens, 0) / requests.length;
     expect(meanPrompt).toBeGreaterThan(1_500);
     expect(meanAnswer).toBeLessThan(120);
+  });
+});
+
+describe("the popular-prefix workload (issue 17's live setting)", () => {
+  const requests = generateStream(popularPrefixWorkload, { qps: 50, durationMs: 60_000, seed: 6 });
+  // The first hash block of a request opening with a system prompt is that prompt's; unique turns
+  // open with their own text, so their first block is (almost surely) seen once.
+  const firstBlocks = new Map<number, number>();
+  // (A turn shorter than one block has no hash: left out.)
+  for (const r of requests) {
+    if (r.hashes.length > 0) firstBlocks.set(r.hashes[0]!, (firstBlocks.get(r.hashes[0]!) ?? 0) + 1);
+  }
+
+  it("opens about half of the requests with one of 20 system prompts", () => {
+    const popular = [...firstBlocks.values()].filter((n) => n > 1);
+    expect(popular.length).toBe(popularPrefixShape.systemPrompts);
+    const hashed = requests.filter((r) => r.hashes.length > 0).length;
+    const shared = popular.reduce((a, n) => a + n, 0) / hashed;
+    expect(shared).toBeGreaterThan(0.45);
+    expect(shared).toBeLessThan(0.55);
+  });
+
+  it("gives shared requests a ~600-token prefix on top of their own turn", () => {
+    const popularFirst = new Set([...firstBlocks].filter(([, n]) => n > 1).map(([h]) => h));
+    const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+    const shared = requests.filter((r) => popularFirst.has(r.hashes[0]!)).map((r) => r.promptTokens);
+    const unique = requests
+      .filter((r) => r.hashes.length > 0 && !popularFirst.has(r.hashes[0]!))
+      .map((r) => r.promptTokens);
+    expect(mean(shared) - mean(unique)).toBeGreaterThan(550);
+    expect(mean(shared) - mean(unique)).toBeLessThan(650);
   });
 });

@@ -5,7 +5,7 @@ import { engineProfiles } from "./engines.js";
 import { type MatrixAxes, peerAxisIntervalMs, type RouterSetting } from "./matrix.js";
 import { candidateStrategies, strategies } from "./strategies.js";
 import { experimentPushIntervalMs, experimentStrategies } from "./upstream-experiment.js";
-import { workloads } from "./workloads/index.js";
+import { matrixWorkloads, workloads } from "./workloads/index.js";
 
 /** Everything a run needs. */
 export interface BenchOptions {
@@ -46,7 +46,7 @@ export const usage = `Routing-quality benchmark (virtual time, real scheduler, s
 workloads x engines x push intervals x router replicas x load, every strategy at every point.
 
   --seed N              seed of arrivals, contents, tie-breaks, connection bindings (env QUALITY_SEED, default 42)
-  --workload a,b        ${[...workloads.keys()].join(", ")} (env QUALITY_WORKLOAD, default all)
+  --workload a,b        ${[...workloads.keys()].join(", ")} (env QUALITY_WORKLOAD, default all but popular-prefix)
   --engines a,b         ${[...engineProfiles.keys()].join(", ")} (env QUALITY_ENGINES, default all)
   --push-interval a,b   metrics push periods per replica, virtual ms (env QUALITY_PUSH_INTERVAL, default ${defaults.pushIntervalsMs.join(",")})
   --routers a,b         router replicas splitting the traffic, each seeing only its own in-flight; "3p" = 3 sharing
@@ -94,8 +94,13 @@ function int(flag: string, v: string | undefined, fallback: number, min: number,
   return n;
 }
 
-function names(flag: string, given: string[] | undefined, known: readonly string[]): string[] {
-  const out = given ?? [...known];
+function names(
+  flag: string,
+  given: string[] | undefined,
+  known: readonly string[],
+  fallback: readonly string[] = known,
+): string[] {
+  const out = given ?? [...fallback];
   for (const x of out) {
     if (!known.includes(x)) throw new Error(`${flag}: unknown "${x}" (known: ${known.join(", ")})`);
   }
@@ -175,7 +180,12 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
     axes: {
       workloads: upstream
         ? ["sharegpt"]
-        : names("--workload", list(v.workload ?? env.QUALITY_WORKLOAD), [...workloads.keys()]),
+        : names(
+            "--workload",
+            list(v.workload ?? env.QUALITY_WORKLOAD),
+            [...workloads.keys()],
+            matrixWorkloads,
+          ),
       engines: upstream
         ? ["h100"]
         : names("--engines", list(v.engines ?? env.QUALITY_ENGINES), defaults.engines),

@@ -91,7 +91,7 @@ export async function measureCapacity(
   o: BenchOptions,
   pairs: readonly { engine: string; workload: string }[],
   rounds: number,
-): Promise<Pick<SweepResult, "saturation" | "unloadedTtftMs">> {
+): Promise<Pick<SweepResult, "saturation" | "unloadedTtftMs"> & { unloadedE2eMs: Record<string, number> }> {
   const pushIntervalMs = o.axes.pushIntervalsMs.includes(200) ? 200 : o.axes.pushIntervalsMs[0]!;
   const at = (i: number, qps: number, durationS: number) =>
     task(o, { ...pairs[i]!, pushIntervalMs, routers: 1 }, qps, "probe", ["round-robin"], durationS);
@@ -130,6 +130,7 @@ export async function measureCapacity(
   return {
     saturation: Object.fromEntries(pairs.map((_, i) => [key(i), saturation[i]!])),
     unloadedTtftMs: Object.fromEntries(pairs.map((_, i) => [key(i), unloaded[i]![0]!.ttftP90])),
+    unloadedE2eMs: Object.fromEntries(pairs.map((_, i) => [key(i), unloaded[i]![0]!.e2eP90])),
   };
 }
 

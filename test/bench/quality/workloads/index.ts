@@ -3,10 +3,22 @@ import { agenticWorkload } from "./agentic.js";
 import { burstyWorkload } from "./bursty.js";
 import { loraWorkload } from "./lora.js";
 import { multiTurnWorkload } from "./multi-turn.js";
+import { popularPrefixWorkload } from "./popular-prefix.js";
 import { sharedPrefixWorkload } from "./shared-prefix.js";
 import { sharegptWorkload } from "./sharegpt.js";
 import type { Workload } from "./workload.js";
 
+/** The matrix's default workload axis: the six issue 17 names. */
+export const matrixWorkloads: readonly string[] = [
+  sharegptWorkload,
+  sharedPrefixWorkload,
+  multiTurnWorkload,
+  loraWorkload,
+  agenticWorkload,
+  burstyWorkload,
+].map((w) => w.name);
+
+/** Every workload by name: the matrix's six and those run only when named (popular-prefix). */
 export const workloads: ReadonlyMap<string, Workload> = new Map(
   [
     sharegptWorkload,
@@ -15,5 +27,6 @@ export const workloads: ReadonlyMap<string, Workload> = new Map(
     loraWorkload,
     agenticWorkload,
     burstyWorkload,
+    popularPrefixWorkload,
   ].map((w) => [w.name, w]),
 );
