@@ -105,6 +105,37 @@ describe("issue 17's targets on the matrix", () => {
     expect(check.detail).toContain("0/1 points above 0.50");
   });
 
+  it("says at how many TTFT misses another strategy reached half round-robin's TTFT", () => {
+    const rows = [
+      row("round-robin", 1_000, { ttftP90: 500 }),
+      row("ours", 900, { ttftP90: 400 }),
+      row("dynamo", 950, { ttftP90: 200 }),
+      row("kubernetes-service", 5_000, { ttftP90: 10 }),
+      row("round-robin", 1_000, { grid: "sat:120", ttftP90: 5_000 }),
+      row("ours", 900, { grid: "sat:120", ttftP90: 4_000 }),
+      row("dynamo", 950, { grid: "sat:120", ttftP90: 3_000 }),
+      row("kubernetes-service", 5_000, { grid: "sat:120", ttftP90: 10 }),
+    ];
+    const check = evaluateMatrixTargets(rows, "ours", { "h100/sharegpt": 20 }).find((c) =>
+      c.target.includes("TTFT"),
+    )!;
+    expect(check.met).toBe(false);
+    // Both points miss; dynamo reached 0.4x at 80%, nobody but the Service (left out) at 120%.
+    expect(check.detail).toContain("2/2 points above 0.50, at 1 of them another strategy reached 0.50");
+  });
+
+  it("counts the points above round-robin beyond 2%", () => {
+    const rows = [
+      row("round-robin", 1_000),
+      row("ours", 1_010),
+      row("round-robin", 1_000, { grid: "sat:120" }),
+      row("ours", 1_050, { grid: "sat:120" }),
+    ];
+    const check = evaluateMatrixTargets(rows, "ours", {}).find((c) => c.target.includes("1.00x"))!;
+    expect(check.detail).toContain("2/2 points above 1.00");
+    expect(check.detail).toContain("1 above 1.02");
+  });
+
   it("compares with kubernetes-service on sharegpt / h100 at 80..100% only", () => {
     const rows = [
       row("kubernetes-service", 3_000, { ntpotP90: 30, throughputTps: 2_900 }),

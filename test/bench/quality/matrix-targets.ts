@@ -48,6 +48,32 @@ function paired(rows: readonly ResultRow[], strategy: string, other: string): [R
   return out;
 }
 
+/**
+ * The TTFT target at the points where round-robin queues, with how many of the misses some other
+ * strategy (any of those run, the Kubernetes Service aside) did reach: at the rest no strategy got
+ * to half round-robin's TTFT (e.g. on an overloaded pool every engine queues).
+ */
+function ttftCheck(
+  rows: readonly ResultRow[],
+  strategy: string,
+  queued: readonly [ResultRow, ResultRow][],
+): { met: boolean; detail: string } {
+  const bestOther = new Map<string, number>();
+  for (const r of rows) {
+    if (r.strategy === strategy || r.strategy === "kubernetes-service") continue;
+    const p = pointOf(r);
+    bestOther.set(p, Math.min(bestOther.get(p) ?? Number.POSITIVE_INFINITY, r.ttftP90));
+  }
+  const xs = queued.map(([a, b]) => ({ p: pointOf(a), x: a.ttftP90 / b.ttftP90, rr: b.ttftP90 }));
+  const bad = xs.filter((v) => v.x > 0.5);
+  const reachable = bad.filter((v) => (bestOther.get(v.p) ?? Number.POSITIVE_INFINITY) <= 0.5 * v.rr);
+  const worst = xs.reduce((a, v) => (v.x > a.x ? v : a), xs[0]!);
+  return {
+    met: bad.length === 0,
+    detail: `${bad.length}/${xs.length} points above 0.50, at ${reachable.length} of them another strategy reached 0.50; worst ${f2(worst.x)} at ${worst.p}`,
+  };
+}
+
 /** Evaluates the targets for `strategy`. `unloadedTtftMs` is keyed by pairKey(engine, workload). */
 export function evaluateMatrixTargets(
   rows: readonly ResultRow[],
@@ -76,8 +102,16 @@ export function evaluateMatrixTargets(
       detail: `${bad.length}/${xs.length} points above ${limit.toFixed(2)}; worst ${f2(worst.x)} at ${worst.p}`,
     };
   };
-  if (vsRr.length > 0)
-    out.push({ target: `${strategy}: p90 e2e <= 1.00x round-robin at every point`, ...summarize(vsRr, 1) });
+  if (vsRr.length > 0) {
+    const s = summarize(vsRr, 1);
+    // How many of them are beyond the noise of a p90 over one seed (2%).
+    const beyond = vsRr.filter((v) => v.x > 1.02).length;
+    out.push({
+      target: `${strategy}: p90 e2e <= 1.00x round-robin at every point`,
+      met: s.met,
+      detail: `${s.detail}; ${beyond} above 1.02`,
+    });
+  }
   out.push({
     target: `${strategy}: p90 e2e <= 1.03x the best strategy at every point`,
     ...summarize(vsBest, 1.03),
@@ -96,10 +130,7 @@ export function evaluateMatrixTargets(
         }
       : {
           target: `${strategy}: p90 TTFT <= 0.5x round-robin where round-robin's p90 TTFT > 2x unloaded`,
-          ...summarize(
-            queued.map(([a, b]) => ({ p: pointOf(a), x: a.ttftP90 / b.ttftP90 })),
-            0.5,
-          ),
+          ...ttftCheck(rows, strategy, queued),
         },
   );
   // 3. The upstream announcement's experiment: calibrated sharegpt, 80..100% load, vs a Service.
