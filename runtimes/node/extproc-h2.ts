@@ -76,6 +76,11 @@ function send(stream: ExtProcStream, replies: Parameters<GrpcFrameEncoder["encod
   }
 }
 
+/** The session's push channel: replies no message asked for (an eviction's answer). */
+function pushTo(replies: Parameters<GrpcFrameEncoder["encode"]>[0], stream: ExtProcStream): void {
+  send(stream, replies);
+}
+
 function onEnd(this: ExtProcStream): void {
   const st = this[STATE];
   if (st === undefined || st.status !== GrpcStatus.OK) return;
@@ -145,8 +150,10 @@ export function handleExtProcStream(processor: ExtProcProcessor, maxMessageBytes
       { waitForTrailers: true },
     );
     for (const [event, listener] of LISTENERS) stream.on(event, listener);
-    // Flow control's in-flight eviction answers without a message to answer: written at once.
-    stream[STATE].session.onPush((replies) => send(stream, replies));
+    // Flow control's in-flight eviction answers without a message to answer: written at once (the
+    // module's writer and this stream, no closure per stream; flow control may be switched on by a
+    // reload while the stream is open, so it is registered whatever the gate says now).
+    stream[STATE].session.onPush(pushTo, stream);
   };
 }
 

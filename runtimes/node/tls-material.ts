@@ -6,7 +6,7 @@
  * the upstream picker does; Envoy then has to skip verification or pin it. `--enable-cert-reload`
  * watches the files and swaps a changed pair in (a renewed Secret, cert-manager rotation).
  */
-import { readFileSync, statSync, unwatchFile, watchFile } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { createSecureContext } from "node:tls";
@@ -110,13 +110,27 @@ export interface TlsWatchEvents {
   refused(reason: string): void;
 }
 
+/** What a stat of `file` shows (identity, size, times), or its error code: a change of it is a change of the file. */
+function statSignature(file: string): string {
+  try {
+    const s = statSync(file);
+    return `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
+  } catch (err) {
+    return `error:${(err as { code?: string }).code ?? err}`;
+  }
+}
+
 /**
- * Polls the certificate files (stat every `intervalMs`: follows the symlink swaps of Kubernetes
+ * Polls the certificate files (a stat every `intervalMs`: follows the symlink swaps of Kubernetes
  * Secret volumes) and reports each new pair once both files are readable and match. Returns stop().
+ * The first stats are taken here, before the files are read: fs.watchFile took its baseline later,
+ * on the thread pool, so a change made in the moments after the watch started (while the pool was
+ * busy) became the baseline and was never reported.
  */
 export function watchTls(f: TlsFlags, events: TlsWatchEvents, intervalMs = 1000): () => void {
   const files = tlsFiles(f);
   if (files === undefined) return () => {};
+  let seen = files.map(statSignature);
   let last = `${readFileSync(files[0], "utf8")}\u0000${readFileSync(files[1], "utf8")}`;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const check = () => {
@@ -138,13 +152,16 @@ export function watchTls(f: TlsFlags, events: TlsWatchEvents, intervalMs = 1000)
     last = `${cert}\u0000${key}`;
     events.changed({ cert, key, source: "files" });
   };
-  // Both files of a pair change within moments of each other: wait a little before reading them.
-  const onChange = () => {
+  const poll = setInterval(() => {
+    const now = files.map(statSignature);
+    if (now[0] === seen[0] && now[1] === seen[1]) return;
+    seen = now;
+    // Both files of a pair change within moments of each other: wait a little before reading them.
     if (timer === undefined) timer = setTimeout(check, 200);
-  };
-  for (const file of files) watchFile(file, { interval: intervalMs, persistent: false }, onChange);
+  }, intervalMs);
+  poll.unref();
   return () => {
+    clearInterval(poll);
     if (timer !== undefined) clearTimeout(timer);
-    for (const file of files) unwatchFile(file, onChange);
   };
 }

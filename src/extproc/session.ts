@@ -17,7 +17,7 @@ import { settleRequest } from "../metrics/request-metrics.js";
 import { apiKindFromPath } from "../openai/api-kind.js";
 import { bodyTooLarge } from "../openai/error-body.js";
 import { requestIdOf } from "../openai/request-id.js";
-import type { PendingDecision, RouteDecision } from "../routing/types.js";
+import type { RouteDecision } from "../routing/types.js";
 import { type BodyHold, bodyBudgetFullMessage } from "../state/body-budget.js";
 import type { Lease } from "../state/in-flight.js";
 import { type RequestTrace, routerTracing, startRequestTrace } from "../tracing/request-trace.js";
@@ -27,6 +27,7 @@ import { servedEndpointFrom, subsetHintFrom } from "./metadata.js";
 import { type Pick as PickReply, pickReplies } from "./pick-replies.js";
 import { errorReply, headersReply, trailersReply } from "./replies.js";
 import { ResponseTap } from "./response-tap.js";
+import { SessionFlow } from "./session-flow.js";
 import { CLIENT_SYSTEM_HEADERS, WENT_INTO_RESPONSE_HEADERS } from "./system-headers.js";
 
 /** Why a session ended. */
@@ -47,8 +48,11 @@ const NO_HIDDEN: readonly string[] = [];
 /** What the session keeps of its pick once the replies are out: the model names, for metrics and mapping. */
 type Models = Pick<RouteDecision, "clientModel" | "targetModel">;
 
-/** @see ExtProcContext for the dependencies; create sessions through `createExtProcProcessor`. */
-export class ExtProcSession {
+/**
+ * @see ExtProcContext for the dependencies; create sessions through `createExtProcProcessor`. Flow
+ * control's held requests and evictions: SessionFlow (session-flow.ts).
+ */
+export class ExtProcSession extends SessionFlow {
   readonly startedAt: number;
   #finished = false;
   /** The stream's end was counted (close() may come after the exchange finished, or twice). */
@@ -68,19 +72,13 @@ export class ExtProcSession {
   #models: Models | undefined;
   #lease: Lease | undefined;
   #tap: ResponseTap | undefined;
-  /** While flow control holds the request: its pending decision, and replies owed after the pick. */
-  #pending: PendingDecision | undefined;
-  #after: ProcessingResponse[] | undefined;
-  #deferred: Promise<ProcessingResponse[]> | undefined;
-  /** Writes replies no message asked for (an eviction's answer); undefined: they go with the next reply. */
-  #push: ((replies: ProcessingResponse[]) => void) | undefined;
-  #unsent: ProcessingResponse[] | undefined;
   /** This request's spans; undefined when tracing is off. */
   #trace: RequestTrace | undefined;
   readonly #ctx: ExtProcContext;
   readonly #onClose: (s: ExtProcSession) => void;
 
   constructor(ctx: ExtProcContext, onClose: (s: ExtProcSession) => void) {
+    super();
     this.#ctx = ctx;
     this.#onClose = onClose;
     this.startedAt = ctx.clock.now();
@@ -88,7 +86,7 @@ export class ExtProcSession {
   }
 
   /** True once the exchange is over (response ended, error sent, or closed). */
-  get finished(): boolean {
+  override get finished(): boolean {
     return this.#finished;
   }
 
@@ -99,14 +97,10 @@ export class ExtProcSession {
    * buffer for as long as the request lasts.
    */
   handle(req: ProcessingRequest): ProcessingResponse[] {
-    if (this.#finished) {
-      const unsent = this.#unsent ?? NONE;
-      this.#unsent = undefined;
-      return unsent;
-    }
-    if (this.#after !== undefined) {
+    if (this.#finished) return this.takeUnsent();
+    if (this.held) {
       // Held by flow control: what this message answers goes out after the pick, in order.
-      this.#after.push(...this.#handle(req));
+      this.holdReplies(this.#handle(req));
       return NONE;
     }
     const metrics = this.#ctx.metrics;
@@ -142,7 +136,7 @@ export class ExtProcSession {
           return NONE;
       }
     } catch (err) {
-      return this.#fail(RouterError.from(err));
+      return this.failReplies(RouterError.from(err));
     }
   }
 
@@ -157,7 +151,7 @@ export class ExtProcSession {
     }
     if (this.#finished) return;
     // Still queued: out of flow control's queue at once (the promise's handler then sees #finished).
-    this.#pending?.cancel();
+    this.cancelPending();
     this.#trace?.end(
       reason === "end" ? undefined : { code: reason, message: `the ext_proc stream ended (${reason})` },
     );
@@ -248,87 +242,20 @@ export class ExtProcSession {
     };
     const d = router.admit !== undefined ? router.admit(input) : router.route(input);
     if (d instanceof Promise) {
-      this.#wait(d, body.length, endOfStream);
+      this.wait(d, body.length, endOfStream);
       return NONE;
     }
-    return this.#picked(d, body.length, endOfStream);
+    return this.pickedReplies(d, body.length, endOfStream);
   }
 
-  /**
-   * Flow control holds the request: the Envoy stream stays open with nothing answered; the replies
-   * (the pick, or the refusal) come through {@link takeDeferred} when it is dispatched or dropped.
-   */
-  #wait(pending: PendingDecision, bodyLength: number, endOfStream: boolean): void {
-    this.#pending = pending;
-    this.#after = [];
-    let deliver!: (replies: ProcessingResponse[]) => void;
-    this.#deferred = new Promise<ProcessingResponse[]>((resolve) => {
-      deliver = resolve;
-    });
-    const settle = (replies: ProcessingResponse[]) => {
-      const after = this.#after ?? [];
-      this.#pending = undefined;
-      this.#after = undefined;
-      if (after.length > 0 && !this.#finished) replies.push(...after);
-      deliver(replies);
-    };
-    pending.then(
-      (d) => {
-        if (this.#finished) {
-          d.lease?.release();
-          return settle([]);
-        }
-        let replies: ProcessingResponse[];
-        try {
-          replies = this.#picked(d, bodyLength, endOfStream);
-        } catch (err) {
-          replies = this.#fail(RouterError.from(err));
-        }
-        settle(replies);
-      },
-      (err: unknown) => settle(this.#finished ? [] : this.#fail(RouterError.from(err))),
-    );
-  }
-
-  /**
-   * The replies of a request flow control held, once (undefined when none is held): the transport
-   * writes them when the promise settles (an empty list when the stream closed meanwhile).
-   */
-  takeDeferred(): Promise<ProcessingResponse[]> | undefined {
-    const d = this.#deferred;
-    this.#deferred = undefined;
-    return d;
-  }
-
-  /**
-   * How the transport writes replies no message asked for: flow control's in-flight eviction
-   * (ImmediateResponse 429, which Envoy turns into a reset when the response has started). A transport
-   * that cannot sends them as the answer to the next message.
-   */
-  onPush(write: (replies: ProcessingResponse[]) => void): void {
-    this.#push = write;
-  }
-
-  #evicted(reason: unknown): void {
-    if (this.#finished) return;
-    const replies = this.#evictedReplies(reason);
-    if (this.#push !== undefined) this.#push(replies);
-    else this.#unsent = replies;
-  }
-
-  /** Upstream's answer to an evicted request: ImmediateResponse 429, body `request evicted by flow control`. */
-  #evictedReplies(reason: unknown): ProcessingResponse[] {
-    const err = RouterError.from(reason);
-    const replies = this.#fail(err);
-    replies[0] = errorReply(err, err.message);
-    return replies;
-  }
-
-  #picked(d: RouteDecision, bodyLength: number, endOfStream: boolean): ProcessingResponse[] {
-    const evicted = d.evicted;
+  protected override pickedReplies(
+    d: RouteDecision,
+    bodyLength: number,
+    endOfStream: boolean,
+  ): ProcessingResponse[] {
     // Evicted between its dispatch and now: answered, never picked.
-    if (evicted?.aborted) return this.#evictedReplies(evicted.reason);
-    evicted?.addEventListener("abort", () => this.#evicted(evicted.reason), { once: true });
+    const evictedAlready = this.watchEviction(d.evicted);
+    if (evictedAlready !== undefined) return evictedAlready;
     this.#headers = NO_HEADERS;
     // Not the decision itself: its body may be a view of the read buffer, and its endpoints and
     // request are of no use once the pick is sent.
@@ -393,7 +320,7 @@ export class ExtProcSession {
     if (this.#lease && served) this.#lease = this.#lease.moveTo(served);
   }
 
-  #fail(err: RouterError): ProcessingResponse[] {
+  protected override failReplies(err: RouterError): ProcessingResponse[] {
     const d = this.#models;
     this.#ctx.metrics?.recordError(d?.clientModel ?? "", d?.targetModel ?? "", err.code);
     this.#trace?.end({ code: err.code, message: err.message });

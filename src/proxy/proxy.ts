@@ -5,20 +5,20 @@
  */
 import type { RequestMetrics } from "../metrics/request-metrics.js";
 import type { RouteDecision } from "../routing/types.js";
-import {
-  type AcquireLease,
-  type ClientRequestHead,
-  Exchange,
-  type ExchangeContext,
-  type OnFail,
-  type UpstreamHealth,
-} from "./exchange.js";
+import { Exchange } from "./exchange.js";
+import type {
+  AcquireLease,
+  ClientRequestHead,
+  ExchangeContext,
+  OnFail,
+  UpstreamHealth,
+} from "./exchange-context.js";
 import { type ProxyOptions, platformFetch, type UpstreamFetch } from "./proxy-options.js";
 import type { StreamOutcome } from "./stream-outcome.js";
 import type { ClientSink, UpstreamTransport } from "./upstream.js";
 import { fetchTransport } from "./web.js";
 
-export type { AcquireLease, ClientRequestHead, UpstreamHealth } from "./exchange.js";
+export type { AcquireLease, ClientRequestHead, UpstreamHealth } from "./exchange-context.js";
 
 /** Construction options of {@link createProxy}. */
 export interface CreateProxyOptions {

@@ -7,6 +7,8 @@
  *    control and without (legacy admission), against critical traffic alone on an unloaded pool.
  *  - fairness: two tenants in one band offering 10:1, both backlogged, under each fairness policy.
  *
+ * The tables and verdicts of the overload runs: flow-control-report.ts.
+ *
  * Run: npm run bench:flow [-- --only queue|overload|fairness] [--replicas N] [--duration S] [--seed N]
  */
 import { performance } from "node:perf_hooks";
@@ -15,7 +17,8 @@ import { FlowController } from "../../src/flowcontrol/flow-controller.js";
 import type { FlowRequest } from "../../src/flowcontrol/types.js";
 import type { Timers } from "../../src/push/timers.js";
 import { defaultSchedulerConfig } from "../../src/scheduling/config/default-config.js";
-import { type FlowBenchRequest, Outcome, runFlowSimulation } from "./flow-control-sim.js";
+import { pct, printOverloadReport, ttftP90, verdict } from "./flow-control-report.js";
+import { type FlowBenchRequest, runFlowSimulation } from "./flow-control-sim.js";
 import { sharegptWorkload } from "./quality/workloads/sharegpt.js";
 import { generateStream } from "./quality/workloads/stream.js";
 
@@ -50,12 +53,6 @@ function flags(argv: readonly string[]) {
   }
   return out;
 }
-
-const verdict = (ok: boolean) => (ok ? "MET" : "MISSED");
-const pct = (sorted: readonly number[], p: number) =>
-  sorted.length === 0
-    ? Number.NaN
-    : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 // --- queue overhead ----------------------------------------------------------------------------
 
@@ -188,23 +185,6 @@ function capacity(o: Flags): { qps: number; tokensPerRequest: number } {
   return { qps: tps / tokensPerRequest, tokensPerRequest };
 }
 
-function ttftP90(
-  reqs: readonly FlowBenchRequest[],
-  first: Float64Array,
-  win: [number, number],
-  keep: (r: FlowBenchRequest) => boolean,
-): number {
-  const v: number[] = [];
-  reqs.forEach((r, i) => {
-    if (keep(r) && r.arrivalMs >= win[0] && r.arrivalMs < win[1] && Number.isFinite(first[i]!))
-      v.push(first[i]! - r.arrivalMs);
-  });
-  return pct(
-    v.sort((a, b) => a - b),
-    90,
-  );
-}
-
 function overload(o: Flags, cap: number, kv: number): void {
   const win = windowOf(o);
   const half = 0.75 * cap;
@@ -214,14 +194,7 @@ function overload(o: Flags, cap: number, kv: number): void {
   // The EndpointPickerConfig's saturationDetector: the same for the legacy run and the flow-control runs.
   const thresholds = { queueDepthThreshold: 5, kvCacheUtilThreshold: kv };
   const base = { replicas: o.replicas, preset: PRESET, ...PUSH, seed: o.seed, config, thresholds };
-  const isCritical = (r: FlowBenchRequest) => r.priority === 2;
-  const isBatch = (r: FlowBenchRequest) => r.priority < 0;
-  const secs = (win[1] - win[0]) / 1000;
-  type Run = ReturnType<typeof runFlowSimulation>;
-  const count = (r: Run, cls: (x: FlowBenchRequest) => boolean, outcome: number) =>
-    mixed.filter((x, i) => cls(x) && r.outcome[i] === outcome && Number.isNaN(r.firstTokenMs[i]!)).length;
   const off = runFlowSimulation(mixed, { ...base, flowControl: undefined }, win);
-  const tpsOff = off.windowOutputTokens / secs;
   const holdback: UsageLimit = {
     policy: "priority-holdback-policy",
     domain: "rank",
@@ -322,89 +295,16 @@ function overload(o: Flags, cap: number, kv: number): void {
   const ttftUnloaded = ttftP90(unloadedReqs, unloaded.firstTokenMs, unloadedWin, () => true);
   const aloneReqs = stream(o, half, o.seed + 1, 2, "critical");
   const alone = runFlowSimulation(aloneReqs, { ...base, flowControl: undefined }, win);
-  const ttftAlone = ttftP90(aloneReqs, alone.firstTokenMs, win, () => true);
-  const batchTokens = (r: Run) => r.windowTokensByFlow.get("batch") ?? 0;
-  console.log(
-    `\n## Overload: 150% of capacity (${(1.5 * cap).toFixed(1)} req/s), half critical (priority 2), half batch (priority -1); saturationDetector kvCacheUtilThreshold ${kv}\n`,
-  );
-  console.log(
-    "| run | critical p90 TTFT ms | critical refused / expired | batch refused / expired / evicted | output tok/s (x no-FC) | tok/s thrown away by eviction | batch share of tokens | most queued |",
-  );
-  console.log("|---|---|---|---|---|---|---|---|");
-  const row = (name: string, r: Run) => {
-    const tps = r.windowOutputTokens / secs;
-    console.log(
-      `| ${name} | ${ttftP90(mixed, r.firstTokenMs, win, isCritical).toFixed(0)} | ${count(r, isCritical, Outcome.Refused) + count(r, isCritical, Outcome.Failed)} / ${count(r, isCritical, Outcome.Expired)} | ${count(r, isBatch, Outcome.Refused)} / ${count(r, isBatch, Outcome.Expired)} / ${mixed.filter((x, i) => isBatch(x) && r.outcome[i] === Outcome.Evicted).length} | ${tps.toFixed(0)} (${(tps / tpsOff).toFixed(3)}) | ${(r.windowEvictedTokens / secs).toFixed(0)} | ${((100 * batchTokens(r)) / Math.max(1, r.windowOutputTokens)).toFixed(1)}% | ${r.maxQueued} |`,
-    );
-  };
-  for (const v of runs) row(v.name, v.run);
-  row("no flow control (legacy admission: batch shed at saturation)", off);
-  console.log(
-    `| critical alone, unloaded pool (5%: ${(0.05 * cap).toFixed(1)} req/s) | ${ttftUnloaded.toFixed(0)} | | | | | | |`,
-  );
-  console.log(
-    `| critical alone at its own rate (${half.toFixed(1)} req/s) | ${ttftAlone.toFixed(0)} | | | | | | |`,
-  );
-  console.log("");
-  for (const v of runs) {
-    const r = v.run;
-    const ttft = ttftP90(mixed, r.firstTokenMs, win, isCritical);
-    const lost =
-      count(r, isCritical, Outcome.Refused) +
-      count(r, isCritical, Outcome.Failed) +
-      count(r, isCritical, Outcome.Expired);
-    const tps = r.windowOutputTokens / secs;
-    console.log(`${v.name}:`);
-    console.log(
-      `  critical p90 TTFT <= 1.5x unloaded: ${verdict(ttft <= 1.5 * ttftUnloaded)} (${ttft.toFixed(0)} ms vs ${ttftUnloaded.toFixed(0)} ms = ${(ttft / ttftUnloaded).toFixed(2)}x; vs critical alone at its rate ${ttftAlone.toFixed(0)} ms = ${(ttft / ttftAlone).toFixed(2)}x)`,
-    );
-    console.log(`  no critical request refused or expired: ${verdict(lost === 0)} (${lost})`);
-    const waits = (from: (i: number) => number, to: (i: number) => number) =>
-      ttftP90(
-        mixed,
-        Float64Array.from(mixed, (x, i) => x.arrivalMs + to(i) - from(i)),
-        win,
-        isCritical,
-      ).toFixed(0);
-    console.log(
-      `  critical p90 in the router queue ${waits(
-        (i) => mixed[i]!.arrivalMs,
-        (i) => r.dispatchMs[i]!,
-      )} ms, from dispatch to first token ${waits(
-        (i) => r.dispatchMs[i]!,
-        (i) => r.firstTokenMs[i]!,
-      )} ms (to the start of its first token's step ${waits(
-        (i) => r.dispatchMs[i]!,
-        (i) => r.firstStepStartMs[i]!,
-      )} ms; that step ${waits(
-        (i) => r.firstStepStartMs[i]!,
-        (i) => r.firstTokenMs[i]!,
-      )} ms)`,
-    );
-    console.log(
-      `  pool throughput >= 0.98x no flow control: ${verdict(tps >= 0.98 * tpsOff)} (${(tps / tpsOff).toFixed(3)}x)`,
-    );
-    if (r.leftInFlight !== 0) console.log(`  BOOKKEEPING: ${r.leftInFlight} leases left in flight`);
-  }
-  const aloneSplit = (from: (i: number) => number, to: (i: number) => number) =>
-    ttftP90(
-      aloneReqs,
-      Float64Array.from(aloneReqs, (x, i) => x.arrivalMs + to(i) - from(i)),
-      win,
-      () => true,
-    ).toFixed(0);
-  console.log(
-    `critical alone at its own rate: p90 to the start of its first token's step ${aloneSplit(
-      (i) => aloneReqs[i]!.arrivalMs,
-      (i) => alone.firstStepStartMs[i]!,
-    )} ms; that step ${aloneSplit(
-      (i) => alone.firstStepStartMs[i]!,
-      (i) => alone.firstTokenMs[i]!,
-    )} ms`,
-  );
-  console.log(
-    `(legacy run without flow control: critical p90 TTFT ${ttftP90(mixed, off.firstTokenMs, win, isCritical).toFixed(0)} ms)`,
-  );
+  printOverloadReport({
+    cap,
+    kv,
+    win,
+    mixed,
+    runs,
+    off,
+    unloaded: { qps: 0.05 * cap, ttftP90: ttftUnloaded },
+    alone: { qps: half, reqs: aloneReqs, run: alone },
+  });
 }
 
 function fairness(o: Flags, cap: number): void {

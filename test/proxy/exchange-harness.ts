@@ -5,7 +5,8 @@
  */
 import type { RouterError } from "../../src/core/errors.js";
 import type { RouterMetrics } from "../../src/metrics/router-metrics.js";
-import { Exchange, type ExchangeContext } from "../../src/proxy/exchange.js";
+import { Exchange } from "../../src/proxy/exchange.js";
+import type { ExchangeContext } from "../../src/proxy/exchange-context.js";
 import { defaultProxyOptions, type ProxyOptions } from "../../src/proxy/proxy-options.js";
 import type { StreamOutcome } from "../../src/proxy/stream-outcome.js";
 import type {

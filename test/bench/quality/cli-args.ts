@@ -33,6 +33,12 @@ export interface BenchOptions {
   upstreamExperiment: boolean;
   out: string;
   jobs: number;
+  /** A previous run's matrix.csv whose rows stand in for the strategies not in `rerun` (reuse.ts). */
+  reuse: string | undefined;
+  /** Strategies simulated again when reusing (default ["ours"]). */
+  rerun: string[];
+  /** Reused rows re-simulated before FILE is trusted (default 3). */
+  reuseCheck: number;
 }
 
 const defaults = {
@@ -67,6 +73,12 @@ workloads x engines x push intervals x router replicas x load, every strategy at
                         unless given; writes p90 NTPOT / e2e charts, tables, CSV and the #17 verdict
                         (env QUALITY_UPSTREAM_EXPERIMENT=1; default --out test/bench/results/upstream-experiment)
   --report-only         rebuild summary.md and the charts from matrix.csv and run.json already in --out
+  --reuse FILE          a previous run's matrix.csv: rows of the strategies not in --rerun are taken from it when the
+                        run.json beside it has the same point settings (seed, duration, replicas, ...); points or
+                        strategies it lacks are simulated (env QUALITY_REUSE)
+  --rerun a,b           strategies simulated again with --reuse (env QUALITY_RERUN, default ours)
+  --reuse-check N       reused rows (points picked by the seed) re-simulated first; any differing figure refuses
+                        FILE (env QUALITY_REUSE_CHECK, default 3)
   --out DIR             results directory (env QUALITY_OUT, default test/bench/results/matrix; quick: test/bench/results/quick)
   --jobs N              worker processes (env QUALITY_JOBS, default the CPU count)
   --help`;
@@ -148,6 +160,9 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
       "upstream-experiment": { type: "boolean" },
       out: { type: "string" },
       jobs: { type: "string" },
+      reuse: { type: "string" },
+      rerun: { type: "string" },
+      "reuse-check": { type: "string" },
       help: { type: "boolean" },
     },
     strict: true,
@@ -174,6 +189,17 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
         throw new Error(`--upstream-experiment: ${flag} does not apply (the experiment has its own points)`);
     }
   }
+  const reuse = v.reuse ?? env.QUALITY_REUSE;
+  const givenRerun = list(v.rerun ?? env.QUALITY_RERUN);
+  const givenCheck = v["reuse-check"] ?? env.QUALITY_REUSE_CHECK;
+  if (reuse === undefined) {
+    if (givenRerun !== undefined) throw new Error("--rerun: applies only with --reuse FILE");
+    if (givenCheck !== undefined) throw new Error("--reuse-check: applies only with --reuse FILE");
+  } else {
+    if (upstream) throw new Error("--reuse: does not apply to --upstream-experiment");
+    if (v["report-only"] === true) throw new Error("--reuse: does not apply to --report-only");
+  }
+  const rerun = givenRerun ? names("--rerun", givenRerun, st) : st.filter((s) => s === "ours");
   const givenPush = list(v["push-interval"] ?? env.QUALITY_PUSH_INTERVAL);
   return {
     seed: int("--seed", v.seed ?? env.QUALITY_SEED, 42, 0, 2 ** 32 - 1),
@@ -218,5 +244,8 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
           ? "test/bench/results/quick"
           : "test/bench/results/matrix"),
     jobs: int("--jobs", v.jobs ?? env.QUALITY_JOBS, Math.max(1, availableParallelism()), 1, 64),
+    reuse,
+    rerun,
+    reuseCheck: int("--reuse-check", givenCheck, 3, 0, 10_000),
   };
 }

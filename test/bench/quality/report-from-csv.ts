@@ -26,7 +26,12 @@ export async function readRun(dir: string): Promise<{ sweep: SweepResult; second
   const run = JSON.parse(await readFile(join(dir, "run.json"), "utf8"));
   const rows = rowsFromCsv(await readFile(join(dir, "matrix.csv"), "utf8"));
   return {
-    sweep: { rows, saturation: run.saturation ?? {}, unloadedTtftMs: run.unloadedTtftMs ?? {} },
+    sweep: {
+      rows,
+      saturation: run.saturation ?? {},
+      unloadedTtftMs: run.unloadedTtftMs ?? {},
+      ...(run.reuse ? { reuse: run.reuse } : {}),
+    },
     seconds: run.wallSeconds ?? 0,
   };
 }

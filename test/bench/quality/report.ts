@@ -15,6 +15,7 @@ import {
   regretSummaryMarkdown,
 } from "./regret.js";
 import { toCsv } from "./report-csv.js";
+import { pointSettings } from "./reuse.js";
 import { strategies, strategiesNamed } from "./strategies.js";
 import { describeStrategy } from "./strategy-profile.js";
 import { poolSize, type SweepResult } from "./sweep.js";
@@ -36,6 +37,10 @@ export function commandOf(o: BenchOptions): string {
   parts.push(`--replicas ${o.replicas}`, `--duration ${o.durationS}`, `--connections ${o.connections}`);
   if (o.quickPoints !== undefined) parts.push(`--points ${o.quickPoints}`);
   if (o.burstiness !== 1) parts.push("--bursty");
+  if (o.reuse !== undefined) {
+    parts.push(`--reuse ${o.reuse}`, `--rerun ${o.rerun.join(",")}`);
+    if (o.reuseCheck !== 3) parts.push(`--reuse-check ${o.reuseCheck}`);
+  }
   return parts.join(" ");
 }
 
@@ -68,6 +73,12 @@ export async function writeReport(
     `# Routing quality matrix (virtual time)${o.quick ? ", quick subset" : ""}`,
     "",
     `Command: \`${commandOf(o)}\`. ${points} points x ${ran.length} strategies; ${o.replicas} model-server replicas; ${o.durationS} s of arrivals per point (first third = warm-up); pushes 5..20 ms late (at most half the period); ${o.burstiness === 1 ? "Poisson" : `gamma(${o.burstiness})`} arrivals unless the workload has its own. Wall time ${seconds.toFixed(0)} s.`,
+    ...(sweep.reuse
+      ? [
+          "",
+          `Reused ${sweep.reuse.reused} rows from \`${sweep.reuse.file}\` (${sweep.reuse.checked} of them re-simulated and equal first); simulated ${sweep.reuse.simulated} (${sweep.reuse.rerun.join(", ")} re-run${sweep.reuse.missing > 0 ? `, ${sweep.reuse.missing} rows the file lacked` : ""}).`,
+        ]
+      : []),
     "",
     "## Strategies as run (read back from the scheduler each config builds)",
     "",
@@ -124,6 +135,8 @@ export async function writeReport(
       {
         command: commandOf(o),
         options: { ...o, reportOnly: undefined },
+        pointSettings: pointSettings(o),
+        ...(sweep.reuse ? { reuse: sweep.reuse } : {}),
         saturation: sweep.saturation,
         unloadedTtftMs: sweep.unloadedTtftMs,
         wallSeconds: seconds,

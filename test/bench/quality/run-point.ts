@@ -31,6 +31,17 @@ export interface PointTask {
 /** Warm-up left out of the measurement: the first third of the arrival window (the batch fills up over ~p90 e2e). */
 export const warmupFraction = 1 / 3;
 
+/** How late a metrics push reaches the router, ms: uniform in [min, max], each capped by a fraction of the period. */
+export const pushLatenessMs = {
+  min: 5,
+  max: 20,
+  minPeriodFraction: 1 / 4,
+  maxPeriodFraction: 1 / 2,
+} as const;
+
+/** Peer reports take 1..5 ms over the cluster network (one HTTP/2 frame on a held stream). */
+export const peerReportDelayMs: [number, number] = [1, 5];
+
 /** Runs every strategy of the task on the same stream. */
 export function runPoint(task: PointTask): ResultRow[] {
   const workload = workloads.get(task.workload);
@@ -57,9 +68,8 @@ export function runPoint(task: PointTask): ResultRow[] {
       config: s.config,
     };
     if (workload.engine) options.engine = workload.engine;
-    // Peer reports take 1..5 ms over the cluster network (one HTTP/2 frame on a held stream).
     if (task.peerIntervalMs !== undefined)
-      options.peerSharing = { intervalMs: task.peerIntervalMs, delayMs: [1, 5] };
+      options.peerSharing = { intervalMs: task.peerIntervalMs, delayMs: peerReportDelayMs };
     if (s.clientPool) options.connections = { count: task.connections };
     const result = runSimulation(requests, options, window);
     return summarize(requests, result, window, {

@@ -5,7 +5,9 @@
 import type { BenchOptions } from "./cli-args.js";
 import { engineProfile } from "./engines.js";
 import { fullMatrix, type MatrixPoint, quickSelection } from "./matrix.js";
-import type { PointTask } from "./run-point.js";
+import { roundRow } from "./report-csv.js";
+import { loadReuse, type ReuseStats, runWithReuse } from "./reuse.js";
+import { type PointTask, pushLatenessMs } from "./run-point.js";
 import type { ResultRow } from "./summary.js";
 import { progress, runTasks } from "./worker-pool.js";
 
@@ -28,6 +30,8 @@ export interface SweepResult {
   saturation: Record<string, number>;
   /** Round-robin's p90 TTFT per "engine/workload" at 5% of its saturation point, ms. */
   unloadedTtftMs: Record<string, number>;
+  /** How the run reused a previous one (--reuse). */
+  reuse?: ReuseStats;
 }
 
 /** The key of an (engine, workload) pair in SweepResult's records. */
@@ -64,7 +68,10 @@ export function task(
     burstiness: o.burstiness,
     replicas: poolSize(o, p.engine),
     pushIntervalMs: p.pushIntervalMs,
-    pushDelayMs: [Math.min(5, p.pushIntervalMs / 4), Math.min(20, p.pushIntervalMs / 2)],
+    pushDelayMs: [
+      Math.min(pushLatenessMs.min, p.pushIntervalMs * pushLatenessMs.minPeriodFraction),
+      Math.min(pushLatenessMs.max, p.pushIntervalMs * pushLatenessMs.maxPeriodFraction),
+    ],
     connections: o.connections,
     ...(p.peerIntervalMs !== undefined ? { peerIntervalMs: p.peerIntervalMs } : {}),
   };
@@ -136,6 +143,8 @@ export async function measureCapacity(
 
 /** Runs the selected points (or the explicit --qps points) for every strategy. */
 export async function runSweep(o: BenchOptions): Promise<SweepResult> {
+  // Refuse a FILE of other settings before the capacity search.
+  const source = o.reuse === undefined ? undefined : await loadReuse(o, o.reuse);
   const points = selectPoints(o);
   const tasks: PointTask[] = [];
   let capacity: Pick<SweepResult, "saturation" | "unloadedTtftMs"> = { saturation: {}, unloadedTtftMs: {} };
@@ -166,6 +175,11 @@ export async function runSweep(o: BenchOptions): Promise<SweepResult> {
     `matrix: ${tasks.length} points x ${o.strategies.length} strategies, ~${Math.round(requests).toLocaleString("en")} simulated requests; estimate ${Math.ceil((requests * secondsPerRequest) / o.jobs / 60)} min on ${o.jobs} jobs (busy 2-core machine)`,
   );
   if (process.stderr.isTTY) process.stderr.write("\n");
+  if (source) {
+    const run = (ts: readonly PointTask[], label: string) => runTasks(ts, o.jobs, label);
+    const { rows, stats } = await runWithReuse(tasks, o, source, run, progress);
+    return { rows: rows.map(roundRow), ...capacity, reuse: stats };
+  }
   const results = await runTasks(tasks, o.jobs, "matrix");
-  return { rows: results.flat(), ...capacity };
+  return { rows: results.flat().map(roundRow), ...capacity };
 }
