@@ -133,28 +133,6 @@ describe("HTTP router failover and stream endings", () => {
     expect(res.headers.get("x-inference-endpoint")).not.toBe(dead);
   });
 
-  it("passes each SSE chunk through as the upstream writes it, not buffered to the end", async () => {
-    // The upstream writes its next event only once the client has read the previous one: a proxy that
-    // buffered would never hand event 0 over, and the test would fail at its timeout with the stream
-    // stalled. Lockstep, not timing (the old check counted reads of events written 80 ms apart, which
-    // merge when a loaded machine delays a read).
-    // (How fast each arrives is measured by npm run bench:proxy, not asserted here.)
-    const res = await post("step", chatBody({ stream: true }));
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    let text = "";
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      const before = text.match(/"t":\d+/g)?.length ?? 0;
-      text += decoder.decode(value, { stream: true });
-      const after = text.match(/"t":\d+/g)?.length ?? 0;
-      for (let k = before; k < after; k++) step?.();
-    }
-    expect(text.match(/"i":\d+/g)).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((i) => `"i":${i}`));
-    expect(text.endsWith("data: [DONE]\n\n")).toBe(true);
-  });
-
   it("never retries after the first byte: a stream cut mid-way ends with an SSE error event", async () => {
     const before = hits.break ?? 0;
     const res = await post("break", chatBody({ stream: true }));
@@ -203,5 +181,55 @@ describe("HTTP router failover and stream endings", () => {
     client.abort();
     await until(() => closed.includes(id), 3_000, "the upstream connection to close");
     await until(async () => (await inFlight(api)) === 0, 3_000, "in-flight back to 0");
+  });
+});
+
+// Against a second router with the demo config's timeouts: this file's router breaks a stream after
+// 400 ms of upstream silence (for its timeout tests), and the upstreams live in this test process, so
+// a loaded machine that stalls it that long would break a stream that did nothing wrong.
+describe("HTTP router SSE pass-through (default timeouts)", () => {
+  let plain: CliProcess;
+  let plainBase: string;
+  let plainPusher: ReturnType<typeof setInterval>;
+
+  beforeAll(async () => {
+    plain = await startRouter();
+    plainBase = `http://127.0.0.1:${plain.port("http")}`;
+    let sequence = 1;
+    const push = () =>
+      pushEndpoints(plain.port("api"), "test", sequence++, [{ address: live[0]! }, { address: live[1]! }]);
+    await push();
+    plainPusher = setInterval(() => void push().catch(() => {}), 300);
+  });
+
+  afterAll(async () => {
+    clearInterval(plainPusher);
+    await plain?.stop();
+  });
+
+  it("passes each SSE chunk through as the upstream writes it, not buffered to the end", async () => {
+    // The upstream writes its next event only once the client has read the previous one: a proxy that
+    // buffered would never hand event 0 over, and the test would fail at its timeout with the stream
+    // stalled. Lockstep, not timing (the old check counted reads of events written 80 ms apart, which
+    // merge when a loaded machine delays a read).
+    // (How fast each arrives is measured by npm run bench:proxy, not asserted here.)
+    const res = await fetch(`${plainBase}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-test-mode": "step" },
+      body: chatBody({ stream: true }),
+    });
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const before = text.match(/"t":\d+/g)?.length ?? 0;
+      text += decoder.decode(value, { stream: true });
+      const after = text.match(/"t":\d+/g)?.length ?? 0;
+      for (let k = before; k < after; k++) step?.();
+    }
+    expect(text.match(/"i":\d+/g)).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((i) => `"i":${i}`));
+    expect(text.endsWith("data: [DONE]\n\n")).toBe(true);
   });
 });
