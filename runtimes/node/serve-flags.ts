@@ -97,7 +97,7 @@ export const serveFlags: readonly FlagSpec[] = [
   {
     name: "peer-prefix-blocks",
     type: "int",
-    default: "48",
+    default: "32",
     help:
       "Most prefix blocks per endpoint per second told to each peer (where this replica placed prompts, so" +
       " the replicas' prefix indexes agree); 0 = share in-flight counts only, at most 1024",

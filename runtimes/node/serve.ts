@@ -7,6 +7,7 @@ import type { Clock } from "../../src/core/clock.js";
 import { createHttpRouter } from "../../src/http/http-router.js";
 import { watchModelAggregates } from "../../src/metrics/model-metrics.js";
 import { createPeerMetrics } from "../../src/metrics/peer-metrics.js";
+import { DEFAULT_PEER_PREFIX_BLOCKS_PER_SECOND } from "../../src/push/peer-publisher.js";
 import { flowControlIgnored } from "../../src/routing/flow-admission.js";
 import { createRouterCore, type RouterCore } from "../../src/routing/router-core.js";
 import { describeScheduler } from "../../src/routing/scheduler-config-ref.js";
@@ -209,7 +210,8 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
         peers: peersFlag,
         source: peerSource,
         intervalMs: (flags["peer-interval"] as number | undefined) ?? 50,
-        prefixBlocksPerSecond: (flags["peer-prefix-blocks"] as number | undefined) ?? 48,
+        prefixBlocksPerSecond:
+          (flags["peer-prefix-blocks"] as number | undefined) ?? DEFAULT_PEER_PREFIX_BLOCKS_PER_SECOND,
         resolveIntervalMs: (flags["peer-resolve-interval"] as number | undefined) ?? 5000,
         pushToken: tokens.pushToken,
         store,

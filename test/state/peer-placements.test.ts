@@ -77,17 +77,19 @@ describe("peer prefix placements", () => {
     expect(schedule(r2, prompt)).toBe(pod);
   });
 
-  it("sends each block once, shallowest first, at most the cap per endpoint per second", () => {
+  it("sends each block once, shallowest first, in batches of at most the cap per endpoint per second", () => {
     const r1 = replica();
     peerReportMessage(r1.store, "peer-1", 0, 16);
     const pod = schedule(r1, prompt);
     const blocksOf = (m: ReturnType<typeof report>) =>
       m.pools.flatMap((p) => p.endpoints.filter((e) => e.address === pod).flatMap((e) => e.prefixBlocks));
-    // One second's burst first, then what a quarter second earns, then the rest.
+    // One second's burst first; then whole batches of 16 (or all that waits) as the rate earns them,
+    // so an endpoint's entry is not paid for a dribble of blocks.
     expect(blocksOf(report(r1, 0, 16))).toEqual(prompt.slice(0, 16));
-    expect(blocksOf(report(r1, 250, 16))).toEqual(prompt.slice(16, 20));
-    expect(blocksOf(report(r1, 2000, 16))).toEqual(prompt.slice(20, 36));
-    expect(blocksOf(report(r1, 3000, 16))).toEqual(prompt.slice(36));
+    expect(blocksOf(report(r1, 250, 16))).toEqual([]);
+    expect(blocksOf(report(r1, 1000, 16))).toEqual(prompt.slice(16, 32));
+    expect(blocksOf(report(r1, 1100, 16))).toEqual([]);
+    expect(blocksOf(report(r1, 1500, 16))).toEqual(prompt.slice(32));
     expect(blocksOf(report(r1, 4000, 16))).toEqual([]);
     // A placement of a longer prompt with the same start sends only its new blocks.
     const longer = [...prompt, 11, 12];

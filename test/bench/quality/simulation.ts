@@ -64,7 +64,7 @@ export interface SimulationOptions {
   /**
    * Router replicas share their in-flight counts (serve --peers): each reports to every other one
    * every `intervalMs` when its report changed (heartbeat 500 ms), arriving `delayMs` later, with up to
-   * `prefixBlocksPerSecond` prefix blocks per endpoint (serve --peer-prefix-blocks; default 48, 0 =
+   * `prefixBlocksPerSecond` prefix blocks per endpoint (serve --peer-prefix-blocks; default 32, 0 =
    * in-flight only). Default off.
    */
   peerSharing?: { intervalMs: number; delayMs: readonly [number, number]; prefixBlocksPerSecond?: number };
