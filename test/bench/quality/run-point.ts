@@ -59,14 +59,7 @@ export function runPoint(task: PointTask): ResultRow[] {
     if (workload.engine) options.engine = workload.engine;
     // Peer reports take 1..5 ms over the cluster network (one HTTP/2 frame on a held stream).
     if (task.peerIntervalMs !== undefined)
-      options.peerSharing = {
-        intervalMs: task.peerIntervalMs,
-        delayMs: [1, 5],
-        // A/B knob: QUALITY_PEER_PREFIX_BLOCKS=0 shares in-flight only (as before issue 22's prefix sharing).
-        ...(process.env.QUALITY_PEER_PREFIX_BLOCKS !== undefined
-          ? { prefixBlocksPerSecond: Number(process.env.QUALITY_PEER_PREFIX_BLOCKS) }
-          : {}),
-      };
+      options.peerSharing = { intervalMs: task.peerIntervalMs, delayMs: [1, 5] };
     if (s.clientPool) options.connections = { count: task.connections };
     const result = runSimulation(requests, options, window);
     return summarize(requests, result, window, {

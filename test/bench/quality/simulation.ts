@@ -70,6 +70,12 @@ export interface SimulationOptions {
   peerSharing?: { intervalMs: number; delayMs: readonly [number, number]; prefixBlocksPerSecond?: number };
 }
 
+/** A/B knob: QUALITY_PEER_PREFIX_BLOCKS=0 shares in-flight only (as before issue 22's prefix placements). */
+const envPrefixBlocks =
+  process.env.QUALITY_PEER_PREFIX_BLOCKS !== undefined
+    ? Number(process.env.QUALITY_PEER_PREFIX_BLOCKS)
+    : undefined;
+
 /** Per-request outcomes (ms, aligned with the input) and engine totals. */
 export interface SimulationResult {
   firstTokenMs: Float64Array;
@@ -293,7 +299,7 @@ export function runSimulation(
           stores[i]!,
           `router-${i}`,
           t,
-          p.prefixBlocksPerSecond ?? DEFAULT_PEER_PREFIX_BLOCKS_PER_SECOND,
+          p.prefixBlocksPerSecond ?? envPrefixBlocks ?? DEFAULT_PEER_PREFIX_BLOCKS_PER_SECOND,
         );
         const bytes = toBinary(PushPeerLoadRequestSchema, message);
         const last = peerLast[i];
