@@ -16,6 +16,7 @@ import { logPushChanges } from "../../src/push/log-push-changes.js";
 import { createPeerPublisher } from "../../src/push/peer-publisher.js";
 import type { PushFanout } from "../../src/push/push-fanout.js";
 import { parsePushTargets } from "../../src/push/push-targets.js";
+import { defaultPeerReportLimits } from "../../src/state/peer-load.js";
 import type { PoolStore } from "../../src/state/pool-store.js";
 import { UsageError } from "./flags.js";
 import { log } from "./log.js";
@@ -31,6 +32,8 @@ export interface PeerSharingOptions {
   peers: string;
   source: string;
   intervalMs: number;
+  /** `--peer-prefix-blocks`: prefix blocks per endpoint per second in each report; 0 = none. */
+  prefixBlocksPerSecond: number;
   resolveIntervalMs: number;
   pushToken: string | undefined;
   store: PoolStore;
@@ -47,6 +50,15 @@ export function checkPeers(peers: string): ReturnType<typeof parsePushTargets> {
   }
 }
 
+/** @throws UsageError when --peer-prefix-blocks is above what a peer accepts per endpoint (1024). */
+export function checkPeerPrefixBlocks(n: number | undefined): void {
+  const max = defaultPeerReportLimits.maxPrefixBlocksPerEndpoint;
+  if (n !== undefined && n > max)
+    throw new UsageError(
+      `--peer-prefix-blocks: ${n} must be at most ${max} (a peer's limit per endpoint per report)`,
+    );
+}
+
 /** Starts sharing; close() stops the loops and the watch. */
 export async function startPeerSharing(
   o: PeerSharingOptions,
@@ -60,6 +72,7 @@ export async function startPeerSharing(
     source: o.source,
     peers: watch,
     intervalMs: o.intervalMs,
+    prefixBlocksPerSecond: o.prefixBlocksPerSecond,
     clock: { now: () => Date.now() },
     random: { next: Math.random },
     sendTo(target) {
@@ -83,7 +96,12 @@ export async function startPeerSharing(
     },
   });
   fanout.start();
-  log("info", "peer sharing", { source: o.source, peers: o.peers, intervalMs: o.intervalMs });
+  log("info", "peer sharing", {
+    source: o.source,
+    peers: o.peers,
+    intervalMs: o.intervalMs,
+    prefixBlocksPerSecond: o.prefixBlocksPerSecond,
+  });
   return {
     fanout,
     async close() {

@@ -95,6 +95,14 @@ export const serveFlags: readonly FlagSpec[] = [
     help: "Shortest time between in-flight reports to each peer (sent when they change; 500 ms heartbeat)",
   },
   {
+    name: "peer-prefix-blocks",
+    type: "int",
+    default: "32",
+    help:
+      "Most prefix blocks per endpoint per second told to each peer (where this replica placed prompts, so" +
+      " the replicas' prefix indexes agree); 0 = share in-flight counts only, at most 1024",
+  },
+  {
     name: "peer-resolve-interval",
     type: "duration",
     default: "5s",

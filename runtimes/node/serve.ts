@@ -7,6 +7,7 @@ import type { Clock } from "../../src/core/clock.js";
 import { createHttpRouter } from "../../src/http/http-router.js";
 import { watchModelAggregates } from "../../src/metrics/model-metrics.js";
 import { createPeerMetrics } from "../../src/metrics/peer-metrics.js";
+import { DEFAULT_PEER_PREFIX_BLOCKS_PER_SECOND } from "../../src/push/peer-publisher.js";
 import { flowControlIgnored } from "../../src/routing/flow-admission.js";
 import { createRouterCore, type RouterCore } from "../../src/routing/router-core.js";
 import { describeScheduler } from "../../src/routing/scheduler-config-ref.js";
@@ -21,7 +22,7 @@ import { type FlagValues, formatHelp, parseFlags, UsageError } from "./flags.js"
 import { startHttpServer } from "./http-server.js";
 import { type LogLevel, log, setLogLevel } from "./log.js";
 import { createNodeTransport } from "./node-transport.js";
-import { checkPeers, newPeerSource, startPeerSharing } from "./peers.js";
+import { checkPeerPrefixBlocks, checkPeers, newPeerSource, startPeerSharing } from "./peers.js";
 import { startPickerListeners } from "./picker-listeners.js";
 import { serveFlags } from "./serve-flags.js";
 import { startTracing } from "./tracing.js";
@@ -139,6 +140,7 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
   const peersFlag = flags.peers as string | undefined;
   // Refused before anything listens: a typo in --peers is a usage error, not a half-started replica.
   if (peersFlag !== undefined) checkPeers(peersFlag);
+  checkPeerPrefixBlocks(flags["peer-prefix-blocks"] as number | undefined);
   let pickerListeners: Awaited<ReturnType<typeof startPickerListeners>>;
   let http: DualListener;
   try {
@@ -208,6 +210,8 @@ export async function startServe(flags: FlagValues): Promise<RunningServer> {
         peers: peersFlag,
         source: peerSource,
         intervalMs: (flags["peer-interval"] as number | undefined) ?? 50,
+        prefixBlocksPerSecond:
+          (flags["peer-prefix-blocks"] as number | undefined) ?? DEFAULT_PEER_PREFIX_BLOCKS_PER_SECOND,
         resolveIntervalMs: (flags["peer-resolve-interval"] as number | undefined) ?? 5000,
         pushToken: tokens.pushToken,
         store,

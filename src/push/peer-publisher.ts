@@ -31,32 +31,81 @@ export interface PeerPublisherOptions {
   intervalMs?: number;
   /** Longest time between reports while nothing changes, ms. Default 500. */
   heartbeatMs?: number;
+  /** Most prefix blocks reported per endpoint per second; 0 = placements are not shared. Default 32 (in batches of 16: peer traffic stays under 1 KB per endpoint per second). */
+  prefixBlocksPerSecond?: number;
   clock: Clock;
   random: Random;
   timers?: Timers;
   onPush?(target: PushTarget, event: PushEvent<PushPeerLoadRequest>): void;
 }
 
-/** The report of `store`'s own between-push counts (a message without its sequence). */
-export function peerReportMessage(store: PoolStore, source: string): PushPeerLoadRequest {
-  const pools = [...store.ownSincePush()].map(([pool, byAddress]) => ({
-    pool,
-    endpoints: [...byAddress].map(([address, f]) => ({
-      address,
-      requests: f.requests,
-      tokens: BigInt(Math.round(f.tokens)),
-      engineSequence: f.engineSequence,
-    })),
-  }));
+/** Default cap on prefix blocks reported per endpoint per second (serve --peer-prefix-blocks). */
+export const DEFAULT_PEER_PREFIX_BLOCKS_PER_SECOND = 32;
+
+type PeerEndpointInit = {
+  address: string;
+  requests: number;
+  tokens: bigint;
+  engineSequence: bigint;
+  prefixBlocks?: number[];
+};
+
+/**
+ * The report of `store`'s own between-push counts and, when the scheduler shares its prefix index and
+ * `prefixBlocksPerSecond` > 0, the blocks it placed since the last report (a message without its
+ * sequence). Taking the blocks consumes them: call once per report.
+ */
+export function peerReportMessage(
+  store: PoolStore,
+  source: string,
+  now = 0,
+  prefixBlocksPerSecond = 0,
+): PushPeerLoadRequest {
+  const own = store.ownSincePush();
+  const exchange = prefixBlocksPerSecond > 0 ? store.placements : undefined;
+  const pools: { pool: string; endpoints: PeerEndpointInit[] }[] = [];
+  for (const view of exchange ? store.pools() : []) {
+    const figures = own.get(view.name);
+    const endpoints: PeerEndpointInit[] = [];
+    for (const e of view.endpoints) {
+      const f = figures?.get(e.address);
+      const blocks = exchange!.take(e.address, now, prefixBlocksPerSecond);
+      if (f === undefined && blocks.length === 0) continue;
+      const entry: PeerEndpointInit = {
+        address: e.address,
+        requests: f?.requests ?? 0,
+        tokens: BigInt(Math.round(f?.tokens ?? 0)),
+        engineSequence: f?.engineSequence ?? e.sequence,
+      };
+      if (blocks.length > 0) entry.prefixBlocks = blocks as number[];
+      endpoints.push(entry);
+    }
+    if (endpoints.length > 0) pools.push({ pool: view.name, endpoints });
+  }
+  if (!exchange)
+    for (const [pool, byAddress] of own)
+      pools.push({
+        pool,
+        endpoints: [...byAddress].map(([address, f]) => ({
+          address,
+          requests: f.requests,
+          tokens: BigInt(Math.round(f.tokens)),
+          engineSequence: f.engineSequence,
+        })),
+      });
   return create(PushPeerLoadRequestSchema, { source, sequence: 0n, pools });
 }
 
-/** A key that changes whenever the report's content does. */
-function contentKey(m: PushPeerLoadRequest): string {
+/** A key that changes whenever the report's content does; undefined for a report with placements. */
+function contentKey(m: PushPeerLoadRequest): string | undefined {
   let key = "";
   for (const p of m.pools) {
     key += `|${p.pool}`;
-    for (const e of p.endpoints) key += `;${e.address},${e.requests},${e.tokens},${e.engineSequence}`;
+    for (const e of p.endpoints) {
+      // Placements are news (taken once): a report carrying any is never skipped as unchanged.
+      if (e.prefixBlocks.length > 0) return undefined;
+      key += `;${e.address},${e.requests},${e.tokens},${e.engineSequence}`;
+    }
   }
   return key;
 }
@@ -71,6 +120,7 @@ function contentKey(m: PushPeerLoadRequest): string {
 export function createPeerPublisher(o: PeerPublisherOptions): PushFanout {
   const intervalMs = o.intervalMs ?? 50;
   const heartbeatMs = o.heartbeatMs ?? 500;
+  const blocksPerSecond = o.prefixBlocksPerSecond ?? DEFAULT_PEER_PREFIX_BLOCKS_PER_SECOND;
   let lastKey: string | undefined;
   let lastAt = Number.NEGATIVE_INFINITY;
   return createPushFanout<PushPeerLoadRequest>({
@@ -82,10 +132,10 @@ export function createPeerPublisher(o: PeerPublisherOptions): PushFanout {
     backoff: { initialMs: Math.max(100, intervalMs * 2), maxMs: 5000, factor: 2, jitter: 0.5 },
     stopOn: [...REFUSALS_THAT_CANNOT_SUCCEED, Code.AlreadyExists],
     produce() {
-      const m = peerReportMessage(o.store, o.source);
-      const key = contentKey(m);
       const now = o.clock.now();
-      if (key === lastKey && now - lastAt < heartbeatMs) return undefined;
+      const m = peerReportMessage(o.store, o.source, now, blocksPerSecond);
+      const key = contentKey(m);
+      if (key !== undefined && key === lastKey && now - lastAt < heartbeatMs) return undefined;
       lastKey = key;
       lastAt = now;
       return m;

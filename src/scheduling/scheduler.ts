@@ -31,6 +31,7 @@ import type {
 } from "./framework/scheduler-profile.js";
 import { noopSchedulerMetrics, type SchedulerMetrics } from "./metrics.js";
 import { createPrefixIndex } from "./prefix/lru-prefix-index.js";
+import { createPlacementExchange } from "./prefix/placement-exchange.js";
 import type { PrefixIndex, PrefixIndexFactory, PrefixIndexOptions } from "./prefix-index.js";
 import { collectPrefixOwners } from "./prefix-owners.js";
 import { builtinPlugins, type PluginRegistry } from "./registry.js";
@@ -153,9 +154,11 @@ class DefaultScheduler implements Scheduler {
   constructor(o: SchedulerOptions) {
     const config = o.config ?? defaultSchedulerConfig();
     this.#metrics = o.metrics ?? noopSchedulerMetrics;
+    // Peers (serve --peers) learn where this replica placed prompt blocks, and it from them.
+    const placements = createPlacementExchange();
     const built = buildProfiles(config, {
       registry: o.registry ?? builtinPlugins,
-      prefixIndexFactory: o.prefixIndexFactory ?? createPrefixIndex,
+      prefixIndexFactory: placements.wrap(o.prefixIndexFactory ?? createPrefixIndex),
       metrics: this.#metrics,
     });
     this.plugins = built.plugins;
@@ -183,12 +186,16 @@ class DefaultScheduler implements Scheduler {
     this.prefixIndexes = prefix.owners.map((p) => p.prefixIndex);
     this.prefixIndexOptions = prefix.hashing;
     const indexes = this.prefixIndexes;
-    this.#unsubscribe =
-      indexes.length > 0
-        ? watchEndpointDepartures(o.store, (keep) => {
-            for (const index of indexes) index.purge(keep);
-          })
-        : () => {};
+    if (indexes.length > 0) {
+      const unwatch = watchEndpointDepartures(o.store, (keep) => {
+        for (const index of indexes) index.purge(keep);
+      });
+      const detach = o.store.attachPlacements(placements);
+      this.#unsubscribe = () => {
+        unwatch();
+        detach();
+      };
+    } else this.#unsubscribe = () => {};
   }
 
   schedule(pool: string, request: SchedulingRequest, options?: ScheduleOptions): SchedulingResult {

@@ -30,6 +30,8 @@ export interface PeerReport {
   sequence: bigint;
   /** pool -> address -> figure. */
   pools: Map<string, Map<string, PeerFigure>>;
+  /** Prefix blocks the peer placed, per pool and endpoint (PeerEndpointLoad.prefix_blocks); only non-empty ones. */
+  placements: { pool: string; address: string; blocks: readonly number[] }[];
 }
 
 /** Limits on one report. */
@@ -38,9 +40,18 @@ export interface PeerReportLimits {
   maxPools: number;
   /** Most endpoints per pool. Default 10,000 (as a snapshot). */
   maxEndpoints: number;
+  /** Most prefix blocks per endpoint entry. Default 1024 (a sender's burst is at most one second's cap). */
+  maxPrefixBlocksPerEndpoint: number;
+  /** Most prefix blocks in one report, all endpoints together. Default 65,536 (256 KiB). */
+  maxPrefixBlocks: number;
 }
 
-export const defaultPeerReportLimits: PeerReportLimits = { maxPools: 1000, maxEndpoints: 10_000 };
+export const defaultPeerReportLimits: PeerReportLimits = {
+  maxPools: 1000,
+  maxEndpoints: 10_000,
+  maxPrefixBlocksPerEndpoint: 1024,
+  maxPrefixBlocks: 65_536,
+};
 
 const name = z.string().min(1, "must not be empty").max(253, "must be at most 253 characters");
 
@@ -51,6 +62,13 @@ function reportSchema(limits: PeerReportLimits) {
     requests: z.number().int().min(0).max(1_000_000, "must be at most 1000000"),
     tokens: z.bigint().min(0n).max(1_000_000_000_000n, "must be at most 1000000000000"),
     engineSequence: z.bigint().min(1n, "must be at least 1"),
+    prefixBlocks: z
+      .array(z.number().int().min(0).max(0xffff_ffff))
+      .max(
+        limits.maxPrefixBlocksPerEndpoint,
+        `must have at most ${limits.maxPrefixBlocksPerEndpoint} entries`,
+      )
+      .optional(),
   });
   const pool = z.strictObject({
     ...messageKeys,
@@ -75,6 +93,8 @@ export type PeerReportInput = z.input<ReturnType<typeof reportSchema>>;
 export function parsePeerReport(input: unknown, limits = defaultPeerReportLimits): PeerReport {
   const r = parseOrBadRequest(reportSchema(limits), input, "peer report");
   const pools = new Map<string, Map<string, PeerFigure>>();
+  const placements: PeerReport["placements"] = [];
+  let blocks = 0;
   r.pools.forEach((p, i) => {
     if (pools.has(p.pool)) {
       const field = `pools[${i}].pool`;
@@ -93,10 +113,22 @@ export function parsePeerReport(input: unknown, limits = defaultPeerReportLimits
         tokens: Number(e.tokens),
         engineSequence: e.engineSequence,
       });
+      const prefixBlocks = e.prefixBlocks ?? [];
+      blocks += prefixBlocks.length;
+      if (blocks > limits.maxPrefixBlocks) {
+        const f = `pools[${i}].endpoints[${j}].prefixBlocks`;
+        throw new RouterError(
+          "BadRequest",
+          `${f}: ${prefixBlocks.length} entries bring the report to ${blocks} prefix blocks, more than the limit of ${limits.maxPrefixBlocks}`,
+          f,
+        );
+      }
+      if (prefixBlocks.length > 0)
+        placements.push({ pool: p.pool, address: addr.address, blocks: prefixBlocks });
     });
     pools.set(p.pool, byAddress);
   });
-  return { source: r.source, sequence: r.sequence, pools };
+  return { source: r.source, sequence: r.sequence, pools, placements };
 }
 
 interface PeerState {

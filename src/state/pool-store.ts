@@ -12,6 +12,7 @@ import { RouterError } from "../core/errors.js";
 import { EndpointRecord } from "./endpoint-record.js";
 import type { Lease } from "./in-flight.js";
 import { type PeerFigure, PeerLoads, type PeerReport } from "./peer-load.js";
+import type { PlacementExchange } from "./peer-placements.js";
 import type { Endpoint, PoolChange, PoolView, Snapshot, SourceState } from "./types.js";
 
 export interface PoolStoreOptions {
@@ -71,6 +72,7 @@ export class PoolStore {
   maxSourcesPerPool: number;
   #pools = new Map<string, PoolRecord>();
   readonly #peers = new PeerLoads();
+  #placements: PlacementExchange | undefined;
   #listeners = new Set<Listener>();
   #nextLease = 1;
 
@@ -199,6 +201,10 @@ export class PoolStore {
   pushPeer(report: PeerReport): { acceptedSequence: bigint } {
     const now = this.clock.now();
     const { joined } = this.#peers.apply(report, now);
+    // A peer's placements on endpoints this replica has: learned as if it had routed there.
+    if (this.#placements)
+      for (const p of report.placements)
+        if (this.#pools.get(p.pool)?.byAddress.has(p.address)) this.#placements.learn(p.address, p.blocks);
     for (const pool of this.#pools.values()) {
       this.#peers.fold(pool.name, pool.byAddress.values(), now, this.staleAfterMs);
       if (joined) {
@@ -207,6 +213,22 @@ export class PoolStore {
       }
     }
     return { acceptedSequence: report.sequence };
+  }
+
+  /**
+   * The scheduler's prefix-index exchange (one at a time: a rebuilt scheduler replaces it); returns the
+   * detach function, which only detaches this very exchange.
+   */
+  attachPlacements(exchange: PlacementExchange): () => void {
+    this.#placements = exchange;
+    return () => {
+      if (this.#placements === exchange) this.#placements = undefined;
+    };
+  }
+
+  /** The attached prefix-index exchange, if the scheduler has a prefix index. */
+  get placements(): PlacementExchange | undefined {
+    return this.#placements;
   }
 
   /**

@@ -9,6 +9,7 @@
  * Environment: PEER_BENCH_DURATION_S (default 60), PEER_BENCH_JOBS (default 2), PEER_BENCH_SEED (42),
  * PEER_BENCH_STRATEGY (default "ours", our default profile).
  */
+import { DEFAULT_PEER_PREFIX_BLOCKS_PER_SECOND } from "../../src/push/peer-publisher.js";
 import { helpOrRun } from "./bench-help.js";
 import { engineProfile } from "./quality/engines.js";
 import type { PointTask } from "./quality/run-point.js";
@@ -21,13 +22,20 @@ import { generateStream } from "./quality/workloads/stream.js";
 helpOrRun(
   "node --import tsx test/bench/peer-sharing.bench.ts\n" +
     "  3 router replicas with and without peer sharing vs one router, sharegpt and shared-prefix at 80/100% load;\n" +
-    "  peer bytes per endpoint per second at 1,000 req/s. Env: PEER_BENCH_DURATION_S, PEER_BENCH_JOBS, PEER_BENCH_SEED, PEER_BENCH_STRATEGY.",
+    "  peer bytes per endpoint per second at 1,000 req/s. Env: PEER_BENCH_DURATION_S, PEER_BENCH_JOBS, PEER_BENCH_SEED, PEER_BENCH_STRATEGY,\n" +
+    "  QUALITY_PEER_PREFIX_BLOCKS (prefix blocks per endpoint per second, default 32; 0 = in-flight only), PEER_BENCH_TRAFFIC_ONLY=1.",
 );
 
 const durationS = Number(process.env.PEER_BENCH_DURATION_S ?? 60);
 const jobs = Number(process.env.PEER_BENCH_JOBS ?? 2);
 const seed = Number(process.env.PEER_BENCH_SEED ?? 42);
 const strategy = process.env.PEER_BENCH_STRATEGY ?? "ours";
+/** Prefix blocks per endpoint per second in peer reports (serve --peer-prefix-blocks); 0 = in-flight only. */
+const prefixBlocksPerSecond = Number(
+  process.env.QUALITY_PEER_PREFIX_BLOCKS ?? DEFAULT_PEER_PREFIX_BLOCKS_PER_SECOND,
+);
+/** Only the peer-traffic figure (skips the p90 table). */
+const trafficOnly = process.env.PEER_BENCH_TRAFFIC_ONLY === "1";
 const replicas = 10;
 const pushIntervalMs = 100;
 
@@ -62,7 +70,8 @@ function task(workload: string, loadPercent: number, v: (typeof variants)[number
   };
 }
 
-async function main(): Promise<void> {
+/** The p90 table: 1 router vs 3 without and with sharing. */
+async function table(): Promise<void> {
   const points: { workload: string; load: number }[] = [];
   for (const workload of Object.keys(saturation))
     for (const load of [80, 100]) points.push({ workload, load });
@@ -84,7 +93,10 @@ async function main(): Promise<void> {
       `| ${p.workload} | ${p.load}% | ${one!.qps} | ${s(one!.e2eP90)} | ${s(alone!.e2eP90)} | ${gap(alone!.e2eP90)} | ${s(shared!.e2eP90)} | ${gap(shared!.e2eP90)} | ${met} |`,
     );
   });
+}
 
+async function main(): Promise<void> {
+  if (!trafficOnly) await table();
   // Peer traffic: 3 routers at 1,000 req/s of sharegpt over a pool big enough to serve it at ~80%.
   const qps = 1000;
   const pool = Math.ceil(qps / (saturation.sharegpt! / replicas) / 0.8);
@@ -107,7 +119,7 @@ async function main(): Promise<void> {
       pushDelayMs: [5, 20],
       seed,
       config: strategiesNamed([strategy])[0]!.config,
-      peerSharing: { intervalMs: 50, delayMs: [1, 5] },
+      peerSharing: { intervalMs: 50, delayMs: [1, 5], prefixBlocksPerSecond },
     },
     [0, trafficS * 1000],
   );

@@ -257,6 +257,7 @@ async function run(workloadName: string, qps: number, routers: number, peers: bo
       return one(url, body, t0);
     }),
   );
+  const hitRate = await prefixHitRate(simPorts);
   for (const c of [nginx.child, sim, ...procs]) await stop(c);
   const e2e = Float64Array.from(
     outcomes.filter((o) => o.ok).map((o) => (o.endMs - o.startMs) / timeScale),
@@ -270,7 +271,28 @@ async function run(workloadName: string, qps: number, routers: number, peers: bo
     inFlightOnKilled: outcomes.filter(onKilled).length,
     afterKillServed: outcomes.filter((o) => kill && o.ok && o.startMs >= killAt).length,
     p90: quantile(e2e, 0.9),
+    hitRate,
   };
+}
+
+/**
+ * The pool's prefix-cache hit rate over the run (cached prompt tokens / prompt tokens looked up, from
+ * the sim replicas' vllm counters): how well the routers kept prefixes together, a figure the machine's
+ * load hardly moves, unlike p90 e2e.
+ */
+async function prefixHitRate(ports: readonly number[]): Promise<number> {
+  let hits = 0;
+  let queries = 0;
+  for (const port of ports) {
+    const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
+    const value = (name: string) => {
+      const line = text.split("\n").find((l) => l.startsWith(name));
+      return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(" ") + 1));
+    };
+    hits += value("vllm:prefix_cache_hits_total");
+    queries += value("vllm:prefix_cache_queries_total");
+  }
+  return queries > 0 ? hits / queries : 0;
 }
 
 /** Round-robin's capacity (requests/s, whole pool) on the virtual-time twin, per workload. */
@@ -345,14 +367,14 @@ if (capacity)
     `Round-robin's capacity on the virtual-time twin (${TWIN} x ${simReplicas}): ${[...capacity].map(([w, c]) => `${w} ${c} req/s`).join(", ")}`,
   );
 console.log(
-  "\n| workload | load | QPS | requests | 1 router p90 e2e (s) | 3 routers, own only (s) | gap | 3 routers, peer sharing (s) | gap | errors (1 / own / sharing) | target (sharing <= +5%) |",
+  "\n| workload | load | QPS | requests | 1 router p90 e2e (s) | 3 routers, own only (s) | gap | 3 routers, peer sharing (s) | gap | errors (1 / own / sharing) | prefix hit rate (1 / own / sharing) | target (sharing <= +5%) |",
 );
-console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|");
 const pct = (x: number, base: number) => `${(((x - base) / base) * 100).toFixed(1)}%`;
 for (const { point, one, own, shared } of rows) {
   const met = shared.errors === 0 && shared.p90 <= one.p90 * 1.05;
   console.log(
-    `| ${point.workload} | ${point.load} | ${point.qps} | ${one.requests} | ${(one.p90 / 1000).toFixed(2)} | ${(own.p90 / 1000).toFixed(2)} | ${pct(own.p90, one.p90)} | ${(shared.p90 / 1000).toFixed(2)} | ${pct(shared.p90, one.p90)} | ${one.errors} / ${own.errors} / ${shared.errors} | ${met ? "MET" : "MISSED"} |`,
+    `| ${point.workload} | ${point.load} | ${point.qps} | ${one.requests} | ${(one.p90 / 1000).toFixed(2)} | ${(own.p90 / 1000).toFixed(2)} | ${pct(own.p90, one.p90)} | ${(shared.p90 / 1000).toFixed(2)} | ${pct(shared.p90, one.p90)} | ${one.errors} / ${own.errors} / ${shared.errors} | ${[one, own, shared].map((r) => r.hitRate.toFixed(2)).join(" / ")} | ${met ? "MET" : "MISSED"} |`,
   );
 }
 if (killed) {

@@ -16,7 +16,10 @@ import { toBinary } from "@bufbuild/protobuf";
 import { createManualClock } from "../../../src/core/clock.js";
 import { createSeededRandom, type Random } from "../../../src/core/random.js";
 import { PushPeerLoadRequestSchema } from "../../../src/gen/inferencerouter/v1/pool_state_pb.js";
-import { peerReportMessage } from "../../../src/push/peer-publisher.js";
+import {
+  DEFAULT_PEER_PREFIX_BLOCKS_PER_SECOND,
+  peerReportMessage,
+} from "../../../src/push/peer-publisher.js";
 import type { SchedulerConfig } from "../../../src/scheduling/config/scheduler-config.js";
 import { createScheduler } from "../../../src/scheduling/scheduler.js";
 import type { SchedulingRequest } from "../../../src/scheduling/types.js";
@@ -60,10 +63,18 @@ export interface SimulationOptions {
   config: SchedulerConfig | undefined;
   /**
    * Router replicas share their in-flight counts (serve --peers): each reports to every other one
-   * every `intervalMs` when its report changed (heartbeat 500 ms), arriving `delayMs` later. Default off.
+   * every `intervalMs` when its report changed (heartbeat 500 ms), arriving `delayMs` later, with up to
+   * `prefixBlocksPerSecond` prefix blocks per endpoint (serve --peer-prefix-blocks; default 32, 0 =
+   * in-flight only). Default off.
    */
-  peerSharing?: { intervalMs: number; delayMs: readonly [number, number] };
+  peerSharing?: { intervalMs: number; delayMs: readonly [number, number]; prefixBlocksPerSecond?: number };
 }
+
+/** A/B knob: QUALITY_PEER_PREFIX_BLOCKS=0 shares in-flight only (as before issue 22's prefix placements). */
+const envPrefixBlocks =
+  process.env.QUALITY_PEER_PREFIX_BLOCKS !== undefined
+    ? Number(process.env.QUALITY_PEER_PREFIX_BLOCKS)
+    : undefined;
 
 /** Per-request outcomes (ms, aligned with the input) and engine totals. */
 export interface SimulationResult {
@@ -284,11 +295,20 @@ export function runSimulation(
       case EventKind.PeerObserve: {
         const p = peers!;
         q.push(t + p.intervalMs, EventKind.PeerObserve, i);
-        const message = peerReportMessage(stores[i]!, `router-${i}`);
+        const message = peerReportMessage(
+          stores[i]!,
+          `router-${i}`,
+          t,
+          p.prefixBlocksPerSecond ?? envPrefixBlocks ?? DEFAULT_PEER_PREFIX_BLOCKS_PER_SECOND,
+        );
         const bytes = toBinary(PushPeerLoadRequestSchema, message);
         const last = peerLast[i];
+        const placed = message.pools.some((pool) => pool.endpoints.some((e) => e.prefixBlocks.length > 0));
         const same =
-          last !== undefined && last.length === bytes.length && last.every((b, k) => b === bytes[k]);
+          !placed &&
+          last !== undefined &&
+          last.length === bytes.length &&
+          last.every((b, k) => b === bytes[k]);
         if (same && t - peerLastAt[i]! < 500) break;
         peerLast[i] = bytes;
         peerLastAt[i] = t;
