@@ -70,6 +70,7 @@ import {
   createRunningRequestsSizeScorer,
   runningRequestsSizeScorerType,
 } from "./plugins/scorer/running-requests-size-scorer.js";
+import { createServiceTimeScorer, serviceTimeScorerType } from "./plugins/scorer/service-time-scorer.js";
 import { createShareScaledScorer, shareScaledScorerType } from "./plugins/scorer/share-scaled-scorer.js";
 import { createTokenLoadScorer, tokenLoadScorerType } from "./plugins/scorer/token-load-scorer.js";
 
@@ -90,6 +91,7 @@ export const builtinPlugins: PluginRegistry = new Map<string, PluginFactory>([
   [noHitLruScorerType, createNoHitLruScorer],
   [loadAwareScorerType, createLoadAwareScorer],
   [shareScaledScorerType, createShareScaledScorer],
+  [serviceTimeScorerType, createServiceTimeScorer],
   // pickers
   [maxScorePickerType, createMaxScorePicker],
   [nearMaxScorePickerType, createNearMaxScorePicker],

@@ -2,7 +2,13 @@
  * The router's own accounting of what it sent to an endpoint. A lease is taken at pick time and
  * released exactly once (success, error, abort or timeout); releasing twice is harmless.
  */
-import type { InFlightCounts } from "./types.js";
+import type { InFlightCounts, ServiceFigures } from "./types.js";
+
+/**
+ * Weight of the newest completion in the ledger's service averages (an exponential moving average
+ * per completion): about the last 10 completions count.
+ */
+export const SERVICE_SMOOTHING = 0.1;
 
 interface Entry {
   dispatchedAt: number;
@@ -29,6 +35,8 @@ export interface Lease {
 export class InFlightLedger {
   readonly total: InFlightCounts = { requests: 0, tokens: 0 };
   readonly sincePush: InFlightCounts = { requests: 0, tokens: 0 };
+  /** The router's own completed requests: how long they took, per token of work (see ServiceFigures). */
+  readonly service: ServiceFigures = { completions: 0, ms: 0, tokens: 0 };
   #entries = new Map<number, Entry>();
   #observedAt = Number.NEGATIVE_INFINITY;
 
@@ -42,10 +50,23 @@ export class InFlightLedger {
     }
   }
 
-  remove(id: number): void {
+  /** The request ended; with `now`, its time from dispatch to end enters the service averages. */
+  remove(id: number, now?: number): void {
     const e = this.#entries.get(id);
     if (!e) return;
     this.#entries.delete(id);
+    if (now !== undefined && e.tokens > 0) {
+      const s = this.service;
+      const ms = Math.max(0, now - e.dispatchedAt);
+      if (s.completions === 0) {
+        s.ms = ms;
+        s.tokens = e.tokens;
+      } else {
+        s.ms += SERVICE_SMOOTHING * (ms - s.ms);
+        s.tokens += SERVICE_SMOOTHING * (e.tokens - s.tokens);
+      }
+      s.completions++;
+    }
     this.total.requests--;
     this.total.tokens -= e.tokens;
     if (e.dispatchedAt > this.#observedAt) {

@@ -275,6 +275,7 @@ export class PoolStore {
     if (!rec) return undefined;
     const id = this.#nextLease++;
     rec.ledger.add(id, this.clock.now(), tokens);
+    const clock = this.clock;
     let released = false;
     const lease: Lease = {
       pool,
@@ -283,13 +284,15 @@ export class PoolStore {
       release() {
         if (released) return;
         released = true;
-        rec.ledger.remove(id);
+        rec.ledger.remove(id, clock.now());
       },
       moveTo: (to) => {
         if (released) return undefined;
         if (to === address) return lease;
         const moved = this.acquire(pool, to, tokens);
-        lease.release();
+        // Not a completion: the request left this endpoint unserved, its time says nothing of it.
+        released = true;
+        rec.ledger.remove(id);
         return moved;
       },
     };

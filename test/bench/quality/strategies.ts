@@ -306,6 +306,13 @@ export const candidateStrategies: readonly Strategy[] = [
     description: `ours+share-scaled with stalenessGain ${k}: the ledger scaled by 1 + (1/s - 1) x min(1, ${k} x W), W = the share of own outstanding requests sent since their endpoint's push`,
     config: oursWith(withShareScaledLoad({ stalenessGain: k })),
   })),
+  ...[1, 2, 4].flatMap((w) =>
+    [0, 0.25].map((tol) => ({
+      name: `ours+service-time-${w}${tol === 0.25 ? "" : `-tol${tol}`}`,
+      description: `ours + service-time-scorer ${w} (tolerance ${tol}): the speed learned from the router's own completions`,
+      config: oursWith(withScorer("service-time-scorer", w, { tolerance: tol })),
+    })),
+  ),
   {
     name: "ours-active-3",
     description: "ours with active-request-scorer 3",
