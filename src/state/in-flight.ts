@@ -36,7 +36,7 @@ export class InFlightLedger {
   readonly total: InFlightCounts = { requests: 0, tokens: 0 };
   readonly sincePush: InFlightCounts = { requests: 0, tokens: 0 };
   /** The router's own completed requests: how long they took, per token of work (see ServiceFigures). */
-  readonly service: ServiceFigures = { completions: 0, ms: 0, tokens: 0 };
+  readonly service: ServiceFigures = { completions: 0, ms: 0, tokens: 0, lastAt: 0 };
   #entries = new Map<number, Entry>();
   #observedAt = Number.NEGATIVE_INFINITY;
 
@@ -66,6 +66,7 @@ export class InFlightLedger {
         s.tokens += SERVICE_SMOOTHING * (e.tokens - s.tokens);
       }
       s.completions++;
+      s.lastAt = now;
     }
     this.total.requests--;
     this.total.tokens -= e.tokens;

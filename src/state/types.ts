@@ -42,6 +42,8 @@ export interface ServiceFigures {
   completions: number;
   ms: number;
   tokens: number;
+  /** Router's time of the last completion, ms since epoch. */
+  lastAt: number;
 }
 
 /**

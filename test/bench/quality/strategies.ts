@@ -310,7 +310,14 @@ export const candidateStrategies: readonly Strategy[] = [
     [0, 0.25].map((tol) => ({
       name: `ours+service-time-${w}${tol === 0.25 ? "" : `-tol${tol}`}`,
       description: `ours + service-time-scorer ${w} (tolerance ${tol}): the speed learned from the router's own completions`,
-      config: oursWith(withScorer("service-time-scorer", w, { tolerance: tol })),
+      config: oursWith(withScorer("service-time-scorer", w, { tolerance: tol, halfLifeMs: 0 })),
+    })),
+  ),
+  ...[3, 4].flatMap((w) =>
+    [10_000, 30_000].map((h) => ({
+      name: `ours+service-time-${w}-age${h / 1000}`,
+      description: `ours + service-time-scorer ${w} (tolerance 0.25, halfLifeMs ${h})`,
+      config: oursWith(withScorer("service-time-scorer", w, { halfLifeMs: h })),
     })),
   ),
   {

@@ -7,12 +7,16 @@
  *   score = min(1, (1 + tolerance) x min t / t(e))   over the candidates with a figure;
  *           1 for a candidate with fewer than minCompletions (never tried = no penalty)
  *
+ * A figure ages: its excess over the fastest halves every halfLifeMs since the endpoint's last
+ * completion ("now" = the newest push arrival among the candidates), so an endpoint that was slow
+ * once and then got no traffic is tried again rather than left out for good.
+ *
  * The time includes the queue and the batch the request shared, so an endpoint slows down in this
  * figure as it fills up and the score pulls load back toward equal time per token (upstream's
  * latency-scorer does the same from a trained predictor). The request and token counts of the load
  * scorers do not see speed: on a pool of an H100 and an L40S at equal counts the L40S serves each
  * token ~3x slower. `tolerance` leaves differences below it unscored (noise on a uniform pool).
- * Parameters: tolerance (0.25), minCompletions (3).
+ * Parameters: tolerance (0.25), minCompletions (3), halfLifeMs (30,000; 0 = no ageing).
  */
 import { z } from "zod";
 import type { Endpoint } from "../../../state/types.js";
@@ -25,6 +29,7 @@ export const serviceTimeScorerType = "service-time-scorer";
 const parametersSchema = z.strictObject({
   tolerance: z.number().min(0).max(10).default(0.25),
   minCompletions: z.number().int().min(1).max(1_000_000).default(3),
+  halfLifeMs: z.number().min(0).max(86_400_000).default(30_000),
 });
 
 /** Observed time per token of work on `e`, or NaN with fewer than `minCompletions` completions. */
@@ -39,11 +44,13 @@ export class ServiceTimeScorer implements Scorer {
   readonly name: string;
   readonly tolerance: number;
   readonly minCompletions: number;
+  readonly halfLifeMs: number;
 
-  constructor(name = serviceTimeScorerType, tolerance = 0.25, minCompletions = 3) {
+  constructor(name = serviceTimeScorerType, tolerance = 0.25, minCompletions = 3, halfLifeMs = 30_000) {
     this.name = name;
     this.tolerance = tolerance;
     this.minCompletions = minCompletions;
+    this.halfLifeMs = halfLifeMs;
   }
 
   score(
@@ -54,10 +61,20 @@ export class ServiceTimeScorer implements Scorer {
   ): void {
     const n = endpoints.length;
     let min = Number.POSITIVE_INFINITY;
+    let now = Number.NEGATIVE_INFINITY;
     for (let i = 0; i < n; i++) {
-      const t = serviceTimePerToken(endpoints[i]!, this.minCompletions);
+      const e = endpoints[i]!;
+      const t = serviceTimePerToken(e, this.minCompletions);
       out[i] = t;
       if (t < min) min = t;
+      if (e.receivedAt > now) now = e.receivedAt;
+    }
+    if (this.halfLifeMs > 0) {
+      for (let i = 0; i < n; i++) {
+        const t = out[i]!;
+        const age = now - (endpoints[i]!.service?.lastAt ?? now);
+        if (t > min && age > 0) out[i] = min + (t - min) * 2 ** (-age / this.halfLifeMs);
+      }
     }
     const best = (1 + this.tolerance) * min;
     for (let i = 0; i < n; i++) {
@@ -70,5 +87,5 @@ export class ServiceTimeScorer implements Scorer {
 
 export const createServiceTimeScorer: PluginFactory = (name, parameters) => {
   const p = parsePluginParameters(parametersSchema, name, serviceTimeScorerType, parameters);
-  return new ServiceTimeScorer(name, p.tolerance, p.minCompletions);
+  return new ServiceTimeScorer(name, p.tolerance, p.minCompletions, p.halfLifeMs);
 };

@@ -45,6 +45,16 @@ describe("service-time-scorer", () => {
     expect(slowed).toBeLessThan(0.6);
   });
 
+  it("ages a figure: its excess over the fastest halves every halfLifeMs since the endpoint's last completion", () => {
+    const f = createFixture([{}, {}]);
+    serve(f, 1, 3, 1_000, 6_000); // 6 ms per token, last completion at t
+    serve(f, 0, 3, 1_000, 2_000); // 2 ms per token, ends at t + 6 s
+    f.clock.advance(4_000);
+    f.push([{}, {}]); // now = t + 10 s: endpoint 1's excess (4) is worth 4 x 2^(-1) = 2
+    expect(scoresOf(new ServiceTimeScorer("s", 0, 3, 10_000), f.endpoints())).toEqual([1, 2 / 4]);
+    expect(scoresOf(new ServiceTimeScorer("s", 0, 3, 0), f.endpoints())).toEqual([1, 2 / 6]);
+  });
+
   it("does not count a request moved away to another endpoint (a failover) as served", () => {
     const f = createFixture([{}, {}]);
     const lease = f.store.acquire(POOL, f.endpoints()[0]!.address, 1_000)!;
@@ -57,7 +67,7 @@ describe("service-time-scorer", () => {
   it("parses tolerance (0.25) and minCompletions (3) and names a bad value", () => {
     const deps = { prefixIndexFactory: undefined, metrics: {} as never, plugin: () => undefined };
     const s = createServiceTimeScorer("s", {}, deps) as ServiceTimeScorer;
-    expect([s.tolerance, s.minCompletions]).toEqual([0.25, 3]);
+    expect([s.tolerance, s.minCompletions, s.halfLifeMs]).toEqual([0.25, 3, 30_000]);
     expect(() => createServiceTimeScorer("s", { minCompletions: 0 }, deps)).toThrow(/minCompletions/);
   });
 });
