@@ -9,6 +9,13 @@ import type { InFlightCounts, ServiceFigures } from "./types.js";
  * per completion): about the last 10 completions count.
  */
 export const SERVICE_SMOOTHING = 0.1;
+/**
+ * The low envelope of the per-request time per token (ServiceFigures.floorMsPerToken) moves this
+ * share of the way toward a faster request, and FLOOR_UP toward a slower one: it settles near a low
+ * quantile, the endpoint's speed when lightly loaded, and rises only when every request is slower.
+ */
+export const FLOOR_DOWN = 0.25;
+export const FLOOR_UP = 0.025;
 
 interface Entry {
   dispatchedAt: number;
@@ -36,7 +43,7 @@ export class InFlightLedger {
   readonly total: InFlightCounts = { requests: 0, tokens: 0 };
   readonly sincePush: InFlightCounts = { requests: 0, tokens: 0 };
   /** The router's own completed requests: how long they took, per token of work (see ServiceFigures). */
-  readonly service: ServiceFigures = { completions: 0, ms: 0, tokens: 0, lastAt: 0 };
+  readonly service: ServiceFigures = { completions: 0, ms: 0, tokens: 0, floorMsPerToken: 0, lastAt: 0 };
   #entries = new Map<number, Entry>();
   #observedAt = Number.NEGATIVE_INFINITY;
 
@@ -58,12 +65,16 @@ export class InFlightLedger {
     if (now !== undefined && e.tokens > 0) {
       const s = this.service;
       const ms = Math.max(0, now - e.dispatchedAt);
+      const perToken = ms / e.tokens;
       if (s.completions === 0) {
         s.ms = ms;
         s.tokens = e.tokens;
+        s.floorMsPerToken = perToken;
       } else {
         s.ms += SERVICE_SMOOTHING * (ms - s.ms);
         s.tokens += SERVICE_SMOOTHING * (e.tokens - s.tokens);
+        const d = perToken - s.floorMsPerToken;
+        s.floorMsPerToken += (d < 0 ? FLOOR_DOWN : FLOOR_UP) * d;
       }
       s.completions++;
       s.lastAt = now;

@@ -42,6 +42,11 @@ export interface ServiceFigures {
   completions: number;
   ms: number;
   tokens: number;
+  /**
+   * Low envelope of the per-request time per token (in-flight.ts FLOOR_DOWN / FLOOR_UP): the
+   * endpoint's speed when lightly loaded, little moved by the load it carries now.
+   */
+  floorMsPerToken: number;
   /** Router's time of the last completion, ms since epoch. */
   lastAt: number;
 }

@@ -320,6 +320,11 @@ export const candidateStrategies: readonly Strategy[] = [
       config: oursWith(withScorer("service-time-scorer", w, { halfLifeMs: h })),
     })),
   ),
+  ...(["mean", "floor"] as const).map((figure) => ({
+    name: `ours+service-time-4-${figure}-tol0.5`,
+    description: `ours + service-time-scorer 4 (figure ${figure}, tolerance 0.5, halfLifeMs 30,000)`,
+    config: oursWith(withScorer("service-time-scorer", 4, { figure, tolerance: 0.5 })),
+  })),
   {
     name: "ours-active-3",
     description: "ours with active-request-scorer 3",

@@ -30,13 +30,18 @@ const parametersSchema = z.strictObject({
   tolerance: z.number().min(0).max(10).default(0.25),
   minCompletions: z.number().int().min(1).max(1_000_000).default(3),
   halfLifeMs: z.number().min(0).max(86_400_000).default(30_000),
+  figure: z.enum(["mean", "floor"]).default("mean"),
 });
 
 /** Observed time per token of work on `e`, or NaN with fewer than `minCompletions` completions. */
-export function serviceTimePerToken(e: Endpoint, minCompletions: number): number {
+export function serviceTimePerToken(
+  e: Endpoint,
+  minCompletions: number,
+  figure: "mean" | "floor" = "mean",
+): number {
   const s = e.service;
   if (s === undefined || s.completions < minCompletions || !(s.tokens > 0)) return Number.NaN;
-  return s.ms / s.tokens;
+  return figure === "floor" ? s.floorMsPerToken : s.ms / s.tokens;
 }
 
 export class ServiceTimeScorer implements Scorer {
@@ -45,9 +50,17 @@ export class ServiceTimeScorer implements Scorer {
   readonly tolerance: number;
   readonly minCompletions: number;
   readonly halfLifeMs: number;
+  readonly figure: "mean" | "floor";
 
-  constructor(name = serviceTimeScorerType, tolerance = 0.25, minCompletions = 3, halfLifeMs = 30_000) {
+  constructor(
+    name = serviceTimeScorerType,
+    tolerance = 0.25,
+    minCompletions = 3,
+    halfLifeMs = 30_000,
+    figure: "mean" | "floor" = "mean",
+  ) {
     this.name = name;
+    this.figure = figure;
     this.tolerance = tolerance;
     this.minCompletions = minCompletions;
     this.halfLifeMs = halfLifeMs;
@@ -64,7 +77,7 @@ export class ServiceTimeScorer implements Scorer {
     let now = Number.NEGATIVE_INFINITY;
     for (let i = 0; i < n; i++) {
       const e = endpoints[i]!;
-      const t = serviceTimePerToken(e, this.minCompletions);
+      const t = serviceTimePerToken(e, this.minCompletions, this.figure);
       out[i] = t;
       if (t < min) min = t;
       if (e.receivedAt > now) now = e.receivedAt;
@@ -87,5 +100,5 @@ export class ServiceTimeScorer implements Scorer {
 
 export const createServiceTimeScorer: PluginFactory = (name, parameters) => {
   const p = parsePluginParameters(parametersSchema, name, serviceTimeScorerType, parameters);
-  return new ServiceTimeScorer(name, p.tolerance, p.minCompletions, p.halfLifeMs);
+  return new ServiceTimeScorer(name, p.tolerance, p.minCompletions, p.halfLifeMs, p.figure);
 };
