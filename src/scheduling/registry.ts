@@ -19,6 +19,7 @@ import {
   createPrefixCacheAffinityFilter,
   prefixCacheAffinityFilterType,
 } from "./plugins/filter/prefix-cache-affinity-filter.js";
+import { createServiceTimeFilter, serviceTimeFilterType } from "./plugins/filter/service-time-filter.js";
 import {
   createSheddableCapacityFilter,
   sheddableCapacityFilterType,
@@ -116,6 +117,7 @@ export const builtinPlugins: PluginRegistry = new Map<string, PluginFactory>([
   [prefixCacheAffinityFilterType, createPrefixCacheAffinityFilter],
   [costAwareFilterType, createCostAwareFilter],
   [kvHeadroomFilterType, createKvHeadroomFilter],
+  [serviceTimeFilterType, createServiceTimeFilter],
   // profile handlers
   [singleProfileHandlerType, createSingleProfileHandler],
   // disaggregated prefill/decode (upstream llm-d names)

@@ -325,6 +325,13 @@ export const candidateStrategies: readonly Strategy[] = [
     description: `ours + service-time-scorer 4 (figure ${figure}, tolerance 0.5, halfLifeMs 30,000)`,
     config: oursWith(withScorer("service-time-scorer", 4, { figure, tolerance: 0.5 })),
   })),
+  ...([2, 2.5] as const).flatMap((maxSlowdown) =>
+    (["mean", "floor"] as const).map((figure) => ({
+      name: `ours+service-time-filter-${maxSlowdown}${figure === "floor" ? "-floor" : ""}`,
+      description: `ours with service-time-filter first (maxSlowdown ${maxSlowdown}, figure ${figure}, halfLifeMs 30,000): endpoints the router saw serve > ${maxSlowdown}x slower per token than the fastest are left out`,
+      config: oursWith(withFilterFirst("service-time-filter", { maxSlowdown, figure })),
+    })),
+  ),
   {
     name: "ours-active-3",
     description: "ours with active-request-scorer 3",

@@ -31,6 +31,8 @@ const parametersSchema = z.strictObject({
   minCompletions: z.number().int().min(1).max(1_000_000).default(3),
   halfLifeMs: z.number().min(0).max(86_400_000).default(30_000),
   figure: z.enum(["mean", "floor"]).default("mean"),
+  cutoff: z.number().min(0).max(100).default(0),
+  skipLora: z.boolean().default(false),
 });
 
 /** Observed time per token of work on `e`, or NaN with fewer than `minCompletions` completions. */
@@ -44,6 +46,43 @@ export function serviceTimePerToken(
   return figure === "floor" ? s.floorMsPerToken : s.ms / s.tokens;
 }
 
+/** True when a candidate reports LoRA adapter slots: its times then mix in adapter loads. */
+function servesAdapters(endpoints: readonly Endpoint[]): boolean {
+  for (const e of endpoints) if (e.metrics.maxAdapters > 0) return true;
+  return false;
+}
+
+/**
+ * Writes each candidate's time per token (aged, see the file comment; NaN = nothing learned) into
+ * `out` and returns the fastest (Infinity when none has a figure).
+ */
+export function agedServiceTimes(
+  endpoints: readonly Endpoint[],
+  out: Float64Array,
+  minCompletions: number,
+  halfLifeMs: number,
+  figure: "mean" | "floor",
+): number {
+  const n = endpoints.length;
+  let min = Number.POSITIVE_INFINITY;
+  let now = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < n; i++) {
+    const e = endpoints[i]!;
+    const t = serviceTimePerToken(e, minCompletions, figure);
+    out[i] = t;
+    if (t < min) min = t;
+    if (e.receivedAt > now) now = e.receivedAt;
+  }
+  if (halfLifeMs > 0) {
+    for (let i = 0; i < n; i++) {
+      const t = out[i]!;
+      const age = now - (endpoints[i]!.service?.lastAt ?? now);
+      if (t > min && age > 0) out[i] = min + (t - min) * 2 ** (-age / halfLifeMs);
+    }
+  }
+  return min;
+}
+
 export class ServiceTimeScorer implements Scorer {
   readonly type = serviceTimeScorerType;
   readonly name: string;
@@ -51,6 +90,8 @@ export class ServiceTimeScorer implements Scorer {
   readonly minCompletions: number;
   readonly halfLifeMs: number;
   readonly figure: "mean" | "floor";
+  readonly cutoff: number;
+  readonly skipLora: boolean;
 
   constructor(
     name = serviceTimeScorerType,
@@ -58,8 +99,12 @@ export class ServiceTimeScorer implements Scorer {
     minCompletions = 3,
     halfLifeMs = 30_000,
     figure: "mean" | "floor" = "mean",
+    cutoff = 0,
+    skipLora = false,
   ) {
     this.name = name;
+    this.skipLora = skipLora;
+    this.cutoff = cutoff;
     this.figure = figure;
     this.tolerance = tolerance;
     this.minCompletions = minCompletions;
@@ -73,32 +118,33 @@ export class ServiceTimeScorer implements Scorer {
     out: Float64Array,
   ): void {
     const n = endpoints.length;
-    let min = Number.POSITIVE_INFINITY;
-    let now = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < n; i++) {
-      const e = endpoints[i]!;
-      const t = serviceTimePerToken(e, this.minCompletions, this.figure);
-      out[i] = t;
-      if (t < min) min = t;
-      if (e.receivedAt > now) now = e.receivedAt;
+    if (this.skipLora && servesAdapters(endpoints)) {
+      out.fill(1, 0, n);
+      return;
     }
-    if (this.halfLifeMs > 0) {
-      for (let i = 0; i < n; i++) {
-        const t = out[i]!;
-        const age = now - (endpoints[i]!.service?.lastAt ?? now);
-        if (t > min && age > 0) out[i] = min + (t - min) * 2 ** (-age / this.halfLifeMs);
-      }
-    }
+    const min = agedServiceTimes(endpoints, out, this.minCompletions, this.halfLifeMs, this.figure);
     const best = (1 + this.tolerance) * min;
+    const zero = this.cutoff * min;
+    const ramp = zero > best;
     for (let i = 0; i < n; i++) {
       const t = out[i]!;
       // NaN (nothing learned) and a zero time both score 1.
-      out[i] = t > best ? best / t : 1;
+      if (!(t > best)) out[i] = 1;
+      else if (ramp) out[i] = t >= zero ? 0 : (zero - t) / (zero - best);
+      else out[i] = best / t;
     }
   }
 }
 
 export const createServiceTimeScorer: PluginFactory = (name, parameters) => {
   const p = parsePluginParameters(parametersSchema, name, serviceTimeScorerType, parameters);
-  return new ServiceTimeScorer(name, p.tolerance, p.minCompletions, p.halfLifeMs, p.figure);
+  return new ServiceTimeScorer(
+    name,
+    p.tolerance,
+    p.minCompletions,
+    p.halfLifeMs,
+    p.figure,
+    p.cutoff,
+    p.skipLora,
+  );
 };

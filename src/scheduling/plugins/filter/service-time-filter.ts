@@ -1,0 +1,72 @@
+/**
+ * service-time-filter (ours): drops the candidates the router has seen serve much slower than the
+ * fastest, from its own completions (service-time-scorer.ts: time per token of work, a moving
+ * average per endpoint, aged with halfLifeMs since the endpoint's last completion):
+ *
+ *   keep e  when  t(e) <= maxSlowdown x min t   (or e has fewer than minCompletions completions)
+ *
+ * Nothing is dropped on a pool whose endpoints serve alike, and then the profile scores exactly as
+ * without it (a scorer would shift every total and so the near-max picker's window). On a pool of
+ * mixed GPUs that pushes no accelerator label, an L40S beside H100s serves each token ~3x slower at
+ * equal load: at light load it is left out, and as the fast endpoints fill up their time per token
+ * grows (the figure includes the queue and the batch) until the slow one is kept again. Parameters:
+ * maxSlowdown (2), minCompletions (3), halfLifeMs (30,000; 0 = no ageing), figure ("mean" | "floor").
+ */
+import { z } from "zod";
+import type { Endpoint } from "../../../state/types.js";
+import type { Filter } from "../../framework/filter.js";
+import { type CycleContext, type PluginFactory, parsePluginParameters } from "../../framework/plugin.js";
+import type { SchedulingRequest } from "../../types.js";
+import { agedServiceTimes } from "../scorer/service-time-scorer.js";
+
+export const serviceTimeFilterType = "service-time-filter";
+
+const parametersSchema = z.strictObject({
+  maxSlowdown: z.number().min(1).max(100).default(2),
+  minCompletions: z.number().int().min(1).max(1_000_000).default(3),
+  halfLifeMs: z.number().min(0).max(86_400_000).default(30_000),
+  figure: z.enum(["mean", "floor"]).default("mean"),
+});
+
+export class ServiceTimeFilter implements Filter {
+  readonly type = serviceTimeFilterType;
+  readonly name: string;
+  readonly maxSlowdown: number;
+  readonly minCompletions: number;
+  readonly halfLifeMs: number;
+  readonly figure: "mean" | "floor";
+  #times = new Float64Array(16);
+
+  constructor(
+    name = serviceTimeFilterType,
+    maxSlowdown = 2,
+    minCompletions = 3,
+    halfLifeMs = 30_000,
+    figure: "mean" | "floor" = "mean",
+  ) {
+    this.name = name;
+    this.maxSlowdown = maxSlowdown;
+    this.minCompletions = minCompletions;
+    this.halfLifeMs = halfLifeMs;
+    this.figure = figure;
+  }
+
+  filter(_ctx: CycleContext, _req: SchedulingRequest, endpoints: readonly Endpoint[]): readonly Endpoint[] {
+    const n = endpoints.length;
+    if (this.#times.length < n) this.#times = new Float64Array(n * 2);
+    const t = this.#times;
+    const min = agedServiceTimes(endpoints, t, this.minCompletions, this.halfLifeMs, this.figure);
+    const limit = this.maxSlowdown * min;
+    let kept = 0;
+    for (let i = 0; i < n; i++) if (!(t[i]! > limit)) kept++;
+    if (kept === n || kept === 0) return endpoints;
+    const out: Endpoint[] = [];
+    for (let i = 0; i < n; i++) if (!(t[i]! > limit)) out.push(endpoints[i]!);
+    return out;
+  }
+}
+
+export const createServiceTimeFilter: PluginFactory = (name, parameters) => {
+  const p = parsePluginParameters(parametersSchema, name, serviceTimeFilterType, parameters);
+  return new ServiceTimeFilter(name, p.maxSlowdown, p.minCompletions, p.halfLifeMs, p.figure);
+};
