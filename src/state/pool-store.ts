@@ -277,6 +277,8 @@ export class PoolStore {
     rec.ledger.add(id, this.clock.now(), tokens);
     const clock = this.clock;
     let released = false;
+    // A move is not a completion: the request left unserved, its time says nothing of this endpoint.
+    let moving = false;
     const lease: Lease = {
       pool,
       address,
@@ -284,15 +286,14 @@ export class PoolStore {
       release() {
         if (released) return;
         released = true;
-        rec.ledger.remove(id, clock.now());
+        rec.ledger.remove(id, moving ? undefined : clock.now());
       },
       moveTo: (to) => {
         if (released) return undefined;
         if (to === address) return lease;
         const moved = this.acquire(pool, to, tokens);
-        // Not a completion: the request left this endpoint unserved, its time says nothing of it.
-        released = true;
-        rec.ledger.remove(id);
+        moving = true;
+        lease.release();
         return moved;
       },
     };

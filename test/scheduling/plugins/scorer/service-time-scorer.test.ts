@@ -45,6 +45,15 @@ describe("service-time-scorer", () => {
     expect(slowed).toBeLessThan(0.6);
   });
 
+  it("keeps a low envelope (figure floor): down a quarter of the way toward a faster request, up 2.5%", () => {
+    const f = createFixture([{}]);
+    serve(f, 0, 1, 1_000, 4_000); // 4 ms per token
+    serve(f, 0, 1, 1_000, 2_000); // 2: floor 4 - 0.25 x 2 = 3.5
+    expect(f.endpoints()[0]!.service?.floorMsPerToken).toBeCloseTo(3.5, 10);
+    serve(f, 0, 1, 1_000, 13_500); // 13.5: floor 3.5 + 0.025 x 10 = 3.75
+    expect(serviceTimePerToken(f.endpoints()[0]!, 3, "floor")).toBeCloseTo(3.75, 10);
+  });
+
   it("ages a figure: its excess over the fastest halves every halfLifeMs since the endpoint's last completion", () => {
     const f = createFixture([{}, {}]);
     serve(f, 1, 3, 1_000, 6_000); // 6 ms per token, last completion at t
