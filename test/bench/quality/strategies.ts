@@ -91,7 +91,7 @@ export const strategies: readonly Strategy[] = [
   {
     name: "ours",
     description:
-      "the built-in default (defaultSchedulerConfig): prefix-cache-affinity-filter (0.8, capBySavedPrefill), prefix-cache-scorer 2 (lruCapacityPerServer 7353, kvFullHitWeight 0.25, kvFullMinPromptShare 0.1), active-request-scorer 2 and outstanding-tokens-scorer 2 (decayPushed), lora-affinity-scorer 1, near-max-score-picker (epsilon 0.02, tieBreak least-recently-picked)",
+      "the built-in default (defaultSchedulerConfig): service-time-filter (maxSlowdown 2.5: endpoints seen serving > 2.5x slower per token than the fastest left out), prefix-cache-affinity-filter (0.8, capBySavedPrefill), prefix-cache-scorer 2 (lruCapacityPerServer 7353, kvFullHitWeight 0.25, kvFullMinPromptShare 0.1), active-request-scorer 2 and outstanding-tokens-scorer 2 (decayPushed), lora-affinity-scorer 1, near-max-score-picker (epsilon 0.02, tieBreak least-recently-picked)",
     config: defaultSchedulerConfig(),
   },
 ];
@@ -118,6 +118,15 @@ function withFilterFirst(type: string, parameters?: unknown) {
   return (c: SchedulerConfig) => {
     (c.plugins as unknown[]).push({ type, name: type, ...(parameters === undefined ? {} : { parameters }) });
     (c.schedulingProfiles[0]!.plugins as unknown[]).unshift({ pluginRef: type });
+  };
+}
+
+/** The default's service-time-filter with exactly `parameters` (added first when the default has none). */
+function withServiceTimeFilter(parameters: Record<string, unknown>) {
+  return (c: SchedulerConfig) => {
+    const p = c.plugins.find((x) => x.type === "service-time-filter");
+    if (p) p.parameters = { ...parameters };
+    else withFilterFirst("service-time-filter", parameters)(c);
   };
 }
 
@@ -329,9 +338,25 @@ export const candidateStrategies: readonly Strategy[] = [
     (["mean", "floor"] as const).map((figure) => ({
       name: `ours+service-time-filter-${maxSlowdown}${figure === "floor" ? "-floor" : ""}`,
       description: `ours with service-time-filter first (maxSlowdown ${maxSlowdown}, figure ${figure}, halfLifeMs 30,000): endpoints the router saw serve > ${maxSlowdown}x slower per token than the fastest are left out`,
-      config: oursWith(withFilterFirst("service-time-filter", { maxSlowdown, figure })),
+      config: oursWith(withServiceTimeFilter({ maxSlowdown, figure })),
     })),
   ),
+  {
+    name: "ours+hetero",
+    description:
+      "the default's service-time-filter entry alone (maxSlowdown 2.5, figure mean, halfLifeMs 30,000; session 8, heterogeneous pools): set explicitly, so it stays the same experiment whatever the default holds",
+    config: oursWith(withServiceTimeFilter({ maxSlowdown: 2.5 })),
+  },
+  {
+    name: "ours-session7",
+    description: "the default before session 8: without service-time-filter",
+    config: oursWith((c) => {
+      c.plugins = c.plugins.filter((p) => p.type !== "service-time-filter");
+      c.schedulingProfiles[0]!.plugins = c.schedulingProfiles[0]!.plugins.filter(
+        (r) => r.pluginRef !== "service-time-filter",
+      );
+    }),
+  },
   {
     name: "ours-active-3",
     description: "ours with active-request-scorer 3",
