@@ -30,7 +30,7 @@ export interface BuiltinSchedulerOptions {
  *   per token of work than the fastest (its own completions, a moving average that includes queue and
  *   batch) are left out, so a pool of mixed GPUs without capacity labels does not give a slow one
  *   its equal share; removes nothing on a pool that serves alike, stands aside while LoRA adapters
- *   are active;
+ *   are active; a slower endpoint must also take > 250 ms longer per request (minExcessMs);
  * - prefix-cache-scorer 2 (lruCapacityPerServer 7,353 = an H100's KV blocks for a 7-8B model, so the
  *   router does not believe in blocks the engine evicted long ago; kvFullHitWeight 0.25 with
  *   kvFullMinPromptShare 0.1: a hit on an endpoint whose KV has no room for a prompt of at least a

@@ -32,6 +32,15 @@ describe("service-time-filter", () => {
     expect(new ServiceTimeFilter("f", 1.5, 3, 0).filter(ctx(), request(), eps)).toEqual([eps[0], eps[3]]);
   });
 
+  it("drops nothing when the slower endpoint's requests are less than minExcessMs longer (millisecond noise)", () => {
+    const f = createFixture([{}, {}]);
+    serve(f, 0, 3, 2); // 2 ms each
+    serve(f, 1, 3, 20); // 10x slower per token, but 18 ms longer
+    const eps = f.endpoints();
+    expect(new ServiceTimeFilter("f", 2, 3, 0).filter(ctx(), request(), eps)).toBe(eps);
+    expect(new ServiceTimeFilter("f", 2, 3, 0, "mean", 10).filter(ctx(), request(), eps)).toEqual([eps[0]]);
+  });
+
   it("returns its input untouched when the endpoints serve alike (nothing to leave out)", () => {
     const f = createFixture([{}, {}, {}]);
     for (let i = 0; i < 3; i++) serve(f, i, 3, 2_000 + 500 * i);
@@ -49,9 +58,15 @@ describe("service-time-filter", () => {
     expect(filter.filter(ctx(), request(), f.endpoints())).toBe(f.endpoints());
   });
 
-  it("parses maxSlowdown (2), minCompletions (3), halfLifeMs (30,000), figure (mean) and names a bad value", () => {
+  it("parses maxSlowdown (2), minCompletions (3), halfLifeMs (30,000), figure (mean), minExcessMs (250) and names a bad value", () => {
     const f = createServiceTimeFilter("f", {}, deps) as ServiceTimeFilter;
-    expect([f.maxSlowdown, f.minCompletions, f.halfLifeMs, f.figure]).toEqual([2, 3, 30_000, "mean"]);
+    expect([f.maxSlowdown, f.minCompletions, f.halfLifeMs, f.figure, f.minExcessMs]).toEqual([
+      2,
+      3,
+      30_000,
+      "mean",
+      250,
+    ]);
     expect(() => createServiceTimeFilter("f", { maxSlowdown: 0.5 }, deps)).toThrow(/maxSlowdown/);
     expect(() => createServiceTimeFilter("f", { figure: "max" }, deps)).toThrow(/figure/);
   });
