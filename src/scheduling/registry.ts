@@ -19,6 +19,7 @@ import {
   createPrefixCacheAffinityFilter,
   prefixCacheAffinityFilterType,
 } from "./plugins/filter/prefix-cache-affinity-filter.js";
+import { createServiceTimeFilter, serviceTimeFilterType } from "./plugins/filter/service-time-filter.js";
 import {
   createSheddableCapacityFilter,
   sheddableCapacityFilterType,
@@ -70,6 +71,7 @@ import {
   createRunningRequestsSizeScorer,
   runningRequestsSizeScorerType,
 } from "./plugins/scorer/running-requests-size-scorer.js";
+import { createServiceTimeScorer, serviceTimeScorerType } from "./plugins/scorer/service-time-scorer.js";
 import { createShareScaledScorer, shareScaledScorerType } from "./plugins/scorer/share-scaled-scorer.js";
 import { createTokenLoadScorer, tokenLoadScorerType } from "./plugins/scorer/token-load-scorer.js";
 
@@ -90,6 +92,7 @@ export const builtinPlugins: PluginRegistry = new Map<string, PluginFactory>([
   [noHitLruScorerType, createNoHitLruScorer],
   [loadAwareScorerType, createLoadAwareScorer],
   [shareScaledScorerType, createShareScaledScorer],
+  [serviceTimeScorerType, createServiceTimeScorer],
   // pickers
   [maxScorePickerType, createMaxScorePicker],
   [nearMaxScorePickerType, createNearMaxScorePicker],
@@ -114,6 +117,7 @@ export const builtinPlugins: PluginRegistry = new Map<string, PluginFactory>([
   [prefixCacheAffinityFilterType, createPrefixCacheAffinityFilter],
   [costAwareFilterType, createCostAwareFilter],
   [kvHeadroomFilterType, createKvHeadroomFilter],
+  [serviceTimeFilterType, createServiceTimeFilter],
   // profile handlers
   [singleProfileHandlerType, createSingleProfileHandler],
   // disaggregated prefill/decode (upstream llm-d names)

@@ -1,6 +1,6 @@
 /** The store's mutable record behind the read-only `Endpoint` view. */
 import { InFlightLedger } from "./in-flight.js";
-import type { Endpoint, EndpointMetrics, InFlightCounts, SnapshotEndpoint } from "./types.js";
+import type { Endpoint, EndpointMetrics, InFlightCounts, ServiceFigures, SnapshotEndpoint } from "./types.js";
 
 export class EndpointRecord implements Endpoint {
   readonly address: string;
@@ -32,6 +32,10 @@ export class EndpointRecord implements Endpoint {
 
   get inFlight(): InFlightCounts {
     return this.ledger.total;
+  }
+
+  get service(): ServiceFigures {
+    return this.ledger.service;
   }
 
   get inFlightSincePush(): InFlightCounts {

@@ -297,7 +297,10 @@ export class PoolStore {
     if (!rec) return undefined;
     const id = this.#nextLease++;
     rec.ledger.add(id, this.clock.now(), tokens);
+    const clock = this.clock;
     let released = false;
+    // A move is not a completion: the request left unserved, its time says nothing of this endpoint.
+    let moving = false;
     const lease: Lease = {
       pool,
       address,
@@ -305,12 +308,13 @@ export class PoolStore {
       release() {
         if (released) return;
         released = true;
-        rec.ledger.remove(id);
+        rec.ledger.remove(id, moving ? undefined : clock.now());
       },
       moveTo: (to) => {
         if (released) return undefined;
         if (to === address) return lease;
         const moved = this.acquire(pool, to, tokens);
+        moving = true;
         lease.release();
         return moved;
       },

@@ -32,6 +32,26 @@ export interface InFlightCounts {
 }
 
 /**
+ * The router's own completed requests on an endpoint: moving averages (per completion, weight
+ * SERVICE_SMOOTHING) of their time from dispatch to end and of their estimated tokens (prompt +
+ * expected output). ms / tokens is the endpoint's observed time per token of work: higher on a
+ * slower or busier endpoint, learned without any label.
+ */
+export interface ServiceFigures {
+  /** Completions seen (0 = nothing learned yet). */
+  completions: number;
+  ms: number;
+  tokens: number;
+  /**
+   * Low envelope of the per-request time per token (in-flight.ts FLOOR_DOWN / FLOOR_UP): the
+   * endpoint's speed when lightly loaded, little moved by the load it carries now.
+   */
+  floorMsPerToken: number;
+  /** Router's time of the last completion, ms since epoch. */
+  lastAt: number;
+}
+
+/**
  * One endpoint as the scheduler sees it. Read-only outside src/state: only the store mutates it.
  */
 export interface Endpoint {
@@ -65,6 +85,8 @@ export interface Endpoint {
   readonly inFlightSincePush: Readonly<InFlightCounts>;
   /** The peers' share of `inFlightSincePush` (zero with one replica); absent in test doubles. */
   readonly peers?: Readonly<InFlightCounts>;
+  /** The router's own completions here (in-flight.ts); absent in test doubles. */
+  readonly service?: Readonly<ServiceFigures>;
 }
 
 /** One producer's standing in a pool. */

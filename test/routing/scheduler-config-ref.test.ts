@@ -133,6 +133,7 @@ describe("describeScheduler", () => {
       "built-in",
     ]);
     expect(d.plugins.map((p) => [p.type, p.weight])).toEqual([
+      ["service-time-filter", undefined],
       ["prefix-cache-affinity-filter", undefined],
       ["prefix-cache-scorer", 2],
       ["active-request-scorer", 2],

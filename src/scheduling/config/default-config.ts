@@ -26,6 +26,11 @@ export interface BuiltinSchedulerOptions {
 
 /**
  * The built-in default, one profile "default":
+ * - service-time-filter (maxSlowdown 2.5) first: endpoints the router saw serve more than 2.5x slower
+ *   per token of work than the fastest (its own completions, a moving average that includes queue and
+ *   batch) are left out, so a pool of mixed GPUs without capacity labels does not give a slow one
+ *   its equal share; removes nothing on a pool that serves alike, stands aside while LoRA adapters
+ *   are active; a slower endpoint must also take > 250 ms longer per request (minExcessMs);
  * - prefix-cache-scorer 2 (lruCapacityPerServer 7,353 = an H100's KV blocks for a 7-8B model, so the
  *   router does not believe in blocks the engine evicted long ago; kvFullHitWeight 0.25 with
  *   kvFullMinPromptShare 0.1: a hit on an endpoint whose KV has no room for a prompt of at least a
@@ -48,6 +53,7 @@ export function defaultSchedulerConfig(options: BuiltinSchedulerOptions = {}): S
   return {
     plugins: [
       { type: "single-profile-handler" },
+      { type: "service-time-filter", parameters: { maxSlowdown: 2.5 } },
       {
         type: "prefix-cache-scorer",
         parameters: { lruCapacityPerServer: 7_353, kvFullHitWeight: 0.25, kvFullMinPromptShare: 0.1 },
@@ -69,6 +75,7 @@ export function defaultSchedulerConfig(options: BuiltinSchedulerOptions = {}): S
       {
         name: "default",
         plugins: [
+          { pluginRef: "service-time-filter" },
           { pluginRef: "prefix-cache-affinity-filter" },
           { pluginRef: "prefix-cache-scorer", weight: 2 },
           { pluginRef: "active-request-scorer", weight: 2 },

@@ -91,7 +91,7 @@ export const strategies: readonly Strategy[] = [
   {
     name: "ours",
     description:
-      "the built-in default (defaultSchedulerConfig): prefix-cache-affinity-filter (0.8, capBySavedPrefill), prefix-cache-scorer 2 (lruCapacityPerServer 7353, kvFullHitWeight 0.25, kvFullMinPromptShare 0.1), active-request-scorer 2 and outstanding-tokens-scorer 2 (decayPushed), lora-affinity-scorer 1, near-max-score-picker (epsilon 0.02, tieBreak least-recently-picked)",
+      "the built-in default (defaultSchedulerConfig): service-time-filter (maxSlowdown 2.5: endpoints seen serving > 2.5x slower per token than the fastest left out), prefix-cache-affinity-filter (0.8, capBySavedPrefill), prefix-cache-scorer 2 (lruCapacityPerServer 7353, kvFullHitWeight 0.25, kvFullMinPromptShare 0.1), active-request-scorer 2 and outstanding-tokens-scorer 2 (decayPushed), lora-affinity-scorer 1, near-max-score-picker (epsilon 0.02, tieBreak least-recently-picked)",
     config: defaultSchedulerConfig(),
   },
 ];
@@ -118,6 +118,15 @@ function withFilterFirst(type: string, parameters?: unknown) {
   return (c: SchedulerConfig) => {
     (c.plugins as unknown[]).push({ type, name: type, ...(parameters === undefined ? {} : { parameters }) });
     (c.schedulingProfiles[0]!.plugins as unknown[]).unshift({ pluginRef: type });
+  };
+}
+
+/** The default's service-time-filter with exactly `parameters` (added first when the default has none). */
+function withServiceTimeFilter(parameters: Record<string, unknown>) {
+  return (c: SchedulerConfig) => {
+    const p = c.plugins.find((x) => x.type === "service-time-filter");
+    if (p) p.parameters = { ...parameters };
+    else withFilterFirst("service-time-filter", parameters)(c);
   };
 }
 
@@ -306,6 +315,48 @@ export const candidateStrategies: readonly Strategy[] = [
     description: `ours+share-scaled with stalenessGain ${k}: the ledger scaled by 1 + (1/s - 1) x min(1, ${k} x W), W = the share of own outstanding requests sent since their endpoint's push`,
     config: oursWith(withShareScaledLoad({ stalenessGain: k })),
   })),
+  ...[1, 2, 4].flatMap((w) =>
+    [0, 0.25].map((tol) => ({
+      name: `ours+service-time-${w}${tol === 0.25 ? "" : `-tol${tol}`}`,
+      description: `ours + service-time-scorer ${w} (tolerance ${tol}): the speed learned from the router's own completions`,
+      config: oursWith(withScorer("service-time-scorer", w, { tolerance: tol, halfLifeMs: 0 })),
+    })),
+  ),
+  ...[3, 4].flatMap((w) =>
+    [10_000, 30_000].map((h) => ({
+      name: `ours+service-time-${w}-age${h / 1000}`,
+      description: `ours + service-time-scorer ${w} (tolerance 0.25, halfLifeMs ${h})`,
+      config: oursWith(withScorer("service-time-scorer", w, { halfLifeMs: h })),
+    })),
+  ),
+  ...(["mean", "floor"] as const).map((figure) => ({
+    name: `ours+service-time-4-${figure}-tol0.5`,
+    description: `ours + service-time-scorer 4 (figure ${figure}, tolerance 0.5, halfLifeMs 30,000)`,
+    config: oursWith(withScorer("service-time-scorer", 4, { figure, tolerance: 0.5 })),
+  })),
+  ...([2, 2.5] as const).flatMap((maxSlowdown) =>
+    (["mean", "floor"] as const).map((figure) => ({
+      name: `ours+service-time-filter-${maxSlowdown}${figure === "floor" ? "-floor" : ""}`,
+      description: `ours with service-time-filter first (maxSlowdown ${maxSlowdown}, figure ${figure}, halfLifeMs 30,000): endpoints the router saw serve > ${maxSlowdown}x slower per token than the fastest are left out`,
+      config: oursWith(withServiceTimeFilter({ maxSlowdown, figure })),
+    })),
+  ),
+  {
+    name: "ours+hetero",
+    description:
+      "the default's service-time-filter entry alone (maxSlowdown 2.5, figure mean, halfLifeMs 30,000; session 8, heterogeneous pools): set explicitly, so it stays the same experiment whatever the default holds",
+    config: oursWith(withServiceTimeFilter({ maxSlowdown: 2.5 })),
+  },
+  {
+    name: "ours-session7",
+    description: "the default before session 8: without service-time-filter",
+    config: oursWith((c) => {
+      c.plugins = c.plugins.filter((p) => p.type !== "service-time-filter");
+      c.schedulingProfiles[0]!.plugins = c.schedulingProfiles[0]!.plugins.filter(
+        (r) => r.pluginRef !== "service-time-filter",
+      );
+    }),
+  },
   {
     name: "ours-active-3",
     description: "ours with active-request-scorer 3",
