@@ -150,9 +150,12 @@ function withPicker(type: string, parameters: Record<string, unknown>) {
  * Wraps the default profile's load scorers (active-request-scorer, outstanding-tokens-scorer) in
  * share-scaled-scorer: the profile refers to the wrappers, with the same weights.
  */
-function withShareScaledLoad(parameters: Record<string, unknown> = {}) {
+function withShareScaledLoad(
+  parameters: Record<string, unknown> = {},
+  scorers: readonly string[] = ["active-request-scorer", "outstanding-tokens-scorer"],
+) {
   return (c: SchedulerConfig) => {
-    for (const inner of ["active-request-scorer", "outstanding-tokens-scorer"]) {
+    for (const inner of scorers) {
       const name = `share-scaled-${inner}`;
       (c.plugins as unknown[]).push({
         type: "share-scaled-scorer",
@@ -306,6 +309,64 @@ export const candidateStrategies: readonly Strategy[] = [
     description: `ours+share-scaled with stalenessGain ${k}: the ledger scaled by 1 + (1/s - 1) x min(1, ${k} x W), W = the share of own outstanding requests sent since their endpoint's push`,
     config: oursWith(withShareScaledLoad({ stalenessGain: k })),
   })),
+  {
+    name: "ours+share-since-only",
+    description:
+      "ours with the load scorers wrapped in share-scaled-scorer sincePushOnly: the pushed figure as the base, only the own dispatches and completions since that push / the estimated share s (the own ledger / s not used)",
+    config: oursWith(withShareScaledLoad({ sincePushOnly: true })),
+  },
+  ...[2, 5].map((k) => ({
+    name: `ours+share-scaled-since-q${k}`,
+    description: `ours+share-scaled-since with queueGate ${k}: the scaling x min(1, ${k} x the EWMA share of snapshots showing waiting requests)`,
+    config: oursWith(withShareScaledLoad({ scaleSincePush: true, queueGate: k })),
+  })),
+  {
+    name: "ours+share-scaled-since-active",
+    description: "ours+share-scaled-since on active-request-scorer only",
+    config: oursWith(withShareScaledLoad({ scaleSincePush: true }, ["active-request-scorer"])),
+  },
+  {
+    name: "ours+corner-v1",
+    description:
+      "share-scaled-scorer scaleSincePush on active-request-scorer, sincePushOnly on outstanding-tokens-scorer",
+    config: oursWith((c) => {
+      withShareScaledLoad({ scaleSincePush: true }, ["active-request-scorer"])(c);
+      withShareScaledLoad({ sincePushOnly: true }, ["outstanding-tokens-scorer"])(c);
+    }),
+  },
+  {
+    name: "ours+corner-v2",
+    description:
+      "share-scaled-scorer scaleSincePush on active-request-scorer; on outstanding-tokens-scorer scaleSincePush with the ledger unscaled",
+    config: oursWith((c) => {
+      withShareScaledLoad({ scaleSincePush: true }, ["active-request-scorer"])(c);
+      withShareScaledLoad({ scaleSincePush: true, scaleLedger: false }, ["outstanding-tokens-scorer"])(c);
+    }),
+  },
+  ...[
+    [0.5, 0.8],
+    [0.3, 0.6],
+  ].map(([from, to]) => ({
+    name: `ours+corner-kv${from}-${to}`,
+    description: `share-scaled-scorer scaleSincePush on active-request-scorer; on outstanding-tokens-scorer too, fading in as the pushed KV usage goes from ${from} to ${to}`,
+    config: oursWith((c) => {
+      withShareScaledLoad({ scaleSincePush: true }, ["active-request-scorer"])(c);
+      withShareScaledLoad({ scaleSincePush: true, kvGateFrom: from, kvGateTo: to }, [
+        "outstanding-tokens-scorer",
+      ])(c);
+    }),
+  })),
+  {
+    name: "ours+corner",
+    description:
+      "ours with share-scaled-scorer scaleSincePush on active-request-scorer, and on outstanding-tokens-scorer fading in as the pushed KV usage goes from 0.3 to 0.6 (= ours+corner-kv0.3-0.6): router replicas without peer sharing count their own requests sent since a push for their share of everyone's",
+    config: oursWith((c) => {
+      withShareScaledLoad({ scaleSincePush: true }, ["active-request-scorer"])(c);
+      withShareScaledLoad({ scaleSincePush: true, kvGateFrom: 0.3, kvGateTo: 0.6 }, [
+        "outstanding-tokens-scorer",
+      ])(c);
+    }),
+  },
   {
     name: "ours-active-3",
     description: "ours with active-request-scorer 3",

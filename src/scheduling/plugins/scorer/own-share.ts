@@ -24,6 +24,9 @@ export class OwnShareEstimator {
   readonly #seen = new Map<string, bigint>();
   #own = 0;
   #pushed = 0;
+  #queued = 0;
+  #kvUsage = 0;
+  #folded = 0;
 
   constructor(minShare: number, smoothing: number, fullShare = 1) {
     this.minShare = minShare;
@@ -38,6 +41,22 @@ export class OwnShareEstimator {
     return s >= this.fullShare ? 1 : Math.max(this.minShare, s);
   }
 
+  /**
+   * EWMA (same smoothing, per new snapshot) of the snapshots that showed requests waiting: how often
+   * the pool queues, 0 before the first snapshot.
+   */
+  queued(): number {
+    return this.#queued;
+  }
+
+  /**
+   * EWMA (same smoothing, per new snapshot) of the snapshots' KV-cache usage (0..1), bias-corrected
+   * for the first snapshots; 0 before the first.
+   */
+  kvUsage(): number {
+    return this.#folded > 0 ? this.#kvUsage / (1 - (1 - this.smoothing) ** this.#folded) : 0;
+  }
+
   /** Folds the snapshots of `endpoints` not folded yet. */
   observe(ctx: CycleContext, endpoints: readonly Endpoint[]): void {
     if (ctx.dryRun) return;
@@ -49,6 +68,9 @@ export class OwnShareEstimator {
       const ownAtPush = Math.max(0, e.inFlight.requests - ownSince);
       this.#own = this.#own * (1 - a) + ownAtPush * a;
       this.#pushed = this.#pushed * (1 - a) + (e.metrics.waitingRequests + e.metrics.runningRequests) * a;
+      this.#queued = this.#queued * (1 - a) + (e.metrics.waitingRequests > 0 ? a : 0);
+      this.#kvUsage = this.#kvUsage * (1 - a) + e.metrics.kvCacheUsage * a;
+      if (this.#folded < 10_000) this.#folded++;
     }
     // Endpoints come and go: forget the addresses now and then (a forgotten one is folded once more).
     if (this.#seen.size > 4 * endpoints.length + 1024) this.#seen.clear();
