@@ -39,6 +39,13 @@ export interface BuiltinSchedulerOptions {
  *   own work since the last push, so a burst between pushes spreads, and both with decayPushed: the
  *   pushed figure less the router's own completions since that snapshot, so an endpoint whose last
  *   push is old does not look busier than it is;
+ *   Both run inside share-scaled-scorer with scaleSincePush (share-scaled-active-request-scorer,
+ *   share-scaled-outstanding-tokens-scorer): a router replica that sends a share s of the pool's
+ *   traffic without peer sharing counts each of its own requests since a push as 1/s (the others
+ *   sent theirs too), so three replicas do not all fill the endpoint the last push showed idle; one
+ *   router (s ~ 1) or peers sharing their in-flight scores exactly as without. The token scorer's
+ *   scaling fades in as the pushed KV usage goes from 0.3 to 0.6 (kvGateFrom / kvGateTo): where KV
+ *   does not bind, a scaled token figure only outweighs the LoRA affinity;
  * - lora-affinity-scorer 1;
  * - near-max-score-picker (epsilon 0.02, tieBreak least-recently-picked): among the near-best, the one
  *   this router made primary longest ago, so endpoints the scores cannot tell apart are taken in turn
@@ -55,6 +62,21 @@ export function defaultSchedulerConfig(options: BuiltinSchedulerOptions = {}): S
       { type: "prefix-cache-affinity-filter", parameters: { capBySavedPrefill: true } },
       { type: "active-request-scorer", parameters: { decayPushed: true } },
       { type: "outstanding-tokens-scorer", parameters: { decayPushed: true } },
+      {
+        type: "share-scaled-scorer",
+        name: "share-scaled-active-request-scorer",
+        parameters: { scorer: "active-request-scorer", scaleSincePush: true },
+      },
+      {
+        type: "share-scaled-scorer",
+        name: "share-scaled-outstanding-tokens-scorer",
+        parameters: {
+          scorer: "outstanding-tokens-scorer",
+          scaleSincePush: true,
+          kvGateFrom: 0.3,
+          kvGateTo: 0.6,
+        },
+      },
       { type: "lora-affinity-scorer" },
       {
         type: "near-max-score-picker",
@@ -71,8 +93,8 @@ export function defaultSchedulerConfig(options: BuiltinSchedulerOptions = {}): S
         plugins: [
           { pluginRef: "prefix-cache-affinity-filter" },
           { pluginRef: "prefix-cache-scorer", weight: 2 },
-          { pluginRef: "active-request-scorer", weight: 2 },
-          { pluginRef: "outstanding-tokens-scorer", weight: 2 },
+          { pluginRef: "share-scaled-active-request-scorer", weight: 2 },
+          { pluginRef: "share-scaled-outstanding-tokens-scorer", weight: 2 },
           { pluginRef: "lora-affinity-scorer", weight: 1 },
           { pluginRef: "near-max-score-picker" },
         ],

@@ -91,7 +91,7 @@ export const strategies: readonly Strategy[] = [
   {
     name: "ours",
     description:
-      "the built-in default (defaultSchedulerConfig): prefix-cache-affinity-filter (0.8, capBySavedPrefill), prefix-cache-scorer 2 (lruCapacityPerServer 7353, kvFullHitWeight 0.25, kvFullMinPromptShare 0.1), active-request-scorer 2 and outstanding-tokens-scorer 2 (decayPushed), lora-affinity-scorer 1, near-max-score-picker (epsilon 0.02, tieBreak least-recently-picked)",
+      "the built-in default (defaultSchedulerConfig): prefix-cache-affinity-filter (0.8, capBySavedPrefill), prefix-cache-scorer 2 (lruCapacityPerServer 7353, kvFullHitWeight 0.25, kvFullMinPromptShare 0.1), active-request-scorer 2 and outstanding-tokens-scorer 2 (decayPushed; each inside share-scaled-scorer scaleSincePush, the token one fading in with the pushed KV usage 0.3 -> 0.6), lora-affinity-scorer 1, near-max-score-picker (epsilon 0.02, tieBreak least-recently-picked)",
     config: defaultSchedulerConfig(),
   },
 ];
@@ -132,7 +132,9 @@ function withParameters(type: string, parameters: Record<string, unknown>) {
 /** Sets the weight of the scorer `ref` in the default profile. */
 function withWeight(ref: string, weight: number) {
   return (c: SchedulerConfig) => {
-    c.schedulingProfiles[0]!.plugins.find((r) => r.pluginRef === ref)!.weight = weight;
+    const refs = c.schedulingProfiles[0]!.plugins;
+    (refs.find((r) => r.pluginRef === ref) ??
+      refs.find((r) => r.pluginRef === `share-scaled-${ref}`))!.weight = weight;
   };
 }
 
@@ -147,6 +149,24 @@ function withPicker(type: string, parameters: Record<string, unknown>) {
 }
 
 /**
+ * Takes the default's load scorers out of their share-scaled-scorer wrappers (the profile refers to
+ * the scorers again, with the same weights): the default before session 8.
+ */
+function withoutShareScaled(c: SchedulerConfig, only?: readonly string[]) {
+  const wrappers = c.plugins.filter(
+    (p) =>
+      p.type === "share-scaled-scorer" &&
+      (!only || only.includes((p.parameters as { scorer: string }).scorer)),
+  );
+  for (const w of wrappers) {
+    const inner = (w.parameters as { scorer: string }).scorer;
+    const ref = c.schedulingProfiles[0]!.plugins.find((r) => r.pluginRef === w.name);
+    if (ref) ref.pluginRef = inner;
+  }
+  (c as { plugins: SchedulerConfig["plugins"] }).plugins = c.plugins.filter((p) => !wrappers.includes(p));
+}
+
+/**
  * Wraps the default profile's load scorers (active-request-scorer, outstanding-tokens-scorer) in
  * share-scaled-scorer: the profile refers to the wrappers, with the same weights.
  */
@@ -155,6 +175,7 @@ function withShareScaledLoad(
   scorers: readonly string[] = ["active-request-scorer", "outstanding-tokens-scorer"],
 ) {
   return (c: SchedulerConfig) => {
+    withoutShareScaled(c, scorers);
     for (const inner of scorers) {
       const name = `share-scaled-${inner}`;
       (c.plugins as unknown[]).push({
@@ -170,6 +191,7 @@ function withShareScaledLoad(
 /** Sets decayPushed on both load scorers and the near-max-score-picker's tieBreak and epsilon. */
 function withDecayAndTies(decayPushed: boolean, tieBreak: string, epsilon: number) {
   return (c: SchedulerConfig) => {
+    withoutShareScaled(c);
     withParameters("active-request-scorer", { decayPushed })(c);
     withParameters("outstanding-tokens-scorer", { decayPushed })(c);
     withParameters("near-max-score-picker", { tieBreak, epsilon })(c);
@@ -310,61 +332,28 @@ export const candidateStrategies: readonly Strategy[] = [
     config: oursWith(withShareScaledLoad({ stalenessGain: k })),
   })),
   {
-    name: "ours+share-since-only",
+    name: "ours-session8",
     description:
-      "ours with the load scorers wrapped in share-scaled-scorer sincePushOnly: the pushed figure as the base, only the own dispatches and completions since that push / the estimated share s (the own ledger / s not used)",
-    config: oursWith(withShareScaledLoad({ sincePushOnly: true })),
+      "the default before session 8: active-request-scorer and outstanding-tokens-scorer not wrapped in share-scaled-scorer",
+    config: oursWith((c) => withoutShareScaled(c)),
   },
-  ...[2, 5].map((k) => ({
-    name: `ours+share-scaled-since-q${k}`,
-    description: `ours+share-scaled-since with queueGate ${k}: the scaling x min(1, ${k} x the EWMA share of snapshots showing waiting requests)`,
-    config: oursWith(withShareScaledLoad({ scaleSincePush: true, queueGate: k })),
-  })),
-  {
-    name: "ours+share-scaled-since-active",
-    description: "ours+share-scaled-since on active-request-scorer only",
-    config: oursWith(withShareScaledLoad({ scaleSincePush: true }, ["active-request-scorer"])),
-  },
-  {
-    name: "ours+corner-v1",
-    description:
-      "share-scaled-scorer scaleSincePush on active-request-scorer, sincePushOnly on outstanding-tokens-scorer",
-    config: oursWith((c) => {
-      withShareScaledLoad({ scaleSincePush: true }, ["active-request-scorer"])(c);
-      withShareScaledLoad({ sincePushOnly: true }, ["outstanding-tokens-scorer"])(c);
-    }),
-  },
-  {
-    name: "ours+corner-v2",
-    description:
-      "share-scaled-scorer scaleSincePush on active-request-scorer; on outstanding-tokens-scorer scaleSincePush with the ledger unscaled",
-    config: oursWith((c) => {
-      withShareScaledLoad({ scaleSincePush: true }, ["active-request-scorer"])(c);
-      withShareScaledLoad({ scaleSincePush: true, scaleLedger: false }, ["outstanding-tokens-scorer"])(c);
-    }),
-  },
-  ...[
-    [0.5, 0.8],
-    [0.3, 0.6],
-  ].map(([from, to]) => ({
-    name: `ours+corner-kv${from}-${to}`,
-    description: `share-scaled-scorer scaleSincePush on active-request-scorer; on outstanding-tokens-scorer too, fading in as the pushed KV usage goes from ${from} to ${to}`,
-    config: oursWith((c) => {
-      withShareScaledLoad({ scaleSincePush: true }, ["active-request-scorer"])(c);
-      withShareScaledLoad({ scaleSincePush: true, kvGateFrom: from, kvGateTo: to }, [
-        "outstanding-tokens-scorer",
-      ])(c);
-    }),
-  })),
   {
     name: "ours+corner",
     description:
-      "ours with share-scaled-scorer scaleSincePush on active-request-scorer, and on outstanding-tokens-scorer fading in as the pushed KV usage goes from 0.3 to 0.6 (= ours+corner-kv0.3-0.6): router replicas without peer sharing count their own requests sent since a push for their share of everyone's",
+      "ours-session8 + share-scaled-scorer scaleSincePush on active-request-scorer, and on outstanding-tokens-scorer fading in as the pushed KV usage goes from 0.3 to 0.6 (the session-8 default's change, kept as a candidate to combine)",
     config: oursWith((c) => {
       withShareScaledLoad({ scaleSincePush: true }, ["active-request-scorer"])(c);
       withShareScaledLoad({ scaleSincePush: true, kvGateFrom: 0.3, kvGateTo: 0.6 }, [
         "outstanding-tokens-scorer",
       ])(c);
+    }),
+  },
+  {
+    name: "ours+share-scaled-since-active",
+    description: "ours-session8 + share-scaled-scorer scaleSincePush on active-request-scorer only",
+    config: oursWith((c) => {
+      withoutShareScaled(c);
+      withShareScaledLoad({ scaleSincePush: true }, ["active-request-scorer"])(c);
     }),
   },
   {

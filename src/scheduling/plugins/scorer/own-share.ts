@@ -24,7 +24,6 @@ export class OwnShareEstimator {
   readonly #seen = new Map<string, bigint>();
   #own = 0;
   #pushed = 0;
-  #queued = 0;
   #kvUsage = 0;
   #folded = 0;
 
@@ -39,14 +38,6 @@ export class OwnShareEstimator {
     if (this.#pushed <= 0) return 1;
     const s = this.#own / this.#pushed;
     return s >= this.fullShare ? 1 : Math.max(this.minShare, s);
-  }
-
-  /**
-   * EWMA (same smoothing, per new snapshot) of the snapshots that showed requests waiting: how often
-   * the pool queues, 0 before the first snapshot.
-   */
-  queued(): number {
-    return this.#queued;
   }
 
   /**
@@ -68,7 +59,6 @@ export class OwnShareEstimator {
       const ownAtPush = Math.max(0, e.inFlight.requests - ownSince);
       this.#own = this.#own * (1 - a) + ownAtPush * a;
       this.#pushed = this.#pushed * (1 - a) + (e.metrics.waitingRequests + e.metrics.runningRequests) * a;
-      this.#queued = this.#queued * (1 - a) + (e.metrics.waitingRequests > 0 ? a : 0);
       this.#kvUsage = this.#kvUsage * (1 - a) + e.metrics.kvCacheUsage * a;
       if (this.#folded < 10_000) this.#folded++;
     }

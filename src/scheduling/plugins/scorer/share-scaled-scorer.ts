@@ -16,12 +16,17 @@
  * With stalenessGain k > 0 the scaling fades in with the age of the pushes (staleShare below; default
  * 0 = always the full 1/s: on the matrix k 2-4 traded the stale-push fix for less loss on fresh pushes).
  *
- * With sincePushOnly (sincePushView below) the pushed figure stays the base and only what changed
- * since the push is scaled: own dispatches and own completions since that snapshot, / s. The own
- * ledger / s (noisy per endpoint where each router has only a few requests on it) is not used.
+ * With kvGateFrom < kvGateTo the scaling fades in as the pushed KV usage (EWMA over snapshots,
+ * own-share.ts) goes from the one to the other: a token balance matters where KV binds, and on a
+ * pool with KV to spare (an H100 serving LoRA adapters) a scaled token figure only outweighs the
+ * adapter affinity (the built-in default wraps outstanding-tokens-scorer with 0.3 -> 0.6).
+ *
+ * Peers' since-push requests (serve --peers) count as seen: the share used is the visible share
+ * min(1, s x (own + peers' since-push requests) / own since-push requests), ~1 with peer sharing
+ * (nothing left to scale), s without.
  *
  * Parameters: scorer (the inner scorer's plugin name, declared before this one; not listed in the
- * profile itself), minShare (0.05), shareSmoothing (0.05), fullShare (0.9: an estimate from it up counts as 1), scaleSincePush (false), scaleLedger (true), stalenessGain (0), sincePushOnly (false).
+ * profile itself), minShare (0.05), shareSmoothing (0.05), fullShare (0.9: an estimate from it up counts as 1), scaleSincePush (false), scaleLedger (true), stalenessGain (0), kvGateFrom (0), kvGateTo (0 = no gate).
  */
 import { z } from "zod";
 import type { Endpoint } from "../../../state/types.js";
@@ -33,7 +38,6 @@ import {
 } from "../../framework/plugin.js";
 import { isScorer, type Scorer } from "../../framework/scorer.js";
 import type { SchedulingRequest } from "../../types.js";
-import { pushedLessOwnCompletions } from "../../pushed-decay.js";
 import { OwnShareEstimator } from "./own-share.js";
 
 export const shareScaledScorerType = "share-scaled-scorer";
@@ -46,15 +50,11 @@ const parametersSchema = z.strictObject({
   scaleSincePush: z.boolean().default(false),
   scaleLedger: z.boolean().default(true),
   stalenessGain: z.number().min(0).max(1_000).default(0),
-  sincePushOnly: z.boolean().default(false),
-  queueGate: z.number().min(0).max(1_000).default(0),
   kvGateFrom: z.number().min(0).max(1).default(0),
   kvGateTo: z.number().min(0).max(1).default(0),
 });
 
 type MutableEndpoint = { -readonly [K in keyof Endpoint]: Endpoint[K] };
-type Metrics = Endpoint["metrics"];
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
  * `e` as a router sending a share `share` of the traffic estimates everyone's load on it, written
@@ -96,44 +96,20 @@ export function scaledView(
 }
 
 /**
- * `e` as a router sending a share `share` of the traffic estimates everyone's load on it from the
- * last push (sincePushOnly): the pushed waiting + running and KV tokens less the router's own
- * completions since that snapshot / s (pushed-decay.ts on `decay`, a scaled view of `e`), plus the
- * requests sent since: the larger of own + peers' and own / s (with peer sharing the peers' figure
- * is known; without, the others are assumed to have sent as this router did). Written into `into`,
- * whose own ledger equals its since-push part, so the inner scorer's own decay takes nothing off
- * and its max(ledger, pushed) is the pushed estimate.
+ * The share of the since-push dispatches this router sees: its traffic share s, raised by what peer
+ * replicas reported sending since the pushes (serve --peers): min(1, s x (own + peers) / own), summed
+ * over `endpoints`; s when it sent nothing since.
  */
-export function sincePushView(
-  e: Endpoint,
-  share: number,
-  decay: MutableEndpoint,
-  into: MutableEndpoint,
-  metrics: Mutable<Metrics>,
-): Endpoint {
-  scaledView(e, share, true, true, decay);
-  const m = e.metrics;
-  const pushedRequests = m.waitingRequests + m.runningRequests;
-  const kvTokens = m.kvCacheUsage * m.numBlocks * m.blockSize;
-  const decayed = pushedLessOwnCompletions(decay, pushedRequests, kvTokens);
-  const fr = pushedRequests > 0 ? decayed.requests / pushedRequests : 1;
-  const ft = kvTokens > 0 ? decayed.tokens / kvTokens : 1;
-  Object.assign(metrics, m);
-  metrics.waitingRequests = m.waitingRequests * fr;
-  metrics.runningRequests = m.runningRequests * fr;
-  metrics.kvCacheUsage = m.kvCacheUsage * ft;
-  const peers = e.peers ?? { requests: 0, tokens: 0 };
-  const since = e.inFlightSincePush;
-  const since2 = {
-    requests: Math.max(since.requests, (since.requests - peers.requests) / share),
-    tokens: Math.max(since.tokens, (since.tokens - peers.tokens) / share),
-  };
-  scaledView(e, 1, false, false, into);
-  into.metrics = metrics;
-  into.inFlight = since2;
-  into.inFlightSincePush = since2;
-  into.peers = { requests: 0, tokens: 0 };
-  return into;
+export function visibleShare(share: number, endpoints: readonly Endpoint[]): number {
+  if (share >= 1) return share;
+  let own = 0;
+  let peers = 0;
+  for (const e of endpoints) {
+    const p = e.peers?.requests ?? 0;
+    peers += p;
+    own += e.inFlightSincePush.requests - p;
+  }
+  return own > 0 && peers > 0 ? Math.min(1, (share * (own + peers)) / own) : share;
 }
 
 /**
@@ -154,8 +130,6 @@ export class ShareScaledScorer implements Scorer {
   readonly scaleSincePush: boolean;
   readonly scaleLedger: boolean;
   readonly stalenessGain: number;
-  readonly sincePushOnly: boolean;
-  readonly queueGate: number;
   /** The scaling fades in as the pushed KV usage (EWMA) goes from kvGate[0] to kvGate[1]; [0, 0] = off. */
   readonly kvGate: readonly [number, number];
   readonly estimator: OwnShareEstimator;
@@ -165,8 +139,6 @@ export class ShareScaledScorer implements Scorer {
    * pushed-completion decay of endpoint-load) follows the view as it would the record.
    */
   readonly #viewOf = new WeakMap<Endpoint, MutableEndpoint>();
-  /** sincePushOnly: the scaled view pushed-decay keeps its state on, and the metrics copy, per record. */
-  readonly #sinceOf = new WeakMap<Endpoint, { decay: MutableEndpoint; metrics: Metrics }>();
 
   constructor(
     name: string,
@@ -175,13 +147,9 @@ export class ShareScaledScorer implements Scorer {
     scaleSincePush: boolean,
     scaleLedger = true,
     stalenessGain = 0,
-    sincePushOnly = false,
-    queueGate = 0,
     kvGate: readonly [number, number] = [0, 0],
   ) {
     this.kvGate = kvGate;
-    this.queueGate = queueGate;
-    this.sincePushOnly = sincePushOnly;
     this.scaleLedger = scaleLedger;
     this.stalenessGain = stalenessGain;
     this.name = name;
@@ -192,7 +160,7 @@ export class ShareScaledScorer implements Scorer {
 
   score(ctx: CycleContext, req: SchedulingRequest, endpoints: readonly Endpoint[], out: Float64Array): void {
     this.estimator.observe(ctx, endpoints);
-    let share = this.estimator.share();
+    let share = visibleShare(this.estimator.share(), endpoints);
     if (share < 1 && this.stalenessGain > 0) {
       let own = 0;
       let since = 0;
@@ -201,10 +169,6 @@ export class ShareScaledScorer implements Scorer {
         since += e.inFlightSincePush.requests - (e.peers?.requests ?? 0);
       }
       share = staleShare(share, this.stalenessGain, own, since);
-    }
-    if (share < 1 && this.queueGate > 0) {
-      const g = Math.min(1, this.queueGate * this.estimator.queued());
-      share = 1 / (1 + (1 / share - 1) * g);
     }
     const [from, to] = this.kvGate;
     if (share < 1 && to > 0) {
@@ -225,14 +189,7 @@ export class ShareScaledScorer implements Scorer {
         into = {} as MutableEndpoint;
         this.#viewOf.set(e, into);
       }
-      if (this.sincePushOnly) {
-        let aux = this.#sinceOf.get(e);
-        if (!aux) {
-          aux = { decay: {} as MutableEndpoint, metrics: { ...e.metrics } };
-          this.#sinceOf.set(e, aux);
-        }
-        views[i] = sincePushView(e, share, aux.decay, into, aux.metrics as Mutable<Metrics>);
-      } else views[i] = scaledView(e, share, this.scaleSincePush, this.scaleLedger, into);
+      views[i] = scaledView(e, share, this.scaleSincePush, this.scaleLedger, into);
     }
     this.inner.score(ctx, req, views, out);
   }
@@ -240,6 +197,12 @@ export class ShareScaledScorer implements Scorer {
 
 export const createShareScaledScorer: PluginFactory = (name, parameters, deps) => {
   const p = parsePluginParameters(parametersSchema, name, shareScaledScorerType, parameters);
+  if (p.kvGateTo > 0 && p.kvGateTo < p.kvGateFrom)
+    throw pluginError(
+      name,
+      shareScaledScorerType,
+      `parameters.kvGateTo: ${p.kvGateTo} must be >= kvGateFrom (${p.kvGateFrom})`,
+    );
   const inner = deps.plugin(p.scorer);
   if (!inner || !isScorer(inner) || inner instanceof ShareScaledScorer) {
     throw pluginError(
@@ -255,8 +218,6 @@ export const createShareScaledScorer: PluginFactory = (name, parameters, deps) =
     p.scaleSincePush,
     p.scaleLedger,
     p.stalenessGain,
-    p.sincePushOnly,
-    p.queueGate,
     [p.kvGateFrom, p.kvGateTo],
   );
 };

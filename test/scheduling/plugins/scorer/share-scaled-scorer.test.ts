@@ -183,6 +183,36 @@ describe("share-scaled-scorer", () => {
     expect(seen[1]![0]!.inFlight.requests).toBeCloseTo(6);
   });
 
+  it("with kvGateFrom / kvGateTo, scales only as far as the pushed KV usage is between them", () => {
+    // Own share 1/3 (1 of 3 running at the push on endpoints 1 and 2); 1 own request to endpoint 0
+    // since. Fully scaled it counts 3 there (even with the others); unscaled 1 (endpoint 0 leads).
+    const pool = (kv: number) =>
+      view([
+        { running: 0, atPush: 0, since: 1 },
+        { running: 3, atPush: 1, since: 0 },
+        { running: 3, atPush: 1, since: 0 },
+      ]).map((e) => ({ ...e, metrics: { ...e.metrics, kvCacheUsage: kv } }));
+    const gated = () =>
+      createShareScaledScorer(
+        "s",
+        { scorer: "a", scaleSincePush: true, kvGateFrom: 0.3, kvGateTo: 0.6 },
+        deps(),
+      ) as ShareScaledScorer;
+    expect(scores(gated(), pool(0.1))).toEqual(scores(active, pool(0.1)));
+    expect(scores(gated(), pool(0.1))).toEqual([0.667, 0, 0]);
+    expect(scores(gated(), pool(0.9))).toEqual([0, 0, 0]);
+    // Halfway (0.45): g 0.5, the ledger / 0.5, 1 own since counts 2: (3 - 2) / 3.
+    const half = gated();
+    expect(scores(half, pool(0.45))).toEqual([0.333, 0, 0]);
+    expect(half.estimator.kvUsage()).toBeCloseTo(0.45);
+  });
+
+  it("refuses a KV gate whose end is below its start", () => {
+    expect(() =>
+      createShareScaledScorer("s", { scorer: "a", kvGateFrom: 0.6, kvGateTo: 0.3 }, deps()),
+    ).toThrow(/kvGateTo: 0.3 must be >= kvGateFrom \(0.6\)/);
+  });
+
   it("refuses a scorer it cannot wrap, naming the parameter", () => {
     expect(() => createShareScaledScorer("s", {}, deps())).toThrow(/scorer/);
     expect(() => createShareScaledScorer("s", { scorer: "nope" }, deps())).toThrow(
