@@ -8,6 +8,7 @@ import {
   type ShareScaledScorer,
   scaledView,
   staleShare,
+  visibleShare,
 } from "../../../../src/scheduling/plugins/scorer/share-scaled-scorer.js";
 import type { Endpoint } from "../../../../src/state/types.js";
 import { createFixture, ctx, endpoints, POOL, request } from "../../helpers.js";
@@ -205,6 +206,25 @@ describe("share-scaled-scorer", () => {
     const half = gated();
     expect(scores(half, pool(0.45))).toEqual([0.333, 0, 0]);
     expect(half.estimator.kvUsage()).toBeCloseTo(0.45);
+  });
+
+  it("counts peers' since-push requests as seen: with peer sharing it scores as the inner scorer", () => {
+    // Own share 1/3; since the push this router sent 1 to endpoint 0 and its peers reported 2 more.
+    const eps = view([
+      { running: 0, atPush: 0, since: 1, peers: 2 },
+      { running: 3, atPush: 1, since: 0 },
+      { running: 3, atPush: 1, since: 0 },
+    ]);
+    expect(visibleShare(1 / 3, eps)).toBe(1);
+    expect(visibleShare(1 / 3, view([{ running: 3, atPush: 1, since: 1, peers: 1 }]))).toBeCloseTo(2 / 3);
+    expect(visibleShare(1 / 3, view([{ running: 3, atPush: 1, since: 1 }]))).toBeCloseTo(1 / 3);
+    const s = createShareScaledScorer(
+      "s",
+      { scorer: "a", scaleSincePush: true },
+      deps(),
+    ) as ShareScaledScorer;
+    expect(scores(s, eps)).toEqual(scores(active, eps));
+    expect(s.estimator.share()).toBeCloseTo(1 / 3);
   });
 
   it("refuses a KV gate whose end is below its start", () => {
