@@ -43,7 +43,8 @@ export interface BuiltinSchedulerOptions {
  *   share-scaled-outstanding-tokens-scorer): a router replica that sends a share s of the pool's
  *   traffic without peer sharing counts each of its own requests since a push as 1/s (the others
  *   sent theirs too), so three replicas do not all fill the endpoint the last push showed idle; one
- *   router (s ~ 1) or peers sharing their in-flight scores exactly as without. The token scorer's
+ *   router or peers sharing their in-flight score exactly as without (fullShare 0.6: a lone
+ *   router's estimate dips to ~0.7 where requests end between a snapshot and its first read). The token scorer's
  *   scaling fades in as the pushed KV usage goes from 0.3 to 0.6 (kvGateFrom / kvGateTo): where KV
  *   does not bind, a scaled token figure only outweighs the LoRA affinity;
  * - lora-affinity-scorer 1;
@@ -65,7 +66,12 @@ export function defaultSchedulerConfig(options: BuiltinSchedulerOptions = {}): S
       {
         type: "share-scaled-scorer",
         name: "share-scaled-active-request-scorer",
-        parameters: { scorer: "active-request-scorer", scaleSincePush: true },
+        parameters: {
+          scorer: "active-request-scorer",
+          scaleSincePush: true,
+          fullShare: 0.6,
+          minSnapshots: 20,
+        },
       },
       {
         type: "share-scaled-scorer",
@@ -73,6 +79,8 @@ export function defaultSchedulerConfig(options: BuiltinSchedulerOptions = {}): S
         parameters: {
           scorer: "outstanding-tokens-scorer",
           scaleSincePush: true,
+          fullShare: 0.6,
+          minSnapshots: 20,
           kvGateFrom: 0.3,
           kvGateTo: 0.6,
         },

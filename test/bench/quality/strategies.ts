@@ -342,10 +342,13 @@ export const candidateStrategies: readonly Strategy[] = [
     description:
       "ours-session8 + share-scaled-scorer scaleSincePush on active-request-scorer, and on outstanding-tokens-scorer fading in as the pushed KV usage goes from 0.3 to 0.6 (the session-8 default's change, kept as a candidate to combine)",
     config: oursWith((c) => {
-      withShareScaledLoad({ scaleSincePush: true }, ["active-request-scorer"])(c);
-      withShareScaledLoad({ scaleSincePush: true, kvGateFrom: 0.3, kvGateTo: 0.6 }, [
-        "outstanding-tokens-scorer",
+      withShareScaledLoad({ scaleSincePush: true, fullShare: 0.6, minSnapshots: 20 }, [
+        "active-request-scorer",
       ])(c);
+      withShareScaledLoad(
+        { scaleSincePush: true, fullShare: 0.6, minSnapshots: 20, kvGateFrom: 0.3, kvGateTo: 0.6 },
+        ["outstanding-tokens-scorer"],
+      )(c);
     }),
   },
   {

@@ -30,10 +30,15 @@ function afterIdlePush(config: SchedulerConfig, routers: number): { rs: Scenario
     expect(s.endpoints().map((e) => e.inFlight.requests)).toEqual([0, 2, 2]);
   }
   const pushed: EndpointSpec[] = [{}, { runningRequests: 2 * routers }, { runningRequests: 2 * routers }];
-  for (const s of rs) {
-    s.clock.advance(10);
-    s.push(pushed);
-    s.clock.advance(10);
+  // Enough pushes of that state for the share estimate (minSnapshots 20 over 3 endpoints): after each,
+  // one pick whose request ends at once (a pick folds the new snapshots).
+  for (let k = 0; k < 8; k++) {
+    for (const s of rs) {
+      s.clock.advance(10);
+      s.push(pushed);
+      s.clock.advance(10);
+      s.scheduler.schedule(POOL, request({ requestId: `f${k}` })).lease?.release();
+    }
   }
   return { rs, leases };
 }

@@ -6,8 +6,9 @@
  *
  *   own    <- own    x (1 - a) + ownAtPush x a        (a = smoothing, per new snapshot seen)
  *   pushed <- pushed x (1 - a) + (waiting + running) x a
- *   share  = clamp(own / pushed, minShare, 1); 1 before the first snapshot with load, and 1 from
- *            fullShare up (a lone router's estimate runs ~0.98-0.99: requests that end between the
+ *   share  = clamp(own / pushed, minShare, 1); 1 before the first snapshot with load and before
+ *            minSnapshots snapshots are folded (0 by default; the average of a few is noise), and 1 from fullShare up (a lone router's estimate runs ~0.98-0.99,
+ *            down to ~0.7 on agentic / kv-bound with 1 s pushes: requests that end between the
  *            snapshot and its arrival are in the push, no longer in the ledger)
  *
  * One router taking all the traffic estimates ~1; three routers splitting it at random ~1/3, with or
@@ -27,7 +28,10 @@ export class OwnShareEstimator {
   #kvUsage = 0;
   #folded = 0;
 
-  constructor(minShare: number, smoothing: number, fullShare = 1) {
+  readonly minSnapshots: number;
+
+  constructor(minShare: number, smoothing: number, fullShare = 1, minSnapshots = 0) {
+    this.minSnapshots = minSnapshots;
     this.minShare = minShare;
     this.smoothing = smoothing;
     this.fullShare = fullShare;
@@ -35,7 +39,7 @@ export class OwnShareEstimator {
 
   /** The estimate so far. */
   share(): number {
-    if (this.#pushed <= 0) return 1;
+    if (this.#pushed <= 0 || this.#folded < this.minSnapshots) return 1;
     const s = this.#own / this.#pushed;
     return s >= this.fullShare ? 1 : Math.max(this.minShare, s);
   }

@@ -26,7 +26,7 @@
  * (nothing left to scale), s without.
  *
  * Parameters: scorer (the inner scorer's plugin name, declared before this one; not listed in the
- * profile itself), minShare (0.05), shareSmoothing (0.05), fullShare (0.9: an estimate from it up counts as 1), scaleSincePush (false), scaleLedger (true), stalenessGain (0), kvGateFrom (0), kvGateTo (0 = no gate).
+ * profile itself), minShare (0.05), shareSmoothing (0.05), fullShare (0.9: an estimate from it up counts as 1), scaleSincePush (false), scaleLedger (true), stalenessGain (0), minSnapshots (0: snapshots folded before the estimate is used), kvGateFrom (0), kvGateTo (0 = no gate).
  */
 import { z } from "zod";
 import type { Endpoint } from "../../../state/types.js";
@@ -50,6 +50,7 @@ const parametersSchema = z.strictObject({
   scaleSincePush: z.boolean().default(false),
   scaleLedger: z.boolean().default(true),
   stalenessGain: z.number().min(0).max(1_000).default(0),
+  minSnapshots: z.number().int().min(0).max(100_000).default(0),
   kvGateFrom: z.number().min(0).max(1).default(0),
   kvGateTo: z.number().min(0).max(1).default(0),
 });
@@ -214,7 +215,7 @@ export const createShareScaledScorer: PluginFactory = (name, parameters, deps) =
   return new ShareScaledScorer(
     name,
     inner,
-    new OwnShareEstimator(p.minShare, p.shareSmoothing, p.fullShare),
+    new OwnShareEstimator(p.minShare, p.shareSmoothing, p.fullShare, p.minSnapshots),
     p.scaleSincePush,
     p.scaleLedger,
     p.stalenessGain,
