@@ -69,9 +69,19 @@ describe("router replicas without peer sharing, between two pushes", () => {
     expect(Math.max(...loads) - Math.min(...loads)).toBeLessThanOrEqual(4);
   });
 
+  it("without the share-scaled load scorers (the default before), the three fill it with all 12", () => {
+    const before = defaultSchedulerConfig();
+    const refs = before.schedulingProfiles[0]!.plugins;
+    for (const r of refs) r.pluginRef = r.pluginRef.replace(/^share-scaled-/, "");
+    (before as { plugins: typeof before.plugins }).plugins = before.plugins.filter(
+      (p) => p.type !== "share-scaled-scorer",
+    );
+    const { rs } = afterIdlePush(before, 3);
+    expect(interleaved(rs, 4)).toEqual([12, 0, 0]);
+  });
+
   it("one router taking all the traffic fills the idle endpoint first, as before", () => {
-    // Pushed 0 / 2 / 2, all of it the router's own: its 4 picks make it 2 / 2 / 4 at worst... the
-    // exact view of one router: endpoint 0 first until it is level.
+    // Pushed 0 / 2 / 2, all of it the router's own (share 1): endpoint 0 first until it is level.
     const { rs } = afterIdlePush(defaultSchedulerConfig(), 1);
     expect(interleaved(rs, 2)).toEqual([2, 0, 0]);
   });

@@ -83,6 +83,23 @@ describe("own-share estimator", () => {
     expect(below.share()).toBe(0.89);
   });
 
+  it("reports 1 until minSnapshots snapshots are folded", () => {
+    const est = new OwnShareEstimator(0.05, 0.5, 0.9, 3);
+    est.observe(ctx(), view([{ running: 6, atPush: 2, since: 0 }]));
+    est.observe(
+      ctx(),
+      view([
+        { running: 6, atPush: 2, since: 0 },
+        { running: 6, atPush: 2, since: 0 },
+      ]).map((e) => ({ ...e, sequence: 2n })),
+    );
+    // 3 folded: 1, then 2 new sequences.
+    expect(est.share()).toBeCloseTo(1 / 3);
+    const late = new OwnShareEstimator(0.05, 0.5, 0.9, 4);
+    late.observe(ctx(), view([{ running: 6, atPush: 2, since: 0 }]));
+    expect(late.share()).toBe(1);
+  });
+
   it("counts peers' since-push requests out of the own ones", () => {
     const est = new OwnShareEstimator(0.05, 1);
     // inFlight 3 = 1 at the push + 2 since; inFlightSincePush 5 = 2 own + 3 peers.
