@@ -91,7 +91,7 @@ export const strategies: readonly Strategy[] = [
   {
     name: "ours",
     description:
-      "the built-in default (defaultSchedulerConfig): prefix-cache-affinity-filter (0.8, capBySavedPrefill), prefix-cache-scorer 2 (lruCapacityPerServer 7353, kvFullHitWeight 0.25, kvFullMinPromptShare 0.1), active-request-scorer 2 and outstanding-tokens-scorer 2 (decayPushed; each inside share-scaled-scorer scaleSincePush, the token one fading in with the pushed KV usage 0.3 -> 0.6), lora-affinity-scorer 1, near-max-score-picker (epsilon 0.02, tieBreak least-recently-picked)",
+      "the built-in default (defaultSchedulerConfig): prefix-cache-affinity-filter (0.8, capBySavedPrefill), prefix-cache-scorer 2 (lruCapacityPerServer 7353, kvFullHitWeight 0.25, kvFullMinPromptShare 0.1), active-request-scorer 2 and outstanding-tokens-scorer 2 (decayPushed; each inside share-scaled-scorer scaleSincePush, fullShare 0.6, minSnapshots 20, the token one fading in with the pushed KV usage 0.3 -> 0.6), lora-affinity-scorer 1, near-max-score-picker (epsilon 0.02, tieBreak least-recently-picked)",
     config: defaultSchedulerConfig(),
   },
 ];
@@ -351,6 +351,26 @@ export const candidateStrategies: readonly Strategy[] = [
       )(c);
     }),
   },
+  ...[2, 4].map((k) => ({
+    name: `ours+corner-stale-${k}`,
+    description: `ours+corner with stalenessGain ${k} on both wrappers (the scaling fades in with the share of own requests sent since their push)`,
+    config: oursWith((c) => {
+      withShareScaledLoad({ scaleSincePush: true, fullShare: 0.6, minSnapshots: 20, stalenessGain: k }, [
+        "active-request-scorer",
+      ])(c);
+      withShareScaledLoad(
+        {
+          scaleSincePush: true,
+          fullShare: 0.6,
+          minSnapshots: 20,
+          kvGateFrom: 0.3,
+          kvGateTo: 0.6,
+          stalenessGain: k,
+        },
+        ["outstanding-tokens-scorer"],
+      )(c);
+    }),
+  })),
   {
     name: "ours+share-scaled-since-active",
     description: "ours-session8 + share-scaled-scorer scaleSincePush on active-request-scorer only",
