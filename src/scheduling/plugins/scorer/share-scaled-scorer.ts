@@ -56,6 +56,7 @@ const parametersSchema = z.strictObject({
 });
 
 type MutableEndpoint = { -readonly [K in keyof Endpoint]: Endpoint[K] };
+type Counts = { requests: number; tokens: number };
 
 /**
  * `e` as a router sending a share `share` of the traffic estimates everyone's load on it, written
@@ -69,7 +70,7 @@ export function scaledView(
   scaleLedger = true,
   into: MutableEndpoint = {} as MutableEndpoint,
 ): Endpoint {
-  const peers = e.peers ?? { requests: 0, tokens: 0 };
+  const peers = e.peers;
   const since = e.inFlightSincePush;
   const ledger = scaleLedger ? share : 1;
   into.address = e.address;
@@ -85,14 +86,22 @@ export function scaledView(
   into.sequence = e.sequence;
   into.observedAt = e.observedAt;
   into.receivedAt = e.receivedAt;
-  into.inFlight = { requests: e.inFlight.requests / ledger, tokens: e.inFlight.tokens / ledger };
-  into.inFlightSincePush = scaleSincePush
-    ? {
-        requests: peers.requests + (since.requests - peers.requests) / share,
-        tokens: peers.tokens + (since.tokens - peers.tokens) / share,
-      }
-    : { requests: since.requests, tokens: since.tokens };
-  into.peers = { requests: peers.requests, tokens: peers.tokens };
+  // The nested counts are rewritten in place (no allocation per endpoint and call).
+  if (!into.inFlight) into.inFlight = { requests: 0, tokens: 0 };
+  if (!into.inFlightSincePush) into.inFlightSincePush = { requests: 0, tokens: 0 };
+  if (!into.peers) into.peers = { requests: 0, tokens: 0 };
+  const inFlight = into.inFlight as Counts;
+  const sinceOut = into.inFlightSincePush as Counts;
+  const peersOut = into.peers as Counts;
+  const flight = e.inFlight;
+  inFlight.requests = flight.requests / ledger;
+  inFlight.tokens = flight.tokens / ledger;
+  const pr = peers?.requests ?? 0;
+  const pt = peers?.tokens ?? 0;
+  sinceOut.requests = scaleSincePush ? pr + (since.requests - pr) / share : since.requests;
+  sinceOut.tokens = scaleSincePush ? pt + (since.tokens - pt) / share : since.tokens;
+  peersOut.requests = pr;
+  peersOut.tokens = pt;
   return into;
 }
 
@@ -135,6 +144,9 @@ export class ShareScaledScorer implements Scorer {
   readonly kvGate: readonly [number, number];
   readonly estimator: OwnShareEstimator;
   #views: Endpoint[] = [];
+  /** Per position, the endpoint last seen there and its view (the candidate list is mostly the same). */
+  readonly #built: (Endpoint | undefined)[] = [];
+  readonly #slots: MutableEndpoint[] = [];
   /**
    * One view per endpoint record, rewritten on every call: state kept per endpoint object (the
    * pushed-completion decay of endpoint-load) follows the view as it would the record.
@@ -182,13 +194,21 @@ export class ShareScaledScorer implements Scorer {
       return;
     }
     const views = this.#views;
+    const built = this.#built;
+    const slots = this.#slots;
     views.length = endpoints.length;
     for (let i = 0; i < endpoints.length; i++) {
       const e = endpoints[i]!;
-      let into = this.#viewOf.get(e);
-      if (!into) {
-        into = {} as MutableEndpoint;
-        this.#viewOf.set(e, into);
+      let into: MutableEndpoint | undefined;
+      if (built[i] === e) into = slots[i]!;
+      else {
+        into = this.#viewOf.get(e);
+        if (!into) {
+          into = {} as MutableEndpoint;
+          this.#viewOf.set(e, into);
+        }
+        built[i] = e;
+        slots[i] = into;
       }
       views[i] = scaledView(e, share, this.scaleSincePush, this.scaleLedger, into);
     }
