@@ -152,10 +152,10 @@ describe("serve: PoolStateService", () => {
     expect(candidates.length).toBeGreaterThanOrEqual(2);
     // The built-in default profile's scorers.
     expect(candidates[0]!.scores.map((s) => s.plugin).sort()).toEqual([
-      "active-request-scorer",
       "lora-affinity-scorer",
-      "outstanding-tokens-scorer",
       "prefix-cache-scorer",
+      "share-scaled-active-request-scorer",
+      "share-scaled-outstanding-tokens-scorer",
     ]);
     // The endpoint with the empty queue (waitingRequests 0) wins over the one with 1 waiting.
     expect(x.picked[0]).not.toBe("10.0.6.2:8000");

@@ -136,8 +136,8 @@ describe("describeScheduler", () => {
       ["service-time-filter", undefined],
       ["prefix-cache-affinity-filter", undefined],
       ["prefix-cache-scorer", 2],
-      ["active-request-scorer", 2],
-      ["outstanding-tokens-scorer", 2],
+      ["share-scaled-scorer", 2],
+      ["share-scaled-scorer", 2],
       ["lora-affinity-scorer", 1],
       ["near-max-score-picker", undefined],
     ]);

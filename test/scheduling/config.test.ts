@@ -19,16 +19,22 @@ function build(config: SchedulerConfig) {
 }
 
 describe("scheduler config", () => {
-  it("builds the built-in default: service-time and affinity filters, prefix 2, active requests 2, tokens 2, LoRA 1, near-max picker", () => {
+  it("builds the built-in default: service-time and affinity filters, prefix 2, active requests 2, tokens 2 (each share-scaled), LoRA 1, near-max picker", () => {
     const s = build(defaultSchedulerConfig());
     const [p] = s.profiles;
     expect(p!.name).toBe("default");
     expect(p!.filters.map((f) => f.type)).toEqual(["service-time-filter", "prefix-cache-affinity-filter"]);
-    expect(p!.scorers.map((w) => [w.scorer.type, w.weight])).toEqual([
-      ["prefix-cache-scorer", 2],
-      ["active-request-scorer", 2],
-      ["outstanding-tokens-scorer", 2],
-      ["lora-affinity-scorer", 1],
+    expect(
+      p!.scorers.map((w) => [
+        w.scorer.type,
+        (w.scorer as { inner?: { type: string } }).inner?.type ?? "",
+        w.weight,
+      ]),
+    ).toEqual([
+      ["prefix-cache-scorer", "", 2],
+      ["share-scaled-scorer", "active-request-scorer", 2],
+      ["share-scaled-scorer", "outstanding-tokens-scorer", 2],
+      ["lora-affinity-scorer", "", 1],
     ]);
     expect(p!.picker.type).toBe("near-max-score-picker");
     expect(s.prefixIndexOptions?.lruCapacityPerServer).toBe(7_353);

@@ -44,6 +44,14 @@ export interface BuiltinSchedulerOptions {
  *   own work since the last push, so a burst between pushes spreads, and both with decayPushed: the
  *   pushed figure less the router's own completions since that snapshot, so an endpoint whose last
  *   push is old does not look busier than it is;
+ *   Both run inside share-scaled-scorer with scaleSincePush (share-scaled-active-request-scorer,
+ *   share-scaled-outstanding-tokens-scorer): a router replica that sends a share s of the pool's
+ *   traffic without peer sharing counts each of its own requests since a push as 1/s (the others
+ *   sent theirs too), so three replicas do not all fill the endpoint the last push showed idle; one
+ *   router or peers sharing their in-flight score exactly as without (fullShare 0.6: a lone
+ *   router's estimate dips to ~0.7 where requests end between a snapshot and its first read). The token scorer's
+ *   scaling fades in as the pushed KV usage goes from 0.3 to 0.6 (kvGateFrom / kvGateTo): where KV
+ *   does not bind, a scaled token figure only outweighs the LoRA affinity;
  * - lora-affinity-scorer 1;
  * - near-max-score-picker (epsilon 0.02, tieBreak least-recently-picked): among the near-best, the one
  *   this router made primary longest ago, so endpoints the scores cannot tell apart are taken in turn
@@ -61,6 +69,28 @@ export function defaultSchedulerConfig(options: BuiltinSchedulerOptions = {}): S
       { type: "prefix-cache-affinity-filter", parameters: { capBySavedPrefill: true } },
       { type: "active-request-scorer", parameters: { decayPushed: true } },
       { type: "outstanding-tokens-scorer", parameters: { decayPushed: true } },
+      {
+        type: "share-scaled-scorer",
+        name: "share-scaled-active-request-scorer",
+        parameters: {
+          scorer: "active-request-scorer",
+          scaleSincePush: true,
+          fullShare: 0.6,
+          minSnapshots: 20,
+        },
+      },
+      {
+        type: "share-scaled-scorer",
+        name: "share-scaled-outstanding-tokens-scorer",
+        parameters: {
+          scorer: "outstanding-tokens-scorer",
+          scaleSincePush: true,
+          fullShare: 0.6,
+          minSnapshots: 20,
+          kvGateFrom: 0.3,
+          kvGateTo: 0.6,
+        },
+      },
       { type: "lora-affinity-scorer" },
       {
         type: "near-max-score-picker",
@@ -78,8 +108,8 @@ export function defaultSchedulerConfig(options: BuiltinSchedulerOptions = {}): S
           { pluginRef: "service-time-filter" },
           { pluginRef: "prefix-cache-affinity-filter" },
           { pluginRef: "prefix-cache-scorer", weight: 2 },
-          { pluginRef: "active-request-scorer", weight: 2 },
-          { pluginRef: "outstanding-tokens-scorer", weight: 2 },
+          { pluginRef: "share-scaled-active-request-scorer", weight: 2 },
+          { pluginRef: "share-scaled-outstanding-tokens-scorer", weight: 2 },
           { pluginRef: "lora-affinity-scorer", weight: 1 },
           { pluginRef: "near-max-score-picker" },
         ],

@@ -91,7 +91,7 @@ export const strategies: readonly Strategy[] = [
   {
     name: "ours",
     description:
-      "the built-in default (defaultSchedulerConfig): service-time-filter (maxSlowdown 2.5: endpoints seen serving > 2.5x slower per token than the fastest left out), prefix-cache-affinity-filter (0.8, capBySavedPrefill), prefix-cache-scorer 2 (lruCapacityPerServer 7353, kvFullHitWeight 0.25, kvFullMinPromptShare 0.1), active-request-scorer 2 and outstanding-tokens-scorer 2 (decayPushed), lora-affinity-scorer 1, near-max-score-picker (epsilon 0.02, tieBreak least-recently-picked)",
+      "the built-in default (defaultSchedulerConfig): service-time-filter (maxSlowdown 2.5: endpoints seen serving > 2.5x slower per token than the fastest left out), prefix-cache-affinity-filter (0.8, capBySavedPrefill), prefix-cache-scorer 2 (lruCapacityPerServer 7353, kvFullHitWeight 0.25, kvFullMinPromptShare 0.1), active-request-scorer 2 and outstanding-tokens-scorer 2 (decayPushed; each inside share-scaled-scorer scaleSincePush, fullShare 0.6, minSnapshots 20, the token one fading in with the pushed KV usage 0.3 -> 0.6), lora-affinity-scorer 1, near-max-score-picker (epsilon 0.02, tieBreak least-recently-picked)",
     config: defaultSchedulerConfig(),
   },
 ];
@@ -141,7 +141,9 @@ function withParameters(type: string, parameters: Record<string, unknown>) {
 /** Sets the weight of the scorer `ref` in the default profile. */
 function withWeight(ref: string, weight: number) {
   return (c: SchedulerConfig) => {
-    c.schedulingProfiles[0]!.plugins.find((r) => r.pluginRef === ref)!.weight = weight;
+    const refs = c.schedulingProfiles[0]!.plugins;
+    (refs.find((r) => r.pluginRef === ref) ??
+      refs.find((r) => r.pluginRef === `share-scaled-${ref}`))!.weight = weight;
   };
 }
 
@@ -156,12 +158,34 @@ function withPicker(type: string, parameters: Record<string, unknown>) {
 }
 
 /**
+ * Takes the default's load scorers out of their share-scaled-scorer wrappers (the profile refers to
+ * the scorers again, with the same weights): the default before session 8.
+ */
+function withoutShareScaled(c: SchedulerConfig, only?: readonly string[]) {
+  const wrappers = c.plugins.filter(
+    (p) =>
+      p.type === "share-scaled-scorer" &&
+      (!only || only.includes((p.parameters as { scorer: string }).scorer)),
+  );
+  for (const w of wrappers) {
+    const inner = (w.parameters as { scorer: string }).scorer;
+    const ref = c.schedulingProfiles[0]!.plugins.find((r) => r.pluginRef === w.name);
+    if (ref) ref.pluginRef = inner;
+  }
+  (c as { plugins: SchedulerConfig["plugins"] }).plugins = c.plugins.filter((p) => !wrappers.includes(p));
+}
+
+/**
  * Wraps the default profile's load scorers (active-request-scorer, outstanding-tokens-scorer) in
  * share-scaled-scorer: the profile refers to the wrappers, with the same weights.
  */
-function withShareScaledLoad(parameters: Record<string, unknown> = {}) {
+function withShareScaledLoad(
+  parameters: Record<string, unknown> = {},
+  scorers: readonly string[] = ["active-request-scorer", "outstanding-tokens-scorer"],
+) {
   return (c: SchedulerConfig) => {
-    for (const inner of ["active-request-scorer", "outstanding-tokens-scorer"]) {
+    withoutShareScaled(c, scorers);
+    for (const inner of scorers) {
       const name = `share-scaled-${inner}`;
       (c.plugins as unknown[]).push({
         type: "share-scaled-scorer",
@@ -176,6 +200,7 @@ function withShareScaledLoad(parameters: Record<string, unknown> = {}) {
 /** Sets decayPushed on both load scorers and the near-max-score-picker's tieBreak and epsilon. */
 function withDecayAndTies(decayPushed: boolean, tieBreak: string, epsilon: number) {
   return (c: SchedulerConfig) => {
+    withoutShareScaled(c);
     withParameters("active-request-scorer", { decayPushed })(c);
     withParameters("outstanding-tokens-scorer", { decayPushed })(c);
     withParameters("near-max-score-picker", { tieBreak, epsilon })(c);
@@ -349,12 +374,60 @@ export const candidateStrategies: readonly Strategy[] = [
   },
   {
     name: "ours-session7",
-    description: "the default before session 8: without service-time-filter",
+    description: "ours without service-time-filter (session 8's share-scaled load scorers kept)",
     config: oursWith((c) => {
       c.plugins = c.plugins.filter((p) => p.type !== "service-time-filter");
       c.schedulingProfiles[0]!.plugins = c.schedulingProfiles[0]!.plugins.filter(
         (r) => r.pluginRef !== "service-time-filter",
       );
+    }),
+  },
+  {
+    name: "ours-session8",
+    description:
+      "ours with active-request-scorer and outstanding-tokens-scorer not wrapped in share-scaled-scorer (session 8's service-time-filter kept)",
+    config: oursWith((c) => withoutShareScaled(c)),
+  },
+  {
+    name: "ours+corner",
+    description:
+      "ours-session8 + share-scaled-scorer scaleSincePush on active-request-scorer, and on outstanding-tokens-scorer fading in as the pushed KV usage goes from 0.3 to 0.6 (the session-8 default's change, kept as a candidate to combine)",
+    config: oursWith((c) => {
+      withShareScaledLoad({ scaleSincePush: true, fullShare: 0.6, minSnapshots: 20 }, [
+        "active-request-scorer",
+      ])(c);
+      withShareScaledLoad(
+        { scaleSincePush: true, fullShare: 0.6, minSnapshots: 20, kvGateFrom: 0.3, kvGateTo: 0.6 },
+        ["outstanding-tokens-scorer"],
+      )(c);
+    }),
+  },
+  ...[2, 4].map((k) => ({
+    name: `ours+corner-stale-${k}`,
+    description: `ours+corner with stalenessGain ${k} on both wrappers (the scaling fades in with the share of own requests sent since their push)`,
+    config: oursWith((c) => {
+      withShareScaledLoad({ scaleSincePush: true, fullShare: 0.6, minSnapshots: 20, stalenessGain: k }, [
+        "active-request-scorer",
+      ])(c);
+      withShareScaledLoad(
+        {
+          scaleSincePush: true,
+          fullShare: 0.6,
+          minSnapshots: 20,
+          kvGateFrom: 0.3,
+          kvGateTo: 0.6,
+          stalenessGain: k,
+        },
+        ["outstanding-tokens-scorer"],
+      )(c);
+    }),
+  })),
+  {
+    name: "ours+share-scaled-since-active",
+    description: "ours-session8 + share-scaled-scorer scaleSincePush on active-request-scorer only",
+    config: oursWith((c) => {
+      withoutShareScaled(c);
+      withShareScaledLoad({ scaleSincePush: true }, ["active-request-scorer"])(c);
     }),
   },
   {

@@ -6,8 +6,9 @@
  *
  *   own    <- own    x (1 - a) + ownAtPush x a        (a = smoothing, per new snapshot seen)
  *   pushed <- pushed x (1 - a) + (waiting + running) x a
- *   share  = clamp(own / pushed, minShare, 1); 1 before the first snapshot with load, and 1 from
- *            fullShare up (a lone router's estimate runs ~0.98-0.99: requests that end between the
+ *   share  = clamp(own / pushed, minShare, 1); 1 before the first snapshot with load and before
+ *            minSnapshots snapshots are folded (0 by default; the average of a few is noise), and 1 from fullShare up (a lone router's estimate runs ~0.98-0.99,
+ *            down to ~0.7 on agentic / kv-bound with 1 s pushes: requests that end between the
  *            snapshot and its arrival are in the push, no longer in the ledger)
  *
  * One router taking all the traffic estimates ~1; three routers splitting it at random ~1/3, with or
@@ -24,8 +25,13 @@ export class OwnShareEstimator {
   readonly #seen = new Map<string, bigint>();
   #own = 0;
   #pushed = 0;
+  #kvUsage = 0;
+  #folded = 0;
 
-  constructor(minShare: number, smoothing: number, fullShare = 1) {
+  readonly minSnapshots: number;
+
+  constructor(minShare: number, smoothing: number, fullShare = 1, minSnapshots = 0) {
+    this.minSnapshots = minSnapshots;
     this.minShare = minShare;
     this.smoothing = smoothing;
     this.fullShare = fullShare;
@@ -33,9 +39,17 @@ export class OwnShareEstimator {
 
   /** The estimate so far. */
   share(): number {
-    if (this.#pushed <= 0) return 1;
+    if (this.#pushed <= 0 || this.#folded < this.minSnapshots) return 1;
     const s = this.#own / this.#pushed;
     return s >= this.fullShare ? 1 : Math.max(this.minShare, s);
+  }
+
+  /**
+   * EWMA (same smoothing, per new snapshot) of the snapshots' KV-cache usage (0..1), bias-corrected
+   * for the first snapshots; 0 before the first.
+   */
+  kvUsage(): number {
+    return this.#folded > 0 ? this.#kvUsage / (1 - (1 - this.smoothing) ** this.#folded) : 0;
   }
 
   /** Folds the snapshots of `endpoints` not folded yet. */
@@ -49,6 +63,8 @@ export class OwnShareEstimator {
       const ownAtPush = Math.max(0, e.inFlight.requests - ownSince);
       this.#own = this.#own * (1 - a) + ownAtPush * a;
       this.#pushed = this.#pushed * (1 - a) + (e.metrics.waitingRequests + e.metrics.runningRequests) * a;
+      this.#kvUsage = this.#kvUsage * (1 - a) + e.metrics.kvCacheUsage * a;
+      if (this.#folded < 10_000) this.#folded++;
     }
     // Endpoints come and go: forget the addresses now and then (a forgotten one is folded once more).
     if (this.#seen.size > 4 * endpoints.length + 1024) this.#seen.clear();

@@ -16,8 +16,17 @@
  * With stalenessGain k > 0 the scaling fades in with the age of the pushes (staleShare below; default
  * 0 = always the full 1/s: on the matrix k 2-4 traded the stale-push fix for less loss on fresh pushes).
  *
+ * With kvGateFrom < kvGateTo the scaling fades in as the pushed KV usage (EWMA over snapshots,
+ * own-share.ts) goes from the one to the other: a token balance matters where KV binds, and on a
+ * pool with KV to spare (an H100 serving LoRA adapters) a scaled token figure only outweighs the
+ * adapter affinity (the built-in default wraps outstanding-tokens-scorer with 0.3 -> 0.6).
+ *
+ * Peers' since-push requests (serve --peers) count as seen: the share used is the visible share
+ * min(1, s x (own + peers' since-push requests) / own since-push requests), ~1 with peer sharing
+ * (nothing left to scale), s without.
+ *
  * Parameters: scorer (the inner scorer's plugin name, declared before this one; not listed in the
- * profile itself), minShare (0.05), shareSmoothing (0.05), fullShare (0.9: an estimate from it up counts as 1), scaleSincePush (false), scaleLedger (true), stalenessGain (0).
+ * profile itself), minShare (0.05), shareSmoothing (0.05), fullShare (0.9: an estimate from it up counts as 1), scaleSincePush (false), scaleLedger (true), stalenessGain (0), minSnapshots (0: snapshots folded before the estimate is used), kvGateFrom (0), kvGateTo (0 = no gate).
  */
 import { z } from "zod";
 import type { Endpoint } from "../../../state/types.js";
@@ -41,9 +50,13 @@ const parametersSchema = z.strictObject({
   scaleSincePush: z.boolean().default(false),
   scaleLedger: z.boolean().default(true),
   stalenessGain: z.number().min(0).max(1_000).default(0),
+  minSnapshots: z.number().int().min(0).max(100_000).default(0),
+  kvGateFrom: z.number().min(0).max(1).default(0),
+  kvGateTo: z.number().min(0).max(1).default(0),
 });
 
 type MutableEndpoint = { -readonly [K in keyof Endpoint]: Endpoint[K] };
+type Counts = { requests: number; tokens: number };
 
 /**
  * `e` as a router sending a share `share` of the traffic estimates everyone's load on it, written
@@ -57,7 +70,7 @@ export function scaledView(
   scaleLedger = true,
   into: MutableEndpoint = {} as MutableEndpoint,
 ): Endpoint {
-  const peers = e.peers ?? { requests: 0, tokens: 0 };
+  const peers = e.peers;
   const since = e.inFlightSincePush;
   const ledger = scaleLedger ? share : 1;
   into.address = e.address;
@@ -73,15 +86,40 @@ export function scaledView(
   into.sequence = e.sequence;
   into.observedAt = e.observedAt;
   into.receivedAt = e.receivedAt;
-  into.inFlight = { requests: e.inFlight.requests / ledger, tokens: e.inFlight.tokens / ledger };
-  into.inFlightSincePush = scaleSincePush
-    ? {
-        requests: peers.requests + (since.requests - peers.requests) / share,
-        tokens: peers.tokens + (since.tokens - peers.tokens) / share,
-      }
-    : { requests: since.requests, tokens: since.tokens };
-  into.peers = { requests: peers.requests, tokens: peers.tokens };
+  // The nested counts are rewritten in place (no allocation per endpoint and call).
+  if (!into.inFlight) into.inFlight = { requests: 0, tokens: 0 };
+  if (!into.inFlightSincePush) into.inFlightSincePush = { requests: 0, tokens: 0 };
+  if (!into.peers) into.peers = { requests: 0, tokens: 0 };
+  const inFlight = into.inFlight as Counts;
+  const sinceOut = into.inFlightSincePush as Counts;
+  const peersOut = into.peers as Counts;
+  const flight = e.inFlight;
+  inFlight.requests = flight.requests / ledger;
+  inFlight.tokens = flight.tokens / ledger;
+  const pr = peers?.requests ?? 0;
+  const pt = peers?.tokens ?? 0;
+  sinceOut.requests = scaleSincePush ? pr + (since.requests - pr) / share : since.requests;
+  sinceOut.tokens = scaleSincePush ? pt + (since.tokens - pt) / share : since.tokens;
+  peersOut.requests = pr;
+  peersOut.tokens = pt;
   return into;
+}
+
+/**
+ * The share of the since-push dispatches this router sees: its traffic share s, raised by what peer
+ * replicas reported sending since the pushes (serve --peers): min(1, s x (own + peers) / own), summed
+ * over `endpoints`; s when it sent nothing since.
+ */
+export function visibleShare(share: number, endpoints: readonly Endpoint[]): number {
+  if (share >= 1) return share;
+  let own = 0;
+  let peers = 0;
+  for (const e of endpoints) {
+    const p = e.peers?.requests ?? 0;
+    peers += p;
+    own += e.inFlightSincePush.requests - p;
+  }
+  return own > 0 && peers > 0 ? Math.min(1, (share * (own + peers)) / own) : share;
 }
 
 /**
@@ -102,8 +140,13 @@ export class ShareScaledScorer implements Scorer {
   readonly scaleSincePush: boolean;
   readonly scaleLedger: boolean;
   readonly stalenessGain: number;
+  /** The scaling fades in as the pushed KV usage (EWMA) goes from kvGate[0] to kvGate[1]; [0, 0] = off. */
+  readonly kvGate: readonly [number, number];
   readonly estimator: OwnShareEstimator;
   #views: Endpoint[] = [];
+  /** Per position, the endpoint last seen there and its view (the candidate list is mostly the same). */
+  readonly #built: (Endpoint | undefined)[] = [];
+  readonly #slots: MutableEndpoint[] = [];
   /**
    * One view per endpoint record, rewritten on every call: state kept per endpoint object (the
    * pushed-completion decay of endpoint-load) follows the view as it would the record.
@@ -117,7 +160,9 @@ export class ShareScaledScorer implements Scorer {
     scaleSincePush: boolean,
     scaleLedger = true,
     stalenessGain = 0,
+    kvGate: readonly [number, number] = [0, 0],
   ) {
+    this.kvGate = kvGate;
     this.scaleLedger = scaleLedger;
     this.stalenessGain = stalenessGain;
     this.name = name;
@@ -128,7 +173,7 @@ export class ShareScaledScorer implements Scorer {
 
   score(ctx: CycleContext, req: SchedulingRequest, endpoints: readonly Endpoint[], out: Float64Array): void {
     this.estimator.observe(ctx, endpoints);
-    let share = this.estimator.share();
+    let share = visibleShare(this.estimator.share(), endpoints);
     if (share < 1 && this.stalenessGain > 0) {
       let own = 0;
       let since = 0;
@@ -138,18 +183,32 @@ export class ShareScaledScorer implements Scorer {
       }
       share = staleShare(share, this.stalenessGain, own, since);
     }
+    const [from, to] = this.kvGate;
+    if (share < 1 && to > 0) {
+      const u = this.estimator.kvUsage();
+      const g = u <= from ? 0 : u >= to ? 1 : (u - from) / (to - from);
+      share = 1 / (1 + (1 / share - 1) * g);
+    }
     if (share >= 1) {
       this.inner.score(ctx, req, endpoints, out);
       return;
     }
     const views = this.#views;
+    const built = this.#built;
+    const slots = this.#slots;
     views.length = endpoints.length;
     for (let i = 0; i < endpoints.length; i++) {
       const e = endpoints[i]!;
-      let into = this.#viewOf.get(e);
-      if (!into) {
-        into = {} as MutableEndpoint;
-        this.#viewOf.set(e, into);
+      let into: MutableEndpoint | undefined;
+      if (built[i] === e) into = slots[i]!;
+      else {
+        into = this.#viewOf.get(e);
+        if (!into) {
+          into = {} as MutableEndpoint;
+          this.#viewOf.set(e, into);
+        }
+        built[i] = e;
+        slots[i] = into;
       }
       views[i] = scaledView(e, share, this.scaleSincePush, this.scaleLedger, into);
     }
@@ -159,6 +218,12 @@ export class ShareScaledScorer implements Scorer {
 
 export const createShareScaledScorer: PluginFactory = (name, parameters, deps) => {
   const p = parsePluginParameters(parametersSchema, name, shareScaledScorerType, parameters);
+  if (p.kvGateTo > 0 && p.kvGateTo < p.kvGateFrom)
+    throw pluginError(
+      name,
+      shareScaledScorerType,
+      `parameters.kvGateTo: ${p.kvGateTo} must be >= kvGateFrom (${p.kvGateFrom})`,
+    );
   const inner = deps.plugin(p.scorer);
   if (!inner || !isScorer(inner) || inner instanceof ShareScaledScorer) {
     throw pluginError(
@@ -170,9 +235,10 @@ export const createShareScaledScorer: PluginFactory = (name, parameters, deps) =
   return new ShareScaledScorer(
     name,
     inner,
-    new OwnShareEstimator(p.minShare, p.shareSmoothing, p.fullShare),
+    new OwnShareEstimator(p.minShare, p.shareSmoothing, p.fullShare, p.minSnapshots),
     p.scaleSincePush,
     p.scaleLedger,
     p.stalenessGain,
+    [p.kvGateFrom, p.kvGateTo],
   );
 };

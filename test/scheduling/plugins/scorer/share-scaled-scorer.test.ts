@@ -8,6 +8,7 @@ import {
   type ShareScaledScorer,
   scaledView,
   staleShare,
+  visibleShare,
 } from "../../../../src/scheduling/plugins/scorer/share-scaled-scorer.js";
 import type { Endpoint } from "../../../../src/state/types.js";
 import { createFixture, ctx, endpoints, POOL, request } from "../../helpers.js";
@@ -80,6 +81,23 @@ describe("own-share estimator", () => {
     const below = new OwnShareEstimator(0.05, 1, 0.9);
     below.observe(ctx(), view([{ running: 100, atPush: 89, since: 0 }]));
     expect(below.share()).toBe(0.89);
+  });
+
+  it("reports 1 until minSnapshots snapshots are folded", () => {
+    const est = new OwnShareEstimator(0.05, 0.5, 0.9, 3);
+    est.observe(ctx(), view([{ running: 6, atPush: 2, since: 0 }]));
+    est.observe(
+      ctx(),
+      view([
+        { running: 6, atPush: 2, since: 0 },
+        { running: 6, atPush: 2, since: 0 },
+      ]).map((e) => ({ ...e, sequence: 2n })),
+    );
+    // 3 folded: 1, then 2 new sequences.
+    expect(est.share()).toBeCloseTo(1 / 3);
+    const late = new OwnShareEstimator(0.05, 0.5, 0.9, 4);
+    late.observe(ctx(), view([{ running: 6, atPush: 2, since: 0 }]));
+    expect(late.share()).toBe(1);
   });
 
   it("counts peers' since-push requests out of the own ones", () => {
@@ -181,6 +199,55 @@ describe("share-scaled-scorer", () => {
     expect(seen[1]![0]).toBe(seen[0]![0]);
     expect(seen[1]![1]).toBe(seen[0]![1]);
     expect(seen[1]![0]!.inFlight.requests).toBeCloseTo(6);
+  });
+
+  it("with kvGateFrom / kvGateTo, scales only as far as the pushed KV usage is between them", () => {
+    // Own share 1/3 (1 of 3 running at the push on endpoints 1 and 2); 1 own request to endpoint 0
+    // since. Fully scaled it counts 3 there (even with the others); unscaled 1 (endpoint 0 leads).
+    const pool = (kv: number) =>
+      view([
+        { running: 0, atPush: 0, since: 1 },
+        { running: 3, atPush: 1, since: 0 },
+        { running: 3, atPush: 1, since: 0 },
+      ]).map((e) => ({ ...e, metrics: { ...e.metrics, kvCacheUsage: kv } }));
+    const gated = () =>
+      createShareScaledScorer(
+        "s",
+        { scorer: "a", scaleSincePush: true, kvGateFrom: 0.3, kvGateTo: 0.6 },
+        deps(),
+      ) as ShareScaledScorer;
+    expect(scores(gated(), pool(0.1))).toEqual(scores(active, pool(0.1)));
+    expect(scores(gated(), pool(0.1))).toEqual([0.667, 0, 0]);
+    expect(scores(gated(), pool(0.9))).toEqual([0, 0, 0]);
+    // Halfway (0.45): g 0.5, the ledger / 0.5, 1 own since counts 2: (3 - 2) / 3.
+    const half = gated();
+    expect(scores(half, pool(0.45))).toEqual([0.333, 0, 0]);
+    expect(half.estimator.kvUsage()).toBeCloseTo(0.45);
+  });
+
+  it("counts peers' since-push requests as seen: with peer sharing it scores as the inner scorer", () => {
+    // Own share 1/3; since the push this router sent 1 to endpoint 0 and its peers reported 2 more.
+    const eps = view([
+      { running: 0, atPush: 0, since: 1, peers: 2 },
+      { running: 3, atPush: 1, since: 0 },
+      { running: 3, atPush: 1, since: 0 },
+    ]);
+    expect(visibleShare(1 / 3, eps)).toBe(1);
+    expect(visibleShare(1 / 3, view([{ running: 3, atPush: 1, since: 1, peers: 1 }]))).toBeCloseTo(2 / 3);
+    expect(visibleShare(1 / 3, view([{ running: 3, atPush: 1, since: 1 }]))).toBeCloseTo(1 / 3);
+    const s = createShareScaledScorer(
+      "s",
+      { scorer: "a", scaleSincePush: true },
+      deps(),
+    ) as ShareScaledScorer;
+    expect(scores(s, eps)).toEqual(scores(active, eps));
+    expect(s.estimator.share()).toBeCloseTo(1 / 3);
+  });
+
+  it("refuses a KV gate whose end is below its start", () => {
+    expect(() =>
+      createShareScaledScorer("s", { scorer: "a", kvGateFrom: 0.6, kvGateTo: 0.3 }, deps()),
+    ).toThrow(/kvGateTo: 0.3 must be >= kvGateFrom \(0.6\)/);
   });
 
   it("refuses a scorer it cannot wrap, naming the parameter", () => {
