@@ -8,25 +8,20 @@ import { sharedPrefixWorkload } from "./shared-prefix.js";
 import { sharegptWorkload } from "./sharegpt.js";
 import type { Workload } from "./workload.js";
 
-/** The matrix's default workload axis: the six issue 17 names. */
-export const matrixWorkloads: readonly string[] = [
+/** The matrix's six workloads (issue 17's names), its default workload axis. */
+const matrixSix: readonly Workload[] = [
   sharegptWorkload,
   sharedPrefixWorkload,
   multiTurnWorkload,
   loraWorkload,
   agenticWorkload,
   burstyWorkload,
-].map((w) => w.name);
+];
+
+/** The matrix's default workload axis. */
+export const matrixWorkloads: readonly string[] = matrixSix.map((w) => w.name);
 
 /** Every workload by name: the matrix's six and those run only when named (popular-prefix). */
 export const workloads: ReadonlyMap<string, Workload> = new Map(
-  [
-    sharegptWorkload,
-    sharedPrefixWorkload,
-    multiTurnWorkload,
-    loraWorkload,
-    agenticWorkload,
-    burstyWorkload,
-    popularPrefixWorkload,
-  ].map((w) => [w.name, w]),
+  [...matrixSix, popularPrefixWorkload].map((w) => [w.name, w]),
 );
