@@ -85,8 +85,7 @@ export function defaultSchedulerConfig(options: BuiltinSchedulerOptions = {}): S
         parameters: {
           scorer: "outstanding-tokens-scorer",
           scaleSincePush: true,
-          fullShare: 0.6,
-          minSnapshots: 20,
+          shareWith: "share-scaled-active-request-scorer",
           kvGateFrom: 0.3,
           kvGateTo: 0.6,
         },

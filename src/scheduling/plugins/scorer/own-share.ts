@@ -53,6 +53,12 @@ export class OwnShareEstimator {
   }
 
   /** Folds the snapshots of `endpoints` not folded yet. */
+  /** The share this router sees for one pick: observe(), then share() raised by what peers reported. */
+  pickShare(ctx: CycleContext, endpoints: readonly Endpoint[]): number {
+    this.observe(ctx, endpoints);
+    return visibleShare(this.share(), endpoints);
+  }
+
   observe(ctx: CycleContext, endpoints: readonly Endpoint[]): void {
     if (ctx.dryRun) return;
     const a = this.smoothing;
@@ -69,4 +75,21 @@ export class OwnShareEstimator {
     // Endpoints come and go: forget the addresses now and then (a forgotten one is folded once more).
     if (this.#seen.size > 4 * endpoints.length + 1024) this.#seen.clear();
   }
+}
+
+/**
+ * The share of the since-push dispatches this router sees: its traffic share s, raised by what peer
+ * replicas reported sending since the pushes (serve --peers): min(1, s x (own + peers) / own), summed
+ * over `endpoints`; s when it sent nothing since.
+ */
+export function visibleShare(share: number, endpoints: readonly Endpoint[]): number {
+  if (share >= 1) return share;
+  let own = 0;
+  let peers = 0;
+  for (const e of endpoints) {
+    const p = e.peers?.requests ?? 0;
+    peers += p;
+    own += e.inFlightSincePush.requests - p;
+  }
+  return own > 0 && peers > 0 ? Math.min(1, (share * (own + peers)) / own) : share;
 }

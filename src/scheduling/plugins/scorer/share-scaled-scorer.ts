@@ -26,7 +26,7 @@
  * (nothing left to scale), s without.
  *
  * Parameters: scorer (the inner scorer's plugin name, declared before this one; not listed in the
- * profile itself), minShare (0.05), shareSmoothing (0.05), fullShare (0.9: an estimate from it up counts as 1), scaleSincePush (false), scaleLedger (true), stalenessGain (0), minSnapshots (0: snapshots folded before the estimate is used), kvGateFrom (0), kvGateTo (0 = no gate).
+ * profile itself), minShare (0.05), shareSmoothing (0.05), fullShare (0.9: an estimate from it up counts as 1), scaleSincePush (false), scaleLedger (true), stalenessGain (0), minSnapshots (0: snapshots folded before the estimate is used), kvGateFrom (0), kvGateTo (0 = no gate), shareWith (none: the name of a share-scaled-scorer declared before whose share estimate, and so its minShare, shareSmoothing, fullShare and minSnapshots, this one uses; the estimate is then observed once per pick).
  */
 import { z } from "zod";
 import type { Endpoint } from "../../../state/types.js";
@@ -53,6 +53,7 @@ const parametersSchema = z.strictObject({
   minSnapshots: z.number().int().min(0).max(100_000).default(0),
   kvGateFrom: z.number().min(0).max(1).default(0),
   kvGateTo: z.number().min(0).max(1).default(0),
+  shareWith: z.string().min(1).max(253).optional(),
 });
 
 type MutableEndpoint = { -readonly [K in keyof Endpoint]: Endpoint[K] };
@@ -106,23 +107,6 @@ export function scaledView(
 }
 
 /**
- * The share of the since-push dispatches this router sees: its traffic share s, raised by what peer
- * replicas reported sending since the pushes (serve --peers): min(1, s x (own + peers) / own), summed
- * over `endpoints`; s when it sent nothing since.
- */
-export function visibleShare(share: number, endpoints: readonly Endpoint[]): number {
-  if (share >= 1) return share;
-  let own = 0;
-  let peers = 0;
-  for (const e of endpoints) {
-    const p = e.peers?.requests ?? 0;
-    peers += p;
-    own += e.inFlightSincePush.requests - p;
-  }
-  return own > 0 && peers > 0 ? Math.min(1, (share * (own + peers)) / own) : share;
-}
-
-/**
  * The share the ledger is divided by with stalenessGain k > 0: 1 / (1 + (1/s - 1) x min(1, k x W)),
  * W = own requests sent since their endpoint's push / own outstanding requests (0 when none): fresh
  * pushes (W near 0) leave the ledger as it is, pushes older than ~1/k of the requests' lifetime
@@ -143,6 +127,11 @@ export class ShareScaledScorer implements Scorer {
   /** The scaling fades in as the pushed KV usage (EWMA) goes from kvGate[0] to kvGate[1]; [0, 0] = off. */
   readonly kvGate: readonly [number, number];
   readonly estimator: OwnShareEstimator;
+  /** The share-scaled-scorer whose estimate this one uses (parameter shareWith). */
+  readonly shareFrom: ShareScaledScorer | undefined;
+  #lastReq: SchedulingRequest | undefined;
+  #lastEndpoints: readonly Endpoint[] | undefined;
+  #lastShare = 1;
   #views: Endpoint[] = [];
   /** Per position, the endpoint last seen there and its view (the candidate list is mostly the same). */
   readonly #built: (Endpoint | undefined)[] = [];
@@ -161,7 +150,9 @@ export class ShareScaledScorer implements Scorer {
     scaleLedger = true,
     stalenessGain = 0,
     kvGate: readonly [number, number] = [0, 0],
+    shareFrom?: ShareScaledScorer,
   ) {
+    this.shareFrom = shareFrom;
     this.kvGate = kvGate;
     this.scaleLedger = scaleLedger;
     this.stalenessGain = stalenessGain;
@@ -172,8 +163,18 @@ export class ShareScaledScorer implements Scorer {
   }
 
   score(ctx: CycleContext, req: SchedulingRequest, endpoints: readonly Endpoint[], out: Float64Array): void {
-    this.estimator.observe(ctx, endpoints);
-    let share = visibleShare(this.estimator.share(), endpoints);
+    // With shareWith, the scorer this one shares its estimate with has just computed it for this
+    // pick (it is declared, and so runs, before): take it rather than fold the snapshots twice.
+    const src = this.shareFrom;
+    let share =
+      src !== undefined && !ctx.dryRun && src.#lastReq === req && src.#lastEndpoints === endpoints
+        ? src.#lastShare
+        : this.estimator.pickShare(ctx, endpoints);
+    if (!ctx.dryRun) {
+      this.#lastReq = req;
+      this.#lastEndpoints = endpoints;
+      this.#lastShare = share;
+    }
     if (share < 1 && this.stalenessGain > 0) {
       let own = 0;
       let since = 0;
@@ -232,13 +233,28 @@ export const createShareScaledScorer: PluginFactory = (name, parameters, deps) =
       `parameters.scorer: "${p.scorer}" must name a scorer declared before this plugin (${inner ? `"${inner.name}" is a ${inner.type}` : "no plugin of that name"})`,
     );
   }
+  let estimator: OwnShareEstimator;
+  let shareFrom: ShareScaledScorer | undefined;
+  if (p.shareWith !== undefined) {
+    const other = deps.plugin(p.shareWith);
+    if (!(other instanceof ShareScaledScorer)) {
+      throw pluginError(
+        name,
+        shareScaledScorerType,
+        `parameters.shareWith: "${p.shareWith}" must name a ${shareScaledScorerType} declared before this plugin (${other ? `"${other.name}" is a ${other.type}` : "no plugin of that name"})`,
+      );
+    }
+    estimator = other.estimator;
+    shareFrom = other;
+  } else estimator = new OwnShareEstimator(p.minShare, p.shareSmoothing, p.fullShare, p.minSnapshots);
   return new ShareScaledScorer(
     name,
     inner,
-    new OwnShareEstimator(p.minShare, p.shareSmoothing, p.fullShare, p.minSnapshots),
+    estimator,
     p.scaleSincePush,
     p.scaleLedger,
     p.stalenessGain,
     [p.kvGateFrom, p.kvGateTo],
+    shareFrom,
   );
 };

@@ -2,13 +2,12 @@ import { describe, expect, it } from "vitest";
 import { noopSchedulerMetrics } from "../../../../src/scheduling/metrics.js";
 import { RandomPicker } from "../../../../src/scheduling/plugins/picker/random-picker.js";
 import { ActiveRequestScorer } from "../../../../src/scheduling/plugins/scorer/active-request-scorer.js";
-import { OwnShareEstimator } from "../../../../src/scheduling/plugins/scorer/own-share.js";
+import { OwnShareEstimator, visibleShare } from "../../../../src/scheduling/plugins/scorer/own-share.js";
 import {
   createShareScaledScorer,
   type ShareScaledScorer,
   scaledView,
   staleShare,
-  visibleShare,
 } from "../../../../src/scheduling/plugins/scorer/share-scaled-scorer.js";
 import type { Endpoint } from "../../../../src/state/types.js";
 import { createFixture, ctx, endpoints, POOL, request } from "../../helpers.js";
@@ -242,6 +241,40 @@ describe("share-scaled-scorer", () => {
     ) as ShareScaledScorer;
     expect(scores(s, eps)).toEqual(scores(active, eps));
     expect(s.estimator.share()).toBeCloseTo(1 / 3);
+  });
+
+  it("with shareWith uses the named scorer's estimate, folded once per pick", () => {
+    const first = createShareScaledScorer("s1", { scorer: "a" }, deps()) as ShareScaledScorer;
+    const second = createShareScaledScorer(
+      "s2",
+      { scorer: "a", shareWith: "s1" },
+      deps({ a: active, s1: first }),
+    ) as ShareScaledScorer;
+    expect(second.estimator).toBe(first.estimator);
+    const eps = view([
+      { running: 0, atPush: 0, since: 1 },
+      { running: 3, atPush: 1, since: 0 },
+      { running: 3, atPush: 1, since: 0 },
+    ]);
+    const req = request();
+    const out = new Float64Array(3);
+    first.score(ctx(1), req, eps, out);
+    const folded = first.estimator.share();
+    // The same pick through the second scorer folds nothing more and scores alike.
+    const out2 = new Float64Array(3);
+    second.score(ctx(1), req, eps, out2);
+    expect(first.estimator.share()).toBe(folded);
+    expect(Array.from(out2)).toEqual(Array.from(out));
+    expect(folded).toBeCloseTo(1 / 3);
+  });
+
+  it("refuses a shareWith that is not a share-scaled-scorer declared before, naming it", () => {
+    expect(() => createShareScaledScorer("s", { scorer: "a", shareWith: "nope" }, deps())).toThrow(
+      /parameters.shareWith: "nope" must name a share-scaled-scorer declared before this plugin \(no plugin of that name\)/,
+    );
+    expect(() => createShareScaledScorer("s", { scorer: "a", shareWith: "a" }, deps())).toThrow(
+      /"active-request-scorer" is a active-request-scorer/,
+    );
   });
 
   it("refuses a KV gate whose end is below its start", () => {
