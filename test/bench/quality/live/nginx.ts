@@ -14,7 +14,7 @@ import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { stop, waitForHttp } from "./processes.js";
+import { stop, track, waitForHttp } from "./processes.js";
 
 /** Where nginx is looked for (NGINX_BIN overrides). */
 export function nginxBinary(): string | undefined {
@@ -90,6 +90,7 @@ export async function startNginx(port: number, replicaPorts: readonly number[]):
   const child = spawn(bin, ["-p", dir, "-c", conf, "-e", join(dir, "error.log")], {
     stdio: ["ignore", "ignore", "pipe"],
   });
+  track(child); // an interrupted bench stops it too
   let stderr = "";
   child.stderr!.on("data", (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-2_000);

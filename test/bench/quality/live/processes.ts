@@ -60,10 +60,15 @@ export function stopAllOnSignal(): void {
   process.once("SIGTERM", handler);
 }
 
-function start(args: string[], name: string): ChildProcess {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+/** Counts `child` among the children `stopAllOnSignal` stops (nginx, besides this module's own). */
+export function track(child: ChildProcess): void {
   running.add(child);
   child.once("exit", () => running.delete(child));
+}
+
+function start(args: string[], name: string): ChildProcess {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  track(child);
   let tail = "";
   const keep = (d: Buffer) => {
     tail = (tail + d.toString()).slice(-4_000);
