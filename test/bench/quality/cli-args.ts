@@ -3,7 +3,8 @@ import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { engineProfiles } from "./engines.js";
 import { type MatrixAxes, peerAxisIntervalMs, type RouterSetting } from "./matrix.js";
-import { candidateStrategies, strategies } from "./strategies.js";
+import { strategies } from "./strategies.js";
+import { candidateStrategies } from "./strategy-candidates.js";
 import { experimentPushIntervalMs, experimentStrategies } from "./upstream-experiment.js";
 import { matrixWorkloads, workloads } from "./workloads/index.js";
 
