@@ -121,6 +121,7 @@ export function createPeerPublisher(o: PeerPublisherOptions): PushFanout {
   const intervalMs = o.intervalMs ?? 50;
   const heartbeatMs = o.heartbeatMs ?? 500;
   const blocksPerSecond = o.prefixBlocksPerSecond ?? DEFAULT_PEER_PREFIX_BLOCKS_PER_SECOND;
+  if (blocksPerSecond > 0) o.store.sharePlacements();
   let lastKey: string | undefined;
   let lastAt = Number.NEGATIVE_INFINITY;
   return createPushFanout<PushPeerLoadRequest>({

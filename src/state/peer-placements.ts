@@ -13,9 +13,11 @@ export interface PlacementExchange {
    * The endpoint's blocks new to this replica's index since the last take, shallowest (most shared)
    * first, at most `blocksPerSecond` per second (a bucket with one second of burst); the rest wait,
    * the deepest dropped first when too many wait. Returns an empty array when there is nothing to send.
-   * The first call switches noting on: a replica with no peers keeps nothing.
+   * The first call switches noting on (as activate() does): a replica with no peers keeps nothing.
    */
   take(address: string, now: number, blocksPerSecond: number): readonly number[];
+  /** Switches noting on: this replica reports placements to peers (its peer publisher started). */
+  activate(): void;
   /** Records a peer's placement into this replica's indexes (never noted, so never passed on). */
   learn(address: string, blocks: readonly number[]): void;
 }

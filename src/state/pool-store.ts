@@ -73,6 +73,7 @@ export class PoolStore {
   #pools = new Map<string, PoolRecord>();
   readonly #peers = new PeerLoads();
   #placements: PlacementExchange | undefined;
+  #sharingPlacements = false;
   #listeners = new Set<Listener>();
   #nextLease = 1;
 
@@ -221,9 +222,20 @@ export class PoolStore {
    */
   attachPlacements(exchange: PlacementExchange): () => void {
     this.#placements = exchange;
+    if (this.#sharingPlacements) exchange.activate();
     return () => {
       if (this.#placements === exchange) this.#placements = undefined;
     };
+  }
+
+  /**
+   * This replica reports its prefix placements to peers (called when its peer publisher is made): the
+   * attached exchange, and any a rebuilt scheduler attaches later, note every pick from now on, so
+   * picks made before the first peer report are shared too.
+   */
+  sharePlacements(): void {
+    this.#sharingPlacements = true;
+    this.#placements?.activate();
   }
 
   /** The attached prefix-index exchange, if the scheduler has a prefix index. */

@@ -114,6 +114,14 @@ describe("peer prefix placements", () => {
     expect(report(r1, 1000, 1024).pools.flatMap((p) => p.endpoints)).toEqual([]);
   });
 
+  it("shares a pick made before the first report once the replica was told it shares placements", () => {
+    const r1 = replica();
+    r1.store.sharePlacements(); // what its peer publisher does when it is made
+    schedule(r1, prompt);
+    const blocks = report(r1, 1000, 1024).pools.flatMap((p) => p.endpoints.flatMap((e) => e.prefixBlocks));
+    expect(blocks.length).toBeGreaterThan(0);
+  });
+
   it("learns only endpoints this replica has, and a refused report teaches nothing", () => {
     const [r1, r2] = [replica(), replica()];
     const m = report(r1, 0, 1024);

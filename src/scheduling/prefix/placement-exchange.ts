@@ -108,6 +108,10 @@ class DefaultPlacementExchange implements PlacementExchange {
     return sorted;
   }
 
+  activate(): void {
+    this.#active = true;
+  }
+
   take(address: string, now: number, blocksPerSecond: number): readonly number[] {
     this.#active = true;
     if (!(blocksPerSecond > 0)) {
